@@ -1,0 +1,47 @@
+# Everything a fresh machine with Python 3 and make needs: `make run`, `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit bench lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/callguide validate flows/
+
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check engine cli tests benchmarks
+	$(BIN)/ruff format --check engine cli tests benchmarks
+
+# mypy needs the import names: the folders are mapped onto `callguide` in a tree of links.
+typecheck: $(STAMP)
+	rm -rf .typecheck && mkdir -p .typecheck/callguide
+	for path in engine/*; do ln -s ../../$$path .typecheck/callguide/; done
+	ln -s ../../cli .typecheck/callguide/cli && ln -s ../../schemas .typecheck/callguide/schemas
+	cd .typecheck && ../$(BIN)/mypy --config-file ../pyproject.toml -p callguide
+
+unit: $(STAMP)
+	$(BIN)/callguide validate flows/
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(if $(QUICK),--quick,)
+
+# Re-pin every dependency to the newest release allowed by pyproject.toml.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet '.[dev]'
+	( echo '# Exact versions CI and users install (pip install -c constraints.txt). Regenerate with: make lock'; \
+	  .lock-venv/bin/pip freeze --exclude callguide ) > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The `callguide` command line: the analyst's workbench (click)."""

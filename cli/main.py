@@ -1,0 +1,80 @@
+"""`callguide`: validate, run, simulate, test, graph, schema, fmt, new.
+
+Exit codes: 0 all is well, 1 problems found (or a scenario failed), 2 the command was
+used wrongly. Mistakes in flow files are reported as problems, never as tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from callguide.check import check_paths
+from callguide.problems import Problem, sort_problems
+
+SCHEMA_KINDS = ("pack", "flow", "rules", "catalog", "lifecycle", "worklist", "phrases", "scenario")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="callguide")
+def main() -> None:
+    """callguide: call-centre scripts as YAML flows, checked like code and run as an interpreter."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="How to print the problems.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+def validate(paths: tuple[Path, ...], output: str, strict: bool) -> None:
+    """Check flow files, packs or folders of packs; print every problem as file:line:col."""
+    results = check_paths(paths)
+    problems = sort_problems(problem for result in results for problem in result.problems)
+    errors = sum(problem.severity == "error" for problem in problems)
+    warnings = len(problems) - errors
+    if output == "json":
+        report = {
+            "packs": [str(result.path) for result in results],
+            "errors": errors,
+            "warnings": warnings,
+            "problems": [problem.as_json() for problem in problems],
+        }
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for problem in problems:
+            click.echo(_styled(problem))
+        checked = f"{len(results)} pack{'s' if len(results) != 1 else ''}"
+        summary = f"{checked} checked: {errors} error(s), {warnings} warning(s)"
+        click.echo(click.style(summary, fg="red" if errors else "green", bold=True))
+    sys.exit(1 if errors or (strict and warnings) else 0)
+
+
+def _styled(problem: Problem) -> str:
+    colour = "red" if problem.severity == "error" else "yellow"
+    head = f"{problem.pos}: " + click.style(f"{problem.severity} {problem.code}", fg=colour, bold=True)
+    return f"{head}: {problem.message}"
+
+
+@main.command()
+@click.argument("kind", required=False, type=click.Choice(SCHEMA_KINDS))
+def schema(kind: str | None) -> None:
+    """Print the JSON Schema of a file kind (all kinds' names without KIND)."""
+    from callguide.check.schema import schema as load_schema
+
+    if kind is None:
+        for name in SCHEMA_KINDS:
+            title = load_schema(name).get("title", "")
+            click.echo(f"{name:<10} {title}")
+        return
+    click.echo(json.dumps(load_schema(kind), indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

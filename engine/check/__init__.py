@@ -1,0 +1,126 @@
+"""The checker: every problem of a pack, in one run, each with its file, line and column.
+
+Reading (YAML and its limits), the schema of each file kind, then the model's meaning:
+references, the step graph, names used before they are stored, texts. A file that fails its
+schema is left out of the later stages, so one mistake is reported once, not ten times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from callguide.check.flows import FlowChecker
+from callguide.check.pack import PackChecker
+from callguide.check.schema import schema_problems
+from callguide.check.texts import TextChecker
+from callguide.check.variables import VariableChecker
+from callguide.expr import make_environment
+from callguide.load.build import build_pack
+from callguide.load.files import PACK_FILE, PackSource, SourceFile, display, read_file, read_pack
+from callguide.model import Pack
+from callguide.problems import Pos, Problem, sort_problems
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """The outcome of checking one pack (or one stray file)."""
+
+    path: Path
+    pack: Pack | None
+    problems: list[Problem] = field(default_factory=list)
+    source: PackSource | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.severity == "error"]
+
+
+def check_pack(root: Path) -> CheckResult:
+    source = read_pack(root)
+    problems = list(source.problems)
+    valid: list[SourceFile] = []
+    for file in source.files:
+        found = schema_problems(file.document, file.kind)
+        problems.extend(found)
+        if not found and file.kind != "scenario":
+            valid.append(file)
+    manifests = [file for file in valid if file.kind == "pack"]
+    for extra in manifests[1:]:
+        message = f"a pack has one manifest; this folder has another in {manifests[0].document.file}"
+        problems.append(Problem(Pos(extra.document.file), "error", "duplicate-name", message))
+    if manifests and manifests[0].path.name != PACK_FILE:
+        message = f"the manifest must be called `{PACK_FILE}`"
+        problems.append(Problem(Pos(manifests[0].document.file), "error", "missing-pack", message))
+    pack = build_pack(
+        display(root),
+        manifests[0] if manifests else None,
+        [f for f in valid if f.kind != "pack"],
+        problems,
+    )
+    if pack is not None:
+        problems.extend(check_model(pack))
+    return CheckResult(root, pack, sort_problems(problems), source)
+
+
+def check_model(pack: Pack) -> list[Problem]:
+    """The checks of meaning, on a model whose files all passed their schema."""
+    problems: list[Problem] = []
+    texts = TextChecker(pack, make_environment(pack.calendar), problems)
+    PackChecker(pack, problems).check()
+    flows = FlowChecker(pack, texts, problems)
+    for flow in pack.flows.values():
+        flows.check(flow)
+    VariableChecker(pack, texts, problems).check()
+    return problems
+
+
+def find_packs(path: Path) -> list[Path]:
+    """The pack folders at or below `path`: a pack, or a folder of packs."""
+    if (path / PACK_FILE).is_file():
+        return [path]
+    return sorted(manifest.parent for manifest in path.rglob(PACK_FILE) if "data" not in manifest.parent.parts[-1:])
+
+
+def pack_of(file: Path) -> Path | None:
+    for folder in file.resolve().parents:
+        if (folder / PACK_FILE).is_file():
+            return folder
+    return None
+
+
+def check_paths(paths: Iterable[Path]) -> list[CheckResult]:
+    """What `callguide validate` checks: files, packs and folders of packs, each pack once."""
+    results: list[CheckResult] = []
+    done: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            roots = find_packs(path)
+            if not roots:
+                message = f"no `{PACK_FILE}` in or below this folder: nothing to check"
+                results.append(CheckResult(path, None, [Problem(Pos(display(path)), "error", "missing-pack", message)]))
+            for root in roots:
+                if root.resolve() not in done:
+                    done.add(root.resolve())
+                    results.append(check_pack(root))
+            continue
+        owner = pack_of(path)
+        if owner is None:
+            results.append(check_file(path))
+        elif owner.resolve() not in done:
+            # A file is checked within its pack (its references need the rest), and only
+            # its own problems are reported.
+            whole = check_pack(owner)
+            mine = display(path)
+            whole.problems = [problem for problem in whole.problems if problem.pos.file == mine]
+            results.append(whole)
+    return results
+
+
+def check_file(path: Path) -> CheckResult:
+    """A file outside any pack: its YAML and its schema only."""
+    read = read_file(path)
+    if isinstance(read, Problem):
+        return CheckResult(path, None, [read])
+    return CheckResult(path, None, sort_problems(schema_problems(read.document, read.kind)))

@@ -1,0 +1,341 @@
+"""Checks of each flow: references, the step graph, answers and effects."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time
+
+from callguide.check.texts import TextChecker
+from callguide.effects import BUILTIN_EFFECTS
+from callguide.model import Answer, Case, Flow, Pack, Step
+from callguide.problems import Pos, Problem, did_you_mean
+
+RESERVED_NAMES = frozenset(
+    {
+        "agent",
+        "call",
+        "now",
+        "today",
+        "env",
+        "phrases",
+        "pack",
+        "flow",
+        "rules",
+        "lang",
+        "item",
+        "range",
+        "dict",
+        "loop",
+    }
+)
+_RELATIVE = re.compile(r"^(today|now|tomorrow)?\s*([+-]\s*\d+\s*[smhd])?$")
+
+
+def known_effects(pack: Pack) -> dict[str, tuple[str, ...]]:
+    """Every effect a `do` may name: built-in, declared by the pack, or a lifecycle transition."""
+    effects = dict(BUILTIN_EFFECTS)
+    effects.update(pack.effects)
+    for lifecycle in pack.lifecycles.values():
+        for transition in lifecycle.transitions:
+            effects[f"{lifecycle.name}.{transition}"] = ()
+    return effects
+
+
+def successors(step: Step) -> Iterator[tuple[str, bool]]:
+    """The steps the call can go to from `step`, each with: does the step's `save` hold there."""
+    for case in step.next:
+        target = case.then if case.call else case.go
+        if target:
+            yield target, True
+    if step.on_failure:
+        yield step.on_failure, False
+    if step.attempts:
+        case = step.attempts.then
+        target = case.then if case.call else case.go
+        if target:
+            yield target, False
+
+
+def ends(step: Step) -> bool:
+    """Whether the flow can end right at this step."""
+    cases = [*step.next, *([step.attempts.then] if step.attempts else [])]
+    return step.kind == "end" or any(case.end for case in cases)
+
+
+class FlowChecker:
+    def __init__(self, pack: Pack, texts: TextChecker, problems: list[Problem]) -> None:
+        self.pack = pack
+        self.texts = texts
+        self.problems = problems
+        self.effects = known_effects(pack)
+        catalog = pack.call_end_catalog
+        self.reasons = set(catalog.reasons) if catalog else set()
+
+    def error(self, pos: Pos, code: str, message: str) -> None:
+        self.problems.append(Problem(pos, "error", code, message))
+
+    def warning(self, pos: Pos, code: str, message: str) -> None:
+        self.problems.append(Problem(pos, "warning", code, message))
+
+    def check(self, flow: Flow) -> None:
+        if flow.start not in flow.steps:
+            self.error(
+                flow.pos,
+                "unknown-step",
+                f"flow `{flow.name}` starts at `{flow.start}`, which is not one of its steps{did_you_mean(flow.start, flow.steps)}",
+            )
+        for step in flow.steps.values():
+            self.step(flow, step)
+        for old, new in flow.migrate.items():
+            if new not in flow.steps:
+                self.error(
+                    flow.pos,
+                    "unknown-step",
+                    f"`migrate` sends `{old}` to `{new}`, which is not a step{did_you_mean(new, flow.steps)}",
+                )
+            if old in flow.steps:
+                self.warning(
+                    flow.pos,
+                    "migrate-live-step",
+                    f"`migrate` renames `{old}`, but the flow still has a step `{old}`",
+                )
+        self.graph(flow)
+
+    # --- one step ---------------------------------------------------------------------
+
+    def step(self, flow: Flow, step: Step) -> None:
+        for case in step.next:
+            self.case(flow, step, case)
+        if step.attempts:
+            self.case(flow, step, step.attempts.then)
+        if step.on_failure:
+            self.step_ref(flow, step.on_failure, step.pos, f"step `{step.id}` goes `on_failure` to")
+        if step.kind in ("say", "ask", "do", "call") and not step.next:
+            self.error(
+                step.pos,
+                "missing-next",
+                f"step `{step.id}` has no `next`: say where the call goes after it (or `end:`)",
+            )
+        if step.next:
+            self.branch(step)
+        if step.kind == "call" and step.call:
+            self.flow_ref(step.call, step.pos, f"step `{step.id}` calls")
+        if step.kind == "end" and step.end:
+            self.outcome(step.end, step.pos, step.reason)
+        if step.kind == "do" and step.effect:
+            self.effect(step)
+        if step.answer:
+            self.answer(step, step.answer)
+        for name in (step.save, *(name for name, _ in step.sets)):
+            if name and name.split(".")[0] in RESERVED_NAMES:
+                self.error(
+                    step.pos,
+                    "reserved-name",
+                    f"step `{step.id}` stores `{name}`, but `{name.split('.')[0]}` is a name the engine provides",
+                )
+
+    def case(self, flow: Flow, step: Step, case: Case) -> None:
+        if case.go:
+            self.step_ref(flow, case.go, case.pos, f"step `{step.id}` goes to")
+        if case.then:
+            self.step_ref(flow, case.then, case.pos, f"step `{step.id}` continues at")
+        if case.call:
+            self.flow_ref(case.call, case.pos, f"step `{step.id}` calls")
+        if case.end:
+            self.outcome(case.end, case.pos, case.reason)
+
+    def branch(self, step: Step) -> None:
+        for index, case in enumerate(step.next[:-1]):
+            if case.condition is None:
+                rest = len(step.next) - index - 1
+                self.warning(
+                    step.next[index + 1].pos,
+                    "dead-branch",
+                    f"the branch before has no `if`, so the {rest} branch(es) after it in `{step.id}` are never taken",
+                )
+                break
+        if step.next and step.next[-1].condition is not None:
+            self.error(
+                step.next[-1].pos,
+                "fall-through",
+                f"when no condition of `{step.id}` holds the call has nowhere to go: add a last branch without `if`",
+            )
+
+    def step_ref(self, flow: Flow, name: str, pos: Pos, what: str) -> None:
+        if name not in flow.steps:
+            self.error(
+                pos,
+                "unknown-step",
+                f"{what} `{name}`, which is not a step of `{flow.name}`{did_you_mean(name, flow.steps)}",
+            )
+
+    def flow_ref(self, name: str, pos: Pos, what: str) -> None:
+        if name not in self.pack.flows:
+            self.error(
+                pos,
+                "unknown-flow",
+                f"{what} `{name}`, which is not a flow of the pack{did_you_mean(name, self.pack.flows)}",
+            )
+
+    def outcome(self, outcome: str, pos: Pos, reason: str | None) -> None:
+        if outcome not in self.pack.outcome_names:
+            hint = did_you_mean(outcome, self.pack.outcome_names)
+            self.error(
+                pos,
+                "unknown-outcome",
+                f"`{outcome}` is not an outcome (declare it in the pack's `outcomes`){hint}",
+            )
+        if reason and self.reasons and reason not in self.reasons:
+            self.error(
+                pos,
+                "unknown-reason",
+                f"`{reason}` is not a reason of the `{self.pack.call_end}` catalog{did_you_mean(reason, self.reasons)}",
+            )
+
+    def effect(self, step: Step) -> None:
+        assert step.effect is not None
+        if step.effect not in self.effects:
+            self.error(
+                step.pos,
+                "unknown-effect",
+                f"step `{step.id}` does `{step.effect}`, which is not an effect of the pack{did_you_mean(step.effect, self.effects)}",
+            )
+            return
+        for arg in self.effects[step.effect]:
+            if arg not in step.args:
+                self.error(
+                    step.pos,
+                    "missing-argument",
+                    f"`{step.effect}` needs `{arg}` in `with:` (step `{step.id}`)",
+                )
+        lifecycle, _, transition = step.effect.partition(".")
+        if (
+            lifecycle in self.pack.lifecycles
+            and self.pack.lifecycles[lifecycle].transitions[transition].comment_required
+            and "comment" not in step.args
+        ):
+            self.error(
+                step.pos,
+                "missing-argument",
+                f"`{step.effect}` requires a comment: add `comment:` to `with:` (step `{step.id}`)",
+            )
+
+    def answer(self, step: Step, answer: Answer) -> None:
+        if answer.kind in ("choice", "multi"):
+            self.options(step, answer)
+        elif answer.kind == "text" and answer.pattern is not None:
+            try:
+                re.compile(answer.pattern)
+            except re.error as err:
+                self.error(
+                    answer.pos,
+                    "bad-pattern",
+                    f"the pattern of `{step.id}` is not a valid regular expression: {err}",
+                )
+        elif answer.kind == "lookup":
+            lookups = self.pack.lookups
+            if lookups and answer.source not in lookups:
+                self.error(
+                    answer.pos,
+                    "unknown-lookup",
+                    f"`{answer.source}` is not a lookup of the pack{did_you_mean(answer.source or '', lookups)}",
+                )
+        elif answer.kind in ("date", "time", "datetime"):
+            for bound in (answer.minimum, answer.maximum):
+                if bound is not None and not valid_bound(answer.kind, bound):
+                    self.error(
+                        answer.pos,
+                        "bad-value",
+                        f"`{bound}` is not a {answer.kind} bound: write a {answer.kind} or `today+7d` / `now+2h`",
+                    )
+        if answer.kind == "phone" and not (
+            answer.digits or answer.region or self.pack.phone_digits or self.pack.phone_region
+        ):
+            self.warning(
+                answer.pos,
+                "phone-rule",
+                f"`{step.id}` accepts any phone number: give the pack a `phone:` rule or the question `digits`/`region`",
+            )
+        low, high = answer.minimum, answer.maximum
+        if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
+            self.error(
+                answer.pos,
+                "bad-value",
+                f"`min` ({low}) is larger than `max` ({high}) in `{step.id}`",
+            )
+        if answer.min_length is not None and answer.max_length is not None and answer.min_length > answer.max_length:
+            self.error(answer.pos, "bad-value", f"`min_length` is larger than `max_length` in `{step.id}`")
+
+    def options(self, step: Step, answer: Answer) -> None:
+        seen_keys: set[str] = set()
+        seen_labels: dict[str, str] = {}
+        for option in answer.options:
+            if option.key in seen_keys:
+                self.error(
+                    option.label.pos,
+                    "duplicate-option",
+                    f"`{step.id}` lists the option `{option.key}` twice",
+                )
+            seen_keys.add(option.key)
+            for language, label in option.label.variants:
+                folded = f"{language}:{label.strip().casefold()}"
+                if folded in seen_labels:
+                    self.error(
+                        option.label.pos,
+                        "duplicate-option",
+                        f"options `{seen_labels[folded]}` and `{option.key}` of `{step.id}` have the same label `{label}`",
+                    )
+                seen_labels[folded] = option.key
+
+    # --- the graph --------------------------------------------------------------------
+
+    def graph(self, flow: Flow) -> None:
+        if flow.start not in flow.steps:
+            return
+        reached = {flow.start}
+        todo = [flow.start]
+        while todo:
+            for target, _ in successors(flow.steps[todo.pop()]):
+                if target in flow.steps and target not in reached:
+                    reached.add(target)
+                    todo.append(target)
+        for step in flow.steps.values():
+            if step.id not in reached:
+                self.warning(
+                    step.pos,
+                    "unreachable-step",
+                    f"no path from `{flow.start}` leads to step `{step.id}`",
+                )
+        finishing = {step.id for step in flow.steps.values() if ends(step)}
+        changed = True
+        while changed:
+            changed = False
+            for step in flow.steps.values():
+                if step.id not in finishing and any(target in finishing for target, _ in successors(step)):
+                    finishing.add(step.id)
+                    changed = True
+        broken = any(target not in flow.steps for step in flow.steps.values() for target, _ in successors(step))
+        for step in flow.steps.values():
+            if step.id in reached and step.id not in finishing and not broken:
+                self.error(
+                    step.pos,
+                    "no-end",
+                    f"from step `{step.id}` the call can never reach an end: it loops for ever",
+                )
+
+
+def valid_bound(kind: str, bound: object) -> bool:
+    text = str(bound).strip()
+    if _RELATIVE.match(text) and text:
+        return True
+    parse: dict[str, Callable[[str], object]] = {
+        "date": date.fromisoformat,
+        "time": time.fromisoformat,
+        "datetime": lambda s: datetime.fromisoformat(s.replace(" ", "T")),
+    }
+    try:
+        parse[kind](text)
+    except ValueError:
+        return False
+    return True

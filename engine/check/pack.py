@@ -1,0 +1,221 @@
+"""Checks across a pack: its manifest, rules, end-of-call catalog, lifecycles, worklists
+and environments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from callguide.check.flows import known_effects
+from callguide.model import Action, Catalog, Lifecycle, Pack, Rule, Worklist
+from callguide.problems import Pos, Problem, did_you_mean
+
+
+class PackChecker:
+    def __init__(self, pack: Pack, problems: list[Problem]) -> None:
+        self.pack = pack
+        self.problems = problems
+        self.effects = known_effects(pack)
+
+    def error(self, pos: Pos, code: str, message: str) -> None:
+        self.problems.append(Problem(pos, "error", code, message))
+
+    def warning(self, pos: Pos, code: str, message: str) -> None:
+        self.problems.append(Problem(pos, "warning", code, message))
+
+    def check(self) -> None:
+        pack = self.pack
+        catalog = pack.call_end_catalog
+        if catalog is None:
+            self.error(
+                pack.pos,
+                "unknown-catalog",
+                f"the pack wraps calls up with `{pack.call_end}`, but no catalog has that name{did_you_mean(pack.call_end, pack.catalogs)}",
+            )
+        for item in pack.forbidden:
+            try:
+                re.compile(item.pattern)
+            except re.error as err:
+                self.error(
+                    item.pos,
+                    "bad-pattern",
+                    f"the forbidden pattern is not a valid regular expression: {err}",
+                )
+        for found in pack.catalogs.values():
+            self.catalog(found)
+        for rule in pack.rules.values():
+            self.rule(rule)
+        for lifecycle in pack.lifecycles.values():
+            self.lifecycle(lifecycle)
+        for worklist in pack.worklists.values():
+            self.worklist(worklist)
+        self.environments()
+
+    def catalog(self, catalog: Catalog) -> None:
+        for reason in catalog.reasons.values():
+            if reason.queue and reason.queue not in catalog.queues:
+                self.error(
+                    reason.pos,
+                    "unknown-queue",
+                    f"reason `{reason.key}` sends open requests to `{reason.queue}`, which is not a queue of the catalog{did_you_mean(reason.queue, catalog.queues)}",
+                )
+            if not reason.close and not reason.queue:
+                self.error(
+                    reason.pos,
+                    "reason-without-queue",
+                    f"reason `{reason.key}` leaves the request open but names no `queue` for it",
+                )
+            elif reason.close and not reason.locked and not catalog.queues:
+                self.error(
+                    reason.pos,
+                    "reason-without-queue",
+                    f"the agent may untick 'close' on `{reason.key}`, but the catalog has no `queues` for an open request",
+                )
+        self.queues_in_environments(catalog)
+
+    def queues_in_environments(self, catalog: Catalog) -> None:
+        for name, values in self.pack.environments.items():
+            queues = values.get("queues")
+            if not isinstance(queues, Mapping):
+                continue
+            for queue in catalog.queues:
+                if queue not in queues:
+                    self.error(
+                        catalog.pos,
+                        "unknown-environment-key",
+                        f"queue `{queue}` has no name in environment `{name}` (add it under `queues:`)",
+                    )
+
+    def rule(self, rule: Rule) -> None:
+        if rule.warnings and not rule.phrases:
+            self.warning(
+                rule.pos,
+                "rule-warning",
+                f"rule `{rule.name}` warns {rule.warnings} time(s) but gives no `warning` phrase to read",
+            )
+        if len(rule.phrases) > max(rule.warnings, 1):
+            self.warning(
+                rule.pos,
+                "rule-warning",
+                f"rule `{rule.name}` has {len(rule.phrases)} warning phrases but warns only {rule.warnings} time(s)",
+            )
+        for index, action in enumerate(rule.then):
+            self.action(rule, action, last=index == len(rule.then) - 1)
+
+    def action(self, rule: Rule, action: Action, last: bool) -> None:
+        pack = self.pack
+        if action.kind == "switch" and action.flow not in pack.flows:
+            self.error(
+                action.pos,
+                "unknown-flow",
+                f"rule `{rule.name}` switches to `{action.flow}`, which is not a flow of the pack{did_you_mean(action.flow or '', pack.flows)}",
+            )
+        if action.kind == "end" and action.outcome not in pack.outcome_names:
+            self.error(
+                action.pos,
+                "unknown-outcome",
+                f"`{action.outcome}` is not an outcome{did_you_mean(action.outcome or '', pack.outcome_names)}",
+            )
+        catalog = pack.call_end_catalog
+        if action.reason and catalog and action.reason not in catalog.reasons:
+            self.error(
+                action.pos,
+                "unknown-reason",
+                f"`{action.reason}` is not a reason of the `{pack.call_end}` catalog{did_you_mean(action.reason, catalog.reasons)}",
+            )
+        if action.kind == "do":
+            effect = action.effect or ""
+            if effect not in self.effects:
+                self.error(
+                    action.pos,
+                    "unknown-effect",
+                    f"rule `{rule.name}` does `{effect}`, which is not an effect of the pack{did_you_mean(effect, self.effects)}",
+                )
+            else:
+                for arg in self.effects[effect]:
+                    if arg not in action.args:
+                        self.error(
+                            action.pos,
+                            "missing-argument",
+                            f"`{effect}` needs `{arg}` in `with:` (rule `{rule.name}`)",
+                        )
+        if action.kind in ("end", "switch", "transfer") and not last:
+            self.error(
+                action.pos,
+                "rule-action",
+                f"`{action.kind}` must be the last action of rule `{rule.name}`: nothing runs after it",
+            )
+
+    def lifecycle(self, lifecycle: Lifecycle) -> None:
+        states = lifecycle.states
+        if lifecycle.initial not in states:
+            self.error(
+                lifecycle.pos,
+                "unknown-state",
+                f"the initial state `{lifecycle.initial}` is not a state of `{lifecycle.name}`{did_you_mean(lifecycle.initial, states)}",
+            )
+        for transition in lifecycle.transitions.values():
+            for state in (*transition.sources, transition.target):
+                if state != "any" and state not in states:
+                    self.error(
+                        transition.pos,
+                        "unknown-state",
+                        f"transition `{transition.name}` names `{state}`, which is not a state of `{lifecycle.name}`{did_you_mean(state, states)}",
+                    )
+            if transition.target == "any":
+                self.error(
+                    transition.pos,
+                    "unknown-state",
+                    f"transition `{transition.name}` must lead `to` one state, not `any`",
+                )
+            if transition.guard and not transition.message:
+                self.warning(
+                    transition.pos,
+                    "missing-message",
+                    f"transition `{transition.name}` has a guard but no `message` for the agent when it refuses",
+                )
+
+    def worklist(self, worklist: Worklist) -> None:
+        pack = self.pack
+        if worklist.flow not in pack.flows:
+            self.error(
+                worklist.pos,
+                "unknown-flow",
+                f"worklist `{worklist.name}` runs `{worklist.flow}`, which is not a flow of the pack{did_you_mean(worklist.flow, pack.flows)}",
+            )
+        for outcome in worklist.outcomes:
+            if outcome not in pack.outcome_names:
+                self.error(
+                    worklist.pos,
+                    "unknown-outcome",
+                    f"worklist `{worklist.name}` maps `{outcome}`, which is not an outcome{did_you_mean(outcome, pack.outcome_names)}",
+                )
+        if "postpone" in worklist.outcomes.values() and not worklist.postpone_choices:
+            self.error(
+                worklist.pos,
+                "missing-key",
+                f"worklist `{worklist.name}` postpones tasks but gives no `postpone: choices`",
+            )
+
+    def environments(self) -> None:
+        environments = self.pack.environments
+        if len(environments) < 2:
+            return
+        keyed = {name: set(_paths(values)) for name, values in environments.items()}
+        every = set().union(*keyed.values())
+        for name, paths in keyed.items():
+            for missing in sorted(every - paths):
+                self.error(
+                    self.pack.pos,
+                    "environment-mismatch",
+                    f"environment `{name}` does not define `{'.'.join(missing)}`, which another environment does",
+                )
+
+
+def _paths(values: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for key, value in values.items():
+        path = (*prefix, key)
+        found.extend(_paths(value, path) if isinstance(value, Mapping) else [path])
+    return found

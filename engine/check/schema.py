@@ -1,0 +1,188 @@
+"""Schema checks: each file against its kind's JSON Schema, reported in an analyst's words.
+
+jsonschema's own messages quote the schema (`'nxet' does not match '^[a-z]...'`); here every
+kind of violation becomes a sentence that names the key, says what is expected and, for a
+misspelt key or value, what was probably meant.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from callguide.load.yaml_source import Document
+from callguide.problems import Problem, did_you_mean
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+_NAME_PATTERNS = {
+    r"^[a-z][a-z0-9_]*$": "a name in lower case (letters, digits, `_`, starting with a letter)",
+    r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$": "a name in lower case, parts joined by dots (e.g. `caller.phone`)",
+    r"^[0-9]+(\.[0-9]+)?\s*(s|m|h|d)$": "a duration: a number and s, m, h or d (e.g. `15s`, `4h`)",
+    r"^[a-z]{2}(-[A-Z]{2})?$": "a language code such as `en` or `ru`",
+    r"^[A-Z]{2}$": "a two-letter country code such as `KE`",
+    r"^\d{4}-\d\d-\d\d$": "a date written YYYY-MM-DD",
+    r"^\d\d:\d\d-\d\d:\d\d$": "opening hours written HH:MM-HH:MM",
+}
+_TYPE_WORDS = {
+    "string": "text",
+    "object": "a map of `key: value`",
+    "array": "a list",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+@cache
+def schema(kind: str) -> dict[str, Any]:
+    text = resources.files("callguide.schemas").joinpath(f"{kind}.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@cache
+def validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(kind))
+
+
+def schema_problems(document: Document, kind: str) -> list[Problem]:
+    return [problem for error in validator(kind).iter_errors(document.data) for problem in _explain(error, document)]
+
+
+def _explain(error: ValidationError, document: Document) -> Iterator[Problem]:
+    error = _most_relevant(error)
+    path = tuple(error.absolute_path)
+    where = document.pos(path)
+    key = _last_key(path)
+    value = error.instance
+    rule = error.validator
+    spec = error.schema if isinstance(error.schema, dict) else {}
+
+    def problem(code: str, message: str, at_key: bool = False) -> Problem:
+        return Problem(document.pos(path, key=True) if at_key else where, "error", code, message)
+
+    if rule == "additionalProperties" and isinstance(value, dict):
+        known = list(spec.get("properties", {}))
+        for extra in value:
+            if extra in spec.get("properties", {}):
+                continue
+            suggestion = did_you_mean(extra, known)
+            allowed = "" if suggestion else f" (allowed here: {', '.join(f'`{k}`' for k in known)})"
+            yield Problem(
+                document.pos((*path, extra), key=True),
+                "error",
+                "unknown-key",
+                f"unknown key `{extra}`{_in(key)}{suggestion or allowed}",
+            )
+    elif rule == "required":
+        missing = str(error.message).split("'")[1]
+        help_ = spec.get("properties", {}).get(missing, {}).get("description", "")
+        yield problem("missing-key", f"`{missing}` is missing{_in(key)}: {help_}".rstrip(": "))
+    elif rule == "type" or (rule in ("oneOf", "anyOf") and not _context_relevant(error)):
+        yield problem("wrong-type", _wrong_type(key, value, error))
+    elif rule == "const":
+        yield problem("wrong-type", f"`{key}` takes `true` here (or leave it out), not `{_show(value)}`")
+    elif rule == "enum":
+        choices = [str(choice) for choice in (spec.get("enum") or [])]
+        suggestion = did_you_mean(str(value), choices)
+        options = ", ".join(f"`{choice}`" for choice in choices)
+        yield problem(
+            "bad-value",
+            f"`{_show(value)}` is not allowed for `{key}`: use one of {options}{suggestion}",
+        )
+    elif rule == "pattern":
+        expected = _NAME_PATTERNS.get(str(error.validator_value), f"text matching `{error.validator_value}`")
+        yield problem("bad-value", f"`{_show(value)}` is not valid for `{key}`: expected {expected}")
+    elif rule == "propertyNames":
+        bad = _show(value)
+        sub = error.context[0] if error.context else None
+        bad = _show(sub.instance) if sub is not None else bad
+        expected = _NAME_PATTERNS.get(str(sub.validator_value) if sub else "", "a valid name")
+        yield Problem(
+            document.pos((*path, bad), key=True),
+            "error",
+            "bad-name",
+            f"`{bad}` is not a valid name here: use {expected}",
+        )
+    elif rule in ("minimum", "maximum"):
+        side = "at least" if rule == "minimum" else "at most"
+        yield problem("bad-value", f"`{key}` must be {side} {error.validator_value}, not {_show(value)}")
+    elif rule in ("minItems", "minProperties"):
+        yield problem("bad-value", f"`{key}` must not be empty")
+    elif rule == "uniqueItems":
+        yield problem("duplicate-option", f"`{key}` lists the same item twice")
+    else:
+        yield problem("bad-value", f"`{key}`: {error.message}")
+
+
+def _most_relevant(error: ValidationError) -> ValidationError:
+    """For `oneOf` / `anyOf`, the violation inside the branch that fits the value's type."""
+    while error.validator in ("oneOf", "anyOf") and _context_relevant(error):
+        candidates = [sub for sub in error.context or () if sub.validator not in ("type", "const")]
+        error = max(candidates, key=lambda sub: len(sub.absolute_path))
+    return error
+
+
+def _context_relevant(error: ValidationError) -> bool:
+    return any(sub.validator not in ("type", "const") for sub in error.context or ())
+
+
+def _wrong_type(key: str, value: Any, error: ValidationError) -> str:
+    expected = _expected_types(error.schema)
+    found = _describe(value)
+    message = f"`{key}` should be {expected}, but is {found}"
+    if isinstance(value, bool) and "text" in expected:
+        message += f'; write it in quotes ("{_show(value)}") if it is text'
+    return message
+
+
+def _expected_types(spec: Any) -> str:
+    kinds: list[str] = []
+    if isinstance(spec, dict):
+        if "const" in spec:
+            kinds.append("`true`")
+        declared = spec.get("type")
+        kinds.extend([declared] if isinstance(declared, str) else declared or [])
+        for branch in spec.get("oneOf", []) + spec.get("anyOf", []):
+            kinds.append(_expected_types(branch))
+        if "$ref" in spec:
+            kinds.append("text" if spec["$ref"].endswith(("/text", "/condition", "/duration")) else "a map")
+    words = list(dict.fromkeys(_TYPE_WORDS.get(kind, kind) for kind in kinds if kind))
+    return " or ".join(words) or "something else"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"`{_show(value)}` (a yes/no value)"
+    if value is None:
+        return "empty"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text `{_show(value)}`"
+    return "a list" if isinstance(value, list) else "a map"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)[:60]
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _last_key(path: tuple[str | int, ...]) -> str:
+    for part in reversed(path):
+        if isinstance(part, str):
+            return part
+    return "the file"
+
+
+def _in(key: str) -> str:
+    return "" if key == "the file" else f" in `{key}`"

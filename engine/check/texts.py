@@ -1,0 +1,205 @@
+"""Checks of single texts and conditions: Jinja syntax, filters, loops, languages, forbidden
+phrases, and the standard names (`phrases.x`, `env.group.key`, `rules.x`) they refer to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from callguide.expr import (
+    MAX_LOOP_NESTING,
+    Analysis,
+    Sandbox,
+    analyse,
+    is_template,
+    parse_condition,
+    parse_text,
+)
+from callguide.model import Condition, Pack, Text
+from callguide.problems import Pos, Problem, did_you_mean
+from jinja2 import TemplateSyntaxError
+
+EMPTY_ANALYSIS = Analysis(frozenset(), frozenset(), frozenset(), frozenset(), 0)
+
+
+class TextChecker:
+    def __init__(self, pack: Pack, env: Sandbox, problems: list[Problem]) -> None:
+        self.pack = pack
+        self.env = env
+        self.problems = problems
+        self.cache: dict[tuple[str, bool], Analysis | TemplateSyntaxError] = {}
+        self.forbidden = [
+            (re.compile(item.pattern, re.IGNORECASE), item) for item in pack.forbidden if _compiles(item.pattern)
+        ]
+        self.environment_keys = _environment_paths(pack.environments)
+
+    def error(self, pos: Pos, code: str, message: str) -> None:
+        self.problems.append(Problem(pos, "error", code, message))
+
+    def warning(self, pos: Pos, code: str, message: str) -> None:
+        self.problems.append(Problem(pos, "warning", code, message))
+
+    def text(self, text: Text | None, what: str, *, spoken: bool = True) -> Analysis:
+        """Check every language of a text; returns what the text reads."""
+        if text is None:
+            return EMPTY_ANALYSIS
+        self._languages(text, what)
+        found = EMPTY_ANALYSIS
+        for _, source in text.variants:
+            if spoken:
+                self._forbidden(source, text.pos, what)
+            if is_template(source):
+                found = _merge(found, self._analyse(source, text.pos, what, condition=False))
+        return found
+
+    def condition(self, condition: Condition | None, what: str) -> Analysis:
+        if condition is None:
+            return EMPTY_ANALYSIS
+        return self._analyse(condition.source, condition.pos, what, condition=True)
+
+    def value(self, value: Any, what: str) -> Analysis:
+        """An effect argument: a text, a nested map or list of them, or a plain value."""
+        if isinstance(value, Text):
+            return self.text(value, what)
+        if isinstance(value, Mapping):
+            return _merge_all(self.value(item, what) for item in value.values())
+        if isinstance(value, tuple):
+            return _merge_all(self.value(item, what) for item in value)
+        return EMPTY_ANALYSIS
+
+    def _analyse(self, source: str, pos: Pos, what: str, *, condition: bool) -> Analysis:
+        key = (source, condition)
+        if key not in self.cache:
+            try:
+                tree = parse_condition(self.env, source) if condition else parse_text(self.env, source)
+                self.cache[key] = analyse(tree)
+            except TemplateSyntaxError as err:
+                self.cache[key] = err
+        found = self.cache[key]
+        if isinstance(found, TemplateSyntaxError):
+            line = pos.line + (found.lineno - 1 if found.lineno and not condition else 0)
+            kind = "condition" if condition else "template"
+            self.error(
+                replace(pos, line=line),
+                "template-syntax",
+                f"Jinja {kind} syntax in {what}: {found.message}",
+            )
+            return EMPTY_ANALYSIS
+        self._names(found, pos, what)
+        return found
+
+    def _names(self, found: Analysis, pos: Pos, what: str) -> None:
+        for name in sorted(found.filters - set(self.env.filters)):
+            self.error(
+                pos,
+                "unknown-filter",
+                f"no filter named `{name}` in {what}{did_you_mean(name, self.env.filters)}",
+            )
+        for name in sorted(found.tests - set(self.env.tests)):
+            self.error(
+                pos,
+                "unknown-filter",
+                f"no test named `{name}` in {what}{did_you_mean(name, self.env.tests)}",
+            )
+        if found.loop_depth > MAX_LOOP_NESTING:
+            self.error(
+                pos,
+                "template-limit",
+                f"loops nested {found.loop_depth} deep in {what}; the limit is {MAX_LOOP_NESTING}",
+            )
+        for path in sorted(found.paths):
+            self._standard_name(path, pos, what)
+        if "phrases" in found.names and not any(p[0] == "phrases" for p in found.paths):
+            self.error(pos, "unknown-phrase", f"use a phrase by its name, `phrases.name`, in {what}")
+
+    def _standard_name(self, path: tuple[str, ...], pos: Pos, what: str) -> None:
+        head, rest = path[0], path[1:]
+        if head == "phrases" and rest[0] not in self.pack.phrases:
+            hint = did_you_mean(rest[0], self.pack.phrases)
+            self.error(pos, "unknown-phrase", f"no phrase named `{rest[0]}` in {what}{hint}")
+        elif head == "rules" and rest[0] not in self.pack.rules:
+            self.error(
+                pos,
+                "unknown-rule",
+                f"no rule named `{rest[0]}` in {what}{did_you_mean(rest[0], self.pack.rules)}",
+            )
+        elif head == "env" and not self.pack.environments:
+            self.error(
+                pos,
+                "unknown-environment-key",
+                f"{what} reads `env`, but the pack defines no `environments`",
+            )
+        elif head == "env":
+            for depth in range(1, len(path)):
+                prefix, parent = path[1 : depth + 1], path[1:depth]
+                if parent not in self.environment_keys or not self.environment_keys[parent]:
+                    break  # below a plain value: nothing more to check
+                if prefix not in self.environment_keys:
+                    shown = ".".join(("env", *prefix))
+                    hint = did_you_mean(prefix[-1], self.environment_keys[parent])
+                    message = f"`{shown}` is not defined by the pack's environments in {what}{hint}"
+                    self.error(pos, "unknown-environment-key", message)
+                    break
+
+    def _languages(self, text: Text, what: str) -> None:
+        known = self.pack.all_languages
+        for language in text.languages:
+            if language not in known:
+                message = (
+                    f"{what} is written in `{language}`, which the pack does not declare (it speaks {', '.join(known)})"
+                )
+                self.error(text.pos, "unknown-language", message)
+        missing = [language for language in known if language not in text.languages]
+        if len(text.variants) > 1 and missing:
+            self.warning(text.pos, "missing-translation", f"{what} has no `{'`, `'.join(missing)}` version")
+
+    def _forbidden(self, source: str, pos: Pos, what: str) -> None:
+        for pattern, item in self.forbidden:
+            match = pattern.search(source)
+            if match:
+                self.error(pos, "forbidden-phrase", f"{what} says `{match.group()}`: {item.message}")
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
+def _environment_paths(
+    environments: Mapping[str, Mapping[str, Any]],
+) -> dict[tuple[str, ...], set[str]]:
+    """Every key path any environment defines -> the names below it (empty for a value)."""
+    paths: dict[tuple[str, ...], set[str]] = {(): set()}
+
+    def walk(prefix: tuple[str, ...], values: Mapping[str, Any]) -> None:
+        for key, value in values.items():
+            paths.setdefault(prefix, set()).add(key)
+            paths.setdefault((*prefix, key), set())
+            if isinstance(value, Mapping):
+                walk((*prefix, key), value)
+
+    for values in environments.values():
+        walk((), values)
+    return paths
+
+
+def _merge(first: Analysis, second: Analysis) -> Analysis:
+    return Analysis(
+        first.names | second.names,
+        first.paths | second.paths,
+        first.filters | second.filters,
+        first.tests | second.tests,
+        max(first.loop_depth, second.loop_depth),
+    )
+
+
+def _merge_all(analyses: Iterable[Analysis]) -> Analysis:
+    found = EMPTY_ANALYSIS
+    for analysis in analyses:
+        found = _merge(found, analysis)
+    return found

@@ -1,0 +1,285 @@
+"""Which names a text may read at each step: a forward data-flow over the step graph.
+
+A name is known at a step when some path from the flow's start (or from a caller's call
+site) stores it before: `save`, `set`, a sub-flow's saves, or the flow's declared `input`.
+Reading a name that no path can have stored is the analyst's mistake we want to catch
+before a call does: usually a typo, or a question placed after the text that needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from callguide.check.flows import RESERVED_NAMES, successors
+from callguide.check.texts import TextChecker
+from callguide.expr import Analysis
+from callguide.model import Flow, Pack, Step, Text
+from callguide.problems import Pos, Problem, did_you_mean
+
+
+def top(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+def own_names(step: Step) -> set[str]:
+    names = {top(name) for name, _ in step.sets}
+    names.update(top(case.save) for case in step.next if case.save)
+    if step.save:
+        names.add(top(step.save))
+    return names
+
+
+def callees(step: Step) -> Iterator[str]:
+    if step.call:
+        yield step.call
+    for case in (*step.next, *([step.attempts.then] if step.attempts else [])):
+        if case.call:
+            yield case.call
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    analysis: Analysis
+    pos: Pos
+    what: str
+    after_save: bool = False
+    extra: frozenset[str] = frozenset()
+
+
+class VariableChecker:
+    def __init__(self, pack: Pack, texts: TextChecker, problems: list[Problem]) -> None:
+        self.pack = pack
+        self.texts = texts
+        self.problems = problems
+        flows = pack.flows.values()
+        self.own = {flow.name: set().union(*(own_names(step) for step in flow.steps.values())) for flow in flows}
+        self.everything = set().union(*self.own.values(), *(flow.inputs for flow in flows))
+        self.stores = self._transitive_stores()
+        self.attributes, self.whole = self._dotted_saves()
+
+    def _transitive_stores(self) -> dict[str, set[str]]:
+        stores = {name: set(names) for name, names in self.own.items()}
+        changed = True
+        while changed:
+            changed = False
+            for flow in self.pack.flows.values():
+                for step in flow.steps.values():
+                    for callee in callees(step):
+                        extra = stores.get(callee, set()) - stores[flow.name]
+                        if extra:
+                            stores[flow.name] |= extra
+                            changed = True
+        return stores
+
+    def _dotted_saves(self) -> tuple[dict[str, set[str]], set[str]]:
+        attributes: dict[str, set[str]] = {}
+        whole: set[str] = set()
+        for flow in self.pack.flows.values():
+            whole.update(flow.inputs)
+            for step in flow.steps.values():
+                for name in (step.save, *(n for n, _ in step.sets), *(c.save for c in step.next)):
+                    if not name:
+                        continue
+                    head, _, rest = name.partition(".")
+                    if rest:
+                        attributes.setdefault(head, set()).add(rest.split(".")[0])
+                    else:
+                        whole.add(head)
+        return attributes, whole
+
+    def defines(self, step: Step) -> set[str]:
+        names = own_names(step)
+        for callee in callees(step):
+            names |= self.stores.get(callee, set())
+        return names
+
+    def known_before(self, flow: Flow, entry: set[str]) -> dict[str, set[str]]:
+        """For each step reached: the names some path may have stored before it runs."""
+        if flow.start not in flow.steps:
+            return {}
+        before: dict[str, set[str]] = {flow.start: set(entry)}
+        todo = [flow.start]
+        while todo:
+            step = flow.steps[todo.pop()]
+            after = before[step.id] | self.defines(step)
+            after_failure = before[step.id] | {top(name) for name, _ in step.sets}
+            for target, saved in successors(step):
+                if target not in flow.steps:
+                    continue
+                incoming = after if saved else after_failure
+                if target not in before or not incoming <= before[target]:
+                    before[target] = before.get(target, set()) | incoming
+                    todo.append(target)
+        return before
+
+    def check(self) -> None:
+        switched = {action.flow for rule in self.pack.rules.values() for action in rule.then if action.flow}
+        entry = {
+            flow.name: set(flow.inputs) | (self.everything if flow.name in switched else set())
+            for flow in self.pack.flows.values()
+        }
+        for _ in range(len(entry) + 1):  # callers' names flow into callees until nothing changes
+            grown = False
+            for flow in self.pack.flows.values():
+                before = self.known_before(flow, entry[flow.name])
+                for step_id, names in before.items():
+                    for callee in callees(flow.steps[step_id]):
+                        if callee in entry and not names <= entry[callee]:
+                            entry[callee] |= names
+                            grown = True
+            if not grown:
+                break
+        for flow in self.pack.flows.values():
+            before = self.known_before(flow, entry[flow.name])
+            for step in flow.steps.values():
+                # an unreachable step is reported as such; its texts are still checked
+                names = before.get(step.id, self.everything)
+                after = names | self.defines(step)
+                for use in self.uses(step):
+                    available = (after if use.after_save else names) | use.extra
+                    self.report(flow, step, use, available)
+        self.pack_texts()
+
+    def uses(self, step: Step) -> Iterator[Use]:
+        where = f"step `{step.id}`"
+        earlier: set[str] = set()
+        for name, condition in step.sets:
+            yield Use(
+                self.texts.condition(condition, f"`set: {name}` of {where}"),
+                condition.pos,
+                where,
+                extra=frozenset(earlier),
+            )
+            earlier.add(top(name))
+        sets = frozenset(earlier)
+        for text, label in (
+            (step.say, "say"),
+            (step.ask, "ask"),
+            (step.hint, "hint"),
+            (step.confirm, "confirm"),
+        ):
+            if text:
+                yield Use(
+                    self.texts.text(text, f"the `{label}` of {where}", spoken=label != "hint"),
+                    text.pos,
+                    where,
+                    extra=sets,
+                )
+        for warning in step.warnings:
+            yield Use(
+                self.texts.text(warning.text, f"a warning of {where}", spoken=False),
+                warning.text.pos,
+                where,
+                extra=sets,
+            )
+            if warning.condition:
+                yield Use(
+                    self.texts.condition(warning.condition, f"a warning of {where}"),
+                    warning.condition.pos,
+                    where,
+                    extra=sets,
+                )
+        if step.args:
+            yield Use(self.texts.value(step.args, f"the `with` of {where}"), step.pos, where, extra=sets)
+        if step.answer:
+            answer = step.answer
+            if answer.message:
+                yield Use(
+                    self.texts.text(answer.message, f"the message of {where}", spoken=False),
+                    answer.message.pos,
+                    where,
+                    extra=sets,
+                )
+            if answer.show:
+                yield Use(
+                    self.texts.text(answer.show, f"the `show` of {where}", spoken=False),
+                    answer.show.pos,
+                    where,
+                    extra=sets | {"item"},
+                )
+            for option in answer.options:
+                yield Use(
+                    self.texts.text(option.label, f"option `{option.key}` of {where}"),
+                    option.label.pos,
+                    where,
+                    extra=sets,
+                )
+        if isinstance(step.default, Text):
+            yield Use(
+                self.texts.text(step.default, f"the `default` of {where}", spoken=False),
+                step.default.pos,
+                where,
+                extra=sets,
+            )
+        for case in step.next:
+            if case.condition:
+                yield Use(
+                    self.texts.condition(case.condition, f"a branch of {where}"),
+                    case.condition.pos,
+                    where,
+                    after_save=True,
+                    extra=sets,
+                )
+
+    def report(self, flow: Flow, step: Step, use: Use, available: set[str]) -> None:
+        inputs = set(flow.inputs)
+        for name in sorted(use.analysis.names - RESERVED_NAMES - available):
+            if name in self.everything:
+                message = f"`{name}` is read in {use.what} before any step can have stored it"
+            else:
+                candidates = self.everything | RESERVED_NAMES | available
+                message = f"`{name}` is not stored by any step nor given as `input`{did_you_mean(name, candidates)}"
+            self.problems.append(Problem(use.pos, "error", "undefined-variable", message))
+        for path in sorted(use.analysis.paths):
+            head, attribute = path[0], path[1]
+            dotted_only = head in self.attributes and head not in self.whole | inputs | RESERVED_NAMES
+            if dotted_only and attribute not in self.attributes[head]:
+                hint = did_you_mean(attribute, self.attributes[head])
+                message = f"`{head}.{attribute}` is read in {use.what}, but no step stores `{head}.{attribute}`{hint}"
+                self.problems.append(Problem(use.pos, "error", "undefined-variable", message))
+
+    def pack_texts(self) -> None:
+        """Texts outside flows (rules, phrases, catalogs, lifecycles) may read any name."""
+        known = self.everything | RESERVED_NAMES | set(self.pack.lifecycles) | {"comment"}
+        analyses: list[tuple[Analysis, Pos]] = []
+        for rule in self.pack.rules.values():
+            what = f"rule `{rule.name}`"
+            analyses.append((self.texts.text(rule.label, what, spoken=False), rule.label.pos))
+            analyses.extend((self.texts.text(phrase, what), phrase.pos) for phrase in rule.phrases)
+            for action in rule.then:
+                analyses.append((self.texts.text(action.text, what), action.pos))
+                analyses.append((self.texts.value(action.args, what), action.pos))
+        for name, phrase in self.pack.phrases.items():
+            analyses.append((self.texts.text(phrase, f"phrase `{name}`"), phrase.pos))
+        for catalog in self.pack.catalogs.values():
+            for reason in catalog.reasons.values():
+                analyses.append(
+                    (
+                        self.texts.text(reason.label, f"reason `{reason.key}`", spoken=False),
+                        reason.pos,
+                    )
+                )
+        for lifecycle in self.pack.lifecycles.values():
+            for transition in lifecycle.transitions.values():
+                what = f"transition `{lifecycle.name}.{transition.name}`"
+                analyses.append((self.texts.condition(transition.guard, what), transition.pos))
+                for text in (transition.label, transition.message, transition.warning):
+                    analyses.append((self.texts.text(text, what, spoken=False), transition.pos))
+        for flow in self.pack.flows.values():
+            if flow.access:
+                what = f"the `access` of flow `{flow.name}`"
+                analyses.append((self.texts.condition(flow.access.condition, what), flow.access.condition.pos))
+                analyses.append(
+                    (
+                        self.texts.text(flow.access.message, what, spoken=False),
+                        flow.access.message.pos,
+                    )
+                )
+        self._unknown(analyses, known)
+
+    def _unknown(self, analyses: Iterable[tuple[Analysis, Pos]], known: set[str]) -> None:
+        for analysis, pos in analyses:
+            for name in sorted(analysis.names - known):
+                message = f"`{name}` is not stored by any flow of the pack{did_you_mean(name, known)}"
+                self.problems.append(Problem(pos, "error", "undefined-variable", message))

@@ -1,0 +1,61 @@
+"""Effects: requests the engine hands to its host, and the built-in catalogue of them.
+
+The engine performs no I/O. A `do` step, a rule or a lookup emits an `EffectRequest`; the
+host answers it with a result or a failure (`EffectFailed`), synchronously through a
+registered handler or later through `Session.resolve`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from callguide.problems import CallguideError
+
+# Built-in effects and the arguments each requires. A pack may declare more in `effects:`.
+BUILTIN_EFFECTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "sms.send": ("to", "text"),
+        "email.send": ("to", "subject", "body"),
+        "call.transfer": ("to",),
+        "callback.schedule": ("at",),
+        "case.create": ("subject",),
+        "case.comment": ("comment",),
+        "case.find": ("id",),
+        "customer.update": (),
+        "customer.note": ("text",),
+        "customer.history": (),
+        "report.submit": ("report",),
+        "task.postpone": ("delay",),
+        "task.next_method": (),
+        "task.complete": (),
+        "task.remove": (),
+        "task.clear": (),
+        "task.move": ("to",),
+        "supervisor.notify": ("message",),
+    }
+)
+LIFECYCLE_EFFECT = "{lifecycle}.{transition}"
+
+
+class EffectFailed(CallguideError):
+    """Raised by a handler (or given to `Session.fail`) when an effect could not be done."""
+
+
+class EffectMissing(CallguideError):
+    """No handler is registered for an effect the flow asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class EffectRequest:
+    """One effect the session waits for: its id is stable within the session."""
+
+    id: int
+    name: str
+    args: Mapping[str, Any]
+    step: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "args": dict(self.args), "step": self.step}

@@ -1,0 +1,122 @@
+"""Finding a pack's files and reading each as a YAML `Document` of a known kind."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from callguide.load.yaml_source import (
+    DEFAULT_LIMITS,
+    HARD_LIMITS,
+    Document,
+    Limits,
+    YamlProblem,
+    read_yaml,
+)
+from callguide.problems import Pos, Problem
+
+KINDS = ("pack", "flow", "rules", "catalog", "lifecycle", "worklist", "phrases", "scenario")
+PACK_FILE = "pack.yaml"
+# Folders of a pack that hold something other than flow files.
+NOT_FLOW_FOLDERS = frozenset({"data", "tests"})
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(slots=True)
+class SourceFile:
+    path: Path
+    kind: str
+    document: Document
+    digest: str
+
+
+@dataclass(slots=True)
+class PackSource:
+    """Everything read from one pack folder, before any checking."""
+
+    root: Path
+    files: list[SourceFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[SourceFile]:
+        return [source for source in self.files if source.kind == kind]
+
+
+def display(path: Path) -> str:
+    """A path as the analyst typed it: relative to the working folder when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def pack_files(root: Path) -> list[Path]:
+    """The YAML files of a pack: its folder and sub-folders, except sample data and tests."""
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).parts
+        if path.suffix in YAML_SUFFIXES and path.is_file() and not NOT_FLOW_FOLDERS & set(relative[:-1]):
+            found.append(path)
+    return found
+
+
+def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceFile | Problem:
+    """Read one file and tell its kind by its first key, or say why it cannot be used."""
+    name = display(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return Problem(Pos(name), "error", "file-read", f"cannot read the file: {err.strerror or err}")
+    try:
+        document = read_yaml(raw, name, limits)
+    except YamlProblem as err:
+        return err.problem
+    data = document.data
+    if not isinstance(data, dict):
+        what = "empty" if data is None else f"a {type(data).__name__}, not a map"
+        message = f"the file is {what}; it must start with one of {_kinds_list()}"
+        return Problem(Pos(name), "error", "unknown-file-kind", message)
+    kinds = [key for key in data if key in KINDS]
+    if not kinds:
+        first = next(iter(data))
+        message = f"the file starts with `{first}`, not with one of {_kinds_list()}"
+        return Problem(document.pos((first,), key=True), "error", "unknown-file-kind", message)
+    return SourceFile(path, kinds[0], document, hashlib.sha256(raw).hexdigest())
+
+
+def read_pack(root: Path) -> PackSource:
+    source = PackSource(root)
+    manifest = root / PACK_FILE
+    limits = DEFAULT_LIMITS
+    if manifest.is_file():
+        first = read_file(manifest, HARD_LIMITS)
+        if isinstance(first, SourceFile):
+            limits = pack_limits(first.document.data)
+    else:
+        message = f"no `{PACK_FILE}` in this folder: every pack needs a manifest (`callguide new pack`)"
+        source.problems.append(Problem(Pos(display(root)), "error", "missing-pack", message))
+    for path in pack_files(root):
+        result = read_file(path, limits)
+        if isinstance(result, Problem):
+            source.problems.append(result)
+        else:
+            source.files.append(result)
+    return source
+
+
+def pack_limits(manifest: object) -> Limits:
+    """The pack's own YAML limits, each within the hard maximum."""
+    wanted = manifest.get("limits") if isinstance(manifest, dict) else None
+    if not isinstance(wanted, dict):
+        return DEFAULT_LIMITS
+    chosen = {
+        name: value
+        for name, value in wanted.items()
+        if name in Limits.__dataclass_fields__ and isinstance(value, int) and value > 0
+    }
+    return Limits(**chosen).within(HARD_LIMITS)
+
+
+def _kinds_list() -> str:
+    return ", ".join(f"`{kind}:`" for kind in KINDS)

@@ -1,0 +1,82 @@
+"""Problems found in flow files, and the errors the engine raises.
+
+A `Problem` is one finding of the loader or the checker, always with a place an analyst can
+open (`file:line:col`). `FlowError` carries every problem of a load at once, so that nobody
+fixes one mistake per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Pos:
+    """A place in a source file; line and column count from 1."""
+
+    file: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    pos: Pos
+    severity: Severity
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.pos}: {self.severity} {self.code}: {self.message}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.pos.file,
+            "line": self.pos.line,
+            "col": self.pos.col,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    unique = dict.fromkeys(problems)
+    return sorted(unique, key=lambda p: (p.pos, p.code, p.message))
+
+
+class CallguideError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class FlowError(CallguideError):
+    """A pack could not be loaded: carries every problem found, sorted by place."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(sort_problems(problems))
+        errors = [p for p in self.problems if p.severity == "error"]
+        summary = f"{len(errors)} error(s) in the flow files"
+        super().__init__(summary + "".join(f"\n  {p}" for p in errors[:50]))
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """` - did you mean `x`?` when a close candidate exists, else an empty string."""
+    import difflib
+
+    names = sorted(set(candidates))
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    if not close:
+        lowered = {n.lower(): n for n in names}
+        close = [lowered[word.lower()]] if word.lower() in lowered else []
+    return f" - did you mean `{close[0]}`?" if close else ""

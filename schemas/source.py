@@ -1,0 +1,917 @@
+"""The JSON Schemas of every callguide file kind, written once here.
+
+`python -m callguide.schemas.source` writes them to `schemas/*.json` (what editors and
+`callguide schema` use); a test keeps the files in step with this module. Each written
+schema is self-contained (no cross-file `$ref`), so a YAML language server that reads it
+from disk never needs the network. Every property has a `title` and a `description`: they
+are the hover help an analyst sees.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+Schema = dict[str, Any]
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+KINDS = ("pack", "flow", "rules", "catalog", "lifecycle", "worklist", "phrases", "scenario")
+
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+DOTTED = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
+DURATION = r"^[0-9]+(\.[0-9]+)?\s*(s|m|h|d)$"
+
+
+def p(title: str, description: str, schema: Schema | None = None, **extra: Any) -> Schema:
+    """A property: its hover help plus its shape."""
+    return {"title": title, "description": description, **(schema or {}), **extra}
+
+
+def ref(name: str, title: str, description: str) -> Schema:
+    return {"title": title, "description": description, "$ref": f"#/$defs/{name}"}
+
+
+def obj(properties: dict[str, Schema], required: tuple[str, ...] = (), **extra: Any) -> Schema:
+    schema: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    schema.update(extra)
+    return schema
+
+
+def map_of(value: Schema, key_pattern: str = IDENTIFIER, **extra: Any) -> Schema:
+    return {
+        "type": "object",
+        "propertyNames": {"pattern": key_pattern},
+        "additionalProperties": value,
+        **extra,
+    }
+
+
+# --- shapes shared by several file kinds -------------------------------------------------
+
+DEFS: dict[str, Schema] = {
+    "text": {
+        "title": "Text",
+        "description": (
+            "A Jinja template the agent reads, e.g. `Hello {{ customer.name }}`. Either one text in"
+            " the pack's language, or a map from language code to text (`{en: ..., ru: ...}`)."
+        ),
+        "type": ["string", "object"],
+        "propertyNames": {"pattern": "^[a-z]{2}(-[A-Z]{2})?$"},
+        "additionalProperties": {"type": "string"},
+        "minProperties": 1,
+    },
+    "condition": {
+        "title": "Condition",
+        "description": (
+            "A Jinja expression, without `{{ }}`, that is true or false, e.g."
+            " `reason == 'technical'` or `customer.balance > 0`."
+        ),
+        "type": ["string", "boolean"],
+    },
+    "duration": {
+        "title": "Duration",
+        "description": "A length of time: a number and a unit, `s`, `m`, `h` or `d`, e.g. `15s`, `4h`.",
+        "type": "string",
+        "pattern": DURATION,
+    },
+    "identifier": {
+        "title": "Name",
+        "description": "A name in lower case: letters, digits and `_`, starting with a letter.",
+        "type": "string",
+        "pattern": IDENTIFIER,
+    },
+    "action": obj(
+        {
+            "say": ref("text", "Say", "A line the agent reads to the caller."),
+            "do": p(
+                "Do",
+                "An effect the host performs, e.g. `sms.send`.",
+                {"type": "string", "pattern": DOTTED},
+            ),
+            "with": p("With", "The effect's arguments; text values are templates.", {"type": "object"}),
+            "transfer": ref(
+                "text",
+                "Transfer",
+                "Transfer the call to this line or number; the call then ends as `transferred`.",
+            ),
+            "switch": p(
+                "Switch",
+                "Continue the call in this flow of the pack, from its start.",
+                {"type": "string", "pattern": IDENTIFIER},
+            ),
+            "end": p("End", "End the call with this outcome.", {"type": "string", "pattern": IDENTIFIER}),
+            "reason": p(
+                "Reason",
+                "The end-of-call reason the wrap-up starts with.",
+                {"type": "string", "pattern": IDENTIFIER},
+            ),
+        },
+        title="Action",
+        description="One thing a rule does when its limit is passed: `say`, `do`, `transfer`, `switch` or `end`.",
+    ),
+}
+
+CASE = obj(
+    {
+        "if": ref(
+            "condition",
+            "If",
+            "Take this branch when the condition is true; the first true branch wins. Leave it out on the last branch: the default.",
+        ),
+        "go": p("Go", "The step to go to.", {"type": "string", "pattern": IDENTIFIER}),
+        "call": p(
+            "Call",
+            "Run this flow of the pack as a sub-flow, then come back.",
+            {"type": "string", "pattern": IDENTIFIER},
+        ),
+        "then": p(
+            "Then",
+            "With `call`: the step to continue at when the sub-flow ends.",
+            {"type": "string", "pattern": IDENTIFIER},
+        ),
+        "save": p(
+            "Save",
+            "With `call`: store the sub-flow's outcome under this name.",
+            {"type": "string", "pattern": DOTTED},
+        ),
+        "end": p("End", "End the flow here with this outcome.", {"type": "string", "pattern": IDENTIFIER}),
+        "reason": p(
+            "Reason",
+            "With `end`: the end-of-call reason the wrap-up starts with.",
+            {"type": "string", "pattern": IDENTIFIER},
+        ),
+    },
+    title="Branch",
+    description="One branch: a condition and where it leads (`go`, `call` + `then`, or `end`).",
+)
+
+NEXT = {
+    "title": "Next",
+    "description": (
+        "Where the call goes after this step: a step name, or a list of branches"
+        " (`- if: condition` + `go: step`), the last one without `if`."
+    ),
+    "oneOf": [
+        {"type": "string", "pattern": IDENTIFIER},
+        {"type": "array", "items": CASE, "minItems": 1},
+    ],
+}
+
+OPTIONS = {
+    "title": "Options",
+    "description": "The options the agent picks from: a map from option name to its label (`technical: Technical issue`), or a list of names.",
+    "type": ["object", "array"],
+    "propertyNames": {"pattern": r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$"},
+    "additionalProperties": {"$ref": "#/$defs/text"},
+    "items": {"type": ["string", "integer"]},
+    "minItems": 1,
+    "minProperties": 1,
+}
+
+BOUND = {"type": ["string", "number"]}
+
+ATTEMPTS = obj(
+    {
+        "max": p(
+            "Max",
+            "How many invalid answers the agent may give.",
+            {"type": "integer", "minimum": 1, "maximum": 20},
+        ),
+        "then": p("Then", "What happens past the cap: a branch (`go`, `call` + `then`, or `end`).", CASE),
+    },
+    required=("max", "then"),
+)
+
+WARN = obj(
+    {
+        "if": ref("condition", "If", "Show the warning only when this is true."),
+        "text": ref("text", "Text", "The warning the agent sees."),
+    },
+    required=("text",),
+)
+
+STEP_PROPERTIES: dict[str, Schema] = {
+    "say": ref(
+        "text",
+        "Say",
+        "A line the agent reads to the caller. Alone, it makes a *say* step; with `ask`, it is read first.",
+    ),
+    "ask": ref(
+        "text",
+        "Ask",
+        "A question for the caller; the answer type is given by `choice`, `yes_no`, `text`, `number`, `phone`, `email`, `date`, `time`, `datetime`, `multi` or `lookup`.",
+    ),
+    "hint": ref("text", "Hint", "A note for the agent only, shown under the text (never read aloud)."),
+    "choice": OPTIONS | {"title": "Choice", "description": "The answer is one of these options: `key: label`."},
+    "multi": OPTIONS
+    | {
+        "title": "Multi-select",
+        "description": "The answer is any number of these options (a list).",
+    },
+    "yes_no": p("Yes / no", "The answer is yes or no; stored as true or false.", {"const": True}),
+    "text": p(
+        "Text answer",
+        "A free-text answer: `true`, or constraints.",
+        {
+            "oneOf": [
+                {"const": True},
+                obj(
+                    {
+                        "min_length": p(
+                            "Minimum length",
+                            "At least this many characters.",
+                            {"type": "integer", "minimum": 0},
+                        ),
+                        "max_length": p(
+                            "Maximum length",
+                            "At most this many characters.",
+                            {"type": "integer", "minimum": 1},
+                        ),
+                        "pattern": p(
+                            "Pattern",
+                            "A regular expression the whole answer must match.",
+                            {"type": "string"},
+                        ),
+                        "message": ref(
+                            "text",
+                            "Message",
+                            "What the agent is told when the pattern does not match.",
+                        ),
+                    }
+                ),
+            ]
+        },
+    ),
+    "number": p(
+        "Number answer",
+        "A number: `true`, or a range.",
+        {
+            "oneOf": [
+                {"const": True},
+                obj(
+                    {
+                        "min": p("Minimum", "The smallest number allowed.", {"type": "number"}),
+                        "max": p("Maximum", "The largest number allowed.", {"type": "number"}),
+                        "integer": p("Whole number", "Only whole numbers.", {"type": "boolean"}),
+                    }
+                ),
+            ]
+        },
+    ),
+    "phone": p(
+        "Phone answer",
+        "A phone number: `true` (the pack's phone rule), or a rule of its own.",
+        {
+            "oneOf": [
+                {"const": True},
+                obj(
+                    {
+                        "digits": p(
+                            "Digits",
+                            "The number must have exactly this many digits, e.g. 10.",
+                            {"type": "integer", "minimum": 3, "maximum": 15},
+                        ),
+                        "region": p(
+                            "Region",
+                            "Two-letter country code: the number must be valid there (e.g. KE, RU, GB).",
+                            {"type": "string", "pattern": "^[A-Z]{2}$"},
+                        ),
+                        "mobile": p("Mobile", "Only mobile numbers (e.g. for an SMS).", {"type": "boolean"}),
+                    }
+                ),
+            ]
+        },
+    ),
+    "email": p("E-mail answer", "An e-mail address.", {"const": True}),
+    "date": p(
+        "Date answer",
+        "A date (YYYY-MM-DD; `today`, `tomorrow` and `+3d` are understood): `true`, or bounds.",
+        {
+            "oneOf": [
+                {"const": True},
+                obj(
+                    {
+                        "min": p("Earliest", "`today`, `today+1d`, `today-30d` or a date.", BOUND),
+                        "max": p("Latest", "`today`, `today+90d` or a date.", BOUND),
+                    }
+                ),
+            ]
+        },
+    ),
+    "time": p(
+        "Time answer",
+        "A time of day (HH:MM): `true`, or bounds.",
+        {
+            "oneOf": [
+                {"const": True},
+                obj(
+                    {
+                        "min": p("Earliest", "e.g. `08:00`.", BOUND),
+                        "max": p("Latest", "e.g. `21:00`.", BOUND),
+                    }
+                ),
+            ]
+        },
+    ),
+    "datetime": p(
+        "Date and time answer",
+        "A date and time (YYYY-MM-DD HH:MM; `now+2h` is understood): `true`, or bounds.",
+        {
+            "oneOf": [
+                {"const": True},
+                obj(
+                    {
+                        "min": p("Earliest", "`now`, `now+2h` or a date-time.", BOUND),
+                        "max": p("Latest", "`now+30d` or a date-time.", BOUND),
+                    }
+                ),
+            ]
+        },
+    ),
+    "lookup": p(
+        "Lookup",
+        "The agent searches a source the host answers (e.g. `customers`) and picks one result.",
+        {"type": "string", "pattern": IDENTIFIER},
+    ),
+    "by": p(
+        "Search by",
+        "With `lookup`: the fields the agent may search by.",
+        {
+            "type": "array",
+            "items": {"type": "string", "pattern": IDENTIFIER},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+    ),
+    "show": ref(
+        "text",
+        "Show",
+        "With `lookup`: how each result is shown, e.g. `{{ item.name }} ({{ item.phone }})`.",
+    ),
+    "save": p(
+        "Save",
+        "Store the answer (or the effect's result) under this name, e.g. `caller.phone`.",
+        {"type": "string", "pattern": DOTTED},
+    ),
+    "default": p(
+        "Default",
+        "The answer used when the agent gives none; text values are templates.",
+        {"type": ["string", "number", "boolean"]},
+    ),
+    "optional": p("Optional", "The agent may leave the question unanswered.", {"type": "boolean"}),
+    "attempts": p(
+        "Attempts",
+        "Cap on invalid answers and what happens past it, so no agent is stuck.",
+        ATTEMPTS,
+    ),
+    "do": p(
+        "Do",
+        "An effect the host performs: `sms.send`, `case.create`, `case.dispatch` (a lifecycle transition) ...",
+        {"type": "string", "pattern": DOTTED},
+    ),
+    "with": p("With", "The effect's arguments; text values are templates.", {"type": "object"}),
+    "confirm": ref("text", "Confirm", "Ask the agent to confirm before the effect runs; `no` goes back."),
+    "on_failure": p(
+        "On failure",
+        "The step to go to when the effect fails (e.g. a fallback SMS provider).",
+        {"type": "string", "pattern": IDENTIFIER},
+    ),
+    "call": p(
+        "Call",
+        "Run this flow of the pack as a sub-flow, then continue at `next`.",
+        {"type": "string", "pattern": IDENTIFIER},
+    ),
+    "end": p(
+        "End",
+        "End the flow with this outcome (in a sub-flow: return to the caller).",
+        {"type": "string", "pattern": IDENTIFIER},
+    ),
+    "reason": p(
+        "Reason",
+        "With `end`: the end-of-call reason the wrap-up starts with.",
+        {"type": "string", "pattern": IDENTIFIER},
+    ),
+    "next": NEXT,
+    "set": p(
+        "Set",
+        "Values computed when the step starts: `name: expression`.",
+        map_of({"$ref": "#/$defs/condition"}, DOTTED),
+    ),
+    "warn": p(
+        "Warnings",
+        "Warnings shown to the agent on this step, each with an optional condition.",
+        {"type": "array", "items": WARN},
+    ),
+    "back": p(
+        "Back",
+        "Whether the agent may go back from this step (default: yes, unless an effect ran).",
+        {"type": "boolean"},
+    ),
+}
+
+STEP = obj(
+    STEP_PROPERTIES,
+    title="Step",
+    description="One step: `say`, `ask`, `do`, `call`, `end`, or only `next` with branches.",
+    minProperties=1,
+)
+
+FLOW: Schema = obj(
+    {
+        "flow": ref(
+            "identifier",
+            "Flow",
+            "The flow's name, used by `call:`, worklists and the command line.",
+        ),
+        "title": p("Title", "What the flow is for, in a few words.", {"type": "string"}),
+        "description": p("Description", "A longer note for analysts.", {"type": "string"}),
+        "start": ref("identifier", "Start", "The step the flow starts at."),
+        "input": p(
+            "Input",
+            "Names the host passes when a call starts (e.g. `customer`, `task`), besides `agent`.",
+            {
+                "type": "array",
+                "items": {"type": "string", "pattern": IDENTIFIER},
+                "uniqueItems": True,
+            },
+        ),
+        "access": p(
+            "Access",
+            "Who may start this flow.",
+            obj(
+                {
+                    "if": ref(
+                        "condition",
+                        "If",
+                        "The flow may start only when this is true, e.g. `'manual_outgoing' in agent.permissions`.",
+                    ),
+                    "message": ref("text", "Message", "What the agent is told otherwise."),
+                },
+                required=("if", "message"),
+            ),
+        ),
+        "migrate": p(
+            "Migrate",
+            "How calls in progress on an older version of this flow continue: old step name -> new step name.",
+            map_of({"type": "string", "pattern": IDENTIFIER}),
+        ),
+        "steps": p("Steps", "The steps, by name.", map_of(STEP, minProperties=1)),
+    },
+    required=("flow", "start", "steps"),
+)
+
+PACK: Schema = obj(
+    {
+        "pack": ref("identifier", "Pack", "The pack's name."),
+        "title": p("Title", "The call centre or procedure this pack scripts.", {"type": "string"}),
+        "language": p(
+            "Language",
+            "The language of the pack's texts, e.g. `en`, `ru`.",
+            {"type": "string", "pattern": "^[a-z]{2}(-[A-Z]{2})?$"},
+        ),
+        "languages": p(
+            "Languages",
+            "Other languages texts may be translated into.",
+            {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^[a-z]{2}(-[A-Z]{2})?$"},
+                "uniqueItems": True,
+            },
+        ),
+        "timezone": p("Time zone", "The centre's IANA time zone, e.g. `Africa/Nairobi`.", {"type": "string"}),
+        "calendar": p(
+            "Business calendar",
+            "Working days, hours and holidays, for `business_days` and opening-hours checks.",
+            obj(
+                {
+                    "workdays": p(
+                        "Working days",
+                        "e.g. `[mon, tue, wed, thu, fri]`.",
+                        {
+                            "type": "array",
+                            "items": {"enum": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+                            "uniqueItems": True,
+                        },
+                    ),
+                    "hours": p(
+                        "Opening hours",
+                        "e.g. `08:00-20:00`.",
+                        {"type": "string", "pattern": r"^\d\d:\d\d-\d\d:\d\d$"},
+                    ),
+                    "holidays": p(
+                        "Holidays",
+                        "Dates the centre is closed (YYYY-MM-DD).",
+                        {
+                            "type": "array",
+                            "items": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\d$"},
+                        },
+                    ),
+                }
+            ),
+        ),
+        "phone": p(
+            "Phone rule",
+            "How phone answers are checked unless a question says otherwise.",
+            obj(
+                {
+                    "digits": p(
+                        "Digits",
+                        "Exactly this many digits, e.g. 10.",
+                        {"type": "integer", "minimum": 3, "maximum": 15},
+                    ),
+                    "region": p(
+                        "Region",
+                        "Two-letter country code, e.g. `KE`.",
+                        {"type": "string", "pattern": "^[A-Z]{2}$"},
+                    ),
+                }
+            ),
+        ),
+        "call_end": ref(
+            "identifier",
+            "Call end",
+            "The end-of-call catalog every call of the pack is wrapped up with.",
+        ),
+        "outcomes": p(
+            "Outcomes",
+            "Extra flow outcomes beyond the built-in ones, with their labels.",
+            map_of({"$ref": "#/$defs/text"}),
+        ),
+        "effects": p(
+            "Effects",
+            "Effects the host provides beyond the built-in ones.",
+            map_of(
+                obj(
+                    {
+                        "description": p("Description", "What the effect does.", {"type": "string"}),
+                        "args": p(
+                            "Arguments",
+                            "The arguments it requires.",
+                            {"type": "array", "items": {"type": "string", "pattern": IDENTIFIER}},
+                        ),
+                    }
+                ),
+                DOTTED,
+            ),
+        ),
+        "lookups": p(
+            "Lookups",
+            "Sources an `ask ... lookup:` may search, with what they hold.",
+            map_of(ref("text", "Label", "What the source holds.")),
+        ),
+        "forbidden": p(
+            "Forbidden phrases",
+            "Phrases no script text may contain (the checker reports them).",
+            {
+                "type": "array",
+                "items": obj(
+                    {
+                        "pattern": p("Pattern", "A regular expression, case-insensitive.", {"type": "string"}),
+                        "message": p("Message", "Why it is forbidden.", {"type": "string"}),
+                    },
+                    required=("pattern", "message"),
+                ),
+            },
+        ),
+        "environments": p(
+            "Environments",
+            "Values that differ between test and production (queue names, numbers, accounts); flows use them as `env.group.key`. The first is the default.",
+            map_of(map_of({"type": ["object", "string", "number"]}), minProperties=1),
+        ),
+        "limits": p(
+            "Limits",
+            "Limits on the pack's YAML files (within hard maxima).",
+            obj(
+                {
+                    name: p(
+                        name.replace("_", " ").capitalize(),
+                        "A limit on every YAML file of the pack.",
+                        {"type": "integer", "minimum": 1},
+                    )
+                    for name in (
+                        "max_bytes",
+                        "max_line_length",
+                        "max_depth",
+                        "max_aliases",
+                        "max_merges",
+                        "max_nodes",
+                        "max_scalar_length",
+                        "max_key_length",
+                    )
+                }
+            ),
+        ),
+    },
+    required=("pack", "language", "call_end"),
+)
+
+RULE = obj(
+    {
+        "label": ref("text", "Label", "What the agent sees on the rule's button."),
+        "warnings": p(
+            "Warnings",
+            "How many times the caller is warned; the next event passes the limit.",
+            {"type": "integer", "minimum": 0, "maximum": 20},
+        ),
+        "warning": p(
+            "Warning",
+            "The phrase read at each warning: one text, or a list (one per warning).",
+            {
+                "anyOf": [
+                    {"$ref": "#/$defs/text"},
+                    {"type": "array", "items": {"$ref": "#/$defs/text"}, "minItems": 1},
+                ]
+            },
+        ),
+        "within": ref("duration", "Within", "Only events within this time count (e.g. `15s`)."),
+        "then": p(
+            "Then",
+            "What happens when the limit is passed: one action or a list.",
+            {
+                "anyOf": [
+                    {"$ref": "#/$defs/action"},
+                    {"type": "array", "items": {"$ref": "#/$defs/action"}, "minItems": 1},
+                ]
+            },
+        ),
+    },
+    required=("label", "then"),
+)
+
+RULES: Schema = obj(
+    {
+        "rules": p(
+            "Rules",
+            "Events that may happen in any step of any flow of the pack.",
+            map_of(RULE, minProperties=1),
+        )
+    },
+    required=("rules",),
+)
+
+CATALOG: Schema = obj(
+    {
+        "catalog": ref("identifier", "Catalog", "The catalog's name (the pack's `call_end` names one)."),
+        "title": p("Title", "What the agent sees as the window's title.", {"type": "string"}),
+        "description": p(
+            "Description",
+            "Whether the agent must describe the call: `required` or `optional`.",
+            {"enum": ["required", "optional"]},
+        ),
+        "reasons": p(
+            "Reasons",
+            "The end-of-call reasons.",
+            map_of(
+                obj(
+                    {
+                        "label": ref("text", "Label", "What the agent sees in the list."),
+                        "close": p(
+                            "Close",
+                            "Whether choosing this reason sets 'close the request'.",
+                            {"type": "boolean"},
+                        ),
+                        "locked": p(
+                            "Locked",
+                            "The agent may not change the close flag.",
+                            {"type": "boolean"},
+                        ),
+                        "queue": p(
+                            "Queue",
+                            "The queue an open request goes to.",
+                            {"type": "string", "pattern": IDENTIFIER},
+                        ),
+                        "description": p(
+                            "Description",
+                            "Whether this reason needs a description.",
+                            {"enum": ["required", "optional"]},
+                        ),
+                    },
+                    required=("label", "close"),
+                ),
+                minProperties=1,
+            ),
+        ),
+        "queues": p("Queues", "Where open requests can go: `key: label`.", map_of({"$ref": "#/$defs/text"})),
+    },
+    required=("catalog", "reasons"),
+)
+
+LIFECYCLE: Schema = obj(
+    {
+        "lifecycle": ref(
+            "identifier",
+            "Lifecycle",
+            "The entity's name, e.g. `case`; flows fire transitions as `do: case.dispatch`.",
+        ),
+        "title": p("Title", "What the entity is.", {"type": "string"}),
+        "initial": p("Initial state", "The state a new entity starts in.", {"type": "string"}),
+        "states": p(
+            "States",
+            "Every state, with its label.",
+            map_of(
+                ref("text", "Label", "What the state means."),
+                r"^[A-Za-z][A-Za-z0-9_\-]*$",
+                minProperties=1,
+            ),
+        ),
+        "transitions": p(
+            "Transitions",
+            "How the entity moves between states.",
+            map_of(
+                obj(
+                    {
+                        "label": ref("text", "Label", "The button's label."),
+                        "from": p(
+                            "From",
+                            "The state(s) it may start from, or `any`.",
+                            {"type": ["string", "array"], "items": {"type": "string"}},
+                        ),
+                        "to": p("To", "The state it leads to.", {"type": "string"}),
+                        "if": ref(
+                            "condition",
+                            "If",
+                            "A guard: the transition is refused unless this is true.",
+                        ),
+                        "message": ref("text", "Message", "What the agent is told when the guard refuses."),
+                        "comment": p(
+                            "Comment",
+                            "Whether a comment is `required`.",
+                            {"enum": ["required", "optional"]},
+                        ),
+                        "warning": ref(
+                            "text",
+                            "Warning",
+                            "Shown before the transition runs; the agent confirms.",
+                        ),
+                    },
+                    required=("from", "to"),
+                ),
+                minProperties=1,
+            ),
+        ),
+    },
+    required=("lifecycle", "initial", "states", "transitions"),
+)
+
+WORKLIST: Schema = obj(
+    {
+        "worklist": ref("identifier", "Worklist", "The worklist's name."),
+        "title": p("Title", "What the agent sees.", {"type": "string"}),
+        "flow": ref("identifier", "Flow", "The flow that runs each task."),
+        "methods": p(
+            "Contact methods",
+            "The chain of contact methods, in order, e.g. `[telephone, sms, email]`.",
+            {
+                "type": "array",
+                "items": {"enum": ["telephone", "mobile", "sms", "email", "letter"]},
+                "minItems": 1,
+                "uniqueItems": True,
+            },
+        ),
+        "max_attempts": p(
+            "Maximum attempts",
+            "After this many attempts on the last method the task is removed.",
+            {"type": "integer", "minimum": 1},
+        ),
+        "postpone": p(
+            "Postpone",
+            "How a task may be postponed.",
+            obj(
+                {
+                    "choices": p(
+                        "Choices",
+                        "The delays the agent picks from, e.g. `[4h, 8h]`.",
+                        {"type": "array", "items": {"$ref": "#/$defs/duration"}, "minItems": 1},
+                    ),
+                    "comment": p(
+                        "Comment",
+                        "Whether a comment is `required`.",
+                        {"enum": ["required", "optional"]},
+                    ),
+                },
+                required=("choices",),
+            ),
+        ),
+        "outcomes": p(
+            "Outcomes",
+            "What each outcome of the task's flow does to the task.",
+            map_of({"enum": ["done", "postpone", "next_method", "remove", "keep"]}),
+        ),
+    },
+    required=("worklist", "flow", "methods"),
+)
+
+PHRASES: Schema = obj(
+    {
+        "phrases": p(
+            "Phrases",
+            "Standard phrases, used in any text as `{{ phrases.name }}`.",
+            map_of({"$ref": "#/$defs/text"}, minProperties=1),
+        )
+    },
+    required=("phrases",),
+)
+
+PLAY_ITEM = obj(
+    {
+        "answer": p(
+            "Answer",
+            "What the agent types or picks at the current step.",
+            {"type": ["string", "number", "boolean", "array", "null"]},
+        ),
+        "event": p("Event", "A rule event, e.g. `insult`.", {"type": "string", "pattern": IDENTIFIER}),
+        "wait": ref("duration", "Wait", "Let time pass, e.g. `5s`."),
+        "back": p("Back", "The agent goes back one step.", {"const": True}),
+        "effect": p(
+            "Effect result",
+            "The result of the effect the session waits for: a value, or `{fail: message}`.",
+            {},
+        ),
+        "expect": p(
+            "Expect",
+            "What must hold after this move: `step`, `text`, `warning`, `error`, `effects`.",
+            {"type": "object"},
+        ),
+    },
+)
+
+SCENARIO: Schema = obj(
+    {
+        "scenario": p("Scenario", "What the scenario shows, in a sentence.", {"type": "string"}),
+        "flow": ref("identifier", "Flow", "The flow the call starts in."),
+        "given": p("Given", "The call's input: `agent`, `customer`, `case`, `task` ...", {"type": "object"}),
+        "environment": p("Environment", "Which environment of the pack.", {"type": "string"}),
+        "language": p("Language", "The language the session speaks.", {"type": "string"}),
+        "clock": p("Clock", "The time the call starts, e.g. `2026-11-23 09:00`.", {"type": "string"}),
+        "effects": p("Effect results", "Canned results for effects, by effect name.", {"type": "object"}),
+        "play": p("Play", "The moves, in order.", {"type": "array", "items": PLAY_ITEM}),
+        "wrapup": p(
+            "Wrap-up",
+            "The agent's end-of-call form: `reason`, `close`, `queue`, `description`.",
+            {"type": "object"},
+        ),
+        "expect": p(
+            "Expect",
+            "What must hold at the end: `path`, `outcome`, `effects`, `record`, `ended`.",
+            {"type": "object"},
+        ),
+    },
+    required=("scenario", "flow"),
+)
+
+ROOTS: dict[str, tuple[str, str, Schema]] = {
+    "pack": (
+        "Pack manifest",
+        "pack.yaml: a call centre's name, language, time zone, rules and catalogs.",
+        PACK,
+    ),
+    "flow": ("Flow", "One call reason or procedure: a start step and a map of steps.", FLOW),
+    "rules": (
+        "Rules",
+        "Events valid in every step of the pack: warnings, limits and what happens then.",
+        RULES,
+    ),
+    "catalog": ("Catalog", "An end-of-call catalog: reasons, close flags, queues.", CATALOG),
+    "lifecycle": (
+        "Lifecycle",
+        "The state machine of an entity that outlives a call (a case).",
+        LIFECYCLE,
+    ),
+    "worklist": (
+        "Worklist",
+        "A queue of outbound call tasks and their contact-method chain.",
+        WORKLIST,
+    ),
+    "phrases": ("Phrases", "Standard phrases shared by all flows of a pack.", PHRASES),
+    "scenario": ("Scenario test", "A scripted call and what must come of it.", SCENARIO),
+}
+
+
+def schema(kind: str) -> Schema:
+    """The complete, self-contained schema of one file kind."""
+    title, description, body = ROOTS[kind]
+    return {
+        "$schema": DIALECT,
+        "$id": f"https://callguide.dev/schemas/{kind}.json",
+        "title": title,
+        "description": description,
+        **body,
+        "$defs": DEFS,
+    }
+
+
+def render(kind: str) -> str:
+    return json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_all(folder: Path) -> None:
+    for kind in KINDS:
+        (folder / f"{kind}.json").write_text(render(kind), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_all(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent)
