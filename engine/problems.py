@@ -80,3 +80,23 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
         lowered = {n.lower(): n for n in names}
         close = [lowered[word.lower()]] if word.lower() in lowered else []
     return f" - did you mean `{close[0]}`?" if close else ""
+
+
+class InputError(CallguideError):
+    """An answer, event or action the session cannot accept; the session is unchanged.
+
+    `message` is written for the agent; `step` says where the session stood.
+    """
+
+    def __init__(self, message: str, step: str | None = None) -> None:
+        super().__init__(message if step is None else f"{step}: {message}")
+        self.message = message
+        self.step = step
+
+
+class SessionBusy(InputError):
+    """Another thread is applying an answer to this session; try again."""
+
+
+class SnapshotError(CallguideError):
+    """A snapshot that cannot be resumed: forged, truncated, edited, or of a changed flow."""

@@ -1,0 +1,260 @@
+"""Compiling a checked pack: one `transitions` machine per flow, shared by all its sessions.
+
+Each flow becomes a `Machine` whose states are its steps and whose `advance` transitions
+are its branches, in order, guarded by compiled conditions: `transitions` takes the first
+branch whose conditions hold, which is exactly what `next:` means. `call` and `end`
+branches are desugared into steps of their own (`step~1`), so every transition is a plain
+move between states. Sessions are never bound to a machine (no `add_model`): a session
+hands a small cursor to `Event.trigger`, so sessions cost nothing to the machine and the
+machine never holds them. Callbacks are Python callables made here; no string from a flow
+file ever reaches `transitions` as a callback name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from callguide.check.flows import known_effects
+from callguide.expr import CompiledCondition, CompiledText, Sandbox, make_environment
+from callguide.model import Action, Case, Condition, Flow, Pack, Rule, Step, Text
+from transitions import Machine
+
+ADVANCE = "advance"
+FAIL = "fail"
+GIVE_UP = "give_up"
+
+
+class Texts:
+    """Compiles the model's texts into shared `CompiledText`s, one per language variant."""
+
+    def __init__(self, env: Sandbox, language: str) -> None:
+        self.env = env
+        self.language = language
+
+    def text(self, text: Text | None) -> LocalText | None:
+        if text is None:
+            return None
+        return LocalText(
+            {lang: CompiledText(self.env, source, text.pos) for lang, source in text.variants}, self.language
+        )
+
+    def condition(self, condition: Condition | None) -> CompiledCondition | None:
+        return None if condition is None else CompiledCondition(self.env, condition.source, condition.pos)
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, Text):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return MappingProxyType({key: self.value(item) for key, item in value.items()})
+        if isinstance(value, tuple):
+            return tuple(self.value(item) for item in value)
+        return value
+
+
+class LocalText:
+    """A text in the languages it was written in; renders the session's one."""
+
+    __slots__ = ("default", "variants")
+
+    def __init__(self, variants: dict[str, CompiledText], default: str) -> None:
+        self.variants = variants
+        self.default = variants.get(default) or next(iter(variants.values()))
+
+    def render(self, context: dict[str, Any], language: str | None = None) -> str:
+        chosen = self.variants.get(language, self.default) if language else self.default
+        return chosen.render(context)
+
+    @property
+    def is_literal(self) -> bool:
+        return all(not text._render or text._render == text._literal for text in self.variants.values())
+
+
+def render_value(value: Any, context: dict[str, Any], language: str | None) -> Any:
+    """Effect arguments: every text rendered, the shape kept; the result is plain data."""
+    if isinstance(value, LocalText):
+        return value.render(context, language)
+    if isinstance(value, Mapping):
+        return {key: render_value(item, context, language) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [render_value(item, context, language) for item in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStep:
+    """A step with its texts compiled; `model` is the step as the analyst wrote it."""
+
+    id: str
+    flow: str
+    model: Step
+    say: LocalText | None
+    ask: LocalText | None
+    hint: LocalText | None
+    confirm: LocalText | None
+    options: tuple[tuple[str, LocalText], ...]
+    show: LocalText | None
+    message: LocalText | None
+    default: Any
+    args: Mapping[str, Any]
+    sets: tuple[tuple[str, CompiledCondition], ...]
+    warnings: tuple[tuple[LocalText, CompiledCondition | None], ...]
+
+    @property
+    def kind(self) -> str:
+        return self.model.kind
+
+
+class Guard:
+    """A branch's condition, as `transitions` calls it (with the event data)."""
+
+    __slots__ = ("condition",)
+
+    def __init__(self, condition: CompiledCondition) -> None:
+        self.condition = condition
+
+    def __call__(self, event: Any) -> bool:
+        return self.condition.test(event.model.context)
+
+
+@dataclass(slots=True)
+class CompiledFlow:
+    flow: Flow
+    machine: Machine
+    steps: dict[str, CompiledStep]
+    access: tuple[CompiledCondition, LocalText] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.flow.name
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    rule: Rule
+    label: LocalText
+    phrases: tuple[LocalText, ...]
+    actions: tuple[tuple[Action, LocalText | None, Mapping[str, Any]], ...]
+
+
+@dataclass(slots=True)
+class CompiledPack:
+    pack: Pack
+    env: Sandbox
+    texts: Texts
+    flows: dict[str, CompiledFlow] = field(default_factory=dict)
+    rules: dict[str, CompiledRule] = field(default_factory=dict)
+    phrases: dict[str, LocalText] = field(default_factory=dict)
+    labels: dict[str, LocalText] = field(default_factory=dict)
+    guards: dict[str, tuple[CompiledCondition | None, LocalText | None, LocalText | None]] = field(default_factory=dict)
+    effects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def compile_pack(pack: Pack) -> CompiledPack:
+    env = make_environment(pack.calendar)
+    texts = Texts(env, pack.language)
+    compiled = CompiledPack(pack, env, texts, effects=known_effects(pack))
+    for flow in pack.flows.values():
+        compiled.flows[flow.name] = compile_flow(flow, texts)
+    for rule in pack.rules.values():
+        actions = tuple((action, texts.text(action.text), texts.value(action.args)) for action in rule.then)
+        label = texts.text(rule.label)
+        assert label is not None
+        compiled.rules[rule.name] = CompiledRule(
+            rule, label, tuple(t for t in map(texts.text, rule.phrases) if t), actions
+        )
+    compiled.phrases = {name: t for name, text in pack.phrases.items() if (t := texts.text(text))}
+    catalog = pack.call_end_catalog
+    if catalog:
+        compiled.labels.update({f"reason:{k}": t for k, r in catalog.reasons.items() if (t := texts.text(r.label))})
+        compiled.labels.update({f"queue:{k}": t for k, q in catalog.queues.items() if (t := texts.text(q))})
+    for lifecycle in pack.lifecycles.values():
+        for name, transition in lifecycle.transitions.items():
+            compiled.guards[f"{lifecycle.name}.{name}"] = (
+                texts.condition(transition.guard),
+                texts.text(transition.message),
+                texts.text(transition.warning),
+            )
+    return compiled
+
+
+def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
+    steps: dict[str, CompiledStep] = {}
+    transitions: list[dict[str, Any]] = []
+
+    def target(step: Step, case: Case, index: int, trigger: str) -> str:
+        """Where a branch leads; `call` and `end` branches get a step of their own."""
+        if case.go:
+            return case.go
+        synthetic_id = f"{step.id}~{trigger}{index}"
+        if case.call:
+            then = (Case(case.pos, go=case.then),) if case.then else ()
+            synthetic = Step(synthetic_id, "call", case.pos, call=case.call, save=case.save, next=then)
+        else:
+            synthetic = Step(synthetic_id, "end", case.pos, end=case.end, reason=case.reason)
+        add(synthetic)
+        return synthetic_id
+
+    def add(step: Step) -> None:
+        steps[step.id] = compile_step(flow.name, step, texts)
+        for index, case in enumerate(step.next):
+            guard = texts.condition(case.condition)
+            transitions.append(
+                {
+                    "trigger": ADVANCE,
+                    "source": step.id,
+                    "dest": target(step, case, index, "n"),
+                    "conditions": [Guard(guard)] if guard else [],
+                }
+            )
+        if step.on_failure:
+            transitions.append({"trigger": FAIL, "source": step.id, "dest": step.on_failure})
+        if step.attempts:
+            transitions.append(
+                {"trigger": GIVE_UP, "source": step.id, "dest": target(step, step.attempts.then, 0, "a")}
+            )
+
+    for step in flow.steps.values():
+        add(step)
+    machine = Machine(
+        model=None,
+        states=list(steps),
+        transitions=transitions,
+        initial=flow.start,
+        auto_transitions=False,
+        send_event=True,
+        ignore_invalid_triggers=False,
+    )
+    access = None
+    if flow.access:
+        condition, message = texts.condition(flow.access.condition), texts.text(flow.access.message)
+        assert condition is not None and message is not None
+        access = (condition, message)
+    return CompiledFlow(flow, machine, steps, access)
+
+
+def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
+    answer = step.answer
+    options = tuple((option.key, t) for option in (answer.options if answer else ()) if (t := texts.text(option.label)))
+    return CompiledStep(
+        id=step.id,
+        flow=flow,
+        model=step,
+        say=texts.text(step.say),
+        ask=texts.text(step.ask),
+        hint=texts.text(step.hint),
+        confirm=texts.text(step.confirm),
+        options=options,
+        show=texts.text(answer.show) if answer else None,
+        message=texts.text(answer.message) if answer else None,
+        default=texts.value(step.default),
+        args=texts.value(step.args),
+        sets=tuple((name, c) for name, condition in step.sets if (c := texts.condition(condition))),
+        warnings=tuple((t, texts.condition(w.condition)) for w in step.warnings if (t := texts.text(w.text))),
+    )
+
+
+def with_steps(flow: Flow, steps: Mapping[str, Step]) -> Flow:
+    return replace(flow, steps=MappingProxyType(dict(steps)))

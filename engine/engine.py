@@ -1,0 +1,245 @@
+"""`Engine`: a loaded, checked and compiled pack that starts and resumes sessions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from callguide.check import check_pack
+from callguide.clock import Clock, SystemClock
+from callguide.compile import CompiledPack, compile_pack
+from callguide.expr import RenderError
+from callguide.model import Pack
+from callguide.problems import FlowError, InputError, Problem
+from callguide.session import FlowRuntimeError, Handler, PhraseBook, Session, Turn
+from callguide.state import State
+
+RESERVED_INPUTS = frozenset({"now", "today", "env", "phrases", "pack", "flow", "rules", "lang", "call"})
+
+
+class Engine:
+    """Runs the flows of one pack. Build it with `Engine.load(path)`.
+
+    `handlers` answer effects (`{"sms.send": fn}`; a handler takes an `EffectRequest`,
+    returns a JSON-able result or raises `EffectFailed`); effects without a handler wait
+    in the session until the host calls `Session.resolve` or `Session.fail`.
+    """
+
+    def __init__(
+        self,
+        compiled: CompiledPack,
+        *,
+        clock: Clock | None = None,
+        handlers: Mapping[str, Handler] | None = None,
+        environment: str | None = None,
+        secret: bytes | None = None,
+        problems: tuple[Problem, ...] = (),
+    ) -> None:
+        pack = compiled.pack
+        self.compiled = compiled
+        self.clock: Clock = clock or SystemClock()
+        self.handlers: dict[str, Handler] = dict(handlers or {})
+        self.secret = secret
+        self.problems = problems
+        if environment is not None and environment not in pack.environments:
+            raise ValueError(
+                f"pack `{pack.name}` has no environment `{environment}` (it has: {', '.join(pack.environments) or 'none'})"
+            )
+        self.environment = environment or next(iter(pack.environments), "")
+        self.timezone = ZoneInfo(pack.timezone)
+        names = {
+            name.split(".")[0] for flow in pack.flows.values() for step in flow.steps.values() for name in _saved(step)
+        }
+        self._blank_vars = dict.fromkeys(sorted(names))
+        self._base = {
+            **compiled.env.globals,
+            "pack": {"name": pack.name, "title": pack.title, "language": pack.language},
+        }
+
+    @classmethod
+    def load(cls, path: str | Path, **options: Any) -> Engine:
+        """Read, check and compile a pack; `FlowError` lists every problem found."""
+        result = check_pack(Path(path))
+        if result.errors or result.pack is None:
+            raise FlowError(result.problems)
+        return cls(compile_pack(result.pack), problems=tuple(result.problems), **options)
+
+    @property
+    def pack(self) -> Pack:
+        return self.compiled.pack
+
+    def handle(self, effect: str, handler: Handler) -> None:
+        self.handlers[effect] = handler
+
+    def handler(self, effect: str) -> Handler | None:
+        found = self.handlers.get(effect)
+        if found is None and effect.startswith("lookup."):
+            return self.handlers.get("lookup")
+        return found
+
+    # --- sessions ------------------------------------------------------------------------
+
+    def start(
+        self,
+        flow: str,
+        context: Mapping[str, Any] | None = None,
+        *,
+        language: str | None = None,
+        call_id: str | None = None,
+    ) -> Session:
+        """A new call in `flow`; `context` holds `agent` and the flow's `input` (customer, task...)."""
+        pack = self.pack
+        if flow not in self.compiled.flows:
+            raise InputError(
+                f"pack `{pack.name}` has no flow `{flow}` (flows: {', '.join(sorted(self.compiled.flows))})"
+            )
+        inputs = dict(context or {})
+        clash = sorted(RESERVED_INPUTS & set(inputs))
+        if clash:
+            raise InputError(f"`{clash[0]}` is provided by the engine; it cannot be passed in the context")
+        inputs.setdefault("agent", {})
+        compiled_flow = self.compiled.flows[flow]
+        missing = [name for name in compiled_flow.flow.inputs if inputs.get(name) is None]
+        if missing:
+            raise InputError(f"flow `{flow}` needs `{missing[0]}` in the context")
+        chosen = language or pack.language
+        if chosen not in pack.all_languages:
+            raise InputError(f"pack `{pack.name}` speaks {', '.join(pack.all_languages)}, not `{chosen}`")
+        now = self.clock.now()
+        state = State(
+            call_id=call_id or str(uuid.uuid4()),
+            started=now.isoformat(),
+            language=chosen,
+            environment=self.environment,
+            inputs=inputs,
+            vars={},
+            stack=[[flow, compiled_flow.flow.start]],
+        )
+        session = Session(self, state)
+        turn = Turn(session, state)
+        try:
+            if compiled_flow.access:
+                condition, message = compiled_flow.access
+                if not condition.test(turn.context()):
+                    raise InputError(message.render(turn.context(), chosen))
+            turn.enter(compiled_flow.flow.start)
+        except RenderError as error:
+            raise FlowRuntimeError(str(error)) from None
+        return Session(self, turn.state)
+
+    def resume(self, data: Mapping[str, Any]) -> Session:
+        """A session from `Session.snapshot()`, in this or another process."""
+        from callguide.snapshot import read_snapshot
+
+        return Session(self, read_snapshot(self, data))
+
+    # --- what sessions read --------------------------------------------------------------
+
+    def context(self, state: State, now: datetime) -> dict[str, Any]:
+        local = now.astimezone(self.timezone)
+        context = {**self._base, **self._blank_vars, **state.inputs, **state.vars}
+        rules = self.compiled.rules
+        context.update(
+            now=local,
+            today=local.date(),
+            env=self.pack.environments.get(state.environment, {}),
+            flow={"name": state.flow, "title": self.compiled.flows[state.flow].flow.title},
+            call={"id": state.call_id, "started": state.started, "language": state.language},
+            lang=state.language,
+            rules={
+                name: {"count": len(state.counters.get(name, ())), "warnings": rule.rule.warnings}
+                for name, rule in rules.items()
+            },
+        )
+        context["phrases"] = PhraseBook(self.compiled.phrases, context, state.language)
+        return context
+
+    def label(self, key: str, context: dict[str, Any], language: str) -> str:
+        text = self.compiled.labels.get(key)
+        return text.render(context, language) if text else key.split(":", 1)[-1]
+
+    def wrapup_spec(self, state: State) -> dict[str, Any]:
+        """The current question of the end-of-call form."""
+        catalog = self.pack.call_end_catalog
+        assert catalog is not None
+        context = self.context(state, self.clock.now())
+        language = state.language
+        reason = catalog.reasons.get(state.wrapup.get("reason") or "")
+        step = state.wrapup_step
+        if step == "reason":
+            options = [{"key": key, "label": self.label(f"reason:{key}", context, language)} for key in catalog.reasons]
+            return {
+                "step": "reason",
+                "type": "choice",
+                "options": options,
+                "default": state.end_reason,
+                "title": catalog.title,
+            }
+        if step == "close":
+            return {"step": "close", "type": "yes_no", "default": reason.close if reason else None}
+        if step == "queue":
+            options = [{"key": key, "label": self.label(f"queue:{key}", context, language)} for key in catalog.queues]
+            return {"step": "queue", "type": "choice", "options": options, "default": reason.queue if reason else None}
+        required = catalog.description == "required" or (reason is not None and reason.description == "required")
+        if reason is not None and reason.description == "optional":
+            required = False
+        return {"step": "description", "type": "text", "required": required, "default": None}
+
+    def record(self, state: State, session: Session) -> dict[str, Any]:
+        """The call record: who, when, which flow and version, what was said and done."""
+        catalog = self.pack.call_end_catalog
+        assert catalog is not None
+        context = self.context(state, self.clock.now())
+        wrapup = state.wrapup
+        reason = wrapup.get("reason")
+        queue = wrapup.get("queue")
+        queues = self.pack.environments.get(state.environment, {}).get("queues", {})
+        top = state.stack[0][0]
+        started = datetime.fromisoformat(state.started)
+        ended = datetime.fromisoformat(state.ended_at or state.started)
+        record: dict[str, Any] = {
+            "call_id": state.call_id,
+            "pack": self.pack.name,
+            "flow": top,
+            "flow_version": self.compiled.flows[top].flow.digest[:16],
+            "environment": state.environment,
+            "language": state.language,
+            "agent": state.inputs.get("agent", {}),
+            "input": {key: value for key, value in state.inputs.items() if key != "agent"},
+            "started": state.started,
+            "ended": state.ended_at,
+            "duration_seconds": round((ended - started).total_seconds(), 3),
+            "outcome": state.outcome,
+            "path": list(state.path),
+            "answers": dict(state.vars),
+            "events": list(state.events),
+            "effects": list(state.effects),
+            "reason": reason,
+            "reason_label": self.label(f"reason:{reason}", context, state.language) if reason else None,
+            "close": bool(wrapup.get("close")),
+            "queue": queue,
+            "queue_name": queues.get(queue) if isinstance(queues, Mapping) and queue else None,
+            "description": wrapup.get("description") or "",
+        }
+        task = state.vars.get("task") or state.inputs.get("task")
+        worklist = session.worklist(task)
+        if worklist is not None and isinstance(task, dict):
+            record["task"] = {
+                "id": task.get("id"),
+                "worklist": worklist.name,
+                "action": worklist.outcomes.get(state.outcome or "", "keep"),
+                "state": task,
+            }
+        return record
+
+
+def _saved(step: Any) -> list[str]:
+    names = [name for name, _ in step.sets]
+    names.extend(case.save for case in step.next if case.save)
+    if step.save:
+        names.append(step.save)
+    return names

@@ -1,0 +1,724 @@
+"""Sessions: one running call.
+
+`Session` is the public face (view, answer, signal, resolve, back, wrap-up, snapshot);
+`Turn` does the work of one move on a copy of the state. A move either completes and
+replaces the state, or raises and leaves the session as it was. A session is safe to use
+from several threads: moves are serialised by a lock, and `step=` lets a front end refuse
+an answer meant for a screen the session has already left.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from callguide import answers
+from callguide.compile import ADVANCE, FAIL, GIVE_UP, CompiledFlow, CompiledPack, CompiledStep, LocalText, render_value
+from callguide.effects import EffectFailed, EffectRequest
+from callguide.entities import TASK_ACTIONS, lifecycle_request, lifecycle_result, task_request
+from callguide.expr import RenderError
+from callguide.model import Worklist
+from callguide.problems import CallguideError, InputError, SessionBusy
+from callguide.state import State, set_path
+
+if TYPE_CHECKING:
+    from callguide.engine import Engine
+    from callguide.view import View
+
+Handler = Callable[[EffectRequest], Any]
+MAX_AUTOMATIC_MOVES = 500
+MAX_CALL_DEPTH = 16
+MAX_RESULTS = 50
+WRAPUP_STEPS = ("reason", "close", "queue", "description")
+
+
+class FlowRuntimeError(CallguideError):
+    """The flow itself cannot go on (e.g. it loops without asking anything)."""
+
+
+class Cursor:
+    """What `transitions` moves: a step name and the context its guards read."""
+
+    __slots__ = ("context", "state")
+
+    def __init__(self, state: str, context: dict[str, Any]) -> None:
+        self.state = state
+        self.context = context
+
+
+class PhraseBook(Mapping[str, str]):
+    """`phrases.name` in a text: the phrase rendered in the same context, on demand."""
+
+    def __init__(self, phrases: Mapping[str, LocalText], context: dict[str, Any], language: str) -> None:
+        self._phrases = phrases
+        self._context = context
+        self._language = language
+        self._rendering: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        phrase = self._phrases[name]
+        if name in self._rendering:
+            raise FlowRuntimeError(f"phrase `{name}` uses itself")
+        self._rendering.add(name)
+        try:
+            return phrase.render(self._context, self._language)
+        finally:
+            self._rendering.discard(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._phrases)
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+
+class Turn:
+    """One move of a session, applied to a copy of its state."""
+
+    def __init__(self, session: Session, state: State) -> None:
+        self.session = session
+        self.engine = session.engine
+        self.compiled: CompiledPack = session.engine.compiled
+        self.state = state
+        self.now = session.engine.clock.now()
+        self._context: dict[str, Any] | None = None
+        self.moves = 0
+
+    # --- context ------------------------------------------------------------------------
+
+    def context(self) -> dict[str, Any]:
+        if self._context is None:
+            self._context = self.session.build_context(self.state, self.now)
+        return self._context
+
+    def store(self, name: str, value: Any) -> None:
+        set_path(self.state.vars, name, value)
+        self._context = None
+
+    # --- where the call stands -----------------------------------------------------------
+
+    def flow(self) -> CompiledFlow:
+        return self.compiled.flows[self.state.flow]
+
+    def step(self) -> CompiledStep:
+        return self.flow().steps[self.state.step]
+
+    def enter(self, step_id: str) -> None:
+        """Arrive at a step of the current flow and run it as far as it runs by itself."""
+        self.moves += 1
+        if self.moves > MAX_AUTOMATIC_MOVES:
+            raise FlowRuntimeError(
+                f"flow `{self.state.flow}` moves on for ever without asking anything (at `{step_id}`)"
+            )
+        state = self.state
+        state.stack[-1][1] = step_id
+        if "~" not in step_id:  # a branch's own `call` / `end` is not a step the analyst wrote
+            state.path.append(f"{state.flow}:{step_id}")
+        state.attempts, state.error, state.results, state.phase = 0, None, [], "step"
+        step = self.step()
+        for name, condition in step.sets:
+            self.store(name, condition.value(self.context()))
+        if step.kind == "branch":
+            self.advance(ADVANCE)
+        elif step.say is None or step.kind == "say":
+            self.act(step)
+        # else: a `say` before a `do`, `call` or `end` is read first; the answer acts
+
+    def act(self, step: CompiledStep) -> None:
+        """What a `do`, `call` or `end` step does once the agent has read its `say`."""
+        kind = step.kind
+        if kind == "do":
+            if self.confirm_text(step) is not None:
+                self.state.phase = "confirm"
+            else:
+                self.perform(step)
+        elif kind == "call":
+            self.call(step)
+        elif kind == "end":
+            self.finish(step.model.end or "resolved", step.model.reason)
+
+    def advance(self, trigger: str) -> None:
+        """Leave the current step by `trigger`; the flow's machine picks the branch."""
+        current = self.state.step
+        cursor = Cursor(current, self.context())
+        event = self.flow().machine.events.get(trigger)
+        if event is None or current not in event.transitions or not event.trigger(cursor):
+            raise FlowRuntimeError(f"no branch of step `{current}` in flow `{self.state.flow}` applies")
+        if self.step().kind in ("say", "ask") and trigger == ADVANCE:
+            self.state.trail.append(current)
+        self.enter(cursor.state)
+
+    def call(self, step: CompiledStep) -> None:
+        callee = step.model.call or ""
+        if len(self.state.stack) >= MAX_CALL_DEPTH:
+            raise FlowRuntimeError(f"sub-flows nested more than {MAX_CALL_DEPTH} deep (calling `{callee}`)")
+        self.state.stack.append([callee, self.compiled.flows[callee].flow.start])
+        self.state.trail = []
+        self.enter(self.compiled.flows[callee].flow.start)
+
+    def finish(self, outcome: str, reason: str | None) -> None:
+        """An `end`: back to the calling flow, or the call is over and wrap-up begins."""
+        state = self.state
+        if len(state.stack) > 1:
+            state.stack.pop()
+            state.trail = []
+            state.end_reason = reason or state.end_reason  # the wrap-up's starting reason
+            caller = self.step()
+            if caller.model.save:
+                self.store(caller.model.save, outcome)
+            self.advance(ADVANCE)
+            return
+        self.end_call(outcome, reason)
+
+    def end_call(self, outcome: str, reason: str | None) -> None:
+        state = self.state
+        state.outcome, state.end_reason = outcome, reason or state.end_reason
+        state.phase, state.trail, state.results = "wrapup", [], []
+        state.wrapup = {"reason": None, "close": None, "queue": None, "description": None}
+        state.wrapup_step = "reason"
+
+    # --- effects -------------------------------------------------------------------------
+
+    def confirm_text(self, step: CompiledStep) -> LocalText | None:
+        if step.confirm is not None:
+            return step.confirm
+        guard = self.compiled.guards.get(step.model.effect or "")
+        return guard[2] if guard else None
+
+    def perform(self, step: CompiledStep) -> None:
+        name = step.model.effect or ""
+        try:
+            args = self.prepare(name, render_value(step.args, self.context(), self.state.language))
+        except EffectFailed as failure:
+            self.effect_failed(step, {"name": name, "args": {}}, str(failure))
+            return
+        self.request(name, args, step.id, step)
+
+    def prepare(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Lifecycle transitions and task actions: checked and completed by the engine."""
+        head, _, action = name.partition(".")
+        pack = self.compiled.pack
+        if head in pack.lifecycles:
+            lifecycle = pack.lifecycles[head]
+            variable = str(args.pop("of", None) or head)
+            entity = self.context().get(variable)
+            guard, message, _ = self.compiled.guards[name]
+            if guard is not None and not guard.test({**self.context(), head: entity, "comment": args.get("comment")}):
+                refusal = (
+                    message.render(self.context(), self.state.language) if message else f"`{action}` is not allowed now"
+                )
+                raise EffectFailed(refusal)
+            return {**lifecycle_request(lifecycle, action, entity, args), "of": variable}
+        if head == "task" and action in TASK_ACTIONS:
+            task = self.context().get("task")
+            worklist = self.session.worklist(task)
+            return task_request(worklist, action, task, args, self.now)
+        return args
+
+    def request(self, name: str, args: dict[str, Any], step_id: str, step: CompiledStep | None) -> Any:
+        """Hand an effect to its handler, or leave it pending for the host to resolve."""
+        state = self.state
+        request = EffectRequest(state.next_effect, name, args, step_id)
+        state.next_effect += 1
+        handler = self.engine.handler(name)
+        if handler is None:
+            state.pending.append({**request.as_json(), "of_step": step is not None})
+            if step is not None:
+                state.phase = "wait"
+            return None
+        try:
+            result = handler(request)
+        except EffectFailed as failure:
+            self.effect_done(request.as_json(), None, str(failure), step)
+            return None
+        except Exception as crash:  # a host's handler bug must not break the call
+            self.effect_done(request.as_json(), None, f"{type(crash).__name__}: {crash}", step)
+            return None
+        self.effect_done(request.as_json(), result, None, step)
+        return result
+
+    def effect_done(self, request: dict[str, Any], result: Any, failure: str | None, step: CompiledStep | None) -> None:
+        entry = {
+            "id": request["id"],
+            "name": request["name"],
+            "args": request["args"],
+            "step": request["step"],
+            "at": self.now.isoformat(),
+        }
+        entry.update({"ok": False, "error": failure} if failure is not None else {"ok": True, "result": result})
+        self.state.effects.append(entry)
+        if step is None:
+            return
+        if failure is not None:
+            self.effect_failed(step, request, failure)
+            return
+        self.effect_succeeded(step, request, result)
+
+    def effect_succeeded(self, step: CompiledStep, request: dict[str, Any], result: Any) -> None:
+        self.state.trail = []
+        name, args = request["name"], request["args"]
+        head, _, action = name.partition(".")
+        if head in self.compiled.pack.lifecycles:
+            variable = args.get("of") or head
+            entity = lifecycle_result(self.compiled.pack.lifecycles[head], action, self.context().get(variable), result)
+            self.store(variable, entity)
+            result = entity
+        elif head == "task" and action in TASK_ACTIONS:
+            self.store("task", args.get("becomes"))
+        if step.model.save:
+            self.store(step.model.save, result)
+        self.advance(ADVANCE)
+
+    def effect_failed(self, step: CompiledStep, request: dict[str, Any], failure: str) -> None:
+        if not request.get("id"):
+            self.state.effects.append(
+                {"name": request["name"], "step": step.id, "ok": False, "error": failure, "at": self.now.isoformat()}
+            )
+        if step.model.on_failure:
+            self.state.notice = {"kind": "effect", "text": failure}
+            self.advance(FAIL)
+        else:
+            self.state.phase, self.state.error = "failed", failure
+
+    # --- answers -------------------------------------------------------------------------
+
+    def answer(self, raw: Any) -> None:
+        state = self.state
+        state.notice = None
+        if state.phase == "ended":
+            raise InputError("the call has ended", state.step)
+        if state.phase == "wrapup":
+            self.wrapup_answer(raw)
+            return
+        step = self.step()
+        if state.phase == "wait":
+            raise InputError("waiting for the result of " + ", ".join(f"`{p['name']}`" for p in state.pending), step.id)
+        if state.phase == "failed":
+            self.perform(step)  # try the effect again
+            return
+        if state.phase == "confirm":
+            if answers.yes_no(raw if raw is not None else "yes"):
+                self.perform(step)
+            else:
+                self.back()
+            return
+        if step.kind == "say":
+            self.advance(ADVANCE)
+            return
+        if step.kind in ("do", "call", "end"):
+            self.act(step)
+            return
+        answer = step.model.answer
+        assert answer is not None
+        if answer.kind == "lookup":
+            self.lookup(step, raw)
+            return
+        value = self.parse(step, raw)
+        if step.model.save:
+            self.store(step.model.save, value)
+        self.advance(ADVANCE)
+
+    def parse(self, step: CompiledStep, raw: Any) -> Any:
+        model = step.model
+        answer = model.answer
+        assert answer is not None
+        if _blank(raw):
+            if step.default is not None:
+                raw = render_value(step.default, self.context(), self.state.language)
+            elif model.optional:
+                return [] if answer.kind == "multi" else None
+            else:
+                raise InputError("an answer is needed", step.id)
+        options = [
+            answers.Choice(key, label.render(self.context(), self.state.language)) for key, label in step.options
+        ]
+        pack = self.compiled.pack
+        return answers.parse(
+            answer,
+            raw,
+            options=options,
+            now=self.local_now(),
+            phone_digits=pack.phone_digits,
+            phone_region=pack.phone_region,
+        )
+
+    def lookup(self, step: CompiledStep, raw: Any) -> None:
+        answer = step.model.answer
+        assert answer is not None
+        state = self.state
+        if state.phase == "pick":
+            item = self.pick(raw)
+            if step.model.save:
+                self.store(step.model.save, item)
+            self.advance(ADVANCE)
+            return
+        if _blank(raw):
+            raise InputError("type what to search for", step.id)
+        query = raw if isinstance(raw, dict) else str(raw).strip()
+        args = {"source": answer.source, "query": query, "by": list(answer.search_by)}
+        result = self.request(f"lookup.{answer.source}", args, step.id, None)
+        if state.pending and state.pending[-1]["name"] == f"lookup.{answer.source}":
+            state.phase = "wait"
+            return
+        self.found(step, result, query)
+
+    def found(self, step: CompiledStep, result: Any, query: Any) -> None:
+        items = [item for item in (result if isinstance(result, list) else []) if isinstance(item, dict)][:MAX_RESULTS]
+        if not items:
+            raise InputError(f"nothing found for `{query}`: check the spelling or search by something else", step.id)
+        self.state.phase, self.state.results = "pick", items
+
+    def pick(self, raw: Any) -> dict[str, Any]:
+        items = self.state.results
+        text = str(raw).strip() if raw is not None else ""
+        chosen: dict[str, Any] | None = next((item for item in items if text and text == str(item.get("id"))), None)
+        if chosen is None and text.isdigit() and 1 <= int(text) <= len(items):
+            chosen = items[int(text) - 1]
+        if chosen is not None:
+            return chosen
+        raise InputError(f"pick one of the {len(items)} results by its number (1-{len(items)})", self.state.step)
+
+    def invalid(self, error: InputError) -> bool:
+        """Count an invalid answer where the step caps them; True when the cap moved on."""
+        step = self.step()
+        attempts = step.model.attempts
+        if attempts is None or self.state.phase not in ("step", "pick"):
+            return False
+        self.state.attempts += 1
+        if self.state.attempts < attempts.limit:
+            return False
+        self.state.notice = {"kind": "attempts", "text": f"{attempts.limit} invalid answers: {error.message}"}
+        self.advance(GIVE_UP)
+        return True
+
+    # --- going back ----------------------------------------------------------------------
+
+    def back(self) -> None:
+        state = self.state
+        step = self.step()
+        if state.phase == "pick":
+            state.phase, state.results = "step", []
+            return
+        if step.model.back is False or not state.trail or state.phase not in ("step", "confirm"):
+            raise InputError("you cannot go back from here", step.id)
+        previous = state.trail.pop()
+        state.stack[-1][1] = previous
+        state.path.append(f"{state.flow}:{previous}")
+        state.phase, state.attempts, state.error = "step", 0, None
+
+    # --- rules ---------------------------------------------------------------------------
+
+    def signal(self, event: str) -> None:
+        state = self.state
+        rule = self.compiled.rules.get(event)
+        if rule is None:
+            known = ", ".join(sorted(self.compiled.rules)) or "none"
+            raise InputError(f"`{event}` is not a rule event of this pack (events: {known})", state.step)
+        if state.phase in ("wrapup", "ended"):
+            raise InputError("the call is over: rule events no longer apply", state.step)
+        elapsed = self.elapsed()
+        times = [
+            t for t in state.counters.get(event, []) if rule.rule.within is None or elapsed - t <= rule.rule.within
+        ]
+        times.append(elapsed)
+        state.counters[event] = times
+        count = len(times)
+        entry: dict[str, Any] = {
+            "rule": event,
+            "count": count,
+            "step": f"{state.flow}:{state.step}",
+            "at": self.now.isoformat(),
+        }
+        state.events.append(entry)
+        if count <= rule.rule.warnings:
+            phrase = rule.phrases[min(count, len(rule.phrases)) - 1] if rule.phrases else None
+            text = phrase.render(self.context(), state.language) if phrase else ""
+            state.notice = {"kind": "warning", "rule": event, "count": count, "of": rule.rule.warnings, "text": text}
+            entry["warning"] = text
+            return
+        entry["limit"] = True
+        state.counters[event] = []
+        state.notice = None
+        self.consequences(event, rule.actions)
+
+    def consequences(self, event: str, actions: Any) -> None:
+        state = self.state
+        said: list[str] = []
+        for action, text, args in actions:
+            language = state.language
+            if action.kind == "say" and text:
+                said.append(text.render(self.context(), language))
+            elif action.kind == "do":
+                self.request(action.effect or "", render_value(args, self.context(), language), f"rule:{event}", None)
+            elif action.kind == "transfer" and text:
+                self.request(
+                    "call.transfer", {"to": text.render(self.context(), language), "rule": event}, f"rule:{event}", None
+                )
+                self.close_stack()
+                self.end_call("transferred", action.reason)
+            elif action.kind == "switch" and action.flow:
+                state.stack = [[action.flow, self.compiled.flows[action.flow].flow.start]]
+                state.trail = []
+                self.enter(self.compiled.flows[action.flow].flow.start)
+            elif action.kind == "end":
+                self.close_stack()
+                self.end_call(action.outcome or "interrupted", action.reason)
+        if said:
+            state.notice = {"kind": "rule", "rule": event, "text": "\n".join(said)}
+
+    def close_stack(self) -> None:
+        del self.state.stack[1:]
+
+    def elapsed(self) -> float:
+        started = datetime.fromisoformat(self.state.started)
+        return (self.now - started).total_seconds()
+
+    def local_now(self) -> datetime:
+        return self.now.astimezone(ZoneInfo(self.compiled.pack.timezone))
+
+    # --- wrap-up -------------------------------------------------------------------------
+
+    def wrapup_answer(self, raw: Any) -> None:
+        state = self.state
+        catalog = self.compiled.pack.call_end_catalog
+        assert catalog is not None
+        spec = self.session.wrapup_spec(state)
+        current = state.wrapup_step
+        if _blank(raw) and spec.get("default") is not None:
+            raw = spec["default"]
+        if current == "reason":
+            state.wrapup["reason"] = answers.pick(spec_choices(spec), raw)
+        elif current == "close":
+            state.wrapup["close"] = answers.yes_no(raw)
+        elif current == "queue":
+            state.wrapup["queue"] = answers.pick(spec_choices(spec), raw)
+        elif current == "description":
+            text = "" if raw is None else str(raw).strip()
+            if spec.get("required") and not text:
+                raise InputError("describe the call: a description is required for this reason", "@description")
+            if len(text) > answers.MAX_TEXT:
+                raise InputError(f"the description is longer than {answers.MAX_TEXT:,} characters", "@description")
+            state.wrapup["description"] = text
+        self.next_wrapup_step()
+
+    def next_wrapup_step(self) -> None:
+        state = self.state
+        catalog = self.compiled.pack.call_end_catalog
+        assert catalog is not None
+        reason = catalog.reasons[state.wrapup["reason"]] if state.wrapup.get("reason") else None
+        order = list(WRAPUP_STEPS)
+        index = order.index(state.wrapup_step or "reason") + 1
+        while index < len(order):
+            name = order[index]
+            if name == "close" and reason is not None and reason.locked:
+                state.wrapup["close"] = reason.close
+            elif name == "queue" and state.wrapup.get("close"):
+                state.wrapup["queue"] = None
+            else:
+                state.wrapup_step = name
+                return
+            index += 1
+        state.wrapup_step = None
+        state.phase = "ended"
+        state.ended_at = self.now.isoformat()
+        state.record = self.session.build_record(state)
+
+
+def spec_choices(spec: dict[str, Any]) -> list[answers.Choice]:
+    return [answers.Choice(option["key"], option["label"]) for option in spec.get("options", [])]
+
+
+def _blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+class Session:
+    """One call in progress. Create with `Engine.start` or `Engine.resume`."""
+
+    def __init__(self, engine: Engine, state: State) -> None:
+        self.engine = engine
+        self._state = state
+        self._lock = threading.Lock()
+        self._view: View | None = None
+
+    # --- reading -------------------------------------------------------------------------
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def view(self) -> View:
+        """What the agent sees now (rendered once per state)."""
+        view = self._view
+        if view is None:
+            from callguide.view import build_view
+
+            view = self._view = build_view(self, self._state, self.engine.clock.now())
+        return view
+
+    @property
+    def step(self) -> str:
+        return self._state.step if self._state.phase != "wrapup" else f"@{self._state.wrapup_step}"
+
+    @property
+    def flow(self) -> str:
+        return self._state.flow
+
+    @property
+    def ended(self) -> bool:
+        return self._state.phase == "ended"
+
+    @property
+    def outcome(self) -> str | None:
+        return self._state.outcome
+
+    @property
+    def record(self) -> dict[str, Any] | None:
+        return self._state.record
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        return dict(self._state.vars)
+
+    @property
+    def pending(self) -> list[EffectRequest]:
+        return [EffectRequest(p["id"], p["name"], p["args"], p["step"]) for p in self._state.pending]
+
+    # --- moves ---------------------------------------------------------------------------
+
+    def answer(self, value: Any = None, *, step: str | None = None) -> View:
+        """Give the answer to the current question (`None` continues a `say`, or takes the
+        default). An invalid answer raises `InputError` and changes nothing (unless the step
+        caps invalid answers: then the attempt is counted, and past the cap the call moves on)."""
+        return self._move(lambda turn: turn.answer(value), step, count_invalid=True)
+
+    def signal(self, event: str, *, step: str | None = None) -> View:
+        """A rule event (`insult`, `inaudible`...): a warning, or the rule's consequences."""
+        return self._move(lambda turn: turn.signal(event), step)
+
+    def back(self, *, step: str | None = None) -> View:
+        """Go back to the previous question, where the flow allows it."""
+        return self._move(lambda turn: turn.back(), step)
+
+    def resolve(self, result: Any = None, *, effect: int | None = None) -> View:
+        """The host's result for a pending effect."""
+        return self._move(lambda turn: _settle(turn, effect, result, None), None)
+
+    def fail(self, message: str, *, effect: int | None = None) -> View:
+        """The host could not perform a pending effect."""
+        return self._move(lambda turn: _settle(turn, effect, None, message), None)
+
+    def hang_up(self, outcome: str = "dropped", reason: str | None = None) -> View:
+        """The line dropped or the agent ends the call now: straight to the wrap-up."""
+
+        def end(turn: Turn) -> None:
+            if turn.state.phase in ("wrapup", "ended"):
+                raise InputError("the call is already over", self.step)
+            if outcome not in self.engine.compiled.pack.outcome_names:
+                raise InputError(f"`{outcome}` is not an outcome of this pack", self.step)
+            turn.close_stack()
+            turn.end_call(outcome, reason)
+
+        return self._move(end, None)
+
+    def wrap_up(
+        self, reason: str | None = None, close: bool | None = None, queue: str | None = None, description: str = ""
+    ) -> dict[str, Any]:
+        """Fill in the whole end-of-call form at once; returns the call record."""
+
+        def fill(turn: Turn) -> None:
+            if turn.state.phase != "wrapup":
+                raise InputError("the call has not ended yet", self.step)
+            values = {"reason": reason, "close": close, "queue": queue, "description": description}
+            while turn.state.phase == "wrapup":
+                turn.wrapup_answer(values[turn.state.wrapup_step or "reason"])
+
+        self._move(fill, None)
+        assert self._state.record is not None
+        return self._state.record
+
+    def snapshot(self) -> dict[str, Any]:
+        """The session as plain JSON-able data, pinned to its flows' versions."""
+        from callguide.snapshot import make_snapshot
+
+        return make_snapshot(self.engine, self._state)
+
+    def _move(self, apply: Callable[[Turn], None], step: str | None, *, count_invalid: bool = False) -> View:
+        if not self._lock.acquire(timeout=5):
+            raise SessionBusy("another answer is being applied to this call; try again", self.step)
+        try:
+            if step is not None and step != self.step:
+                raise InputError(f"this answer was meant for `{step}`, but the call is now at `{self.step}`", self.step)
+            turn = Turn(self, self._state.copy())
+            try:
+                apply(turn)
+            except InputError as error:
+                if not count_invalid:
+                    raise
+                counting = Turn(self, self._state.copy())
+                if not counting.invalid(error):
+                    if counting.state.attempts != self._state.attempts:
+                        self._commit(counting.state)
+                    raise
+                turn = counting
+            except RenderError as error:
+                raise FlowRuntimeError(str(error)) from None
+            self._commit(turn.state)
+        finally:
+            self._lock.release()
+        return self.view
+
+    def _commit(self, state: State) -> None:
+        self._state = state
+        self._view = None
+
+    # --- what the view and the record are made of ---------------------------------------
+
+    def build_context(self, state: State, now: datetime) -> dict[str, Any]:
+        return self.engine.context(state, now)
+
+    def worklist(self, task: Any) -> Worklist | None:
+        """The worklist a task belongs to: named by the task, or the one running this flow."""
+        pack = self.engine.compiled.pack
+        name = str(task.get("worklist")) if isinstance(task, dict) else ""
+        if name in pack.worklists:
+            return pack.worklists[name]
+        owners = [w for w in pack.worklists.values() if w.flow == self._state.stack[0][0]]
+        return owners[0] if owners else None
+
+    def wrapup_spec(self, state: State) -> dict[str, Any]:
+        return self.engine.wrapup_spec(state)
+
+    def build_record(self, state: State) -> dict[str, Any]:
+        return self.engine.record(state, self)
+
+
+def _settle(turn: Turn, effect: int | None, result: Any, failure: str | None) -> None:
+    state = turn.state
+    if not state.pending:
+        raise InputError("no effect is waiting for a result", state.step)
+    chosen = next((p for p in state.pending if effect is None or p["id"] == effect), None)
+    if chosen is None:
+        waiting = ", ".join(str(p["id"]) for p in state.pending)
+        raise InputError(f"effect {effect} is not waiting (waiting: {waiting})", state.step)
+    state.pending.remove(chosen)
+    of_step = chosen.pop("of_step", False)
+    if chosen["name"].startswith("lookup."):
+        turn.effect_done(chosen, result, failure, None)
+        state.phase = "step"
+        if failure is not None:
+            state.error = failure
+            return
+        try:
+            turn.found(turn.step(), result, chosen["args"].get("query"))
+        except InputError as nothing:
+            state.error = nothing.message
+        return
+    step = turn.step() if of_step and state.phase == "wait" else None
+    if step is not None:
+        state.phase = "step"
+    turn.effect_done(chosen, result, failure, step)

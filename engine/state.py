@@ -1,0 +1,87 @@
+"""The state of one call: small, plain and JSON-able, so a snapshot is just this data.
+
+A turn (an answer, an event, an effect result) works on a copy and replaces the state
+only when it succeeds: a refused answer leaves the session exactly as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+Phase = str  # "step" | "pick" | "confirm" | "wait" | "failed" | "wrapup" | "ended"
+PHASES = frozenset({"step", "pick", "confirm", "wait", "failed", "wrapup", "ended"})
+
+
+@dataclass(slots=True)
+class State:
+    call_id: str
+    started: str
+    language: str
+    environment: str
+    inputs: dict[str, Any]
+    vars: dict[str, Any]
+    stack: list[list[str]]  # [flow, step] frames; the last is where the call stands
+    phase: Phase = "step"
+    attempts: int = 0
+    results: list[Any] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    counters: dict[str, list[float]] = field(default_factory=dict)
+    notice: dict[str, Any] | None = None
+    error: str | None = None
+    path: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    effects: list[dict[str, Any]] = field(default_factory=list)
+    trail: list[str] = field(default_factory=list)
+    outcome: str | None = None
+    end_reason: str | None = None
+    wrapup: dict[str, Any] = field(default_factory=dict)
+    wrapup_step: str | None = None
+    next_effect: int = 1
+    ended_at: str | None = None
+    record: dict[str, Any] | None = None
+
+    def copy(self) -> State:
+        """A copy a turn may change: containers are copied one level deep, values are never
+        changed in place (a nested save builds new maps)."""
+        clone = State.__new__(State)
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, list):
+                value = list(value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            setattr(clone, name, value)
+        clone.stack = [list(frame) for frame in self.stack]
+        clone.counters = {rule: list(times) for rule, times in self.counters.items()}
+        return clone
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> State:
+        return cls(**{name: data[name] for name in _FIELDS if name in data})
+
+    @property
+    def flow(self) -> str:
+        return self.stack[-1][0]
+
+    @property
+    def step(self) -> str:
+        return self.stack[-1][1]
+
+
+_FIELDS = tuple(f.name for f in fields(State))
+
+
+def set_path(values: dict[str, Any], dotted: str, value: Any) -> None:
+    """`caller.phone` -> values["caller"]["phone"], building new maps on the way."""
+    head, _, rest = dotted.partition(".")
+    if not rest:
+        values[head] = value
+        return
+    current = values.get(head)
+    inner = dict(current) if isinstance(current, dict) else {}
+    set_path(inner, rest, value)
+    values[head] = inner

@@ -1,0 +1,137 @@
+"""The view: what a front end shows the agent now, rendered in the session's language."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from callguide.compile import CompiledStep, LocalText
+from callguide.state import State
+
+if TYPE_CHECKING:
+    from callguide.session import Session
+
+_CONSTRAINTS = ("min_length", "max_length", "pattern", "minimum", "maximum", "integer", "digits", "region", "mobile")
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """`kind` is say, ask, confirm, wait, failed, wrapup or ended."""
+
+    flow: str
+    step: str
+    kind: str
+    say: str | None = None
+    text: str | None = None
+    hint: str | None = None
+    answer: dict[str, Any] | None = None
+    warnings: tuple[str, ...] = ()
+    notice: dict[str, Any] | None = None
+    error: str | None = None
+    events: tuple[dict[str, str], ...] = ()
+    pending: tuple[dict[str, Any], ...] = ()
+    can_back: bool = False
+    outcome: str | None = None
+    record: dict[str, Any] | None = field(default=None, repr=False)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build_view(session: Session, state: State, now: datetime) -> View:
+    engine = session.engine
+    context = engine.context(state, now)
+    language = state.language
+
+    def render(text: LocalText | None) -> str | None:
+        return text.render(context, language) if text is not None else None
+
+    common: dict[str, Any] = {
+        "flow": state.flow,
+        "notice": state.notice,
+        "error": state.error,
+        "pending": tuple(state.pending),
+        "outcome": state.outcome,
+    }
+    if state.phase == "ended":
+        return View(step="@ended", kind="ended", record=state.record, **common)
+    if state.phase == "wrapup":
+        spec = engine.wrapup_spec(state)
+        return View(step=f"@{spec['step']}", kind="wrapup", text=_WRAPUP_QUESTIONS[spec["step"]], answer=spec, **common)
+    events = tuple(
+        {"name": name, "label": rule.label.render(context, language)} for name, rule in engine.compiled.rules.items()
+    )
+    step = engine.compiled.flows[state.flow].steps[state.step]
+    warnings = tuple(
+        text.render(context, language)
+        for text, condition in step.warnings
+        if condition is None or condition.test(context)
+    )
+    base = {**common, "step": step.id, "events": events, "warnings": warnings, "hint": render(step.hint)}
+    base["can_back"] = bool(state.trail) and step.model.back is not False and state.phase in ("step", "confirm")
+    if state.phase == "wait":
+        return View(kind="wait", say=render(step.say), text=render(step.ask), **base)
+    if state.phase == "failed":
+        answer = {"type": "retry"}
+        return View(kind="failed", say=render(step.say), text=render(step.ask), answer=answer, **base)
+    if state.phase == "confirm":
+        guard = engine.compiled.guards.get(step.model.effect or "")
+        confirm = step.confirm or (guard[2] if guard else None)
+        return View(
+            kind="confirm",
+            say=render(step.say),
+            text=render(confirm),
+            answer={"type": "yes_no", "default": True},
+            **base,
+        )
+    if step.kind != "ask":  # a `say`, or the line read before a `do`, `call` or `end`
+        return View(kind="say", say=render(step.say), **base)
+    return View(
+        kind="ask",
+        say=render(step.say),
+        text=render(step.ask),
+        answer=answer_spec(step, state, context, language),
+        **base,
+    )
+
+
+def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], language: str) -> dict[str, Any]:
+    model = step.model
+    answer = model.answer
+    assert answer is not None
+    spec: dict[str, Any] = {"type": answer.kind, "optional": model.optional}
+    if step.options:
+        spec["options"] = [{"key": key, "label": label.render(context, language)} for key, label in step.options]
+    for name in _CONSTRAINTS:
+        value = getattr(answer, name)
+        if value not in (None, False):
+            spec[name] = value
+    if answer.kind == "lookup":
+        spec.update(source=answer.source, by=list(answer.search_by), phase="search")
+        if state.phase == "pick":
+            spec["phase"] = "pick"
+            spec["options"] = [
+                {"key": str(item.get("id", n)), "label": _show(step, item, context, language)}
+                for n, item in enumerate(state.results, 1)
+            ]
+    if step.default is not None:
+        default = step.default
+        spec["default"] = default.render(context, language) if isinstance(default, LocalText) else default
+    if model.attempts:
+        spec["attempts"] = {"max": model.attempts.limit, "used": state.attempts}
+    return spec
+
+
+def _show(step: CompiledStep, item: dict[str, Any], context: dict[str, Any], language: str) -> str:
+    if step.show is None:
+        return str(item.get("label") or item.get("name") or item.get("id"))
+    return step.show.render({**context, "item": item}, language)
+
+
+_WRAPUP_QUESTIONS = {
+    "reason": "Why did the call end? Pick the end-of-call reason.",
+    "close": "Close the request?",
+    "queue": "The request stays open: which queue does it go to?",
+    "description": "Describe the call.",
+}
