@@ -8,12 +8,11 @@ STAMP  := $(VENV)/.installed
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/callguide validate flows/
+	$(BIN)/callguide run flows/bboxx incoming
 
 test: lint typecheck unit
 

@@ -76,5 +76,17 @@ def schema(kind: str | None) -> None:
     click.echo(json.dumps(load_schema(kind), indent=2, ensure_ascii=False))
 
 
+def _register() -> None:
+    from callguide.cli.draw import graph
+    from callguide.cli.files import fmt, new
+    from callguide.cli.run import run, simulate_command
+    from callguide.cli.scenarios import test
+
+    for command in (run, simulate_command, test, graph, fmt, new):
+        main.add_command(command)
+
+
+_register()
+
 if __name__ == "__main__":
     main()

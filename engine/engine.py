@@ -214,7 +214,7 @@ class Engine:
             "ended": state.ended_at,
             "duration_seconds": round((ended - started).total_seconds(), 3),
             "outcome": state.outcome,
-            "path": list(state.path),
+            "path": [entry for entry in state.path if "~" not in entry],  # without desugared branch steps
             "answers": dict(state.vars),
             "events": list(state.events),
             "effects": list(state.effects),

@@ -115,8 +115,7 @@ class Turn:
             )
         state = self.state
         state.stack[-1][1] = step_id
-        if "~" not in step_id:  # a branch's own `call` / `end` is not a step the analyst wrote
-            state.path.append(f"{state.flow}:{step_id}")
+        state.path.append(f"{state.flow}:{step_id}")
         state.attempts, state.error, state.results, state.phase = 0, None, [], "step"
         step = self.step()
         for name, condition in step.sets:

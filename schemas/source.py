@@ -820,23 +820,29 @@ PLAY_ITEM = obj(
     {
         "answer": p(
             "Answer",
-            "What the agent types or picks at the current step.",
+            "What the agent types or picks at the current step (`null` continues a line that was read).",
             {"type": ["string", "number", "boolean", "array", "null"]},
         ),
         "event": p("Event", "A rule event, e.g. `insult`.", {"type": "string", "pattern": IDENTIFIER}),
         "wait": ref("duration", "Wait", "Let time pass, e.g. `5s`."),
         "back": p("Back", "The agent goes back one step.", {"const": True}),
-        "effect": p(
-            "Effect result",
-            "The result of the effect the session waits for: a value, or `{fail: message}`.",
-            {},
+        "hangup": p(
+            "Hang up",
+            "The line drops (`true`) or the call ends now with this outcome.",
+            {"type": ["boolean", "string"]},
+        ),
+        "resolve": p("Resolve", "The host's result for the effect the call waits for.", {}),
+        "fail": p(
+            "Fail", "The host could not perform the effect the call waits for: the error message.", {"type": "string"}
         ),
         "expect": p(
             "Expect",
-            "What must hold after this move: `step`, `text`, `warning`, `error`, `effects`.",
+            "What must hold after this move (or now, alone): `step`, `kind`, `say`, `text`, `hint`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`.",
             {"type": "object"},
         ),
     },
+    title="Move",
+    description="One move of the agent or the host: `answer`, `event`, `wait`, `back`, `hangup`, `resolve` or `fail`, with what to `expect` after it.",
 )
 
 SCENARIO: Schema = obj(
@@ -847,7 +853,16 @@ SCENARIO: Schema = obj(
         "environment": p("Environment", "Which environment of the pack.", {"type": "string"}),
         "language": p("Language", "The language the session speaks.", {"type": "string"}),
         "clock": p("Clock", "The time the call starts, e.g. `2026-11-23 09:00`.", {"type": "string"}),
-        "effects": p("Effect results", "Canned results for effects, by effect name.", {"type": "object"}),
+        "effects": p(
+            "Effect results",
+            "Canned results by effect name: a value, `{fail: message}`, `pending` (the play resolves it), or a list for successive calls. Others are answered from the pack's sample data.",
+            {"type": "object"},
+        ),
+        "down": p(
+            "Providers down",
+            "SMS providers that do not answer in this scenario, e.g. `[africas_talking]`.",
+            {"type": "array", "items": {"type": "string"}},
+        ),
         "play": p("Play", "The moves, in order.", {"type": "array", "items": PLAY_ITEM}),
         "wrapup": p(
             "Wrap-up",

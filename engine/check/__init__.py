@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from callguide.check.flows import FlowChecker
-from callguide.check.pack import PackChecker
+from callguide.check.pack import PackChecker, manifest_problems
 from callguide.check.schema import schema_problems
 from callguide.check.texts import TextChecker
 from callguide.check.variables import VariableChecker
@@ -43,6 +43,8 @@ def check_pack(root: Path) -> CheckResult:
     valid: list[SourceFile] = []
     for file in source.files:
         found = schema_problems(file.document, file.kind)
+        if not found and file.kind == "pack":
+            found = manifest_problems(file.document)
         problems.extend(found)
         if not found and file.kind != "scenario":
             valid.append(file)

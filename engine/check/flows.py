@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 
+import phonenumbers
 from callguide.check.texts import TextChecker
 from callguide.effects import BUILTIN_EFFECTS
 from callguide.model import Answer, Case, Flow, Pack, Step
@@ -111,7 +112,7 @@ class FlowChecker:
             self.case(flow, step, step.attempts.then)
         if step.on_failure:
             self.step_ref(flow, step.on_failure, step.pos, f"step `{step.id}` goes `on_failure` to")
-        if step.kind in ("say", "ask", "do", "call") and not step.next:
+        if stuck(step):
             self.error(
                 step.pos,
                 "missing-next",
@@ -155,7 +156,7 @@ class FlowChecker:
                     f"the branch before has no `if`, so the {rest} branch(es) after it in `{step.id}` are never taken",
                 )
                 break
-        if step.next and step.next[-1].condition is not None:
+        if step.next and all(case.condition is not None for case in step.next):
             self.error(
                 step.next[-1].pos,
                 "fall-through",
@@ -249,6 +250,12 @@ class FlowChecker:
                         "bad-value",
                         f"`{bound}` is not a {answer.kind} bound: write a {answer.kind} or `today+7d` / `now+2h`",
                     )
+        if answer.kind == "phone" and answer.region and answer.region not in phonenumbers.SUPPORTED_REGIONS:
+            self.error(
+                answer.pos,
+                "bad-value",
+                f"`{answer.region}` is not a country code phone numbers are known for (e.g. `KE`, `RU`)",
+            )
         if answer.kind == "phone" and not (
             answer.digits or answer.region or self.pack.phone_digits or self.pack.phone_region
         ):
@@ -307,7 +314,8 @@ class FlowChecker:
                     "unreachable-step",
                     f"no path from `{flow.start}` leads to step `{step.id}`",
                 )
-        finishing = {step.id for step in flow.steps.values() if ends(step)}
+        # A step without `next` is reported as such; the steps before it do not loop.
+        finishing = {step.id for step in flow.steps.values() if ends(step) or stuck(step)}
         changed = True
         while changed:
             changed = False
@@ -323,6 +331,12 @@ class FlowChecker:
                     "no-end",
                     f"from step `{step.id}` the call can never reach an end: it loops for ever",
                 )
+
+
+def stuck(step: Step) -> bool:
+    """Whether the step has nowhere to go: `missing-next` says so (`step-kind`, for an empty step)."""
+    empty = step.kind == "say" and step.say is None
+    return step.kind in ("say", "ask", "do", "call") and not step.next and not empty
 
 
 def valid_bound(kind: str, bound: object) -> bool:

@@ -4,12 +4,68 @@ and environments."""
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Mapping
+from datetime import date, time
 from typing import Any
 
+import phonenumbers
 from callguide.check.flows import known_effects
+from callguide.load.yaml_source import Document
 from callguide.model import Action, Catalog, Lifecycle, Pack, Rule, Worklist
 from callguide.problems import Pos, Problem, did_you_mean
+
+
+def manifest_problems(document: Document) -> list[Problem]:
+    """What the manifest's schema cannot say: real dates and times, a known time zone and
+    country. The engine builds its clock and calendar from these, so they must hold."""
+    data = document.data
+    problems: list[Problem] = []
+
+    def bad(path: tuple[str | int, ...], message: str) -> None:
+        problems.append(Problem(document.pos(path), "error", "bad-value", message))
+
+    zone = data.get("timezone")
+    if isinstance(zone, str) and not _known_zone(zone):
+        hint = did_you_mean(zone, zoneinfo.available_timezones())
+        bad(("timezone",), f"`{zone}` is not a time zone; write one such as `Africa/Nairobi`{hint}")
+    calendar = data.get("calendar") or {}
+    hours = calendar.get("hours")
+    if isinstance(hours, str):
+        opens, _, closes = hours.partition("-")
+        if not (_valid_time(opens) and _valid_time(closes)) or opens >= closes:
+            bad(("calendar", "hours"), f"`{hours}` is not opening hours: write `08:00-20:00` (from 00:00 to 24:00)")
+    for index, day in enumerate(calendar.get("holidays") or ()):
+        try:
+            date.fromisoformat(str(day))
+        except ValueError:
+            bad(("calendar", "holidays", index), f"`{day}` is not a date (YYYY-MM-DD)")
+    region = (data.get("phone") or {}).get("region")
+    if isinstance(region, str) and not known_region(region):
+        bad(("phone", "region"), f"`{region}` is not a country code phone numbers are known for (e.g. `KE`, `RU`)")
+    return problems
+
+
+def known_region(region: str) -> bool:
+    return region in phonenumbers.SUPPORTED_REGIONS
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _valid_time(text: str) -> bool:
+    if text == "24:00":
+        return True
+    try:
+        time.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 class PackChecker:

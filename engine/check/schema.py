@@ -23,6 +23,8 @@ _NAME_PATTERNS = {
     r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$": "a name in lower case, parts joined by dots (e.g. `caller.phone`)",
     r"^[0-9]+(\.[0-9]+)?\s*(s|m|h|d)$": "a duration: a number and s, m, h or d (e.g. `15s`, `4h`)",
     r"^[a-z]{2}(-[A-Z]{2})?$": "a language code such as `en` or `ru`",
+    r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$": "a word of letters, digits, `_` or `-` (no spaces)",
+    r"^[A-Za-z][A-Za-z0-9_\-]*$": "a word of letters, digits, `_` or `-`, starting with a letter",
     r"^[A-Z]{2}$": "a two-letter country code such as `KE`",
     r"^\d{4}-\d\d-\d\d$": "a date written YYYY-MM-DD",
     r"^\d\d:\d\d-\d\d:\d\d$": "opening hours written HH:MM-HH:MM",
@@ -95,20 +97,18 @@ def _explain(error: ValidationError, document: Document) -> Iterator[Problem]:
             "bad-value",
             f"`{_show(value)}` is not allowed for `{key}`: use one of {options}{suggestion}",
         )
+    elif _under_property_names(error):
+        # jsonschema reports a bad key as its own `pattern` error, at the map that holds it
+        expected = _NAME_PATTERNS.get(str(error.validator_value), f"text matching `{error.validator_value}`")
+        yield Problem(
+            document.pos((*path, str(value)), key=True),
+            "error",
+            "bad-name",
+            f"`{_show(value)}` is not a valid name{_in(key)}: use {expected}",
+        )
     elif rule == "pattern":
         expected = _NAME_PATTERNS.get(str(error.validator_value), f"text matching `{error.validator_value}`")
         yield problem("bad-value", f"`{_show(value)}` is not valid for `{key}`: expected {expected}")
-    elif rule == "propertyNames":
-        bad = _show(value)
-        sub = error.context[0] if error.context else None
-        bad = _show(sub.instance) if sub is not None else bad
-        expected = _NAME_PATTERNS.get(str(sub.validator_value) if sub else "", "a valid name")
-        yield Problem(
-            document.pos((*path, bad), key=True),
-            "error",
-            "bad-name",
-            f"`{bad}` is not a valid name here: use {expected}",
-        )
     elif rule in ("minimum", "maximum"):
         side = "at least" if rule == "minimum" else "at most"
         yield problem("bad-value", f"`{key}` must be {side} {error.validator_value}, not {_show(value)}")
@@ -126,6 +126,11 @@ def _most_relevant(error: ValidationError) -> ValidationError:
         candidates = [sub for sub in error.context or () if sub.validator not in ("type", "const")]
         error = max(candidates, key=lambda sub: len(sub.absolute_path))
     return error
+
+
+def _under_property_names(error: ValidationError) -> bool:
+    schema_path = list(error.relative_schema_path)
+    return len(schema_path) >= 2 and schema_path[-2] == "propertyNames"
 
 
 def _context_relevant(error: ValidationError) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from callguide.expr import (
@@ -19,9 +19,28 @@ from callguide.expr import (
 )
 from callguide.model import Condition, Pack, Text
 from callguide.problems import Pos, Problem, did_you_mean
-from jinja2 import TemplateSyntaxError
+from jinja2 import TemplateSyntaxError, nodes
 
 EMPTY_ANALYSIS = Analysis(frozenset(), frozenset(), frozenset(), frozenset(), 0)
+# How deep an expression may nest (`a + (b * (c ...`, `x.a.b.c`, `not not x`): deeper ones
+# would exhaust Python's stack when Jinja compiles them.
+MAX_NESTING = 60
+
+
+@dataclass(frozen=True, slots=True)
+class _TooDeep:
+    depth: int | None
+
+
+def _depth(tree: nodes.Node) -> int:
+    """How deep a Jinja syntax tree is, without recursion."""
+    deepest = 0
+    todo = [(tree, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        todo.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return deepest
 
 
 class TextChecker:
@@ -29,7 +48,7 @@ class TextChecker:
         self.pack = pack
         self.env = env
         self.problems = problems
-        self.cache: dict[tuple[str, bool], Analysis | TemplateSyntaxError] = {}
+        self.cache: dict[tuple[str, bool], Analysis | TemplateSyntaxError | _TooDeep] = {}
         self.forbidden = [
             (re.compile(item.pattern, re.IGNORECASE), item) for item in pack.forbidden if _compiles(item.pattern)
         ]
@@ -74,10 +93,19 @@ class TextChecker:
         if key not in self.cache:
             try:
                 tree = parse_condition(self.env, source) if condition else parse_text(self.env, source)
-                self.cache[key] = analyse(tree)
+                depth = _depth(tree)
+                self.cache[key] = analyse(tree) if depth <= MAX_NESTING else _TooDeep(depth)
             except TemplateSyntaxError as err:
                 self.cache[key] = err
+            except RecursionError:
+                self.cache[key] = _TooDeep(None)
         found = self.cache[key]
+        if isinstance(found, _TooDeep):
+            kind = "condition" if condition else "template"
+            deep = f"{found.depth:,} levels deep" if found.depth else "too deeply"
+            message = f"the {kind} in {what} is nested {deep}; the limit is {MAX_NESTING} levels"
+            self.error(pos, "template-limit", message)
+            return EMPTY_ANALYSIS
         if isinstance(found, TemplateSyntaxError):
             line = pos.line + (found.lineno - 1 if found.lineno and not condition else 0)
             kind = "condition" if condition else "template"

@@ -302,7 +302,7 @@ class Builder:
         rules = {}
         for name, spec in data["rules"].items():
             path: Path = ("rules", name)
-            phrases = spec.get("warning", ())
+            phrases = spec.get("warning", [])
             phrases = phrases if isinstance(phrases, list) else [phrases]
             then = spec["then"] if isinstance(spec["then"], list) else [spec["then"]]
             then_path = (*path, "then")
@@ -413,7 +413,8 @@ def build_pack(root: str, manifest: SourceFile | None, files: list[SourceFile], 
     def add(kind: str, name: str, value: Any, source: SourceFile, path: Path) -> None:
         if name in parts[kind]:
             first = parts[kind][name].pos
-            message = f"a second {kind} named `{name}` (the first is at {first.file}:{first.line})"
+            noun = {"rules": "rule", "phrases": "phrase"}.get(kind, kind)
+            message = f"a second {noun} named `{name}` (the first is at {first.file}:{first.line})"
             problems.append(Problem(source.document.pos(path, key=True), "error", "duplicate-name", message))
         else:
             parts[kind][name] = value

@@ -96,9 +96,11 @@ _HEX_OCT = re.compile(r"0x[0-9a-fA-F]+|0o[0-7]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _NON_FINITE = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _MAX_INT_DIGITS = 18
-# Quoted scalars and comments may hold brackets that do not nest anything.
-_NOT_STRUCTURE = re.compile(r"'(?:[^'\n]|'')*'|\"(?:[^\"\\\n]|\\.)*\"|(?:^|(?<=\s))#[^\n]*")
-_BRACKETS = re.compile(r"[\[\]{}]")
+# Below this many `[` / `{` plus the longest line's length, no file can nest deep enough to
+# exhaust the C composer's stack (it crashes near 30,000 levels on an 8 MB stack, and
+# threads may have far less); above it, the parser's events are scanned first.
+_SAFE_NESTING = 1_000
+_UNQUOTED_TEMPLATE = re.compile(r"(?:^|[:\-,\[]\s)\s*\{\{")
 
 
 class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
@@ -119,8 +121,7 @@ def read_yaml(raw: bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> Documen
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = Pos(file, mark.line + 1, mark.column + 1) if mark else Pos(file)
-        what = " ".join(str(part) for part in (err.context, err.problem) if part)
-        raise YamlProblem(Problem(where, "error", "yaml-syntax", f"YAML syntax: {what}")) from None
+        raise YamlProblem(Problem(where, "error", "yaml-syntax", _syntax_message(err, text))) from None
     except (yaml.YAMLError, RecursionError, ValueError, MemoryError) as err:
         message = f"YAML could not be read: {type(err).__name__}"
         raise YamlProblem(Problem(Pos(file), "error", "yaml-syntax", message)) from None
@@ -157,26 +158,62 @@ def _decode(raw: bytes, file: str, limits: Limits) -> str:
     return text
 
 
+def _syntax_message(err: yaml.MarkedYAMLError, text: str) -> str:
+    """PyYAML's finding, then where the construct it was reading started, then a hint."""
+    mark, context = err.problem_mark, err.context_mark
+    message = f"YAML syntax: {err.problem or err.context}"
+    if err.problem and err.context:
+        moved = context is not None and (mark is None or (context.line, context.column) != (mark.line, mark.column))
+        started = f" at line {context.line + 1}, column {context.column + 1}" if context and moved else ""
+        message += f" ({err.context}{started})"
+    if mark is None:
+        return message
+    line = text.split("\n")[mark.line] if mark.line < text.count("\n") + 1 else ""
+    found = line[mark.column : mark.column + 1]
+    if found == "\t" or (not line[: mark.column].strip() and "\t" in line[: mark.column + 1]):
+        return message + "; indent with spaces, not tabs"
+    if "cannot start any token" in str(err.problem) and found:
+        shown = "a backtick" if found == "`" else f"`{found}`"
+        return message + f"; a text that starts with {shown} must be in quotes"
+    if _UNQUOTED_TEMPLATE.search(line):
+        return message + '; a text that starts with `{{` must be in quotes: "{{ ... }}"'
+    if "mapping values are not allowed" in str(err.problem):
+        return message + "; put a text that contains `: ` in quotes, or check the indentation"
+    if "expected key" in str(err.problem):
+        return message + "; check the indentation of this line"
+    return message
+
+
 def _scan_structure(text: str, file: str, limits: Limits) -> None:
-    """Refuse over-long lines and deep `[{` nesting before the C parser can crash on them."""
-    start = 0
+    """Refuse over-long lines, and deep nesting before the C composer can crash on it.
+
+    The builder checks the depth of every value exactly; this only guards the composer,
+    which recurses in C. Brackets in texts and comments cannot hide nesting from it: it
+    reads the parser's events.
+    """
+    longest = 0
     for number, line in enumerate(text.split("\n"), 1):
         if len(line) > limits.max_line_length:
             message = f"line is {len(line):,} characters long; the limit is {limits.max_line_length:,}"
             raise YamlProblem(Problem(Pos(file, number, 1), "error", "yaml-limit", message))
-        start += len(line) + 1
-    if text.count("[") + text.count("{") <= limits.max_depth:
+        longest = max(longest, len(line))
+    if longest + text.count("[") + text.count("{") <= _SAFE_NESTING:
         return
     depth = 0
-    stripped = _NOT_STRUCTURE.sub(lambda m: " " * len(m.group()), text)
-    for match in _BRACKETS.finditer(stripped):
-        depth += 1 if match.group() in "[{" else -1
-        if depth > limits.max_depth:
-            offset = match.start()
-            row = text.count("\n", 0, offset) + 1
-            col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-            message = f"values are nested more than {limits.max_depth} levels deep"
-            raise YamlProblem(Problem(Pos(file, row, col), "error", "yaml-limit", message))
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                # the builder counts the top value as depth 0
+                if depth > limits.max_depth + 1:
+                    mark = event.start_mark
+                    where = Pos(file, mark.line + 1, mark.column + 1) if mark else Pos(file)
+                    message = f"values are nested more than {limits.max_depth} levels deep"
+                    raise YamlProblem(Problem(where, "error", "yaml-limit", message))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the composer reports it, with its place
 
 
 class _Builder:
@@ -185,14 +222,33 @@ class _Builder:
     def __init__(self, document: Document, limits: Limits) -> None:
         self.document = document
         self.limits = limits
+        self.lines = document.text.split("\n")
         self.nodes = 0
         self.aliases = 0
         self.merges = 0
         self.seen: set[int] = set()
+        # Where the `*alias` being expanded is used: a limit passed inside an expansion is
+        # reported there, not at the anchor the nodes (and their marks) come from.
+        self.site: tuple[int, int] | None = None
 
     def refuse(self, node: yaml.Node, code: str, message: str) -> YamlProblem:
+        line, col = self.site or self.start(node)
+        return YamlProblem(Problem(Pos(self.document.file, line, col), "error", code, message))
+
+    def start(self, node: yaml.Node) -> tuple[int, int]:
+        """Where a value starts; a block text (`|`, `>`) starts on the line after its indicator."""
         mark = node.start_mark
-        return YamlProblem(Problem(Pos(self.document.file, mark.line + 1, mark.column + 1), "error", code, message))
+        if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">") and mark.line + 1 < len(self.lines):
+            content = self.lines[mark.line + 1]
+            if content.strip():
+                return mark.line + 2, len(content) - len(content.lstrip(" ")) + 1
+        return mark.line + 1, mark.column + 1
+
+    def use_site(self, path: Path) -> tuple[int, int]:
+        """The place of the key (or list) where a repeated node, an `*alias`, is used."""
+        if path and isinstance(path[-1], str) and path in self.document.keys:
+            return self.document.keys[path]
+        return self.document.values.get(path[:-1], (1, 1))
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.nodes += 1
@@ -202,16 +258,24 @@ class _Builder:
         if depth > self.limits.max_depth:
             message = f"values are nested more than {self.limits.max_depth} levels deep"
             raise self.refuse(node, "yaml-limit", message)
-        if id(node) in self.seen and not isinstance(node, yaml.ScalarNode):
+        self.document.values.setdefault(path, self.start(node))
+        if isinstance(node, yaml.ScalarNode):
+            self.seen.add(id(node))
+            return self.scalar(node)
+        if id(node) not in self.seen:
+            self.seen.add(id(node))
+            return self.collection(node, path, depth)
+        outer = self.site
+        self.site = outer or self.use_site(path)
+        try:
             self.aliases += 1
             if self.aliases > self.limits.max_aliases:
-                message = f"more than {self.limits.max_aliases} uses of `*alias`"
-                raise self.refuse(node, "yaml-limit", message)
-        self.seen.add(id(node))
-        mark = node.start_mark
-        self.document.values.setdefault(path, (mark.line + 1, mark.column + 1))
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node)
+                raise self.refuse(node, "yaml-limit", f"more than {self.limits.max_aliases} uses of `*alias`")
+            return self.collection(node, path, depth)
+        finally:
+            self.site = outer
+
+    def collection(self, node: yaml.Node, path: Path, depth: int) -> Any:
         if node.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
             raise self.refuse(node, "yaml-tag", _tag_message(node.tag))
         if isinstance(node, yaml.SequenceNode):
@@ -246,8 +310,11 @@ class _Builder:
             return float(value)
         return value
 
-    def key(self, node: yaml.Node) -> str:
+    def key(self, node: yaml.Node, parent: yaml.MappingNode) -> str:
         if not isinstance(node, yaml.ScalarNode):
+            mark = parent.start_mark
+            if parent.flow_style and self.lines[mark.line][mark.column : mark.column + 2] == "{{":
+                raise self.refuse(parent, "yaml-key", 'a text that starts with `{{` must be in quotes: "{{ ... }}"')
             raise self.refuse(node, "yaml-key", "a key must be a plain word or text, not a list or map")
         if node.tag not in (_PLAIN, _STR_TAG):
             raise self.refuse(node, "yaml-tag", _tag_message(node.tag))
@@ -259,12 +326,12 @@ class _Builder:
     def mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
-        merged: list[dict[str, Any]] = []
+        merges: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _PLAIN and key_node.value == "<<":
-                merged.extend(self.merge(value_node, path, depth))
+                merges.append((key_node, value_node))
                 continue
-            key = self.key(key_node)
+            key = self.key(key_node, node)
             if key in first_seen:
                 message = (
                     f"the key `{key}` appears twice in this map (first on line {first_seen[key]});"
@@ -273,27 +340,32 @@ class _Builder:
                 raise self.refuse(key_node, "duplicate-key", message)
             first_seen[key] = key_node.start_mark.line + 1
             child = (*path, key)
-            self.document.keys[child] = (
-                key_node.start_mark.line + 1,
-                key_node.start_mark.column + 1,
-            )
+            # `setdefault`: a key of this map keeps its place over one merged in from elsewhere
+            self.document.keys.setdefault(child, (key_node.start_mark.line + 1, key_node.start_mark.column + 1))
             result[key] = self.build(value_node, child, depth + 1)
-        for source in merged:
-            for key, value in source.items():
-                result.setdefault(key, value)
+        # Merged keys come last, so that the map's own keys and values keep their places.
+        for key_node, value_node in merges:
+            for source in self.merge(key_node, value_node, path, depth):
+                for key, value in source.items():
+                    result.setdefault(key, value)
         return result
 
-    def merge(self, node: yaml.Node, path: Path, depth: int) -> Iterator[dict[str, Any]]:
+    def merge(self, key_node: yaml.Node, node: yaml.Node, path: Path, depth: int) -> Iterator[dict[str, Any]]:
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        for source in sources:
-            self.merges += 1
-            if self.merges > self.limits.max_merges:
-                message = f"more than {self.limits.max_merges} merge keys (`<<`)"
-                raise self.refuse(source, "yaml-limit", message)
-            value = self.build(source, path, depth + 1)
-            if not isinstance(value, dict):
-                raise self.refuse(source, "yaml-syntax", "a merge key `<<` takes a map or a list of maps")
-            yield value
+        outer = self.site
+        self.site = outer or (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        try:
+            for source in sources:
+                self.merges += 1
+                if self.merges > self.limits.max_merges:
+                    raise self.refuse(source, "yaml-limit", f"more than {self.limits.max_merges} merge keys (`<<`)")
+                if not isinstance(source, yaml.MappingNode):
+                    raise self.refuse(source, "yaml-syntax", "a merge key `<<` takes a map or a list of maps")
+                value = self.build(source, path, depth + 1)
+                assert isinstance(value, dict)
+                yield value
+        finally:
+            self.site = outer
 
 
 def _tag_message(tag: str) -> str:

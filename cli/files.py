@@ -1,0 +1,182 @@
+"""`callguide fmt` (normalise YAML, comments and key order kept) and `callguide new`."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import click
+from callguide.load.files import YAML_SUFFIXES, display
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def formatted(text: str) -> str:
+    """The file as `fmt` writes it: same data, comments and order; uniform layout."""
+    yaml = _yaml()
+    data = yaml.load(text)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file would be changed.")
+def fmt(paths: tuple[Path, ...], check: bool) -> None:
+    """Normalise flow files (indentation, layout); comments and key order are kept."""
+    files = [
+        p
+        for path in paths
+        for p in ([path] if path.is_file() else sorted(path.rglob("*")))
+        if p.suffix in YAML_SUFFIXES and p.is_file()
+    ]
+    changed = broken = 0
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        try:
+            new_text = formatted(text)
+        except YAMLError as error:
+            broken += 1
+            mark = getattr(error, "problem_mark", None)
+            where = f"{display(file)}:{mark.line + 1}:{mark.column + 1}" if mark else display(file)
+            click.echo(f"{where}: error yaml-syntax: {getattr(error, 'problem', error)}", err=True)
+            continue
+        if new_text != text:
+            changed += 1
+            if check:
+                click.echo(f"would reformat {display(file)}")
+            else:
+                file.write_text(new_text, encoding="utf-8")
+                click.echo(f"reformatted {display(file)}")
+    verb = "would be reformatted" if check else "reformatted"
+    click.echo(f"{len(files)} file(s) checked, {changed} {verb}" + (f", {broken} unreadable" if broken else ""))
+    sys.exit(1 if broken or (check and changed) else 0)
+
+
+PACK_TEMPLATE = """\
+# yaml-language-server: $schema=../../schemas/pack.json
+pack: {name}
+title: {title}
+language: en
+timezone: UTC
+calendar:
+  workdays: [mon, tue, wed, thu, fri]
+  hours: 09:00-17:00
+phone:
+  digits: 10
+call_end: call_end
+"""
+
+CATALOG_TEMPLATE = """\
+# yaml-language-server: $schema=../../schemas/catalog.json
+catalog: call_end
+title: End of call
+description: optional
+reasons:
+  resolved: {label: The request was dealt with, close: true}
+  follow_up: {label: Follow-up needed, close: false, queue: back_office}
+queues:
+  back_office: Back office
+"""
+
+FLOW_TEMPLATE = """\
+# yaml-language-server: $schema=../../schemas/flow.json
+flow: {name}
+title: {title}
+start: greeting
+
+steps:
+  greeting:
+    say: Hello, my name is {{{{ agent.name }}}}. How can I help you?
+    next: topic
+
+  topic:
+    ask: What is the call about?
+    choice:
+      question: A question
+      problem: A problem
+    save: topic
+    next:
+      - if: topic == 'problem'
+        go: describe
+      - go: thanks
+
+  describe:
+    ask: Describe the problem
+    text: {{min_length: 5}}
+    save: problem
+    next: thanks
+
+  thanks:
+    say: Thank you for calling.
+    end: resolved
+"""
+
+SCENARIO_TEMPLATE = """\
+# yaml-language-server: $schema=../../../schemas/scenario.json
+scenario: A question is answered and the call is closed
+flow: {name}
+given: {{agent: {{name: Sam}}}}
+play:
+  - answer: null
+  - answer: question
+  - answer: null
+wrapup: {{reason: resolved}}
+expect:
+  path: [greeting, topic, thanks]
+  outcome: resolved
+  record: {{reason: resolved, close: true}}
+"""
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["pack", "flow"]))
+@click.argument("name")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("flows"),
+    show_default=True,
+    help="Where packs live (for `new pack`), or the pack (for `new flow`).",
+)
+def new(kind: str, name: str, folder: Path) -> None:
+    """Create a pack or a flow that validates, ready to edit."""
+    if not name.isidentifier() or not name.islower():
+        raise click.UsageError(f"`{name}` is not a valid name: use lower case letters, digits and `_`")
+    title = name.replace("_", " ").capitalize()
+    if kind == "pack":
+        root = folder / name
+        if root.exists():
+            raise click.UsageError(f"{root} already exists")
+        (root / "tests").mkdir(parents=True)
+        (root / "data").mkdir()
+        files = {
+            root / "pack.yaml": PACK_TEMPLATE.format(name=name, title=title),
+            root / "call_end.yaml": CATALOG_TEMPLATE,
+            root / "welcome.yaml": FLOW_TEMPLATE.format(name="welcome", title="Welcome"),
+            root / "tests" / "welcome_question.yaml": SCENARIO_TEMPLATE.format(name="welcome"),
+            root
+            / "data"
+            / "customers.yaml": "# Sample customers for the simulator: a list of records with `id`.\n- id: C1\n  name: Sample Customer\n",
+        }
+    else:
+        if not (folder / "pack.yaml").is_file():
+            raise click.UsageError(f"{folder} is not a pack (no pack.yaml); give it with --dir")
+        target = folder / f"{name}.yaml"
+        if target.exists():
+            raise click.UsageError(f"{target} already exists")
+        files = {target: FLOW_TEMPLATE.format(name=name, title=title)}
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+        click.echo(f"created {display(path)}")

@@ -1,0 +1,162 @@
+"""Diagrams of a flow (Mermaid or Graphviz DOT): steps, branches with their conditions,
+sub-flows, ends, and the pack's rules that hold in every step."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from callguide.model import Case, Flow, Pack, Step
+
+_SHAPES = {
+    "say": ("[", "]"),
+    "ask": ("[/", "/]"),
+    "branch": ("{", "}"),
+    "do": ("[[", "]]"),
+    "call": ("[[", "]]"),
+    "end": ("([", "])"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    source: str
+    target: str
+    label: str
+    dashed: bool = False
+
+
+def _node_id(name: str) -> str:
+    return "n_" + re.sub(r"\W", "_", name)
+
+
+def _short(text: str, limit: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _label(step: Step, language: str) -> str:
+    body = ""
+    if step.ask:
+        body = step.ask.source(language, language)
+    elif step.say:
+        body = step.say.source(language, language)
+    elif step.effect:
+        body = f"do {step.effect}"
+    elif step.call:
+        body = f"call {step.call}"
+    if step.kind == "end":
+        body = f"end: {step.end}" + (f" ({step.reason})" if step.reason else "")
+    if step.answer:
+        body += f" ({step.answer.kind})"
+    return f"{step.id}: {_short(body)}" if body else step.id
+
+
+def edges(flow: Flow) -> list[Edge]:
+    found: list[Edge] = []
+    for step in flow.steps.values():
+        for index, case in enumerate(step.next):
+            found.extend(
+                _case_edges(
+                    step.id,
+                    case,
+                    index,
+                    case.condition.source if case.condition else ("else" if len(step.next) > 1 else ""),
+                )
+            )
+        if step.on_failure:
+            found.append(Edge(step.id, step.on_failure, "on failure", dashed=True))
+        if step.attempts:
+            found.extend(_case_edges(step.id, step.attempts.then, 99, f"after {step.attempts.limit} invalid answers"))
+        if step.kind == "call" and step.call:
+            found.append(Edge(step.id, f"flow:{step.call}", "calls", dashed=True))
+    return found
+
+
+def _case_edges(source: str, case: Case, index: int, label: str) -> list[Edge]:
+    if case.go:
+        return [Edge(source, case.go, label)]
+    if case.call:
+        then = [Edge(f"flow:{case.call}", case.then, "returns", dashed=True)] if case.then else []
+        return [Edge(source, f"flow:{case.call}", label or "calls", dashed=True), *then]
+    return [Edge(source, f"end:{case.end}", label)]
+
+
+def mermaid(pack: Pack, flow: Flow) -> str:
+    language = pack.language
+    lines = ["flowchart TD", f"  %% {pack.name} / {flow.name}: {flow.title}"]
+    lines.append(f'  start(("start")) --> {_node_id(flow.start)}')
+    extra: dict[str, str] = {}
+    for step in flow.steps.values():
+        left, right = _SHAPES[step.kind]
+        lines.append(f'  {_node_id(step.id)}{left}"{_escape(_label(step, language))}"{right}')
+    for edge in edges(flow):
+        for end in (edge.source, edge.target):
+            if ":" in end and end not in extra:
+                kind, _, name = end.partition(":")
+                extra[end] = (
+                    f'  {_node_id(end)}[["sub-flow {name}"]]'
+                    if kind == "flow"
+                    else f'  {_node_id(end)}(["end: {name}"])'
+                )
+        arrow = "-.->" if edge.dashed else "-->"
+        label = f'|"{_escape(_short(edge.label, 40))}"|' if edge.label else ""
+        lines.append(f"  {_node_id(edge.source)} {arrow}{label} {_node_id(edge.target)}")
+    lines.extend(extra.values())
+    if pack.rules:
+        lines.append('  subgraph rules["rules - in every step"]')
+        for rule in pack.rules.values():
+            consequence = ", ".join(f"{a.kind} {a.outcome or a.flow or a.effect or ''}".strip() for a in rule.then)
+            window = f" within {int(rule.within)}s" if rule.within else ""
+            lines.append(
+                f'    {_node_id("rule_" + rule.name)}["{_escape(rule.name)}: {rule.warnings} warning(s){window}, then {_escape(consequence)}"]'
+            )
+        lines.append("  end")
+    return "\n".join(lines) + "\n"
+
+
+def dot(pack: Pack, flow: Flow) -> str:
+    language = pack.language
+    shapes = {
+        "say": "box",
+        "ask": "parallelogram",
+        "branch": "diamond",
+        "do": "box3d",
+        "call": "component",
+        "end": "oval",
+    }
+    lines = [
+        f'digraph "{flow.name}" {{',
+        "  rankdir=TB;",
+        '  node [fontname="Helvetica", fontsize=10];',
+        f'  label="{_escape(pack.name)} / {_escape(flow.name)}";',
+    ]
+    lines.append(f'  start [shape=circle, label="start"];\n  start -> {_node_id(flow.start)};')
+    for step in flow.steps.values():
+        lines.append(f'  {_node_id(step.id)} [shape={shapes[step.kind]}, label="{_escape(_label(step, language))}"];')
+    seen: set[str] = set()
+    for edge in edges(flow):
+        for end in (edge.source, edge.target):
+            if ":" in end and end not in seen:
+                seen.add(end)
+                kind, _, name = end.partition(":")
+                shape, text = ("component", f"sub-flow {name}") if kind == "flow" else ("oval", f"end: {name}")
+                lines.append(f'  {_node_id(end)} [shape={shape}, label="{_escape(text)}"];')
+        style = ", style=dashed" if edge.dashed else ""
+        lines.append(
+            f'  {_node_id(edge.source)} -> {_node_id(edge.target)} [label="{_escape(_short(edge.label, 40))}"{style}];'
+        )
+    if pack.rules:
+        lines.append('  subgraph cluster_rules { label="rules - in every step"; style=dashed;')
+        for rule in pack.rules.values():
+            consequence = ", ".join(f"{a.kind} {a.outcome or a.flow or a.effect or ''}".strip() for a in rule.then)
+            lines.append(
+                f'    {_node_id("rule_" + rule.name)} [shape=note, label="{_escape(rule.name)}: {rule.warnings} warning(s), then {_escape(consequence)}"];'
+            )
+        lines.append("  }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', "'").replace("\n", " ")
