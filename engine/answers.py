@@ -29,6 +29,7 @@ MAX_TEXT = 10_000
 class Choice:
     key: str
     label: str
+    disabled: str | None = None  # why it cannot be picked now
 
 
 def parse(
@@ -79,14 +80,14 @@ def pick(options: Sequence[Choice], raw: Any) -> str:
     """An option by its key, its number in the list (from 1) or its label."""
     text = _text(raw)
     folded = text.casefold()
-    for option in options:
-        if text == option.key or folded == option.key.casefold():
-            return option.key
-    if text.isdigit() and 1 <= int(text) <= len(options):
-        return options[int(text) - 1].key
-    for option in options:
-        if folded == option.label.strip().casefold():
-            return option.key
+    found = next((option for option in options if text == option.key or folded == option.key.casefold()), None)
+    if found is None and text.isdigit() and 1 <= int(text) <= len(options):
+        found = options[int(text) - 1]
+    found = found or next((option for option in options if folded == option.label.strip().casefold()), None)
+    if found is not None:
+        if found.disabled is not None:
+            raise InputError(f"`{found.label}` is not available: {found.disabled}")
+        return found.key
     listed = ", ".join(f"{n}. {option.label}" for n, option in enumerate(options, 1))
     raise InputError(f"`{text}` is not one of the options: {listed}")
 
@@ -162,6 +163,21 @@ def _phone(text: str, digits: int | None, region: str | None, mobile: bool) -> s
         if mobile and phonenumbers.number_type(number) not in kinds:
             raise InputError(f"`{text}` is not a mobile number")
     return compact
+
+
+def valid_phone(value: Any, digits: int | None, region: str | None, mobile: bool = False) -> bool:
+    """For the `is phone` / `is mobile` tests: stored numbers checked by the pack's rule."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return False
+    try:
+        _phone(str(value), digits, region, mobile)
+    except InputError:
+        return False
+    return True
+
+
+def valid_email(value: Any) -> bool:
+    return isinstance(value, str) and bool(_EMAIL.match(value.strip()))
 
 
 def relative(text: str, now: datetime) -> datetime | None:

@@ -12,6 +12,7 @@ file ever reaches `transitions` as a callback name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -46,12 +47,27 @@ class Texts:
 
     def value(self, value: Any) -> Any:
         if isinstance(value, Text):
+            single = _SINGLE_EXPRESSION.fullmatch(value.variants[0][1]) if len(value.variants) == 1 else None
+            if single:  # `{{ expression }}` alone passes the value itself: a list stays a list
+                return NativeValue(CompiledCondition(self.env, single.group(1), value.pos))
             return self.text(value)
         if isinstance(value, Mapping):
             return MappingProxyType({key: self.value(item) for key, item in value.items()})
         if isinstance(value, tuple):
             return tuple(self.value(item) for item in value)
         return value
+
+
+_SINGLE_EXPRESSION = re.compile(r"\{\{\s*((?:(?!\}\}|\{\{|\{%).)+?)\s*\}\}", re.DOTALL)
+
+
+class NativeValue:
+    """An effect argument written as one `{{ expression }}`: its value, not its text."""
+
+    __slots__ = ("expression",)
+
+    def __init__(self, expression: CompiledCondition) -> None:
+        self.expression = expression
 
 
 class LocalText:
@@ -76,11 +92,32 @@ def render_value(value: Any, context: dict[str, Any], language: str | None) -> A
     """Effect arguments: every text rendered, the shape kept; the result is plain data."""
     if isinstance(value, LocalText):
         return value.render(context, language)
+    if isinstance(value, NativeValue):
+        return _plain(value.expression.value(context))
     if isinstance(value, Mapping):
         return {key: render_value(item, context, language) for key, item in value.items()}
     if isinstance(value, tuple):
         return [render_value(item, context, language) for item in value]
     return value
+
+
+def _plain(value: Any) -> Any:
+    """Effect arguments and stored answers are plain JSON data."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledOption:
+    key: str
+    label: LocalText
+    condition: CompiledCondition | None = None
+    disabled: LocalText | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +131,8 @@ class CompiledStep:
     ask: LocalText | None
     hint: LocalText | None
     confirm: LocalText | None
-    options: tuple[tuple[str, LocalText], ...]
+    description: LocalText | None
+    options: tuple[CompiledOption, ...]
     show: LocalText | None
     message: LocalText | None
     default: Any
@@ -153,7 +191,7 @@ class CompiledPack:
 
 
 def compile_pack(pack: Pack) -> CompiledPack:
-    env = make_environment(pack.calendar)
+    env = make_environment(pack.calendar, pack.phone_digits, pack.phone_region)
     texts = Texts(env, pack.language)
     compiled = CompiledPack(pack, env, texts, effects=known_effects(pack))
     for flow in pack.flows.values():
@@ -193,7 +231,15 @@ def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
             then = (Case(case.pos, go=case.then),) if case.then else ()
             synthetic = Step(synthetic_id, "call", case.pos, call=case.call, save=case.save, next=then)
         else:
-            synthetic = Step(synthetic_id, "end", case.pos, end=case.end, reason=case.reason)
+            synthetic = Step(
+                synthetic_id,
+                "end",
+                case.pos,
+                end=case.end,
+                reason=case.reason,
+                close=case.close,
+                description=case.description,
+            )
         add(synthetic)
         return synthetic_id
 
@@ -237,7 +283,11 @@ def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
 
 def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
     answer = step.answer
-    options = tuple((option.key, t) for option in (answer.options if answer else ()) if (t := texts.text(option.label)))
+    options = tuple(
+        CompiledOption(option.key, label, texts.condition(option.condition), texts.text(option.disabled))
+        for option in (answer.options if answer else ())
+        if (label := texts.text(option.label))
+    )
     return CompiledStep(
         id=step.id,
         flow=flow,
@@ -246,6 +296,7 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         ask=texts.text(step.ask),
         hint=texts.text(step.hint),
         confirm=texts.text(step.confirm),
+        description=texts.text(step.description),
         options=options,
         show=texts.text(answer.show) if answer else None,
         message=texts.text(answer.message) if answer else None,

@@ -180,7 +180,9 @@ def _move(flow: CompiledFlow, source: str, trigger: str, index: int) -> str:
     answer = model.answer
     guess = None
     transitions = flow.machine.events[ADVANCE].transitions.get(source, [])
-    guard = transitions[index].conditions[0].func if index < len(transitions) and transitions[index].conditions else None
+    guard = (
+        transitions[index].conditions[0].func if index < len(transitions) and transitions[index].conditions else None
+    )
     if isinstance(guard, Guard):
         condition = guard.condition.source
         equals, truth = _EQUALS.match(condition), _TRUTH.match(condition)

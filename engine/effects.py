@@ -34,6 +34,7 @@ BUILTIN_EFFECTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "task.remove": (),
         "task.clear": (),
         "task.move": ("to",),
+        "task.create": ("worklist", "reason"),
         "supervisor.notify": ("message",),
     }
 )

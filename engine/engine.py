@@ -16,7 +16,7 @@ from callguide.expr import RenderError
 from callguide.model import Pack
 from callguide.problems import FlowError, InputError, Problem
 from callguide.session import FlowRuntimeError, Handler, PhraseBook, Session, Turn
-from callguide.state import State
+from callguide.state import State, set_path
 
 RESERVED_INPUTS = frozenset({"now", "today", "env", "phrases", "pack", "flow", "rules", "lang", "call"})
 
@@ -51,10 +51,13 @@ class Engine:
             )
         self.environment = environment or next(iter(pack.environments), "")
         self.timezone = ZoneInfo(pack.timezone)
-        names = {
-            name.split(".")[0] for flow in pack.flows.values() for step in flow.steps.values() for name in _saved(step)
-        }
-        self._blank_vars = dict.fromkeys(sorted(names))
+        saved = [name for flow in pack.flows.values() for step in flow.steps.values() for name in _saved(step)]
+        self._blank_vars = dict.fromkeys(sorted({name.split(".")[0] for name in saved}))
+        self._parts: dict[str, list[str]] = {}
+        for name in saved:
+            head, _, rest = name.partition(".")
+            if rest:
+                self._parts.setdefault(head, []).append(rest)
         self._base = {
             **compiled.env.globals,
             "pack": {"name": pack.name, "title": pack.title, "language": pack.language},
@@ -103,7 +106,7 @@ class Engine:
             raise InputError(f"`{clash[0]}` is provided by the engine; it cannot be passed in the context")
         inputs.setdefault("agent", {})
         compiled_flow = self.compiled.flows[flow]
-        missing = [name for name in compiled_flow.flow.inputs if inputs.get(name) is None]
+        missing = [name for name in compiled_flow.flow.inputs if name not in inputs]
         if missing:
             raise InputError(f"flow `{flow}` needs `{missing[0]}` in the context")
         chosen = language or pack.language
@@ -136,6 +139,14 @@ class Engine:
         from callguide.snapshot import read_snapshot
 
         return Session(self, read_snapshot(self, data))
+
+    def blank_record(self, head: str) -> dict[str, Any]:
+        """`caller` before its first part is saved: every part the flows save, as None."""
+        record: dict[str, Any] = {}
+        for part in self._parts.get(head, ()):
+            if part.split(".")[0] not in record:
+                set_path(record, part, None)
+        return record
 
     # --- what sessions read --------------------------------------------------------------
 
@@ -180,14 +191,15 @@ class Engine:
                 "title": catalog.title,
             }
         if step == "close":
-            return {"step": "close", "type": "yes_no", "default": reason.close if reason else None}
+            preset = state.close_hint if state.close_hint is not None else (reason.close if reason else None)
+            return {"step": "close", "type": "yes_no", "default": preset}
         if step == "queue":
             options = [{"key": key, "label": self.label(f"queue:{key}", context, language)} for key in catalog.queues]
             return {"step": "queue", "type": "choice", "options": options, "default": reason.queue if reason else None}
         required = catalog.description == "required" or (reason is not None and reason.description == "required")
         if reason is not None and reason.description == "optional":
             required = False
-        return {"step": "description", "type": "text", "required": required, "default": None}
+        return {"step": "description", "type": "text", "required": required, "default": state.description_hint}
 
     def record(self, state: State, session: Session) -> dict[str, Any]:
         """The call record: who, when, which flow and version, what was said and done."""

@@ -14,7 +14,7 @@ from callguide.effects import EffectFailed
 from callguide.load.build import seconds
 from callguide.model import Lifecycle, Worklist
 
-TASK_ACTIONS = frozenset({"postpone", "next_method", "complete", "remove", "clear", "move"})
+TASK_ACTIONS = frozenset({"postpone", "next_method", "complete", "remove", "clear", "move"})  # on the call's `task`
 MOVES = ("first", "previous", "next", "last")
 
 

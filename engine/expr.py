@@ -14,12 +14,12 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from callguide.model import Calendar
 from callguide.problems import CallguideError, Pos
-from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2 import StrictUndefined, TemplateError, nodes, pass_context
 from jinja2.exceptions import SecurityError
 from jinja2.parser import Parser
 from jinja2.sandbox import SandboxedEnvironment
@@ -187,24 +187,40 @@ class BusinessCalendar:
         )
 
 
-def make_environment(calendar: Calendar | None = None) -> Sandbox:
-    """The sandbox of one pack, with its business calendar behind the date filters."""
+def make_environment(
+    calendar: Calendar | None = None, phone_digits: int | None = None, phone_region: str | None = None
+) -> Sandbox:
+    """The sandbox of one pack, with its business calendar and phone rule behind the filters."""
+    from callguide.answers import valid_email, valid_phone
+
     env = Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
     business = BusinessCalendar(calendar or Calendar())
     for name in ("center", "indent", "wordwrap", "truncate", "format"):
         env.filters[name] = _bounded(name, env.filters[name])
 
-    def days_since(value: Any, today: Any = None) -> int:
-        return (as_date(today or date.today()) - as_date(value)).days
+    @pass_context
+    def days_since(context: Any, value: Any, today: Any = None) -> int:
+        """Days from a date to today (the session's today, not the machine's)."""
+        return (as_date(today or context.get("today") or date.today()) - as_date(value)).days
 
-    def months_since(value: Any, today: Any = None) -> int:
-        start, end = as_date(value), as_date(today or date.today())
+    @pass_context
+    def months_since(context: Any, value: Any, today: Any = None) -> int:
+        start, end = as_date(value), as_date(today or context.get("today") or date.today())
         return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+
+    def add_minutes(value: Any, minutes: int) -> str:
+        """`'10:30' | add_minutes(120)` -> `12:30`; a date-time gives a date-time."""
+        text = str(value)
+        if len(text) <= 5 and ":" in text:
+            moment = datetime.combine(date(2000, 1, 1), time.fromisoformat(text)) + timedelta(minutes=int(minutes))
+            return moment.strftime("%H:%M")
+        return (as_datetime(value) + timedelta(minutes=int(minutes))).strftime("%Y-%m-%d %H:%M")
 
     env.filters.update(
         days_since=days_since,
         months_since=months_since,
         add_days=lambda value, days: as_date(value) + timedelta(days=int(days)),
+        add_minutes=add_minutes,
         add_business_days=business.add_business_days,
         business_days_between=business.business_days_between,
         is_open=business.is_open,
@@ -217,6 +233,9 @@ def make_environment(calendar: Calendar | None = None) -> Sandbox:
     )
     env.tests["business_day"] = lambda value: business.is_business_day(as_date(value))
     env.tests["open"] = business.is_open
+    env.tests["email"] = valid_email
+    env.tests["phone"] = lambda value: valid_phone(value, phone_digits, phone_region)
+    env.tests["mobile"] = lambda value: valid_phone(value, phone_digits, phone_region, mobile=True)
     env.globals = {"range": _safe_range, "dict": dict}
     return env
 

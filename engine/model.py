@@ -15,6 +15,7 @@ from typing import Any, Literal
 from callguide.problems import Pos
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+INHERIT = "inherit"  # `end: inherit`: the outcome the last sub-flow ended with
 
 
 def _empty() -> Mapping[str, Any]:
@@ -81,6 +82,8 @@ class Condition:
 class Option:
     key: str
     label: Text
+    condition: Condition | None = None  # the option can be picked only when this holds
+    disabled: Text | None = None  # why it is greyed out otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,8 @@ class Case:
     save: str | None = None
     end: str | None = None
     reason: str | None = None
+    close: bool | None = None
+    description: Text | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +158,8 @@ class Step:
     call: str | None = None
     end: str | None = None
     reason: str | None = None
+    close: bool | None = None
+    description: Text | None = None
     next: tuple[Case, ...] = ()
     sets: tuple[tuple[str, Condition], ...] = ()
     warnings: tuple[Warning, ...] = ()
@@ -318,3 +325,12 @@ class Pack:
     @property
     def call_end_catalog(self) -> Catalog | None:
         return self.catalogs.get(self.call_end)
+
+    def transition_of(self, effect: str) -> tuple[Lifecycle, LifecycleTransition] | None:
+        """`case.dispatch` -> the `case` lifecycle and its `dispatch` transition (or None:
+        `case.create` is an ordinary effect even in a pack with a `case` lifecycle)."""
+        head, _, name = effect.partition(".")
+        lifecycle = self.lifecycles.get(head)
+        if lifecycle is None or name not in lifecycle.transitions:
+            return None
+        return lifecycle, lifecycle.transitions[name]

@@ -20,7 +20,7 @@ from callguide.compile import ADVANCE, FAIL, GIVE_UP, CompiledFlow, CompiledPack
 from callguide.effects import EffectFailed, EffectRequest
 from callguide.entities import TASK_ACTIONS, lifecycle_request, lifecycle_result, task_request
 from callguide.expr import RenderError
-from callguide.model import Worklist
+from callguide.model import INHERIT, Worklist
 from callguide.problems import CallguideError, InputError, SessionBusy
 from callguide.state import State, set_path
 
@@ -95,6 +95,10 @@ class Turn:
         return self._context
 
     def store(self, name: str, value: Any) -> None:
+        head = name.split(".", 1)[0]
+        if "." in name and not isinstance(self.state.vars.get(head), dict):
+            # every part a flow can save under `head` exists (as None) once one part is saved
+            self.state.vars[head] = self.engine.blank_record(head)
         set_path(self.state.vars, name, value)
         self._context = None
 
@@ -137,7 +141,7 @@ class Turn:
         elif kind == "call":
             self.call(step)
         elif kind == "end":
-            self.finish(step.model.end or "resolved", step.model.reason)
+            self.finish(step)
 
     def advance(self, trigger: str) -> None:
         """Leave the current step by `trigger`; the flow's machine picks the branch."""
@@ -158,19 +162,27 @@ class Turn:
         self.state.trail = []
         self.enter(self.compiled.flows[callee].flow.start)
 
-    def finish(self, outcome: str, reason: str | None) -> None:
+    def finish(self, step: CompiledStep) -> None:
         """An `end`: back to the calling flow, or the call is over and wrap-up begins."""
-        state = self.state
+        state, model = self.state, step.model
+        outcome = model.end or "resolved"
+        if outcome == INHERIT:
+            outcome = state.last_outcome or "resolved"
+        if model.close is not None:
+            state.close_hint = model.close
+        if step.description is not None:
+            state.description_hint = step.description.render(self.context(), state.language)
+        state.end_reason = model.reason or state.end_reason  # the wrap-up's starting reason
         if len(state.stack) > 1:
             state.stack.pop()
             state.trail = []
-            state.end_reason = reason or state.end_reason  # the wrap-up's starting reason
+            state.last_outcome = outcome
             caller = self.step()
             if caller.model.save:
                 self.store(caller.model.save, outcome)
             self.advance(ADVANCE)
             return
-        self.end_call(outcome, reason)
+        self.end_call(outcome, None)
 
     def end_call(self, outcome: str, reason: str | None) -> None:
         state = self.state
@@ -199,9 +211,9 @@ class Turn:
     def prepare(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         """Lifecycle transitions and task actions: checked and completed by the engine."""
         head, _, action = name.partition(".")
-        pack = self.compiled.pack
-        if head in pack.lifecycles:
-            lifecycle = pack.lifecycles[head]
+        found = self.compiled.pack.transition_of(name)
+        if found is not None:
+            lifecycle = found[0]
             variable = str(args.pop("of", None) or head)
             entity = self.context().get(variable)
             guard, message, _ = self.compiled.guards[name]
@@ -260,9 +272,10 @@ class Turn:
         self.state.trail = []
         name, args = request["name"], request["args"]
         head, _, action = name.partition(".")
-        if head in self.compiled.pack.lifecycles:
+        found = self.compiled.pack.transition_of(name)
+        if found is not None:
             variable = args.get("of") or head
-            entity = lifecycle_result(self.compiled.pack.lifecycles[head], action, self.context().get(variable), result)
+            entity = lifecycle_result(found[0], action, self.context().get(variable), result)
             self.store(variable, entity)
             result = entity
         elif head == "task" and action in TASK_ACTIONS:
@@ -331,9 +344,7 @@ class Turn:
                 return [] if answer.kind == "multi" else None
             else:
                 raise InputError("an answer is needed", step.id)
-        options = [
-            answers.Choice(key, label.render(self.context(), self.state.language)) for key, label in step.options
-        ]
+        options = choices(step, self.context(), self.state.language)
         pack = self.compiled.pack
         return answers.parse(
             answer,
@@ -355,7 +366,12 @@ class Turn:
             self.advance(ADVANCE)
             return
         if _blank(raw):
-            raise InputError("type what to search for", step.id)
+            if not step.model.optional:
+                raise InputError("type what to search for", step.id)
+            if step.model.save:
+                self.store(step.model.save, None)
+            self.advance(ADVANCE)
+            return
         query = raw if isinstance(raw, dict) else str(raw).strip()
         args = {"source": answer.source, "query": query, "by": list(answer.search_by)}
         result = self.request(f"lookup.{answer.source}", args, step.id, None)
@@ -366,6 +382,10 @@ class Turn:
 
     def found(self, step: CompiledStep, result: Any, query: Any) -> None:
         items = [item for item in (result if isinstance(result, list) else []) if isinstance(item, dict)][:MAX_RESULTS]
+        if not items and step.model.on_failure:
+            self.state.notice = {"kind": "lookup", "text": f"nothing found for `{query}`"}
+            self.advance(FAIL)
+            return
         if not items:
             raise InputError(f"nothing found for `{query}`: check the spelling or search by something else", step.id)
         self.state.phase, self.state.results = "pick", items
@@ -524,6 +544,17 @@ class Turn:
         state.phase = "ended"
         state.ended_at = self.now.isoformat()
         state.record = self.session.build_record(state)
+
+
+def choices(step: CompiledStep, context: dict[str, Any], language: str) -> list[answers.Choice]:
+    """A step's options as the agent sees them now: greyed out where their `if` fails."""
+    found = []
+    for option in step.options:
+        disabled = None
+        if option.condition is not None and not option.condition.test(context):
+            disabled = option.disabled.render(context, language) if option.disabled else "not available now"
+        found.append(answers.Choice(option.key, option.label.render(context, language), disabled))
+    return found
 
 
 def spec_choices(spec: dict[str, Any]) -> list[answers.Choice]:

@@ -35,6 +35,9 @@ class State:
     trail: list[str] = field(default_factory=list)
     outcome: str | None = None
     end_reason: str | None = None
+    last_outcome: str | None = None  # how the last sub-flow ended, for `end: inherit`
+    close_hint: bool | None = None
+    description_hint: str | None = None
     wrapup: dict[str, Any] = field(default_factory=dict)
     wrapup_step: str | None = None
     next_effect: int = 1

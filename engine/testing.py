@@ -21,7 +21,7 @@ from callguide.clock import FrozenClock
 from callguide.compile import CompiledPack, compile_pack
 from callguide.effects import EffectFailed, EffectRequest
 from callguide.engine import Engine
-from callguide.expr import CompiledText, Sandbox, make_environment
+from callguide.expr import CompiledText, Sandbox
 from callguide.host.store import Store, StoreHandlers
 from callguide.load.build import seconds
 from callguide.load.files import display, read_file
@@ -283,7 +283,7 @@ class _Runner:
             if key not in VIEW_KEYS:
                 self.fail(at, f"`{key}` cannot be expected after a move (expect one of: {', '.join(VIEW_KEYS)})")
                 continue
-            wanted = _render(wanted, context)
+            wanted = _render(wanted, context, self.compiled.env)
             if key == "contains":
                 shown = " ".join(
                     str(v)
@@ -332,7 +332,7 @@ class _Runner:
         context = self.engine.context(state, self.clock.now())
         for key, wanted in expect.items():
             at: tuple[str | int, ...] = ("expect", key)
-            wanted = _render(wanted, context)
+            wanted = _render(wanted, context, self.compiled.env)
             if key == "path":
                 self.check_path(at, wanted, [entry for entry in state.path if "~" not in entry])
             elif key == "outcome":
@@ -399,20 +399,15 @@ def _canned(canned: Any) -> Callable[[EffectRequest], Any]:
     return handle
 
 
-def _render(value: Any, context: dict[str, Any]) -> Any:
+def _render(value: Any, context: dict[str, Any], env: Sandbox) -> Any:
     """Expected texts may be templates (`{{ phrases.warn_insult }}`), rendered like the flow's."""
     if isinstance(value, str) and "{{" in value:
-        return CompiledText(_sandbox(), value, Pos("scenario")).render(context)
+        return CompiledText(env, value, Pos("scenario")).render(context)
     if isinstance(value, list):
-        return [_render(item, context) for item in value]
+        return [_render(item, context, env) for item in value]
     if isinstance(value, dict):
-        return {key: _render(item, context) for key, item in value.items()}
+        return {key: _render(item, context, env) for key, item in value.items()}
     return value
-
-
-@cache
-def _sandbox() -> Sandbox:
-    return make_environment()
 
 
 def _subset(expected: Any, actual: Any, where: str) -> Iterable[str]:

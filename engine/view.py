@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from callguide.compile import CompiledStep, LocalText
+from callguide.session import choices
 from callguide.state import State
 
 if TYPE_CHECKING:
@@ -58,7 +59,8 @@ def build_view(session: Session, state: State, now: datetime) -> View:
         return View(step="@ended", kind="ended", record=state.record, **common)
     if state.phase == "wrapup":
         spec = engine.wrapup_spec(state)
-        return View(step=f"@{spec['step']}", kind="wrapup", text=_WRAPUP_QUESTIONS[spec["step"]], answer=spec, **common)
+        question = wrapup_question(spec["step"], context, language, engine.compiled.phrases)
+        return View(step=f"@{spec['step']}", kind="wrapup", text=question, answer=spec, **common)
     events = tuple(
         {"name": name, "label": rule.label.render(context, language)} for name, rule in engine.compiled.rules.items()
     )
@@ -102,7 +104,10 @@ def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], langu
     assert answer is not None
     spec: dict[str, Any] = {"type": answer.kind, "optional": model.optional}
     if step.options:
-        spec["options"] = [{"key": key, "label": label.render(context, language)} for key, label in step.options]
+        spec["options"] = [
+            {"key": choice.key, "label": choice.label, **({"disabled": choice.disabled} if choice.disabled else {})}
+            for choice in choices(step, context, language)
+        ]
     for name in _CONSTRAINTS:
         value = getattr(answer, name)
         if value not in (None, False):
@@ -129,9 +134,25 @@ def _show(step: CompiledStep, item: dict[str, Any], context: dict[str, Any], lan
     return step.show.render({**context, "item": item}, language)
 
 
-_WRAPUP_QUESTIONS = {
-    "reason": "Why did the call end? Pick the end-of-call reason.",
-    "close": "Close the request?",
-    "queue": "The request stays open: which queue does it go to?",
-    "description": "Describe the call.",
+# The wrap-up's questions; a pack words them itself with phrases `wrapup_reason` etc.
+WRAPUP_QUESTIONS = {
+    "en": {
+        "reason": "Why did the call end? Pick the end-of-call reason.",
+        "close": "Close the request?",
+        "queue": "The request stays open: which queue does it go to?",
+        "description": "Describe the call.",
+    },
+    "ru": {
+        "reason": "Выберите причину завершения звонка.",
+        "close": "Закрыть обращение?",
+        "queue": "Обращение остаётся открытым: в какую очередь его передать?",
+        "description": "Опишите звонок.",
+    },
 }
+
+
+def wrapup_question(step: str, context: dict[str, Any], language: str, phrases: Any) -> str:
+    custom = phrases.get(f"wrapup_{step}")
+    if custom is not None:
+        return str(custom.render(context, language))
+    return WRAPUP_QUESTIONS.get(language, WRAPUP_QUESTIONS["en"])[step]

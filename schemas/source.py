@@ -115,6 +115,19 @@ DEFS: dict[str, Schema] = {
     ),
 }
 
+END_EXTRAS: dict[str, Schema] = {
+    "close": p(
+        "Close",
+        "With `end`: preset the wrap-up's 'close the request' flag (the agent may still change it unless the reason is locked).",
+        {"type": "boolean"},
+    ),
+    "description": {
+        "$ref": "#/$defs/text",
+        "title": "Description",
+        "description": "With `end`: text the wrap-up's description starts with.",
+    },
+}
+
 CASE = obj(
     {
         "if": ref(
@@ -138,12 +151,17 @@ CASE = obj(
             "With `call`: store the sub-flow's outcome under this name.",
             {"type": "string", "pattern": DOTTED},
         ),
-        "end": p("End", "End the flow here with this outcome.", {"type": "string", "pattern": IDENTIFIER}),
+        "end": p(
+            "End",
+            "End the flow here with this outcome (`inherit`: the outcome the last sub-flow ended with).",
+            {"type": "string", "pattern": IDENTIFIER},
+        ),
         "reason": p(
             "Reason",
             "With `end`: the end-of-call reason the wrap-up starts with.",
             {"type": "string", "pattern": IDENTIFIER},
         ),
+        **END_EXTRAS,
     },
     title="Branch",
     description="One branch: a condition and where it leads (`go`, `call` + `then`, or `end`).",
@@ -166,7 +184,27 @@ OPTIONS = {
     "description": "The options the agent picks from: a map from option name to its label (`technical: Technical issue`), or a list of names.",
     "type": ["object", "array"],
     "propertyNames": {"pattern": r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$"},
-    "additionalProperties": {"$ref": "#/$defs/text"},
+    "additionalProperties": {
+        "anyOf": [
+            {"$ref": "#/$defs/text"},
+            obj(
+                {
+                    "label": {"$ref": "#/$defs/text", "title": "Label", "description": "What the agent sees."},
+                    "if": {
+                        "$ref": "#/$defs/condition",
+                        "title": "If",
+                        "description": "The option can be picked only when this is true; otherwise it is shown greyed out.",
+                    },
+                    "else": {
+                        "$ref": "#/$defs/text",
+                        "title": "Else",
+                        "description": "Why the option is greyed out, e.g. `no valid mobile number`.",
+                    },
+                },
+                required=("label",),
+            ),
+        ]
+    },
     "items": {"type": ["string", "integer"]},
     "minItems": 1,
     "minProperties": 1,
@@ -387,7 +425,7 @@ STEP_PROPERTIES: dict[str, Schema] = {
     ),
     "end": p(
         "End",
-        "End the flow with this outcome (in a sub-flow: return to the caller).",
+        "End the flow with this outcome (in a sub-flow: return to the caller; `inherit`: the outcome the last sub-flow ended with).",
         {"type": "string", "pattern": IDENTIFIER},
     ),
     "reason": p(
@@ -395,6 +433,7 @@ STEP_PROPERTIES: dict[str, Schema] = {
         "With `end`: the end-of-call reason the wrap-up starts with.",
         {"type": "string", "pattern": IDENTIFIER},
     ),
+    **END_EXTRAS,
     "next": NEXT,
     "set": p(
         "Set",

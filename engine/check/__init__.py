@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.flows import FlowChecker
 from callguide.check.pack import PackChecker, manifest_problems
 from callguide.check.schema import schema_problems
@@ -41,6 +42,7 @@ def check_pack(root: Path) -> CheckResult:
     source = read_pack(root)
     problems = list(source.problems)
     valid: list[SourceFile] = []
+    failed: list[tuple[str, object]] = []
     for file in source.files:
         found = schema_problems(file.document, file.kind)
         if not found and file.kind == "pack":
@@ -48,6 +50,8 @@ def check_pack(root: Path) -> CheckResult:
         problems.extend(found)
         if not found and file.kind != "scenario":
             valid.append(file)
+        elif found:
+            failed.append((file.kind, file.document.data))
     manifests = [file for file in valid if file.kind == "pack"]
     for extra in manifests[1:]:
         message = f"a pack has one manifest; this folder has another in {manifests[0].document.file}"
@@ -62,19 +66,20 @@ def check_pack(root: Path) -> CheckResult:
         problems,
     )
     if pack is not None:
-        problems.extend(check_model(pack))
+        problems.extend(check_model(pack, Broken.of(failed)))
     return CheckResult(root, pack, sort_problems(problems), source)
 
 
-def check_model(pack: Pack) -> list[Problem]:
-    """The checks of meaning, on a model whose files all passed their schema."""
+def check_model(pack: Pack, broken: Broken = NOTHING_BROKEN) -> list[Problem]:
+    """The checks of meaning, on a model whose files all passed their schema; what the
+    files that failed it define (`broken`) is not reported as unknown."""
     problems: list[Problem] = []
-    texts = TextChecker(pack, make_environment(pack.calendar), problems)
-    PackChecker(pack, problems).check()
-    flows = FlowChecker(pack, texts, problems)
+    texts = TextChecker(pack, make_environment(pack.calendar, pack.phone_digits, pack.phone_region), problems, broken)
+    PackChecker(pack, problems, broken).check()
+    flows = FlowChecker(pack, texts, problems, broken)
     for flow in pack.flows.values():
         flows.check(flow)
-    VariableChecker(pack, texts, problems).check()
+    VariableChecker(pack, texts, problems, broken).check()
     return problems
 
 

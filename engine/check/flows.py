@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 
 import phonenumbers
+from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.texts import TextChecker
 from callguide.effects import BUILTIN_EFFECTS
-from callguide.model import Answer, Case, Flow, Pack, Step
+from callguide.model import INHERIT, Answer, Case, Flow, Pack, Step
 from callguide.problems import Pos, Problem, did_you_mean
 
 RESERVED_NAMES = frozenset(
@@ -65,10 +66,11 @@ def ends(step: Step) -> bool:
 
 
 class FlowChecker:
-    def __init__(self, pack: Pack, texts: TextChecker, problems: list[Problem]) -> None:
+    def __init__(self, pack: Pack, texts: TextChecker, problems: list[Problem], broken: Broken = NOTHING_BROKEN) -> None:
         self.pack = pack
         self.texts = texts
         self.problems = problems
+        self.broken = broken
         self.effects = known_effects(pack)
         catalog = pack.call_end_catalog
         self.reasons = set(catalog.reasons) if catalog else set()
@@ -112,7 +114,7 @@ class FlowChecker:
             self.case(flow, step, step.attempts.then)
         if step.on_failure:
             self.step_ref(flow, step.on_failure, step.pos, f"step `{step.id}` goes `on_failure` to")
-        if stuck(step):
+        if stuck(step) and not empty(step):
             self.error(
                 step.pos,
                 "missing-next",
@@ -172,7 +174,7 @@ class FlowChecker:
             )
 
     def flow_ref(self, name: str, pos: Pos, what: str) -> None:
-        if name not in self.pack.flows:
+        if name not in self.pack.flows and not self.broken.has("flow", name):
             self.error(
                 pos,
                 "unknown-flow",
@@ -180,7 +182,7 @@ class FlowChecker:
             )
 
     def outcome(self, outcome: str, pos: Pos, reason: str | None) -> None:
-        if outcome not in self.pack.outcome_names:
+        if outcome not in self.pack.outcome_names and outcome != INHERIT:
             hint = did_you_mean(outcome, self.pack.outcome_names)
             self.error(
                 pos,
@@ -197,6 +199,8 @@ class FlowChecker:
     def effect(self, step: Step) -> None:
         assert step.effect is not None
         if step.effect not in self.effects:
+            if self.broken.effect(step.effect):
+                return
             self.error(
                 step.pos,
                 "unknown-effect",
@@ -210,12 +214,8 @@ class FlowChecker:
                     "missing-argument",
                     f"`{step.effect}` needs `{arg}` in `with:` (step `{step.id}`)",
                 )
-        lifecycle, _, transition = step.effect.partition(".")
-        if (
-            lifecycle in self.pack.lifecycles
-            and self.pack.lifecycles[lifecycle].transitions[transition].comment_required
-            and "comment" not in step.args
-        ):
+        found = self.pack.transition_of(step.effect)
+        if found is not None and found[1].comment_required and "comment" not in step.args:
             self.error(
                 step.pos,
                 "missing-argument",
@@ -335,8 +335,12 @@ class FlowChecker:
 
 def stuck(step: Step) -> bool:
     """Whether the step has nowhere to go: `missing-next` says so (`step-kind`, for an empty step)."""
-    empty = step.kind == "say" and step.say is None
-    return step.kind in ("say", "ask", "do", "call") and not step.next and not empty
+    return step.kind in ("say", "ask", "do", "call") and not step.next
+
+
+def empty(step: Step) -> bool:
+    """A step with none of `say`, `ask`, `do`, `call`, `end`, `next`: the loader reports it."""
+    return step.kind == "say" and step.say is None
 
 
 def valid_bound(kind: str, bound: object) -> bool:

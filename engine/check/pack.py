@@ -10,6 +10,7 @@ from datetime import date, time
 from typing import Any
 
 import phonenumbers
+from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.flows import known_effects
 from callguide.load.yaml_source import Document
 from callguide.model import Action, Catalog, Lifecycle, Pack, Rule, Worklist
@@ -69,9 +70,10 @@ def _valid_time(text: str) -> bool:
 
 
 class PackChecker:
-    def __init__(self, pack: Pack, problems: list[Problem]) -> None:
+    def __init__(self, pack: Pack, problems: list[Problem], broken: Broken = NOTHING_BROKEN) -> None:
         self.pack = pack
         self.problems = problems
+        self.broken = broken
         self.effects = known_effects(pack)
 
     def error(self, pos: Pos, code: str, message: str) -> None:
@@ -83,7 +85,7 @@ class PackChecker:
     def check(self) -> None:
         pack = self.pack
         catalog = pack.call_end_catalog
-        if catalog is None:
+        if catalog is None and not self.broken.has("catalog", pack.call_end):
             self.error(
                 pack.pos,
                 "unknown-catalog",
@@ -161,7 +163,7 @@ class PackChecker:
 
     def action(self, rule: Rule, action: Action, last: bool) -> None:
         pack = self.pack
-        if action.kind == "switch" and action.flow not in pack.flows:
+        if action.kind == "switch" and action.flow not in pack.flows and not self.broken.has("flow", action.flow):
             self.error(
                 action.pos,
                 "unknown-flow",
@@ -182,13 +184,13 @@ class PackChecker:
             )
         if action.kind == "do":
             effect = action.effect or ""
-            if effect not in self.effects:
+            if effect not in self.effects and not self.broken.effect(effect):
                 self.error(
                     action.pos,
                     "unknown-effect",
                     f"rule `{rule.name}` does `{effect}`, which is not an effect of the pack{did_you_mean(effect, self.effects)}",
                 )
-            else:
+            elif effect in self.effects:
                 for arg in self.effects[effect]:
                     if arg not in action.args:
                         self.error(
@@ -234,7 +236,7 @@ class PackChecker:
 
     def worklist(self, worklist: Worklist) -> None:
         pack = self.pack
-        if worklist.flow not in pack.flows:
+        if worklist.flow not in pack.flows and not self.broken.has("flow", worklist.flow):
             self.error(
                 worklist.pos,
                 "unknown-flow",

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.expr import (
     MAX_LOOP_NESTING,
     Analysis,
@@ -44,10 +45,11 @@ def _depth(tree: nodes.Node) -> int:
 
 
 class TextChecker:
-    def __init__(self, pack: Pack, env: Sandbox, problems: list[Problem]) -> None:
+    def __init__(self, pack: Pack, env: Sandbox, problems: list[Problem], broken: Broken = NOTHING_BROKEN) -> None:
         self.pack = pack
         self.env = env
         self.problems = problems
+        self.broken = broken
         self.cache: dict[tuple[str, bool], Analysis | TemplateSyntaxError | _TooDeep] = {}
         self.forbidden = [
             (re.compile(item.pattern, re.IGNORECASE), item) for item in pack.forbidden if _compiles(item.pattern)
@@ -92,7 +94,9 @@ class TextChecker:
         key = (source, condition)
         if key not in self.cache:
             try:
-                tree = parse_condition(self.env, source) if condition else parse_text(self.env, source)
+                # `analyse` looks below the root: a condition's root (`x | f`, `x is t`, a bare
+                # name) must be a child to be seen
+                tree = nodes.Output([parse_condition(self.env, source)]) if condition else parse_text(self.env, source)
                 depth = _depth(tree)
                 self.cache[key] = analyse(tree) if depth <= MAX_NESTING else _TooDeep(depth)
             except TemplateSyntaxError as err:
@@ -144,10 +148,10 @@ class TextChecker:
 
     def _standard_name(self, path: tuple[str, ...], pos: Pos, what: str) -> None:
         head, rest = path[0], path[1:]
-        if head == "phrases" and rest[0] not in self.pack.phrases:
+        if head == "phrases" and rest[0] not in self.pack.phrases and not self.broken.has("phrases", rest[0]):
             hint = did_you_mean(rest[0], self.pack.phrases)
             self.error(pos, "unknown-phrase", f"no phrase named `{rest[0]}` in {what}{hint}")
-        elif head == "rules" and rest[0] not in self.pack.rules:
+        elif head == "rules" and rest[0] not in self.pack.rules and not self.broken.has("rules", rest[0]):
             self.error(
                 pos,
                 "unknown-rule",

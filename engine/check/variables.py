@@ -199,12 +199,21 @@ class VariableChecker:
                     extra=sets | {"item"},
                 )
             for option in answer.options:
-                yield Use(
-                    self.texts.text(option.label, f"option `{option.key}` of {where}"),
-                    option.label.pos,
-                    where,
-                    extra=sets,
-                )
+                what = f"option `{option.key}` of {where}"
+                yield Use(self.texts.text(option.label, what), option.label.pos, where, extra=sets)
+                if option.condition:
+                    yield Use(self.texts.condition(option.condition, what), option.condition.pos, where, extra=sets)
+                if option.disabled:
+                    yield Use(
+                        self.texts.text(option.disabled, what, spoken=False), option.disabled.pos, where, extra=sets
+                    )
+        if step.description:
+            yield Use(
+                self.texts.text(step.description, f"the `description` of {where}", spoken=False),
+                step.description.pos,
+                where,
+                extra=sets,
+            )
         if isinstance(step.default, Text):
             yield Use(
                 self.texts.text(step.default, f"the `default` of {where}", spoken=False),
@@ -213,6 +222,15 @@ class VariableChecker:
                 extra=sets,
             )
         for case in step.next:
+            if case.description:
+                what = f"the `description` of a branch of {where}"
+                yield Use(
+                    self.texts.text(case.description, what, spoken=False),
+                    case.description.pos,
+                    where,
+                    after_save=True,
+                    extra=sets,
+                )
             if case.condition:
                 yield Use(
                     self.texts.condition(case.condition, f"a branch of {where}"),

@@ -172,7 +172,7 @@ class StoreHandlers:
             if head in self.pack.lifecycles:
                 handlers[name] = self.lifecycle
             elif head == "task":
-                handlers[name] = self.task
+                handlers[name] = self.task_create if name == "task.create" else self.task
         handlers["lookup"] = self.lookup
         return handlers
 
@@ -237,6 +237,19 @@ class StoreHandlers:
         if becomes.get("id"):
             self.store.put("tasks", becomes["id"], becomes)
         return {"task": becomes.get("id"), "status": becomes.get("status")}
+
+    def task_create(self, request: EffectRequest) -> Any:
+        """A new task on a worklist (e.g. a manual call postponed to later)."""
+        key = self.store.next_id("tasks", "T-")
+        worklist = self.pack.worklists.get(str(request.args.get("worklist")))
+        record = {
+            "method": worklist.methods[0] if worklist else None,
+            "attempts": 0,
+            "status": "waiting",
+            **request.args,
+            "id": key,
+        }
+        return self.store.put("tasks", key, record)
 
     def history(self, request: EffectRequest) -> Any:
         customer = request.args.get("customer")

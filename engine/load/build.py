@@ -157,13 +157,17 @@ class Builder:
                 "step-kind",
                 f"`{answers[0]}` gives an answer type, but step `{name}` has no `ask`",
             )
+        for extra in ("close", "description"):
+            if extra in spec and kind != "end":
+                self.problem((*path, extra), "step-kind", f"`{extra}` presets the wrap-up: it belongs to an `end` step")
         if kind == "end" and "next" in spec:
             self.problem(
                 (*path, "next"),
                 "step-kind",
                 f"step `{name}` ends the flow; it cannot also have `next`",
             )
-        if kind != "do" and ("on_failure" in spec or "with" in spec or "confirm" in spec):
+        lookup = "lookup" in spec
+        if kind != "do" and ("with" in spec or "confirm" in spec or ("on_failure" in spec and not lookup)):
             extra = next(key for key in ("on_failure", "with", "confirm") if key in spec)
             self.problem((*path, extra), "step-kind", f"`{extra}` belongs to a `do` step")
         attempts = spec.get("attempts")
@@ -188,6 +192,8 @@ class Builder:
             call=spec.get("call"),
             end=spec.get("end"),
             reason=spec.get("reason"),
+            close=spec.get("close"),
+            description=self.maybe_text(spec.get("description"), (*path, "description")),
             next=self.next(spec.get("next"), (*path, "next")),
             sets=tuple(
                 (name_, self.condition(expr, (*path, "set", name_))) for name_, expr in (spec.get("set") or {}).items()
@@ -239,6 +245,8 @@ class Builder:
             save=spec.get("save"),
             end=spec.get("end"),
             reason=spec.get("reason"),
+            close=spec.get("close"),
+            description=self.maybe_text(spec.get("description"), (*path, "description")),
         )
 
     def answer(self, kind: str, spec: dict[str, Any], path: Path) -> Answer:
@@ -248,8 +256,7 @@ class Builder:
         if kind in ("choice", "multi"):
             items = value.items() if isinstance(value, dict) else ((str(item), str(item)) for item in value)
             options = tuple(
-                Option(str(key), self.text(label, (*at, key) if isinstance(value, dict) else at))
-                for key, label in items
+                self.option(str(key), label, (*at, key) if isinstance(value, dict) else at) for key, label in items
             )
             return Answer(kind, self.pos(at), options=options)  # type: ignore[arg-type]
         if kind == "lookup":
@@ -274,6 +281,17 @@ class Builder:
             region=settings.get("region"),
             mobile=bool(settings.get("mobile", False)),
         )
+
+    def option(self, key: str, spec: Any, path: Path) -> Option:
+        if isinstance(spec, dict) and "label" in spec:
+            condition = self.condition(spec["if"], (*path, "if")) if "if" in spec else None
+            return Option(
+                key,
+                self.text(spec["label"], (*path, "label")),
+                condition,
+                self.maybe_text(spec.get("else"), (*path, "else")),
+            )
+        return Option(key, self.text(spec, path))
 
     # --- rules, catalogs, lifecycles, worklists, phrases ------------------------------
 
