@@ -58,8 +58,9 @@ def show_view(console: Console, view: View) -> None:
         hints.append("search by " + ", ".join(answer.get("by", [])))
     elif kind in ("date", "time", "datetime"):
         hints.append({"date": "YYYY-MM-DD or today+3d", "time": "HH:MM", "datetime": "YYYY-MM-DD HH:MM"}[kind])
-    if answer.get("default") not in (None, ""):
-        hints.append(f"Enter = {answer['default']}")
+    default = answer.get("default")
+    if default not in (None, ""):
+        hints.append(f"Enter = {('yes' if default else 'no') if isinstance(default, bool) else default}")
     if answer.get("optional"):
         hints.append("may be left empty")
     if view.kind in ("say",):

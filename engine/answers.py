@@ -89,6 +89,8 @@ def pick(options: Sequence[Choice], raw: Any) -> str:
             raise InputError(f"`{found.label}` is not available: {found.disabled}")
         return found.key
     listed = ", ".join(f"{n}. {option.label}" for n, option in enumerate(options, 1))
+    if not text:
+        raise InputError(f"pick one of the options: {listed}")
     raise InputError(f"`{text}` is not one of the options: {listed}")
 
 

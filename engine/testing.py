@@ -195,10 +195,20 @@ class _Runner:
 
     def run(self) -> None:
         spec = self.spec
+        refusal = (spec.get("expect") or {}).get("refused")
         try:
             self.session = self.engine.start(spec["flow"], spec.get("given") or {}, language=spec.get("language"))
+        except InputError as error:
+            if refusal is None:
+                self.fail(("flow",), f"the call could not start: {error.message}")
+            elif error.message != refusal:
+                self.fail(("expect", "refused"), f"refused: expected `{refusal}`, got `{error.message}`")
+            return
         except CallguideError as error:
             self.fail(("flow",), f"the call could not start: {error}")
+            return
+        if refusal is not None:
+            self.fail(("expect", "refused"), f"expected the call to be refused with `{refusal}`, but it started")
             return
         self.note_view()
         for index, move in enumerate(spec.get("play") or []):
@@ -354,10 +364,9 @@ class _Runner:
             elif key == "answers":
                 for problem in _subset(wanted, state.vars, "answers"):
                     self.fail(at, problem)
-            else:
-                self.fail(
-                    at, f"`{key}` cannot be expected at the end (path, outcome, ended, step, effects, record, answers)"
-                )
+            elif key != "refused":
+                known = "path, outcome, ended, step, effects, record, answers, refused"
+                self.fail(at, f"`{key}` cannot be expected at the end ({known})")
 
     def check_path(self, at: tuple[str | int, ...], wanted: Any, actual: list[str]) -> None:
         wanted = list(wanted or [])

@@ -910,7 +910,7 @@ SCENARIO: Schema = obj(
         ),
         "expect": p(
             "Expect",
-            "What must hold at the end: `path`, `outcome`, `effects`, `record`, `ended`.",
+            "What must hold at the end: `path`, `outcome`, `ended`, `step`, `effects`, `record`, `answers`; or `refused`: the message the call is refused with at its start (e.g. by `access`).",
             {"type": "object"},
         ),
     },

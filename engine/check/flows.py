@@ -66,7 +66,9 @@ def ends(step: Step) -> bool:
 
 
 class FlowChecker:
-    def __init__(self, pack: Pack, texts: TextChecker, problems: list[Problem], broken: Broken = NOTHING_BROKEN) -> None:
+    def __init__(
+        self, pack: Pack, texts: TextChecker, problems: list[Problem], broken: Broken = NOTHING_BROKEN
+    ) -> None:
         self.pack = pack
         self.texts = texts
         self.problems = problems

@@ -184,7 +184,9 @@ class TextChecker:
                 )
                 self.error(text.pos, "unknown-language", message)
         missing = [language for language in known if language not in text.languages]
-        if len(text.variants) > 1 and missing:
+        # a plain text is in the pack's language; a map of languages should have them all
+        translated = len(text.variants) > 1 or text.languages != (self.pack.language,)
+        if translated and missing:
             self.warning(text.pos, "missing-translation", f"{what} has no `{'`, `'.join(missing)}` version")
 
     def _forbidden(self, source: str, pos: Pos, what: str) -> None:

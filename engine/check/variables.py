@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.flows import RESERVED_NAMES, successors
 from callguide.check.texts import TextChecker
 from callguide.expr import Analysis
@@ -48,15 +49,35 @@ class Use:
 
 
 class VariableChecker:
-    def __init__(self, pack: Pack, texts: TextChecker, problems: list[Problem]) -> None:
+    def __init__(
+        self, pack: Pack, texts: TextChecker, problems: list[Problem], broken: Broken = NOTHING_BROKEN
+    ) -> None:
         self.pack = pack
         self.texts = texts
         self.problems = problems
+        self.broken = broken
         flows = pack.flows.values()
         self.own = {flow.name: set().union(*(own_names(step) for step in flow.steps.values())) for flow in flows}
         self.everything = set().union(*self.own.values(), *(flow.inputs for flow in flows))
         self.stores = self._transitive_stores()
         self.attributes, self.whole = self._dotted_saves()
+        self.unsure = self._calling_broken()
+
+    def _calling_broken(self) -> set[str]:
+        """The flows that call, maybe through others, a flow whose file failed its schema:
+        what it stores is unknown, so their names are not checked."""
+        unsure: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for flow in self.pack.flows.values():
+                if flow.name in unsure:
+                    continue
+                called = {callee for step in flow.steps.values() for callee in callees(step)}
+                if any(self.broken.has("flow", callee) or callee in unsure for callee in called):
+                    unsure.add(flow.name)
+                    changed = True
+        return unsure
 
     def _transitive_stores(self) -> dict[str, set[str]]:
         stores = {name: set(names) for name, names in self.own.items()}
@@ -138,7 +159,8 @@ class VariableChecker:
                 after = names | self.defines(step)
                 for use in self.uses(step):
                     available = (after if use.after_save else names) | use.extra
-                    self.report(flow, step, use, available)
+                    if flow.name not in self.unsure:
+                        self.report(flow, step, use, available)
         self.pack_texts()
 
     def uses(self, step: Step) -> Iterator[Use]:
@@ -297,6 +319,8 @@ class VariableChecker:
         self._unknown(analyses, known)
 
     def _unknown(self, analyses: Iterable[tuple[Analysis, Pos]], known: set[str]) -> None:
+        if self.broken.names.get("flow"):
+            return  # a flow that failed its schema may store any name
         for analysis, pos in analyses:
             for name in sorted(analysis.names - known):
                 message = f"`{name}` is not stored by any flow of the pack{did_you_mean(name, known)}"

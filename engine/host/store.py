@@ -169,7 +169,7 @@ class StoreHandlers:
         handlers.update({name: handler for name, handler in specific.items() if name in handlers})
         for name in list(handlers):
             head, _, _ = name.partition(".")
-            if head in self.pack.lifecycles:
+            if self.pack.transition_of(name) is not None:
                 handlers[name] = self.lifecycle
             elif head == "task":
                 handlers[name] = self.task_create if name == "task.create" else self.task

@@ -1,0 +1,376 @@
+"""The interpreter, through the Python API a front end uses: every step kind, rules,
+wrap-up, effects and fallbacks, sub-flows, lifecycles, worklists, snapshots, threads."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from callguide import EffectFailed, EffectRequest, Engine, FrozenClock, InputError, Session, SnapshotError
+from callguide.host import local_engine
+
+DEMO = Path(__file__).parent / "packs" / "demo"
+ANN = {"id": "C1", "name": "Ann Smith", "phone": "0712345678"}
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock("2026-11-23 10:00")
+
+
+@pytest.fixture
+def engine(clock: FrozenClock) -> Engine:
+    loaded, _ = local_engine(DEMO, clock=clock)
+    return loaded
+
+
+def start(engine: Engine, customer: dict[str, Any] | None = None, **options: Any) -> Session:
+    return engine.start("main", {"agent": {"name": "Sam"}, "customer": customer or ANN}, **options)
+
+
+def test_say_then_choice_shows_rendered_texts_and_numbered_options(engine: Engine) -> None:
+    session = start(engine)
+    assert (session.view.kind, session.view.step, session.view.say) == ("say", "hello", "Hello Ann Smith")
+    view = session.answer()
+    assert (view.kind, view.step, view.text) == ("ask", "topic", "What is it about?")
+    assert [option["key"] for option in view.answer["options"]] == ["billing", "tech", "sms", "case", "skip"]
+    assert [event["name"] for event in view.events] == ["insult", "obscene", "inaudible", "not_covered", "complaint"]
+
+
+def test_the_session_speaks_its_language(engine: Engine) -> None:
+    session = start(engine, language="ru")
+    assert session.view.say == "Здравствуйте, Ann Smith"
+
+
+def test_invalid_answer_raises_and_leaves_the_session_unchanged(engine: Engine) -> None:
+    session = start(engine)
+    session.answer()
+    before = session.snapshot()
+    with pytest.raises(InputError) as refused:
+        session.answer("nonsense")
+    assert refused.value.message.startswith("`nonsense` is not one of the options: 1. Billing, 2. Technical")
+    assert session.snapshot() == before
+
+
+def test_an_option_can_be_picked_by_number_key_or_label(engine: Engine) -> None:
+    for answer in ("1", "billing", "Billing"):
+        session = start(engine)
+        session.answer()
+        assert session.answer(answer).step == "amount"
+
+
+def test_a_greyed_out_option_is_refused_with_its_reason(engine: Engine) -> None:
+    session = start(engine, {"id": "C2", "name": "Bob", "phone": "12"})
+    view = session.answer()
+    assert view.answer["options"][2] == {"key": "sms", "label": "Send an SMS", "disabled": "no valid phone number"}
+    with pytest.raises(InputError, match="`Send an SMS` is not available: no valid phone number"):
+        session.answer("sms")
+
+
+def test_number_and_date_answers_are_checked_converted_and_saved_nested(engine: Engine) -> None:
+    session = start(engine)
+    session.answer()
+    session.answer("billing")
+    with pytest.raises(InputError, match="must be at most 500"):
+        session.answer("501")
+    with pytest.raises(InputError, match="must be a whole number"):
+        session.answer("2.5")
+    session.answer("120")
+    with pytest.raises(InputError, match="must not be later than 2026-11-23"):
+        session.answer("2026-12-01")
+    session.answer("today")
+    assert session.variables["bill"] == {"amount": 120, "paid_on": "2026-11-23"}
+
+
+def test_invalid_attempts_are_capped_and_the_call_moves_on(engine: Engine) -> None:
+    session = start(engine)
+    session.answer()
+    session.answer("billing")
+    for _ in range(2):
+        with pytest.raises(InputError):
+            session.answer("lots")
+    assert session.state.attempts == 2
+    view = session.answer("lots")  # the third invalid answer passes the cap
+    assert view.kind == "wrapup"
+    assert session.outcome == "unresolved"
+    assert view.notice == {"kind": "attempts", "text": "3 invalid answers: `lots` is not a number"}
+    assert view.answer["default"] == "follow_up"
+
+
+def test_sub_flow_returns_and_its_end_presets_the_wrap_up(engine: Engine) -> None:
+    session = start(engine)
+    session.answer()
+    session.answer("tech")
+    assert (session.view.flow, session.view.step) == ("tech", "describe")
+    session.answer("there is a fire in the unit")
+    assert (session.view.flow, session.view.step) == ("main", "after_tech")
+    session.answer()
+    assert session.outcome == "escalated"  # `end: inherit`
+    assert session.view.answer["default"] == "follow_up"
+    session.answer()  # the preset reason
+    assert session.view.answer == {"step": "close", "type": "yes_no", "default": False}
+    session.answer()
+    session.answer()  # the reason's queue
+    assert session.view.answer["default"] == "Urgent: there is a fire in the unit"
+    session.answer()
+    record = session.record
+    assert record is not None
+    assert (record["reason"], record["close"], record["queue"], record["queue_name"]) == (
+        "follow_up",
+        False,
+        "support",
+        "TEST-SUPPORT",
+    )
+    assert record["path"] == ["main:hello", "main:topic", "tech:describe", "main:after_tech"]
+
+
+def test_effect_failure_takes_the_declared_fallback(clock: FrozenClock) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def sms(request: EffectRequest) -> Any:
+        calls.append(dict(request.args))
+        if request.args["provider"] == "fast_sms":
+            raise EffectFailed("fast_sms is down")
+        return {"status": "sent"}
+
+    engine = Engine.load(DEMO, clock=clock, handlers={"sms.send": sms})
+    session = start(engine)
+    session.answer()
+    view = session.answer("sms")
+    assert (view.step, view.say, view.notice) == (
+        "send_fallback",
+        "The first provider is down.",
+        {"kind": "effect", "text": "fast_sms is down"},
+    )
+    session.answer()
+    assert session.view.step == "bye"
+    assert [call["provider"] for call in calls] == ["fast_sms", "slow_sms"]
+    effects = session.state.effects
+    assert [(e["name"], e["ok"]) for e in effects] == [("sms.send", False), ("sms.send", True)]
+
+
+def test_an_effect_without_handler_waits_for_the_host(clock: FrozenClock) -> None:
+    engine = Engine.load(DEMO, clock=clock)
+    session = start(engine)
+    session.answer()
+    view = session.answer("case")
+    assert view.kind == "wait"
+    assert [(p["name"], p["args"]) for p in view.pending] == [
+        ("case.create", {"subject": "Case for Ann Smith", "tags": ["a", "b"]})
+    ]
+    with pytest.raises(InputError, match="waiting for the result of `case.create`"):
+        session.answer("x")
+    view = session.resolve({"id": "C-7", "status": "OPEN"})
+    assert view.step == "dispatch_or_save"
+
+
+def test_lifecycle_warning_is_confirmed_and_state_is_checked(engine: Engine) -> None:
+    session = start(engine)
+    session.answer()
+    session.answer("case")
+    view = session.answer("save")
+    assert (view.kind, view.text) == ("confirm", "Saving keeps the case in your folder; it is not dispatched")
+    session.answer("yes")
+    assert session.view.step == "dispatch_or_save"
+    session.answer("dispatch")
+    assert session.variables["case"]["status"] == "OPEN-DISPATCH"
+    transitions = [
+        (e["name"], e["args"]["from"], e["args"]["to"])
+        for e in session.state.effects
+        if e["name"].startswith("case.") and e["name"] != "case.create"
+    ]
+    assert transitions == [("case.save", "OPEN", "OPEN"), ("case.dispatch", "OPEN", "OPEN-DISPATCH")]
+
+
+def test_insult_warns_once_then_ends_the_call(engine: Engine) -> None:
+    session = start(engine)
+    view = session.signal("insult")
+    assert view.notice == {
+        "kind": "warning",
+        "rule": "insult",
+        "count": 1,
+        "of": 1,
+        "text": "Please do not insult me, Ann Smith.",
+    }
+    assert view.step == "hello"
+    view = session.signal("insult")
+    assert (view.kind, session.outcome) == ("wrapup", "interrupted")
+    record = session.wrap_up()
+    assert (record["reason"], record["close"]) == ("abusive", True)
+    assert [(e["rule"], e["count"], e.get("limit", False)) for e in record["events"]] == [
+        ("insult", 1, False),
+        ("insult", 2, True),
+    ]
+
+
+def test_obscene_language_warns_twice_and_ends_on_the_third(engine: Engine) -> None:
+    session = start(engine)
+    assert session.signal("obscene").notice["text"] == "First obscene warning"
+    assert session.signal("obscene").notice["text"] == "Second obscene warning"
+    session.signal("obscene")
+    assert session.outcome == "interrupted"
+
+
+def test_timed_rule_counts_only_events_within_the_window(engine: Engine, clock: FrozenClock) -> None:
+    session = start(engine)
+    session.signal("inaudible")
+    clock.advance(20)
+    session.signal("inaudible")  # the first one is out of the 15 s window
+    assert session.state.phase == "step"
+    clock.advance(5)
+    assert session.signal("inaudible").notice["text"] == "Please move to a better signal"
+    assert session.outcome is None
+    clock.advance(5)
+    session.signal("inaudible")
+    assert session.outcome == "dropped"
+    sms = [e for e in session.state.effects if e["name"] == "sms.send"]
+    assert sms[0]["args"] == {"to": "0712345678", "text": "We could not hear you, please call back"}
+
+
+def test_golden_rule_transfers_and_complaint_switches_flow(engine: Engine) -> None:
+    session = start(engine)
+    session.signal("not_covered")
+    assert session.outcome == "transferred"
+    assert session.state.effects[-1]["args"]["to"] == "100"
+    session = start(engine)
+    view = session.signal("complaint")
+    assert (view.flow, view.step) == ("outage", "check")
+
+
+def test_unknown_event_and_events_after_the_end_are_refused(engine: Engine) -> None:
+    session = start(engine)
+    with pytest.raises(InputError, match="`shout` is not a rule event of this pack"):
+        session.signal("shout")
+    session.hang_up()
+    with pytest.raises(InputError, match="rule events no longer apply"):
+        session.signal("insult")
+
+
+def test_wrap_up_requires_a_queue_and_description_when_the_request_stays_open(engine: Engine) -> None:
+    session = start(engine)
+    session.hang_up("dropped")
+    session.answer("follow_up")
+    session.answer("no")
+    session.answer("support")
+    with pytest.raises(InputError, match="a description is required"):
+        session.answer("")
+    session.answer("Call back tomorrow")
+    assert session.ended and session.record is not None
+    assert session.record["description"] == "Call back tomorrow"
+
+
+def test_a_locked_reason_skips_the_close_question(engine: Engine) -> None:
+    session = start(engine)
+    session.hang_up()
+    session.answer("test_call")
+    assert session.view.step == "@description"
+    session.answer("")
+    assert session.record is not None and session.record["close"] is True
+
+
+def test_back_returns_to_the_previous_question(engine: Engine) -> None:
+    session = start(engine)
+    session.answer()
+    session.answer("billing")
+    assert session.view.can_back
+    assert session.back().step == "topic"
+
+
+def test_worklist_postpone_needs_an_offered_delay_and_a_comment(engine: Engine) -> None:
+    task = {"id": "T1", "worklist": "calls", "attempts": 0, "method": "telephone"}
+    session = engine.start("outbound", {"task": task, "customer": ANN})
+    assert session.view.text == "Did Ann Smith answer? (attempt 1)"
+    session.answer("no")
+    session.answer("4h")
+    view = session.answer("")
+    assert view.step == "comment"
+    assert view.notice == {"kind": "effect", "text": "say why the call is postponed: a comment is required"}
+    session.answer("Customer at work")
+    record = session.wrap_up(reason="done")
+    assert record["task"]["action"] == "postpone"
+    assert record["task"]["state"]["due"] == "2026-11-23T14:00:00+00:00"
+    assert record["task"]["state"]["attempts"] == 1
+
+
+def test_missing_input_and_access_are_refused_at_start(engine: Engine) -> None:
+    with pytest.raises(InputError, match="flow `main` needs `customer` in the context"):
+        engine.start("main", {})
+    with pytest.raises(InputError, match="pack `demo` has no flow `mian`"):
+        engine.start("mian", {})
+
+
+def test_snapshot_resume_continues_exactly(engine: Engine) -> None:
+    session = start(engine)
+    session.answer()
+    session.answer("billing")
+    data = json.loads(json.dumps(session.snapshot()))
+    resumed = engine.resume(data)
+    for each in (session, resumed):
+        each.answer("12")
+        each.answer("2026-11-20")
+        each.answer()
+        each.wrap_up(reason="done")
+    assert resumed.record == session.record
+
+
+def test_a_tampered_or_outdated_snapshot_is_refused(engine: Engine, clock: FrozenClock, tmp_path: Path) -> None:
+    signed, _ = local_engine(DEMO, clock=clock, secret=b"key")
+    data = start(signed).snapshot()
+    data["state"]["vars"]["topic"] = "billing"
+    with pytest.raises(SnapshotError, match="signature does not match"):
+        signed.resume(data)
+    plain = start(engine).snapshot()
+    plain["flows"]["main"] = "0" * 64
+    with pytest.raises(SnapshotError, match="flow `main` has changed since the snapshot was taken"):
+        engine.resume(plain)
+    with pytest.raises(SnapshotError, match="not a callguide session snapshot"):
+        engine.resume({"format": "other"})
+
+
+def test_a_changed_flow_with_migrate_takes_over_calls_in_progress(clock: FrozenClock, tmp_path: Path) -> None:
+    import shutil
+
+    pack = tmp_path / "demo"
+    shutil.copytree(DEMO, pack)
+    old, _ = local_engine(pack, clock=clock)
+    session = old.start("main", {"customer": ANN})
+    session.answer()
+    data = session.snapshot()
+    text = (
+        (pack / "main.yaml").read_text().replace("  topic:\n", "  subject:\n").replace("next: topic", "next: subject")
+    )
+    (pack / "main.yaml").write_text(text.replace("start: hello\n", "start: hello\nmigrate: {topic: subject}\n"))
+    new, _ = local_engine(pack, clock=clock)
+    assert new.resume(data).view.step == "subject"
+
+
+def test_answers_from_many_threads_are_applied_one_at_a_time(engine: Engine) -> None:
+    session = start(engine)
+    session.answer()
+    refused: list[str] = []
+
+    def answer() -> None:
+        try:
+            session.answer("billing", step="topic")
+        except InputError as error:
+            refused.append(error.message)
+
+    threads = [threading.Thread(target=answer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert session.view.step == "amount"
+    assert len(refused) == 7
+    assert all("was meant for `topic`, but the call is now at `amount`" in message for message in refused)
+
+
+def test_answers_are_data_never_templates(engine: Engine) -> None:
+    session = start(engine)
+    session.answer()
+    session.answer("tech")
+    session.answer("{{ 7*7 }} and {% for x in range(3) %}x{% endfor %}")
+    assert session.variables["problem"] == "{{ 7*7 }} and {% for x in range(3) %}x{% endfor %}"
