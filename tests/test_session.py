@@ -161,7 +161,7 @@ def test_an_effect_without_handler_waits_for_the_host(clock: FrozenClock) -> Non
     assert [(p["name"], p["args"]) for p in view.pending] == [
         ("case.create", {"subject": "Case for Ann Smith", "tags": ["a", "b"]})
     ]
-    with pytest.raises(InputError, match="waiting for the result of `case.create`"):
+    with pytest.raises(InputError, match=r"waiting for the result of `case\.create`"):
         session.answer("x")
     view = session.resolve({"id": "C-7", "status": "OPEN"})
     assert view.step == "dispatch_or_save"
