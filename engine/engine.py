@@ -13,7 +13,7 @@ from callguide.check import check_pack
 from callguide.clock import Clock, SystemClock
 from callguide.compile import CompiledPack, compile_pack
 from callguide.expr import RenderError
-from callguide.model import Pack
+from callguide.model import EMPTY, Pack
 from callguide.problems import FlowError, InputError, Problem
 from callguide.session import FlowRuntimeError, Handler, PhraseBook, Session, Turn
 from callguide.state import State, set_path
@@ -58,15 +58,16 @@ class Engine:
             head, _, rest = name.partition(".")
             if rest:
                 self._parts.setdefault(head, []).append(rest)
-        self._base = {
-            **compiled.env.globals,
-            "pack": {"name": pack.name, "title": pack.title, "language": pack.language},
-        }
+        self._no_counts = {name: {"count": 0, "warnings": rule.rule.warnings} for name, rule in compiled.rules.items()}
+        pack_info = {"name": pack.name, "title": pack.title, "language": pack.language}
+        self._static = {**compiled.env.globals, "pack": pack_info, **self._blank_vars, "rules": self._no_counts}
+        self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
 
     @classmethod
-    def load(cls, path: str | Path, **options: Any) -> Engine:
-        """Read, check and compile a pack; `FlowError` lists every problem found."""
-        result = check_pack(Path(path))
+    def load(cls, path: str | Path, *, cache: bool = False, **options: Any) -> Engine:
+        """Read, check and compile a pack; `FlowError` lists every problem found. With
+        `cache`, an unchanged pack's checked model comes from the check cache."""
+        result = check_pack(Path(path), cache=cache)
         if result.errors or result.pack is None:
             raise FlowError(result.problems)
         return cls(compile_pack(result.pack), problems=tuple(result.problems), **options)
@@ -151,23 +152,28 @@ class Engine:
     # --- what sessions read --------------------------------------------------------------
 
     def context(self, state: State, now: datetime) -> dict[str, Any]:
+        """What texts and conditions read. Built once per move: this is the hot path."""
+        context = self._static.copy()
+        context.update(state.inputs)
+        context.update(state.vars)
         local = now.astimezone(self.timezone)
-        context = {**self._base, **self._blank_vars, **state.inputs, **state.vars}
-        rules = self.compiled.rules
-        context.update(
-            now=local,
-            today=local.date(),
-            env=self.pack.environments.get(state.environment, {}),
-            flow={"name": state.flow, "title": self.compiled.flows[state.flow].flow.title},
-            call={"id": state.call_id, "started": state.started, "language": state.language},
-            lang=state.language,
-            rules={
-                name: {"count": len(state.counters.get(name, ())), "warnings": rule.rule.warnings}
-                for name, rule in rules.items()
-            },
-        )
+        context["now"] = local
+        context["today"] = local.date()
+        context["env"] = self.pack.environments.get(state.environment, EMPTY)
+        context["flow"] = self._flow_info[state.flow]
+        context["call"] = {"id": state.call_id, "started": state.started, "language": state.language}
+        context["lang"] = state.language
+        if state.counters:
+            counts = {name: len(times) for name, times in state.counters.items()}
+            context["rules"] = {
+                name: {"count": counts.get(name, 0), "warnings": info["warnings"]}
+                for name, info in self._no_counts.items()
+            }
         context["phrases"] = PhraseBook(self.compiled.phrases, context, state.language)
         return context
+
+    def flow_info(self, flow: str) -> dict[str, str]:
+        return self._flow_info[flow]
 
     def label(self, key: str, context: dict[str, Any], language: str) -> str:
         text = self.compiled.labels.get(key)

@@ -276,40 +276,48 @@ def parse_condition(env: Sandbox, source: str) -> nodes.Expr:
 
 
 def analyse(tree: nodes.Node) -> Analysis:
-    assigned = {
-        target.name
-        for node in tree.find_all((nodes.For, nodes.Assign, nodes.With))
-        for target in node.find_all(nodes.Name)
-        if target.ctx in ("store", "param")
-    }
-    names = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"} - assigned
-    return Analysis(
-        names=frozenset(names),
-        paths=frozenset(path for path in _attribute_paths(tree) if path[0] not in assigned),
-        filters=frozenset(node.name for node in tree.find_all(nodes.Filter)),
-        tests=frozenset(node.name for node in tree.find_all(nodes.Test)),
-        loop_depth=_loop_depth(tree),
-    )
+    """One walk over the tree (the checker runs this for every text of a pack)."""
+    loads: list[nodes.Name] = []
+    assigned: set[str] = set()
+    filters: set[str] = set()
+    tests: set[str] = set()
+    outermost: list[nodes.Getattr] = []
+    deepest = 0
+    stack: list[tuple[nodes.Node, int, bool]] = [(tree, 0, False)]
+    while stack:
+        node, loops, in_chain = stack.pop()
+        if isinstance(node, nodes.Name):
+            if node.ctx == "load":
+                loads.append(node)
+            elif node.ctx in ("store", "param"):
+                assigned.add(node.name)
+        elif isinstance(node, nodes.Filter):
+            filters.add(node.name)
+        elif isinstance(node, nodes.Test):
+            tests.add(node.name)
+        elif isinstance(node, nodes.For):
+            loops += 1
+            deepest = max(deepest, loops)
+        is_getattr = isinstance(node, nodes.Getattr)
+        if isinstance(node, nodes.Getattr) and not in_chain:
+            outermost.append(node)
+        for child in node.iter_child_nodes():
+            stack.append((child, loops, is_getattr and child is getattr(node, "node", None)))
+    names = {name.name for name in loads} - assigned
+    paths = {path for path in map(_attribute_path, outermost) if path and path[0] not in assigned}
+    return Analysis(frozenset(names), frozenset(paths), frozenset(filters), frozenset(tests), deepest)
 
 
-def _attribute_paths(tree: nodes.Node) -> Iterator[tuple[str, ...]]:
-    """`env.queues.main` -> ("env", "queues", "main"), for each longest chain of attributes."""
-    inner = {id(node.node) for node in tree.find_all(nodes.Getattr)}
-    for node in tree.find_all(nodes.Getattr):
-        if id(node) in inner:
-            continue
-        chain: list[str] = []
-        current: nodes.Node = node
-        while isinstance(current, nodes.Getattr):
-            chain.append(current.attr)
-            current = current.node
-        if isinstance(current, nodes.Name) and current.ctx == "load":
-            yield (current.name, *reversed(chain))
-
-
-def _loop_depth(node: nodes.Node) -> int:
-    inner = max((_loop_depth(child) for child in node.iter_child_nodes()), default=0)
-    return inner + 1 if isinstance(node, nodes.For) else inner
+def _attribute_path(node: nodes.Getattr) -> tuple[str, ...]:
+    """`env.queues.main` -> ("env", "queues", "main"); () when the chain does not start at a name."""
+    chain: list[str] = []
+    current: nodes.Node = node
+    while isinstance(current, nodes.Getattr):
+        chain.append(current.attr)
+        current = current.node
+    if isinstance(current, nodes.Name) and current.ctx == "load":
+        return (current.name, *reversed(chain))
+    return ()
 
 
 def is_template(source: str) -> bool:

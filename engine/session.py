@@ -89,6 +89,10 @@ class Turn:
 
     # --- context ------------------------------------------------------------------------
 
+    def cached_context(self) -> dict[str, Any] | None:
+        """The context as it stands after the move, if one was built (the view reuses it)."""
+        return self._context
+
     def context(self) -> dict[str, Any]:
         if self._context is None:
             self._context = self.session.build_context(self.state, self.now)
@@ -100,7 +104,8 @@ class Turn:
             # every part a flow can save under `head` exists (as None) once one part is saved
             self.state.vars[head] = self.engine.blank_record(head)
         set_path(self.state.vars, name, value)
-        self._context = None
+        if self._context is not None:  # keep the context in step rather than build it again
+            self._context[head] = self.state.vars[head]
 
     # --- where the call stands -----------------------------------------------------------
 
@@ -120,6 +125,8 @@ class Turn:
         state = self.state
         state.stack[-1][1] = step_id
         state.path.append(f"{state.flow}:{step_id}")
+        if self._context is not None:
+            self._context["flow"] = self.engine.flow_info(state.flow)
         state.attempts, state.error, state.results, state.phase = 0, None, [], "step"
         step = self.step()
         for name, condition in step.sets:
@@ -444,6 +451,7 @@ class Turn:
         ]
         times.append(elapsed)
         state.counters[event] = times
+        self._context = None  # `rules.<name>.count` changed
         count = len(times)
         entry: dict[str, Any] = {
             "rule": event,
@@ -460,6 +468,7 @@ class Turn:
             return
         entry["limit"] = True
         state.counters[event] = []
+        self._context = None
         state.notice = None
         self.consequences(event, rule.actions)
 
@@ -573,6 +582,7 @@ class Session:
         self._state = state
         self._lock = threading.Lock()
         self._view: View | None = None
+        self._view_context: dict[str, Any] | None = None
 
     # --- reading -------------------------------------------------------------------------
 
@@ -587,7 +597,8 @@ class Session:
         if view is None:
             from callguide.view import build_view
 
-            view = self._view = build_view(self, self._state, self.engine.clock.now())
+            context, self._view_context = self._view_context, None
+            view = self._view = build_view(self, self._state, self.engine.clock.now(), context)
         return view
 
     @property
@@ -697,14 +708,15 @@ class Session:
                 turn = counting
             except RenderError as error:
                 raise FlowRuntimeError(str(error)) from None
-            self._commit(turn.state)
+            self._commit(turn.state, turn.cached_context())
         finally:
             self._lock.release()
         return self.view
 
-    def _commit(self, state: State) -> None:
+    def _commit(self, state: State, context: dict[str, Any] | None = None) -> None:
         self._state = state
         self._view = None
+        self._view_context = context
 
     # --- what the view and the record are made of ---------------------------------------
 

@@ -6,7 +6,7 @@ only when it succeeds: a refused answer leaves the session exactly as it was.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 Phase = str  # "step" | "pick" | "confirm" | "wait" | "failed" | "wrapup" | "ended"
@@ -48,19 +48,41 @@ class State:
         """A copy a turn may change: containers are copied one level deep, values are never
         changed in place (a nested save builds new maps)."""
         clone = State.__new__(State)
-        for name in _FIELDS:
-            value = getattr(self, name)
-            if isinstance(value, list):
-                value = list(value)
-            elif isinstance(value, dict):
-                value = dict(value)
-            setattr(clone, name, value)
-        clone.stack = [list(frame) for frame in self.stack]
-        clone.counters = {rule: list(times) for rule, times in self.counters.items()}
+        # written out field by field: this runs on every move
+        clone.call_id = self.call_id
+        clone.started = self.started
+        clone.language = self.language
+        clone.environment = self.environment
+        clone.inputs = self.inputs  # never changed after the start
+        clone.vars = self.vars.copy()
+        clone.stack = [frame[:] for frame in self.stack]
+        clone.phase = self.phase
+        clone.attempts = self.attempts
+        clone.results = self.results[:]
+        clone.pending = self.pending[:]
+        clone.counters = {rule: times[:] for rule, times in self.counters.items()}
+        clone.notice = self.notice
+        clone.error = self.error
+        clone.path = self.path[:]
+        clone.events = self.events[:]
+        clone.effects = self.effects[:]
+        clone.trail = self.trail[:]
+        clone.outcome = self.outcome
+        clone.end_reason = self.end_reason
+        clone.last_outcome = self.last_outcome
+        clone.close_hint = self.close_hint
+        clone.description_hint = self.description_hint
+        clone.wrapup = self.wrapup.copy()
+        clone.wrapup_step = self.wrapup_step
+        clone.next_effect = self.next_effect
+        clone.ended_at = self.ended_at
+        clone.record = self.record
         return clone
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as plain data; containers are copied, so the caller may change them."""
+        clone = self.copy()
+        return {name: getattr(clone, name) for name in _FIELDS}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> State:

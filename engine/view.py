@@ -40,9 +40,9 @@ class View:
         return asdict(self)
 
 
-def build_view(session: Session, state: State, now: datetime) -> View:
+def build_view(session: Session, state: State, now: datetime, context: dict[str, Any] | None = None) -> View:
     engine = session.engine
-    context = engine.context(state, now)
+    context = context if context is not None else engine.context(state, now)
     language = state.language
 
     def render(text: LocalText | None) -> str | None:

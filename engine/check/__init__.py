@@ -38,7 +38,22 @@ class CheckResult:
         return [problem for problem in self.problems if problem.severity == "error"]
 
 
-def check_pack(root: Path) -> CheckResult:
+def check_pack(root: Path, *, cache: bool = False) -> CheckResult:
+    """Every problem of the pack at `root`; with `cache`, an unchanged pack is not re-checked."""
+    if cache:
+        from callguide.load import cache as check_cache
+
+        cached = check_cache.load(root)
+        if cached is not None:
+            return CheckResult(root, cached[0], cached[1])
+        result = _check_pack(root)
+        if result.pack is not None:
+            check_cache.save(root, result.pack, result.problems)
+        return result
+    return _check_pack(root)
+
+
+def _check_pack(root: Path) -> CheckResult:
     source = read_pack(root)
     problems = list(source.problems)
     valid: list[SourceFile] = []
@@ -97,7 +112,7 @@ def pack_of(file: Path) -> Path | None:
     return None
 
 
-def check_paths(paths: Iterable[Path]) -> list[CheckResult]:
+def check_paths(paths: Iterable[Path], *, cache: bool = False) -> list[CheckResult]:
     """What `callguide validate` checks: files, packs and folders of packs, each pack once."""
     results: list[CheckResult] = []
     done: set[Path] = set()
@@ -110,7 +125,7 @@ def check_paths(paths: Iterable[Path]) -> list[CheckResult]:
             for root in roots:
                 if root.resolve() not in done:
                     done.add(root.resolve())
-                    results.append(check_pack(root))
+                    results.append(check_pack(root, cache=cache))
             continue
         owner = pack_of(path)
         if owner is None:
@@ -118,7 +133,7 @@ def check_paths(paths: Iterable[Path]) -> list[CheckResult]:
         elif owner.resolve() not in done:
             # A file is checked within its pack (its references need the rest), and only
             # its own problems are reported.
-            whole = check_pack(owner)
+            whole = check_pack(owner, cache=cache)
             mine = display(path)
             whole.problems = [problem for problem in whole.problems if problem.pos.file == mine]
             results.append(whole)

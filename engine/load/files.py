@@ -73,8 +73,8 @@ def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceFile | Probl
     except YamlProblem as err:
         return err.problem
     data = document.data
-    if not isinstance(data, dict):
-        what = "empty" if data is None else f"a {type(data).__name__}, not a map"
+    if not isinstance(data, dict) or not data:
+        what = "empty" if not data else f"a {type(data).__name__}, not a map"
         message = f"the file is {what}; it must start with one of {_kinds_list()}"
         return Problem(Pos(name), "error", "unknown-file-kind", message)
     kinds = [key for key in data if key in KINDS]
