@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from callguide.cli.screen import show_record, show_view
+from callguide.cli.screen import show_effects, show_record, show_view
 from callguide.clock import Clock, FrozenClock, SystemClock
 from callguide.engine import Engine
 from callguide.host import Store, local_engine
@@ -95,7 +95,9 @@ def run(
             sys.exit(1)
         if line.strip() == ":quit":
             sys.exit(0)
+        done = len(session.state.effects)
         _command(console, session, store, the_clock, line)
+        show_effects(console, session.state.effects[done:])
     record = session.record or {}
     store.save_call(record)
     console.print()

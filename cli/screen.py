@@ -83,6 +83,17 @@ def show_view(console: Console, view: View) -> None:
         console.print(Text("  events: " + "  ".join(f"!{event['name']}" for event in view.events), style="dim"))
 
 
+def show_effects(console: Console, effects: list[dict[str, Any]]) -> None:
+    """What the host did for the flow during the last move (the store's answers)."""
+    for effect in effects:
+        if effect.get("ok"):
+            result = effect.get("result")
+            shown = json.dumps(result, ensure_ascii=False, default=str) if result is not None else "done"
+            console.print(Text(f"  · {effect['name']} → {shown[:100]}", style="green"))
+        else:
+            console.print(Text(f"  · {effect['name']} failed: {effect.get('error')}", style="red"))
+
+
 def show_record(console: Console, record: dict[str, Any]) -> None:
     table = Table(title="Call record", show_header=False, title_style="bold green")
     for key in ("call_id", "flow", "outcome", "reason_label", "close", "queue_name", "description", "duration_seconds"):
