@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from callguide.check import check_pack
 from callguide.clock import Clock, SystemClock
 from callguide.compile import CompiledPack, compile_pack
+from callguide.entities import TASK_ACTIONS
 from callguide.expr import RenderError
 from callguide.model import EMPTY, Pack
 from callguide.problems import FlowError, InputError, Problem
@@ -246,10 +247,15 @@ class Engine:
         task = state.vars.get("task") or state.inputs.get("task")
         worklist = session.worklist(task)
         if worklist is not None and isinstance(task, dict):
+            acted = any(
+                e["name"].partition(".")[2] in TASK_ACTIONS and e["name"].startswith("task.") and e.get("ok")
+                for e in state.effects
+            )
+            # `applied`: the flow already moved the task on itself; the host must not do it again
             record["task"] = {
                 "id": task.get("id"),
                 "worklist": worklist.name,
-                "action": worklist.outcomes.get(state.outcome or "", "keep"),
+                "action": "applied" if acted else worklist.outcomes.get(state.outcome or "", "keep"),
                 "state": task,
             }
         return record

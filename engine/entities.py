@@ -56,7 +56,8 @@ def task_request(
     record = dict(task) if isinstance(task, dict) else {}
     request: dict[str, Any] = {**args, "task": record.get("id")}
     attempts = int(record.get("attempts") or 0)
-    methods = worklist.methods if worklist else ()
+    own = record.get("methods")  # a task may carry its own chain (e.g. by follow-up type)
+    methods = tuple(own) if isinstance(own, list) and own else (worklist.methods if worklist else ())
     if action == "postpone":
         delay = str(args.get("delay", "")).strip()
         try:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from callguide.effects import EffectFailed, EffectRequest
+from callguide.entities import TASK_ACTIONS
 from callguide.expr import sms_segments
 from callguide.load.yaml_source import YamlProblem, read_yaml
 from callguide.model import Pack
@@ -171,8 +172,10 @@ class StoreHandlers:
             head, _, _ = name.partition(".")
             if self.pack.transition_of(name) is not None:
                 handlers[name] = self.lifecycle
-            elif head == "task":
-                handlers[name] = self.task_create if name == "task.create" else self.task
+            elif name == "task.create":
+                handlers[name] = self.task_create
+            elif head == "task" and name.partition(".")[2] in TASK_ACTIONS:
+                handlers[name] = self.task
         handlers["lookup"] = self.lookup
         return handlers
 
