@@ -118,14 +118,18 @@ def _text(raw: Any) -> str:
 
 def _check_text(answer: Answer, text: str) -> str:
     if answer.min_length is not None and len(text) < answer.min_length:
-        raise InputError(f"must be at least {answer.min_length} characters long (it has {len(text)})")
+        raise InputError(f"must be at least {_characters(answer.min_length)} long (it has {len(text)})")
     if answer.max_length is not None and len(text) > answer.max_length:
-        raise InputError(f"must be at most {answer.max_length} characters long (it has {len(text)})")
+        raise InputError(f"must be at most {_characters(answer.max_length)} long (it has {len(text)})")
     if answer.pattern is not None and not re.fullmatch(answer.pattern, text):
         raise InputError(
             answer.message.variants[0][1] if answer.message else f"`{text}` does not have the expected form"
         )
     return text
+
+
+def _characters(count: int) -> str:
+    return "1 character" if count == 1 else f"{count} characters"
 
 
 def _number(answer: Answer, text: str) -> int | float:

@@ -217,7 +217,7 @@ class Engine:
         reason = wrapup.get("reason")
         queue = wrapup.get("queue")
         queues = self.pack.environments.get(state.environment, {}).get("queues", {})
-        top = state.stack[0][0]
+        top = state.path[0].split(":", 1)[0] if state.path else state.stack[0][0]  # where the call began
         started = datetime.fromisoformat(state.started)
         ended = datetime.fromisoformat(state.ended_at or state.started)
         record: dict[str, Any] = {

@@ -344,10 +344,10 @@ class Turn:
         model = step.model
         answer = model.answer
         assert answer is not None
+        if _blank(raw) and step.default is not None:
+            raw = render_value(step.default, self.context(), self.state.language)
         if _blank(raw):
-            if step.default is not None:
-                raw = render_value(step.default, self.context(), self.state.language)
-            elif model.optional:
+            if model.optional:
                 return [] if answer.kind == "multi" else None
             else:
                 raise InputError("an answer is needed", step.id)
