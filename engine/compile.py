@@ -174,7 +174,7 @@ class CompiledRule:
     rule: Rule
     label: LocalText
     phrases: tuple[LocalText, ...]
-    actions: tuple[tuple[Action, LocalText | None, Mapping[str, Any]], ...]
+    actions: tuple[tuple[Action, LocalText | None, Mapping[str, Any], LocalText | None], ...]
 
 
 @dataclass(slots=True)
@@ -197,7 +197,10 @@ def compile_pack(pack: Pack) -> CompiledPack:
     for flow in pack.flows.values():
         compiled.flows[flow.name] = compile_flow(flow, texts)
     for rule in pack.rules.values():
-        actions = tuple((action, texts.text(action.text), texts.value(action.args)) for action in rule.then)
+        actions = tuple(
+            (action, texts.text(action.text), texts.value(action.args), texts.text(action.description))
+            for action in rule.then
+        )
         label = texts.text(rule.label)
         assert label is not None
         compiled.rules[rule.name] = CompiledRule(

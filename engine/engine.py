@@ -198,7 +198,9 @@ class Engine:
                 "title": catalog.title,
             }
         if step == "close":
-            preset = state.close_hint if state.close_hint is not None else (reason.close if reason else None)
+            preset = state.close_hint if self._preset_applies(state) else None
+            if preset is None:
+                preset = reason.close if reason else None
             return {"step": "close", "type": "yes_no", "default": preset}
         if step == "queue":
             options = [{"key": key, "label": self.label(f"queue:{key}", context, language)} for key in catalog.queues]
@@ -206,7 +208,13 @@ class Engine:
         required = catalog.description == "required" or (reason is not None and reason.description == "required")
         if reason is not None and reason.description == "optional":
             required = False
-        return {"step": "description", "type": "text", "required": required, "default": state.description_hint}
+        text = state.description_hint if self._preset_applies(state) else None
+        return {"step": "description", "type": "text", "required": required, "default": text}
+
+    @staticmethod
+    def _preset_applies(state: State) -> bool:
+        """An end's close / description presets go with its reason, not with one the agent picks instead."""
+        return state.end_reason is None or state.wrapup.get("reason") == state.end_reason
 
     def record(self, state: State, session: Session) -> dict[str, Any]:
         """The call record: who, when, which flow and version, what was said and done."""

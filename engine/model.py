@@ -198,6 +198,8 @@ class Action:
     flow: str | None = None
     outcome: str | None = None
     reason: str | None = None
+    close: bool | None = None
+    description: Text | None = None
 
 
 @dataclass(frozen=True, slots=True)

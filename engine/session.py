@@ -175,11 +175,7 @@ class Turn:
         outcome = model.end or "resolved"
         if outcome == INHERIT:
             outcome = state.last_outcome or "resolved"
-        if model.close is not None:
-            state.close_hint = model.close
-        if step.description is not None:
-            state.description_hint = step.description.render(self.context(), state.language)
-        state.end_reason = model.reason or state.end_reason  # the wrap-up's starting reason
+        self.preset(model.reason, model.close, step.description)
         if len(state.stack) > 1:
             state.stack.pop()
             state.trail = []
@@ -190,6 +186,17 @@ class Turn:
             self.advance(ADVANCE)
             return
         self.end_call(outcome, None)
+
+    def preset(self, reason: str | None, close: bool | None, description: LocalText | None) -> None:
+        """What an `end` says of the wrap-up: its reason, and the close flag and description
+        that go with that reason (a later end with another reason starts afresh)."""
+        state = self.state
+        if reason is not None and reason != state.end_reason:
+            state.end_reason, state.close_hint, state.description_hint = reason, None, None
+        if close is not None:
+            state.close_hint = close
+        if description is not None:
+            state.description_hint = description.render(self.context(), state.language)
 
     def end_call(self, outcome: str, reason: str | None) -> None:
         state = self.state
@@ -475,7 +482,7 @@ class Turn:
     def consequences(self, event: str, actions: Any) -> None:
         state = self.state
         said: list[str] = []
-        for action, text, args in actions:
+        for action, text, args, description in actions:
             language = state.language
             if action.kind == "say" and text:
                 said.append(text.render(self.context(), language))
@@ -493,6 +500,7 @@ class Turn:
                 self.enter(self.compiled.flows[action.flow].flow.start)
             elif action.kind == "end":
                 self.close_stack()
+                self.preset(action.reason, action.close, description)
                 self.end_call(action.outcome or "interrupted", action.reason)
         if said:
             state.notice = {"kind": "rule", "rule": event, "text": "\n".join(said)}

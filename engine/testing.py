@@ -380,6 +380,10 @@ class _Runner:
 
     def check_effects(self, at: tuple[str | int, ...], wanted: Any, actual: list[dict[str, Any]]) -> None:
         """Each expected effect must appear, in this order, among those performed."""
+        if wanted == []:
+            if actual:
+                self.fail(at, f"expected no effects; performed: {', '.join(e['name'] for e in actual)}")
+            return
         remaining = list(actual)
         for expected in wanted or []:
             expected = {"name": expected} if isinstance(expected, str) else expected

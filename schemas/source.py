@@ -52,6 +52,19 @@ def map_of(value: Schema, key_pattern: str = IDENTIFIER, **extra: Any) -> Schema
 
 # --- shapes shared by several file kinds -------------------------------------------------
 
+END_EXTRAS: dict[str, Schema] = {
+    "close": p(
+        "Close",
+        "With `end`: preset the wrap-up's 'close the request' flag (the agent may still change it unless the reason is locked).",
+        {"type": "boolean"},
+    ),
+    "description": {
+        "$ref": "#/$defs/text",
+        "title": "Description",
+        "description": "With `end`: text the wrap-up's description starts with.",
+    },
+}
+
 DEFS: dict[str, Schema] = {
     "text": {
         "title": "Text",
@@ -104,6 +117,7 @@ DEFS: dict[str, Schema] = {
                 {"type": "string", "pattern": IDENTIFIER},
             ),
             "end": p("End", "End the call with this outcome.", {"type": "string", "pattern": IDENTIFIER}),
+            **END_EXTRAS,
             "reason": p(
                 "Reason",
                 "The end-of-call reason the wrap-up starts with.",
@@ -113,19 +127,6 @@ DEFS: dict[str, Schema] = {
         title="Action",
         description="One thing a rule does when its limit is passed: `say`, `do`, `transfer`, `switch` or `end`.",
     ),
-}
-
-END_EXTRAS: dict[str, Schema] = {
-    "close": p(
-        "Close",
-        "With `end`: preset the wrap-up's 'close the request' flag (the agent may still change it unless the reason is locked).",
-        {"type": "boolean"},
-    ),
-    "description": {
-        "$ref": "#/$defs/text",
-        "title": "Description",
-        "description": "With `end`: text the wrap-up's description starts with.",
-    },
 }
 
 CASE = obj(

@@ -314,6 +314,8 @@ class Builder:
             flow=spec.get("switch"),
             outcome=spec.get("end"),
             reason=spec.get("reason"),
+            close=spec.get("close"),
+            description=self.maybe_text(spec.get("description"), (*path, "description")),
         )
 
     def rules(self, data: dict[str, Any]) -> dict[str, Rule]:
