@@ -70,6 +70,8 @@ def task_request(
         if worklist and worklist.postpone_comment_required and not str(args.get("comment") or "").strip():
             raise EffectFailed("say why the call is postponed: a comment is required")
         record.update(attempts=attempts + 1, due=(now + timedelta(seconds=wait)).isoformat(), status="postponed")
+        if str(args.get("comment") or "").strip():
+            record["comment"] = str(args["comment"]).strip()
         if worklist and worklist.max_attempts and attempts + 1 >= worklist.max_attempts:
             record.update(status="removed", removed_because="max_attempts")
     elif action == "next_method":
@@ -93,6 +95,17 @@ def task_request(
             raise EffectFailed(f"move to one of {', '.join(MOVES)}, not `{where}`")
     request["becomes"] = record
     return request
+
+
+def new_task_request(args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """`task.create` with a `delay` gets its `due` time worked out like `task.postpone`'s."""
+    if "delay" not in args or "due" in args:
+        return args
+    try:
+        wait = seconds(str(args["delay"]))
+    except ValueError:
+        raise EffectFailed(f"`{args['delay']}` is not a delay: write e.g. 4h") from None
+    return {**args, "due": (now + timedelta(seconds=wait)).isoformat()}
 
 
 def _duration(value: float) -> str:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from callguide import answers
 from callguide.compile import ADVANCE, FAIL, GIVE_UP, CompiledFlow, CompiledPack, CompiledStep, LocalText, render_value
 from callguide.effects import EffectFailed, EffectRequest
-from callguide.entities import TASK_ACTIONS, lifecycle_request, lifecycle_result, task_request
+from callguide.entities import TASK_ACTIONS, lifecycle_request, lifecycle_result, new_task_request, task_request
 from callguide.expr import RenderError
 from callguide.model import INHERIT, Worklist
 from callguide.problems import CallguideError, InputError, SessionBusy
@@ -237,6 +237,8 @@ class Turn:
                 )
                 raise EffectFailed(refusal)
             return {**lifecycle_request(lifecycle, action, entity, args), "of": variable}
+        if name == "task.create":
+            return new_task_request(args, self.now)
         if head == "task" and action in TASK_ACTIONS:
             task = self.context().get("task")
             worklist = self.session.worklist(task)

@@ -295,11 +295,20 @@ class _Runner:
                 continue
             wanted = _render(wanted, context, self.compiled.env)
             if key == "contains":
-                shown = " ".join(
-                    str(v)
-                    for v in (view.say, view.text, view.hint, actual["notice"], *view.warnings, actual["error"])
-                    if v
+                options = [
+                    f"{o['label']} ({o['disabled']})" if o.get("disabled") else o["label"]
+                    for o in (view.answer or {}).get("options", [])
+                ]
+                on_screen = (
+                    view.say,
+                    view.text,
+                    view.hint,
+                    actual["notice"],
+                    *view.warnings,
+                    actual["error"],
+                    *options,
                 )
+                shown = " ".join(str(v) for v in on_screen if v)
                 for piece in wanted if isinstance(wanted, list) else [wanted]:
                     if str(piece) not in shown:
                         self.fail(at, f"expected the screen to contain `{piece}`; it shows: {shown!r}")

@@ -106,6 +106,7 @@ class FlowChecker:
                     f"`migrate` renames `{old}`, but the flow still has a step `{old}`",
                 )
         self.graph(flow)
+        self.inherit(flow)
 
     # --- one step ---------------------------------------------------------------------
 
@@ -296,6 +297,20 @@ class FlowChecker:
                         f"options `{seen_labels[folded]}` and `{option.key}` of `{step.id}` have the same label `{label}`",
                     )
                 seen_labels[folded] = option.key
+
+    def inherit(self, flow: Flow) -> None:
+        """`end: inherit` takes the outcome of the call's last sub-flow: a flow that calls none
+        and that no flow calls has nothing to inherit."""
+        ends = [step for step in flow.steps.values() if step.end == INHERIT or any(c.end == INHERIT for c in step.next)]
+        calls_some = any(step.call or any(c.call for c in step.next) for step in flow.steps.values())
+        called = any(
+            step.call == flow.name or any(c.call == flow.name for c in step.next)
+            for other in self.pack.flows.values()
+            for step in other.steps.values()
+        )
+        if ends and not calls_some and not called:
+            message = f"`end: inherit` in `{flow.name}`, which calls no sub-flow and is called by none: there is no outcome to inherit"
+            self.warning(ends[0].pos, "inherit-nothing", message)
 
     # --- the graph --------------------------------------------------------------------
 
