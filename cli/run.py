@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,30 @@ HELP = """Type the answer (a number picks an option), or:
   :quit           leave without wrapping up"""
 
 
-def pack_options(function: Any) -> Any:
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What `run` and `simulate` both need to start a call."""
+
+    pack: Path
+    flow: str
+    agent: str
+    permission: tuple[str, ...]
+    customer: str | None
+    task: str | None
+    given: Path | None
+    environment: str | None
+    language: str | None
+    clock: str | None
+
+
+def call_options(function: Callable[..., None]) -> Callable[..., None]:
+    """The options that say which call to start, gathered into one `Call` argument."""
+
+    @functools.wraps(function)
+    def with_call(**options: Any) -> None:
+        call = Call(**{name: options.pop(name) for name in Call.__dataclass_fields__})
+        function(call, **options)
+
     for option in reversed(
         [
             click.argument("pack", type=click.Path(exists=True, file_okay=False, path_type=Path)),
@@ -50,40 +76,28 @@ def pack_options(function: Any) -> Any:
             click.option("--clock", help="Freeze the clock at this time, e.g. '2026-11-23 09:00'."),
         ]
     ):
-        function = option(function)
-    return function
+        with_call = option(with_call)
+    return with_call
 
 
 @click.command()
-@pack_options
+@call_options
 @click.option(
     "--record",
     "record_file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the call record (JSON) here.",
 )
-def run(
-    pack: Path,
-    flow: str,
-    agent: str,
-    permission: tuple[str, ...],
-    customer: str | None,
-    task: str | None,
-    given: Path | None,
-    environment: str | None,
-    language: str | None,
-    clock: str | None,
-    record_file: Path | None,
-) -> None:
+def run(call: Call, record_file: Path | None) -> None:
     """Play a flow as the agent would, in the terminal (reads stdin line by line when piped)."""
     console = Console(highlight=False, soft_wrap=True)
     interactive = sys.stdin.isatty()
-    the_clock: Clock = FrozenClock(clock) if clock else SystemClock()
-    engine, store = _engine(pack, the_clock, environment)
-    context = call_context(engine, store, flow, agent, permission, customer, task, given, console)
-    session = _start(engine, flow, context, language)
+    the_clock: Clock = FrozenClock(call.clock) if call.clock else SystemClock()
+    engine, store = _engine(call.pack, the_clock, call.environment)
+    context = call_context(engine, store, call, console)
+    session = _start(engine, call.flow, context, call.language)
     console.print(
-        f"[bold]callguide[/bold] · {engine.pack.title or engine.pack.name} · flow [bold]{flow}[/bold]"
+        f"[bold]callguide[/bold] · {engine.pack.title or engine.pack.name} · flow [bold]{call.flow}[/bold]"
         + ("   (:help for commands)" if interactive else "")
     )
     while not session.ended:
@@ -180,18 +194,9 @@ def _start(engine: Engine, flow: str, context: dict[str, Any], language: str | N
         raise SystemExit(1) from None
 
 
-def call_context(
-    engine: Engine,
-    store: Store,
-    flow: str,
-    agent: str,
-    permissions: tuple[str, ...],
-    customer: str | None,
-    task: str | None,
-    given: Path | None,
-    console: Console,
-) -> dict[str, Any]:
+def call_context(engine: Engine, store: Store, call: Call, console: Console) -> dict[str, Any]:
     """The call's input: from --given, --task / --customer, or the first sample task."""
+    flow, given, task, customer = call.flow, call.given, call.task, call.customer
     context: dict[str, Any] = {}
     if given:
         try:
@@ -201,7 +206,7 @@ def call_context(
         if not isinstance(loaded, dict):
             raise click.UsageError(f"{given}: the input is a map (agent:, customer:, ...)")
         context.update(loaded)
-    context.setdefault("agent", {"name": agent, "permissions": list(permissions)})
+    context.setdefault("agent", {"name": call.agent, "permissions": list(call.permission)})
     needs = engine.compiled.flows[flow].flow.inputs if flow in engine.compiled.flows else ()
     if task or ("task" in needs and "task" not in context):
         found = store.get("tasks", task) if task else _first_task(engine, store, flow)
@@ -226,7 +231,7 @@ def _first_task(engine: Engine, store: Store, flow: str) -> dict[str, Any] | Non
 
 
 @click.command(name="simulate")
-@pack_options
+@call_options
 @click.option(
     "--answers",
     "answers_file",
@@ -235,27 +240,20 @@ def _first_task(engine: Engine, store: Store, flow: str) -> dict[str, Any] | Non
     help="YAML: a list of moves, or a map with given / play / wrapup / effects / clock.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the call record as JSON instead of the transcript.")
-def simulate_command(
-    pack: Path,
-    flow: str,
-    agent: str,
-    permission: tuple[str, ...],
-    customer: str | None,
-    task: str | None,
-    given: Path | None,
-    environment: str | None,
-    language: str | None,
-    clock: str | None,
-    answers_file: Path,
-    as_json: bool,
-) -> None:
+def simulate_command(call: Call, answers_file: Path, as_json: bool) -> None:
     """Run a flow with scripted answers, events, clock moves and effect results."""
     console = Console(highlight=False, soft_wrap=True)
-    engine, store = _engine(pack, FrozenClock(clock) if clock else FrozenClock(), environment)
-    context = call_context(engine, store, flow, agent, permission, customer, task, given, Console(stderr=True))
+    engine, store = _engine(call.pack, FrozenClock(call.clock) if call.clock else FrozenClock(), call.environment)
+    context = call_context(engine, store, call, Console(stderr=True))
     try:
         result = simulate(
-            pack, flow, answers_file, context=context, environment=environment, language=language, clock=clock
+            call.pack,
+            call.flow,
+            answers_file,
+            context=context,
+            environment=call.environment,
+            language=call.language,
+            clock=call.clock,
         )
     except ScenarioError as error:
         for problem in error.problems:
