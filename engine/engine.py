@@ -214,7 +214,7 @@ class Engine:
     @staticmethod
     def _preset_applies(state: State) -> bool:
         """An end's close / description presets go with its reason, not with one the agent picks instead."""
-        return state.end_reason is None or state.wrapup.get("reason") == state.end_reason
+        return state.hint_reason is None or state.wrapup.get("reason") == state.hint_reason
 
     def record(self, state: State, session: Session) -> dict[str, Any]:
         """The call record: who, when, which flow and version, what was said and done."""

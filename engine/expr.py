@@ -1,34 +1,57 @@
 """Texts and conditions: Jinja, sandboxed and bounded.
 
-Every template and expression of a flow runs in `Sandbox`, Jinja's `SandboxedEnvironment`
-with `StrictUndefined` and limits on what the sandbox itself lets through: string and list
-repetition, powers, widths of `center` / `format`, `range` and the size of a rendered text.
-Texts without `{{` or `{%` never reach Jinja, and Jinja templates are compiled on first use
-(a compiled flow shares them with all its sessions), so loading a big pack stays cheap.
+Every template and expression of a flow runs in `Sandbox`: Jinja's immutable sandbox (a
+text cannot reach Python internals, nor change the call's data in place) with
+`StrictUndefined`, plus bounds on the resource abuse Jinja's sandbox lets through:
+
+* every value a text or condition makes (`~`, `+`, `*`, literals, filters, calls) prints
+  to at most `MAX_VALUE` characters, and what can grow far beyond its inputs (`*`, `join`,
+  `replace`, `indent`, widths of `center` / `format` / `%5s`...) is measured before it is made;
+* one render does at most `MAX_WORK` (every loop round and every value made counts), so
+  nested loops end with an error instead of running for minutes;
+* powers, `range`, macros and recursive loops calling themselves, and the rendered text
+  have their own limits.
+
+A limit passed raises Jinja's `SecurityError`, which a render reports as a `RenderError`
+with the place in the flow file. Texts without `{{` or `{%` never reach Jinja, and Jinja
+templates are compiled on first use (a compiled flow shares them with all its sessions), so
+loading a big pack stays cheap.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
+import string
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from callguide.model import Calendar
 from callguide.problems import CallguideError, Pos
-from jinja2 import StrictUndefined, TemplateError, nodes, pass_context
+from jinja2 import StrictUndefined, TemplateError, nodes, pass_context, pass_environment, pass_eval_context
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.parser import Parser
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.runtime import LoopContext, Macro, markup_join, str_join
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 MAX_OUTPUT = 20_000  # characters in one rendered text
 MAX_SEQUENCE = 10_000  # items or characters made by `*`, `range`, widths
 MAX_POWER = 10_000
 MAX_LOOP_NESTING = 2
-_WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map"})
+MAX_VALUE = 100_000  # characters any one value made by a text or condition prints to
+MAX_WORK = 1_000_000  # one render: its loop rounds plus the sizes of the values it makes
+MAX_VALUE_DEPTH = 32  # lists in lists (or maps) a value may nest
+MAX_CALL_DEPTH = 16  # macros and recursive loops calling themselves
+_WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "to_bytes"})
+_WIDTH_FILTERS = frozenset({"center", "indent", "wordwrap", "batch", "slice", "tojson"})
+_FORMATTER = string.Formatter()
+_PRINTF = re.compile(r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d+))?[hlL]?[a-zA-Z%]")
 _GSM7 = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -45,10 +68,66 @@ class RenderError(CallguideError):
         self.detail = message
 
 
-class Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, plus bounds on the resource abuse the sandbox does not stop."""
+class BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with the values a template builds itself (`~`, list, tuple
+    and map literals) checked for size, and every round of a loop charged."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._charged: dict[int, int] = {}  # id of a loop's iterable -> what a round costs
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.joined(context, (")
+        for part in node.nodes:
+            self.visit(part, frame)
+            self.write(", ")
+        self.write("))")
+
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
+        self.write("environment.made(context, ")
+        super().visit_List(node, frame)
+        self.write(")")
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
+        self.write("environment.made(context, ")
+        super().visit_Dict(node, frame)
+        self.write(")")
+
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:
+        if node.ctx != "load":  # a target: `{% for a, b in ... %}`
+            super().visit_Tuple(node, frame)
+            return
+        self.write("environment.made(context, ")
+        super().visit_Tuple(node, frame)
+        self.write(")")
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        # a round costs one, plus the plain text its body writes
+        cost = 1 + sum(len(data.data) for body in node.body for data in body.find_all(nodes.TemplateData))
+        self._charged[id(node.iter)] = cost
+        try:
+            super().visit_For(node, frame)
+        finally:
+            del self._charged[id(node.iter)]
+
+    def visit(self, node: nodes.Node, *args: Any, **kwargs: Any) -> Any:
+        cost = self._charged.get(id(node))  # Jinja allows no custom nodes: a loop's iterable is marked
+        if cost is None:
+            return super().visit(node, *args, **kwargs)
+        self.write("environment.rounds(context, ")
+        super().visit(node, *args, **kwargs)
+        self.write(f", {cost:d})")
+        return None
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, plus bounds on the resource abuse the sandbox does not stop."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = BoundedCodeGenerator
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(finalize=self.printed, **options)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
@@ -56,41 +135,228 @@ class Sandbox(SandboxedEnvironment):
                 raise SecurityError("the power is too large")
             result = left**right
         elif operator == "*":
-            size = _repeat_size(left, right)
-            if size > MAX_SEQUENCE:
-                raise SecurityError(f"the result would be {size:,} long; the limit is {MAX_SEQUENCE:,}")
+            items, size = _repeat_size(left, right)
+            if items > MAX_SEQUENCE:
+                raise SecurityError(f"the result would be {items:,} long; the limit is {MAX_SEQUENCE:,}")
+            _check_size(size)
             result = left * right
+        elif operator == "+":
+            if not (_number(left) and _number(right)):
+                _check_size(size_of(left) + size_of(right))
+            result = left + right
         else:  # "%": string formatting can ask for any width
-            if isinstance(left, str):
+            if isinstance(left, (str, bytes)):
                 raise SecurityError("`%` formatting of text is not allowed; use filters such as `round`")
             result = left % right
         if isinstance(result, (int, float)) and _big(result):
             raise SecurityError("the number is too large")
-        return result
+        return self.made(context, result)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(__obj, "__name__", "") in _WIDTH_METHODS and isinstance(getattr(__obj, "__self__", None), str):
-            _check_widths(args, kwargs)
-        return super().call(__context, __obj, *args, **kwargs)
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, (str, bytes, int)) and not isinstance(owner, bool) and callable(__obj):
+            args = _check_method(getattr(__obj, "__name__", ""), owner, args, kwargs)
+        if not isinstance(__obj, (Macro, LoopContext)):
+            return __self.made(__context, super().call(__context, __obj, *args, **kwargs))
+        # a macro or a recursive loop: it may call itself
+        depth = getattr(__context, "_callguide_depth", 0)
+        if depth >= MAX_CALL_DEPTH:
+            raise SecurityError(f"macros or recursive loops call themselves more than {MAX_CALL_DEPTH} deep")
+        _spend(__context, 1 + sum(size_of(arg) for arg in args))
+        __context._callguide_depth = depth + 1
+        try:
+            return __self.made(__context, super().call(__context, __obj, *args, **kwargs))
+        finally:
+            __context._callguide_depth = depth
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`'{:>9}'.format(...)` and `format_map`, however reached: measured before they run."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        template: str = value.__self__
+        is_map = value.__name__ == "format_map"
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            values = args[0] if is_map and args and isinstance(args[0], Mapping) else kwargs
+            _check_size(_format_size(template, () if is_map else args, values))
+            return wrapped(*args, **kwargs)
+
+        return bounded
+
+    # --- called by the code `BoundedCodeGenerator` writes ---------------------------------
+
+    @pass_context
+    def printed(self, context: Any, value: Any) -> Any:
+        """What `{{ ... }}` prints, before it is turned into text."""
+        size = size_of(value, MAX_OUTPUT)
+        if size > MAX_OUTPUT:
+            raise SecurityError(f"the text would be longer than {MAX_OUTPUT:,} characters")
+        _spend(context, size)
+        return value
+
+    def made(self, context: Any, value: Any) -> Any:
+        """A value the template made: at most `MAX_VALUE`, and charged to the render."""
+        size = size_of(value)
+        _check_size(size)
+        _spend(context, size)
+        return value
+
+    def joined(self, context: Any, parts: tuple[Any, ...]) -> str:
+        """`a ~ b ~ c`."""
+        size = sum(size_of(part) for part in parts)
+        _check_size(size)
+        _spend(context, size)
+        return markup_join(parts) if context.eval_ctx.autoescape else str_join(parts)
+
+    def rounds(self, context: Any, iterable: Iterable[Any], cost: int) -> Iterator[Any]:
+        for item in iterable:
+            _spend(context, cost)
+            yield item
+
+
+def size_of(value: Any, limit: int = MAX_VALUE) -> int:
+    """About how many characters `value` prints to: its texts, plus a few for each item (a
+    part that several lists share counts once for each, as it prints). Stops counting soon
+    after `limit`; refuses values nested deeper than `MAX_VALUE_DEPTH`."""
+    return _measure(value, limit)[0]
+
+
+def _measure(value: Any, limit: int = MAX_VALUE) -> tuple[int, int]:
+    """(size, depth) of `value`; iterative, so that no value can exhaust Python's stack."""
+    total, deepest = 0, 0
+    todo: list[tuple[Any, int]] = [(value, 0)]
+    while todo and total <= limit:
+        item, depth = todo.pop()
+        children: Iterable[Any]
+        if isinstance(item, (str, bytes)):
+            total += len(item)
+            continue
+        if isinstance(item, int):
+            total += item.bit_length() // 3 + 1
+            continue
+        if isinstance(item, range):
+            total += len(item)
+            continue
+        if isinstance(item, (dict, MappingProxyType)):
+            children = [*item.keys(), *item.values()]
+        elif isinstance(item, (list, tuple, set, frozenset, KeysView, ValuesView, ItemsView)):
+            children = item
+        else:
+            total += 8
+            continue
+        if depth >= MAX_VALUE_DEPTH:
+            raise SecurityError(f"values nested more than {MAX_VALUE_DEPTH} deep")
+        deepest = max(deepest, depth + 1)
+        total += 2 + 2 * len(item)
+        if total <= limit:
+            todo.extend((child, depth + 1) for child in children)
+    return total, deepest
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_VALUE:
+        raise SecurityError(f"the value would be {size:,} characters long; the limit is {MAX_VALUE:,}")
+
+
+def _spend(context: Any, units: int) -> None:
+    spent = getattr(context, "_callguide_work", 0) + units
+    if spent > MAX_WORK:
+        raise SecurityError(
+            f"the text does too much work (more than {MAX_WORK:,} steps); loop over fewer items, or make smaller values"
+        )
+    context._callguide_work = spent
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float))
 
 
 def _big(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > 10**MAX_POWER
 
 
-def _repeat_size(left: Any, right: Any) -> int:
+def _repeat_size(left: Any, right: Any) -> tuple[int, int]:
+    """Items (or characters) and printed size of `sequence * times`."""
     for seq, times in ((left, right), (right, left)):
-        if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
-            return len(seq) * max(times, 0)
-    return 0
+        if isinstance(seq, (str, bytes, list, tuple)) and isinstance(times, int):
+            times = max(times, 0)
+            return len(seq) * times, size_of(seq) * times
+    return 0, 0
 
 
-def _check_widths(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, int) and value > MAX_SEQUENCE:
+def _check_widths(args: Iterable[Any]) -> None:
+    for value in args:
+        if isinstance(value, int) and not isinstance(value, bool) and value > MAX_SEQUENCE:
             raise SecurityError(f"a width of {value:,} is too large")
-        if isinstance(value, str) and any(int(n) > MAX_SEQUENCE for n in re.findall(r"\d+", value)):
-            raise SecurityError("a width in the format is too large")
+
+
+def _check_method(name: str, text: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A method of a text (or number) that can make far more than it is given: measured
+    first. Returns the arguments to call it with (`join` gets its items as a list)."""
+    if name in _WIDTH_METHODS:
+        _check_widths((*args, *kwargs.values()))
+        if name == "expandtabs":
+            tab = args[0] if args else kwargs.get("tabsize", 8)
+            tabs = text.count("\t") if isinstance(text, str) else text.count(b"\t")
+            _check_size(len(text) + tabs * int(tab))
+    elif name == "join" and args:
+        items = list(args[0])
+        _check_size(sum(size_of(item) for item in items) + len(text) * max(len(items) - 1, 0))
+        return (items, *args[1:])
+    elif name == "replace" and len(args) >= 2:
+        _check_size(_replaced_size(text, args[0], args[1]))
+    elif name == "translate" and args and isinstance(args[0], Mapping):
+        longest = max((size_of(value) for value in args[0].values()), default=1)
+        _check_size(len(text) * max(longest, 1))
+    return args
+
+
+def _replaced_size(text: Any, old: Any, new: Any) -> int:
+    if type(text) not in (str, bytes) or type(old) is not type(text):
+        return size_of(text) * max(size_of(new), 1)
+    count = text.count(old) if old else len(text) + 1
+    return len(text) + count * max(size_of(new) - len(old), 0)
+
+
+def _format_size(template: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> int:
+    """The most `template.format(*args, **kwargs)` can make (widths refused past the limit)."""
+    total, auto = 0, 0
+    numbers = [value for value in (*args, *kwargs.values()) if isinstance(value, int) and not isinstance(value, bool)]
+    for literal, field, spec, _ in _FORMATTER.parse(template):
+        total += len(literal)
+        if field is None:
+            continue
+        head = re.match(r"[^.\[]*", field)
+        name = head.group() if head else ""
+        key: int | str = auto if not name else int(name) if name.isdigit() else name
+        auto += not name
+        arg = (args[key] if key < len(args) else None) if isinstance(key, int) else kwargs.get(key)
+        widths = [_width(number) for number in re.findall(r"\d+", spec or "")]
+        if "{" in (spec or ""):  # `{:{}}`: the width is one of the arguments
+            widths.extend(numbers)
+            auto += (spec or "").count("{}")
+        _check_widths(widths)
+        total += max([size_of(arg), *widths])
+    return total
+
+
+def _printf_size(template: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> int:
+    """The most `template % args` (the `format` filter) can make."""
+    total = len(template) + sum(size_of(arg) for arg in args)
+    numbers = [value for value in args if isinstance(value, int) and not isinstance(value, bool)]
+    for match in _PRINTF.finditer(template):
+        for part in (match["width"], match["precision"]):
+            widths = numbers if part == "*" else [_width(part)] if part else []
+            _check_widths(widths)
+            total += max(widths, default=0)
+        if match["key"] is not None:
+            total += size_of(kwargs.get(match["key"]))
+    return total
+
+
+def _width(digits: str) -> int:
+    return int(digits) if len(digits) <= 9 else 10**9
 
 
 def _safe_range(*args: int) -> range:
@@ -100,12 +366,65 @@ def _safe_range(*args: int) -> range:
     return result
 
 
-def _bounded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
-    def guarded(value: Any, *args: Any, **kwargs: Any) -> Any:
-        _check_widths(args, kwargs)
-        return filter_(value, *args, **kwargs)
+# --- filters: every one measured -----------------------------------------------------------
+
+_PASS_CONTEXT = getattr(pass_context(lambda: None), "jinja_pass_arg", None)
+_PASS_EVAL_CONTEXT = getattr(pass_eval_context(lambda: None), "jinja_pass_arg", None)
+_PASS_ENVIRONMENT = getattr(pass_environment(lambda: None), "jinja_pass_arg", None)
+
+
+def _predicted(name: str, arguments: Mapping[str, Any]) -> int:
+    """The most a filter that can make far more than it is given will make."""
+    if name == "join":
+        items, separator = arguments["value"], arguments.get("d", "")
+        return sum(size_of(item) for item in items) + size_of(separator) * max(len(items) - 1, 0)
+    if name == "replace":
+        return _replaced_size(arguments["s"], arguments["old"], arguments["new"])
+    if name == "indent":
+        width = arguments.get("width", 4)
+        prefix = size_of(width) if isinstance(width, str) else int(width)
+        return size_of(arguments["s"]) + (str(arguments["s"]).count("\n") + 1) * prefix
+    if name == "wordwrap":
+        text, width = size_of(arguments["s"]), max(int(arguments.get("width", 79)), 1)
+        return text + (text // width + 1) * max(size_of(arguments.get("wrapstring") or "\n"), 1)
+    if name == "urlize":
+        text, extra = size_of(arguments["value"]), size_of(arguments.get("target") or "")
+        return 3 * text + (text // 4 + 1) * (extra + size_of(arguments.get("rel") or ""))
+    if name == "tojson":
+        size, depth = _measure(arguments["value"])
+        return size * (1 + int(arguments.get("indent") or 0) * depth)
+    if name == "format":
+        return _printf_size(str(arguments["value"]), arguments.get("args", ()), arguments.get("kwargs", {}))
+    return 0
+
+
+_PREDICTED = frozenset({"join", "replace", "indent", "wordwrap", "urlize", "tojson", "format"})
+
+
+def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter whose arguments are measured first and whose result is a made value."""
+    kind = getattr(filter_, "jinja_pass_arg", None)
+    signature = inspect.signature(filter_) if name in _PREDICTED else None
+
+    @pass_context
+    def guarded(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        lead: tuple[Any, ...] = ()
+        if kind is _PASS_CONTEXT:
+            lead = (context,)
+        elif kind is _PASS_EVAL_CONTEXT:
+            lead = (context.eval_ctx,)
+        elif kind is _PASS_ENVIRONMENT:
+            lead = (context.environment,)
+        if name in _WIDTH_FILTERS:
+            _check_widths((*args, *kwargs.values()))
+        if signature is not None:
+            if name == "join" and not isinstance(value, (str, Sequence, Mapping)):
+                value = list(value)
+            _check_size(_predicted(name, signature.bind(*lead, value, *args, **kwargs).arguments))
+        return context.environment.made(context, filter_(*lead, value, *args, **kwargs))
 
     guarded.__name__ = name
+    guarded.__doc__ = filter_.__doc__
     return guarded
 
 
@@ -195,8 +514,6 @@ def make_environment(
 
     env = Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
     business = BusinessCalendar(calendar or Calendar())
-    for name in ("center", "indent", "wordwrap", "truncate", "format"):
-        env.filters[name] = _bounded(name, env.filters[name])
 
     @pass_context
     def days_since(context: Any, value: Any, today: Any = None) -> int:
@@ -237,6 +554,7 @@ def make_environment(
     env.tests["phone"] = lambda value: valid_phone(value, phone_digits, phone_region)
     env.tests["mobile"] = lambda value: valid_phone(value, phone_digits, phone_region, mobile=True)
     env.globals = {"range": _safe_range, "dict": dict}
+    env.filters = {name: _guarded(name, filter_) for name, filter_ in env.filters.items()}
     return env
 
 

@@ -193,6 +193,8 @@ class Turn:
         state = self.state
         if reason is not None and reason != state.end_reason:
             state.end_reason, state.close_hint, state.description_hint = reason, None, None
+        if close is not None or description is not None:
+            state.hint_reason = reason  # an end without a reason presets whatever reason is picked
         if close is not None:
             state.close_hint = close
         if description is not None:
@@ -501,8 +503,8 @@ class Turn:
                 state.trail = []
                 self.enter(self.compiled.flows[action.flow].flow.start)
             elif action.kind == "end":
+                self.preset(action.reason, action.close, description)  # rendered where the event happened
                 self.close_stack()
-                self.preset(action.reason, action.close, description)
                 self.end_call(action.outcome or "interrupted", action.reason)
         if said:
             state.notice = {"kind": "rule", "rule": event, "text": "\n".join(said)}
@@ -687,6 +689,12 @@ class Session:
             values = {"reason": reason, "close": close, "queue": queue, "description": description}
             while turn.state.phase == "wrapup":
                 turn.wrapup_answer(values[turn.state.wrapup_step or "reason"])
+            chosen = turn.state.wrapup
+            if close is not None and chosen["close"] != close:
+                raise InputError(
+                    f"reason `{chosen['reason']}` locks 'close the request' at {'yes' if chosen['close'] else 'no'}",
+                    "@close",
+                )
 
         self._move(fill, None)
         assert self._state.record is not None

@@ -38,6 +38,7 @@ class State:
     last_outcome: str | None = None  # how the last sub-flow ended, for `end: inherit`
     close_hint: bool | None = None
     description_hint: str | None = None
+    hint_reason: str | None = None  # the reason the hints go with (None: any reason)
     wrapup: dict[str, Any] = field(default_factory=dict)
     wrapup_step: str | None = None
     next_effect: int = 1
@@ -72,6 +73,7 @@ class State:
         clone.last_outcome = self.last_outcome
         clone.close_hint = self.close_hint
         clone.description_hint = self.description_hint
+        clone.hint_reason = self.hint_reason
         clone.wrapup = self.wrapup.copy()
         clone.wrapup_step = self.wrapup_step
         clone.next_effect = self.next_effect

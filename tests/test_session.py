@@ -271,6 +271,24 @@ def test_a_locked_reason_skips_the_close_question(engine: Engine) -> None:
     assert session.record is not None and session.record["close"] is True
 
 
+def test_a_locked_close_flag_cannot_be_unticked_by_the_host(engine: Engine) -> None:
+    session = start(engine)
+    session.hang_up()
+    with pytest.raises(InputError, match="reason `test_call` locks 'close the request' at yes"):
+        session.wrap_up(reason="test_call", close=False, queue="support")
+    assert session.state.phase == "wrapup"
+
+
+def test_an_ends_presets_do_not_follow_another_reason(engine: Engine) -> None:
+    session = start(engine)
+    session.answer()
+    session.answer("tech")
+    session.answer("fire everywhere")  # tech ends `escalated`, reason follow_up, close false, a description
+    session.answer()
+    record = session.wrap_up(reason="done")  # another reason: its own flag, no preset description
+    assert (record["reason"], record["close"], record["description"]) == ("done", True, "")
+
+
 def test_back_returns_to_the_previous_question(engine: Engine) -> None:
     session = start(engine)
     session.answer()
