@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from callguide import model
-from callguide.load.files import pack_files
+from callguide.load.files import display, pack_files
 from callguide.problems import Pos, Problem
 
 FORMAT = 1
@@ -37,7 +37,8 @@ def cache_folder() -> Path:
 
 def pack_key(root: Path) -> str:
     """Hash of everything the check of a pack depends on: its files and the engine."""
-    digest = hashlib.sha256(f"{FORMAT}:{_engine_version()}".encode())
+    # problems name files as seen from the working folder: that is part of the key too
+    digest = hashlib.sha256(f"{FORMAT}:{_engine_version()}:{display(root)}".encode())
     for path in pack_files(root):
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -1,0 +1,1051 @@
+"""The checker: one test per problem code, each on a small broken pack, asserting the exact
+problems (file, line, column, severity, code and message) and that nothing else is reported.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from callguide.check import check_pack
+from callguide.check.schema import schema
+
+ENGINE = Path(__file__).resolve().parent.parent / "engine"
+
+PACK = """\
+pack: demo
+language: en
+call_end: call_end
+"""
+
+CALL_END = """\
+catalog: call_end
+reasons:
+  done: {label: Done, close: true, locked: true}
+  open: {label: Still open, close: false, queue: support}
+queues:
+  support: Support
+"""
+
+HELLO = """\
+flow: main
+start: hello
+steps:
+  hello:
+    say: Hello
+    next: bye
+  bye:
+    end: resolved
+"""
+
+Check = Callable[..., list[str]]
+
+
+@pytest.fixture
+def check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Check:
+    """Writes `demo/` (pack.yaml, call_end.yaml, main.yaml with the flow under test, and any
+    other `name=text` files) and returns every problem of the pack, as printed."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(
+        flow: str | None = HELLO, *, pack: str | None = PACK, call_end: str | None = CALL_END, **files: str
+    ) -> list[str]:
+        root = tmp_path / "demo"
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir()
+        written = {"pack": pack, "call_end": call_end, "main": flow, **files}
+        for name, text in written.items():
+            if text is not None:
+                (root / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+        return [str(problem) for problem in check_pack(Path("demo")).problems]
+
+    return run
+
+
+def test_a_valid_pack_has_no_problems(check: Check) -> None:
+    assert check() == []
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "flow: main\nstart: [hello\n",
+            "demo/main.yaml:3:1: error yaml-syntax: YAML syntax: did not find expected ',' or ']'"
+            " (while parsing a flow sequence at line 2, column 8)",
+        ),
+        (
+            "flow: main\nstart: " + "[" * 40 + "]" * 40 + "\n",
+            "demo/main.yaml:2:40: error yaml-limit: values are nested more than 32 levels deep",
+        ),
+        (
+            "flow: !!python/object:os.system main\n",
+            "demo/main.yaml:1:7: error yaml-tag: the tag `!!python/object:os.system` is not allowed in flow files;"
+            " write plain values",
+        ),
+        (
+            "flow: main\nstart: .inf\n",
+            "demo/main.yaml:2:8: error yaml-number: `.inf` is not a number a call flow can use; quote it if it is text",
+        ),
+        (
+            "flow: main\nstart: \x00\n",
+            "demo/main.yaml:2:1: error yaml-encoding: the file contains a NUL character; it is not a text file",
+        ),
+        (
+            "flow: main\nsay: {{ name }}\n",
+            'demo/main.yaml:2:6: error yaml-key: a text that starts with `{{` must be in quotes: "{{ ... }}"',
+        ),
+    ],
+    ids=["yaml-syntax", "yaml-limit", "yaml-tag", "yaml-number", "yaml-encoding", "yaml-key"],
+)
+def test_yaml(check: Check, text: str, expected: str) -> None:
+    assert check(text) == [expected]
+
+
+def test_yaml_encoding_of_a_latin1_file(check: Check, tmp_path: Path) -> None:
+    check()
+    (tmp_path / "demo" / "main.yaml").write_bytes("flow: café\n".encode("latin-1"))
+    problems = [str(problem) for problem in check_pack(Path("demo")).problems]
+    assert problems == ["demo/main.yaml:1:10: error yaml-encoding: byte 0xe9 is not UTF-8; save the file as UTF-8"]
+
+
+def test_duplicate_key(check: Check) -> None:
+    assert check(HELLO + "  hello:\n    say: Again\n    next: bye\n") == [
+        "demo/main.yaml:9:3: error duplicate-key: the key `hello` appears twice in this map (first on line 4);"
+        " YAML would silently keep only the last one"
+    ]
+
+
+def test_unknown_file_kind(check: Check) -> None:
+    assert check(other="steps:\n  a: 1\n", empty="", listed="- 1\n") == [
+        "demo/empty.yaml:1:1: error unknown-file-kind: the file is empty; it must start with one of `pack:`, `flow:`,"
+        " `rules:`, `catalog:`, `lifecycle:`, `worklist:`, `phrases:`, `scenario:`",
+        "demo/listed.yaml:1:1: error unknown-file-kind: the file is a list, not a map; it must start with one of"
+        " `pack:`, `flow:`, `rules:`, `catalog:`, `lifecycle:`, `worklist:`, `phrases:`, `scenario:`",
+        "demo/other.yaml:1:1: error unknown-file-kind: the file starts with `steps`, not with one of `pack:`, `flow:`,"
+        " `rules:`, `catalog:`, `lifecycle:`, `worklist:`, `phrases:`, `scenario:`",
+    ]
+
+
+def test_missing_pack(check: Check) -> None:
+    assert check(pack=None) == [
+        "demo:1:1: error missing-pack: no `pack.yaml` in this folder: every pack needs a manifest (`callguide new pack`)"
+    ]
+
+
+def test_missing_pack_when_the_manifest_has_another_name(check: Check) -> None:
+    assert check(pack=None, manifest=PACK) == [
+        "demo:1:1: error missing-pack: no `pack.yaml` in this folder: every pack needs a manifest (`callguide new pack`)",
+        "demo/manifest.yaml:1:1: error missing-pack: the manifest must be called `pack.yaml`",
+    ]
+
+
+def test_file_read(check: Check, monkeypatch: pytest.MonkeyPatch) -> None:
+    read_bytes = Path.read_bytes
+
+    def refuse(path: Path) -> bytes:
+        if path.name == "main.yaml":
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    assert check() == ["demo/main.yaml:1:1: error file-read: cannot read the file: Permission denied"]
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+
+def test_missing_key(check: Check) -> None:
+    assert check("flow: main\nsteps:\n  bye:\n    end: resolved\n") == [
+        "demo/main.yaml:1:1: error missing-key: `start` is missing: The step the flow starts at."
+    ]
+
+
+def test_missing_key_inside_a_map(check: Check) -> None:
+    assert check(call_end="catalog: call_end\nreasons:\n  done: {close: true}\n") == [
+        "demo/call_end.yaml:3:9: error missing-key: `label` is missing in `done`: What the agent sees in the list."
+    ]
+
+
+def test_unknown_key_with_did_you_mean(check: Check) -> None:
+    assert check(HELLO.replace("    next: bye", "    nxet: bye")) == [
+        "demo/main.yaml:6:5: error unknown-key: unknown key `nxet` in `hello` - did you mean `next`?"
+    ]
+
+
+def test_unknown_key_lists_the_allowed_keys(check: Check) -> None:
+    assert check(call_end=CALL_END + "colour: red\n") == [
+        "demo/call_end.yaml:7:1: error unknown-key: unknown key `colour` (allowed here: `catalog`, `title`,"
+        " `description`, `reasons`, `queues`)"
+    ]
+
+
+def test_wrong_type_boolean_where_text_is_expected(check: Check) -> None:
+    assert check(HELLO.replace("say: Hello", "say: true")) == [
+        "demo/main.yaml:5:10: error wrong-type: `say` should be text or a map of `key: value`, but is `true`"
+        ' (a yes/no value); write it in quotes ("true") if it is text'
+    ]
+
+
+def test_wrong_type_yes_is_text_not_a_boolean(check: Check) -> None:
+    assert check(call_end=CALL_END.replace("close: true, locked", "close: yes, locked")) == [
+        "demo/call_end.yaml:3:30: error wrong-type: `close` should be true or false, but is the text `yes`"
+    ]
+
+
+def test_bad_value(check: Check) -> None:
+    assert check(call_end=CALL_END + "description: requird\n") == [
+        "demo/call_end.yaml:7:14: error bad-value: `requird` is not allowed for `description`: use one of"
+        " `required`, `optional` - did you mean `required`?"
+    ]
+
+
+def test_bad_value_pattern(check: Check) -> None:
+    assert check(HELLO.replace("next: bye", "next: Bye")) == [
+        "demo/main.yaml:6:11: error bad-value: `Bye` is not valid for `next`: expected a name in lower case"
+        " (letters, digits, `_`, starting with a letter)"
+    ]
+
+
+def test_bad_value_in_the_manifest(check: Check) -> None:
+    pack = PACK + "timezone: Africa/Nairob\ncalendar:\n  hours: 18:00-08:00\n  holidays: [2026-02-30]\n"
+    pack += "phone: {region: XX}\n"
+    assert check(pack=pack) == [
+        "demo/pack.yaml:4:11: error bad-value: `Africa/Nairob` is not a time zone; write one such as"
+        " `Africa/Nairobi` - did you mean `Africa/Nairobi`?",
+        "demo/pack.yaml:6:10: error bad-value: `18:00-08:00` is not opening hours: write `08:00-20:00`"
+        " (from 00:00 to 24:00)",
+        "demo/pack.yaml:7:14: error bad-value: `2026-02-30` is not a date (YYYY-MM-DD)",
+        "demo/pack.yaml:8:17: error bad-value: `XX` is not a country code phone numbers are known for (e.g. `KE`, `RU`)",
+    ]
+
+
+def test_bad_value_in_a_question(check: Check) -> None:
+    flow = """\
+    flow: main
+    start: when
+    steps:
+      when:
+        ask: When shall we call back?
+        date: {min: today+1d, max: 2026-02-30}
+        save: when
+        next: amount
+      amount:
+        ask: How much?
+        number: {min: 10, max: 1}
+        save: amount
+        next: bye
+      bye:
+        end: resolved
+    """
+    assert check(flow) == [
+        "demo/main.yaml:6:11: error bad-value: `2026-02-30` is not a date bound: write a date or `today+7d` / `now+2h`",
+        "demo/main.yaml:11:13: error bad-value: `min` (10) is larger than `max` (1) in `amount`",
+    ]
+
+
+def test_bad_name(check: Check) -> None:
+    assert check(HELLO + "  Last:\n    end: resolved\n") == [
+        "demo/main.yaml:9:3: error bad-name: `Last` is not a valid name in `steps`: use a name in lower case"
+        " (letters, digits, `_`, starting with a letter)"
+    ]
+
+
+# --- steps and branches -----------------------------------------------------------------------
+
+
+def test_step_kind(check: Check) -> None:
+    flow = """\
+    flow: main
+    start: hello
+    steps:
+      hello:
+        ask: Shall I send an SMS?
+        yes_no: true
+        do: sms.send
+        next: bye
+      bye:
+        end: resolved
+    """
+    assert check(flow) == [
+        "demo/main.yaml:4:3: error step-kind: step `hello` has both `ask` and `do`: split it into one step each"
+    ]
+
+
+def test_step_kind_of_every_shape(check: Check) -> None:
+    flow = """\
+    flow: main
+    start: a
+    steps:
+      a:
+        hint: Nothing to say
+      b:
+        ask: Your name?
+        save: name
+        next: c
+      c:
+        say: Hello
+        yes_no: true
+        next: d
+      d:
+        end: resolved
+        next: a
+      e:
+        say: Hello
+        with: {to: x}
+        next: d
+    """
+    assert check(flow) == [
+        "demo/main.yaml:4:3: error step-kind: step `a` does nothing: give it `say`, `ask`, `do`, `call`, `end` or `next`",
+        "demo/main.yaml:6:3: warning unreachable-step: no path from `a` leads to step `b`",
+        "demo/main.yaml:7:5: error step-kind: question `b` needs an answer type: one of choice, multi, yes_no, text,"
+        " number, phone, email, date, time, datetime, lookup",
+        "demo/main.yaml:10:3: warning unreachable-step: no path from `a` leads to step `c`",
+        "demo/main.yaml:12:5: error step-kind: `yes_no` gives an answer type, but step `c` has no `ask`",
+        "demo/main.yaml:14:3: warning unreachable-step: no path from `a` leads to step `d`",
+        "demo/main.yaml:16:5: error step-kind: step `d` ends the flow; it cannot also have `next`",
+        "demo/main.yaml:17:3: warning unreachable-step: no path from `a` leads to step `e`",
+        "demo/main.yaml:19:5: error step-kind: `with` belongs to a `do` step",
+    ]
+
+
+def test_branch_target(check: Check) -> None:
+    flow = """\
+    flow: main
+    start: hello
+    steps:
+      hello:
+        next:
+          - if: agent.senior
+            go: bye
+            end: resolved
+          - if: agent.trainee
+            then: bye
+          - call: main
+      bye:
+        end: resolved
+    """
+    assert check(flow) == [
+        "demo/main.yaml:6:9: error branch-target: a branch leads to exactly one of `go`, `call` or `end`;"
+        " this one has `go` and `end`",
+        "demo/main.yaml:9:9: error branch-target: a branch leads to exactly one of `go`, `call` or `end`;"
+        " this one has none of them",
+        "demo/main.yaml:10:9: error branch-target: `then` goes with `call`: where to continue after the sub-flow",
+        "demo/main.yaml:11:9: error branch-target: after `call: main` the branch needs `then:` (the step to continue at)",
+    ]
+
+
+def test_unknown_step(check: Check) -> None:
+    assert check(HELLO.replace("next: bye", "next: bey")) == [
+        "demo/main.yaml:6:11: error unknown-step: step `hello` goes to `bey`, which is not a step of `main`"
+        " - did you mean `bye`?",
+        "demo/main.yaml:7:3: warning unreachable-step: no path from `hello` leads to step `bye`",
+    ]
+
+
+def test_unknown_step_at_the_start(check: Check) -> None:
+    assert check(HELLO.replace("start: hello", "start: helo")) == [
+        "demo/main.yaml:1:7: error unknown-step: flow `main` starts at `helo`, which is not one of its steps"
+        " - did you mean `hello`?"
+    ]
+
+
+def test_unknown_flow(check: Check) -> None:
+    flow = HELLO.replace("    say: Hello\n    next: bye", "    call: send_sm\n    next: bye")
+    assert check(flow, send_sms="flow: send_sms\nstart: a\nsteps:\n  a:\n    end: resolved\n") == [
+        "demo/main.yaml:4:3: error unknown-flow: step `hello` calls `send_sm`, which is not a flow of the pack"
+        " - did you mean `send_sms`?"
+    ]
+
+
+def test_unknown_outcome(check: Check) -> None:
+    assert check(HELLO.replace("end: resolved", "end: finished")) == [
+        "demo/main.yaml:7:3: error unknown-outcome: `finished` is not an outcome (declare it in the pack's `outcomes`)"
+    ]
+
+
+def test_declared_outcomes_are_known(check: Check) -> None:
+    pack = PACK + "outcomes:\n  finished: The script was read to the end\n"
+    assert check(HELLO.replace("end: resolved", "end: finished"), pack=pack) == []
+
+
+def test_inherit_nothing(check: Check) -> None:
+    assert check(HELLO.replace("end: resolved", "end: inherit")) == [
+        "demo/main.yaml:7:3: warning inherit-nothing: `end: inherit` in `main`, which calls no sub-flow and is called"
+        " by none: there is no outcome to inherit"
+    ]
+
+
+def test_inherit_from_a_sub_flow(check: Check) -> None:
+    flow = HELLO.replace("    say: Hello\n", "    call: other\n").replace("end: resolved", "end: inherit")
+    assert check(flow, other=HELLO.replace("flow: main", "flow: other")) == []
+
+
+def test_unknown_reason(check: Check) -> None:
+    assert check(HELLO.replace("end: resolved", "end: resolved\n    reason: dne")) == [
+        "demo/main.yaml:7:3: error unknown-reason: `dne` is not a reason of the `call_end` catalog - did you mean `done`?"
+    ]
+
+
+def test_unknown_queue(check: Check) -> None:
+    assert check(call_end=CALL_END.replace("queue: support", "queue: suport")) == [
+        "demo/call_end.yaml:4:3: error unknown-queue: reason `open` sends open requests to `suport`, which is not"
+        " a queue of the catalog - did you mean `support`?"
+    ]
+
+
+def test_unknown_catalog(check: Check) -> None:
+    assert check(pack=PACK.replace("call_end: call_end", "call_end: call_ends")) == [
+        "demo/pack.yaml:1:7: error unknown-catalog: the pack wraps calls up with `call_ends`, but no catalog has"
+        " that name - did you mean `call_end`?"
+    ]
+
+
+# --- texts -----------------------------------------------------------------------------
+
+
+def test_unknown_phrase(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", 'say: "{{ phrases.helo }}"')
+    assert check(flow, phrases="phrases:\n  hello: Hello, this is Demo.\n") == [
+        "demo/main.yaml:5:10: error unknown-phrase: no phrase named `helo` in the `say` of step `hello`"
+        " - did you mean `hello`?"
+    ]
+
+
+def test_unknown_rule(check: Check) -> None:
+    rules = "rules:\n  insult:\n    label: Insult\n    then: {end: interrupted}\n"
+    flow = HELLO.replace(
+        "    say: Hello\n", "    say: Hello\n    warn:\n      - if: rules.insul > 0\n        text: Stay calm\n"
+    )
+    assert check(flow, rules=rules) == [
+        "demo/main.yaml:7:13: error unknown-rule: no rule named `insul` in a warning of step `hello`"
+        " - did you mean `insult`?"
+    ]
+
+
+def test_template_syntax(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "say: |\n      Hello\n      {{ agent.name }")
+    assert check(flow) == [
+        "demo/main.yaml:7:7: error template-syntax: Jinja template syntax in the `say` of step `hello`: unexpected '}'"
+    ]
+
+
+def test_template_syntax_in_a_condition(check: Check) -> None:
+    flow = HELLO.replace("next: bye", "next:\n      - if: agent.name = 'x'\n        go: bye\n      - go: bye")
+    assert check(flow) == [
+        "demo/main.yaml:7:13: error template-syntax: Jinja condition syntax in a branch of step `hello`:"
+        " unexpected `=`: to compare, write `==`"
+    ]
+
+
+def test_unknown_filter(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", 'say: "Hello {{ agent.name | upperr }}"')
+    assert check(flow) == [
+        "demo/main.yaml:5:10: error unknown-filter: no filter named `upperr` in the `say` of step `hello`"
+        " - did you mean `upper`?"
+    ]
+
+
+def test_unknown_filter_test(check: Check) -> None:
+    flow = HELLO.replace("next: bye", "next:\n      - if: now is opne\n        go: bye\n      - go: bye")
+    assert check(flow) == [
+        "demo/main.yaml:7:13: error unknown-filter: no test named `opne` in a branch of step `hello` - did you mean `open`?"
+    ]
+
+
+def test_template_limit(check: Check) -> None:
+    loops = "{% for a in agent.teams %}{% for b in a %}{% for c in b %}{{ c }}{% endfor %}{% endfor %}{% endfor %}"
+    assert check(HELLO.replace("say: Hello", f'say: "{loops}"')) == [
+        "demo/main.yaml:5:10: error template-limit: loops nested 3 deep in the `say` of step `hello`; the limit is 2"
+    ]
+
+
+def test_template_limit_on_nesting(check: Check) -> None:
+    condition = "not " * 80 + "agent.senior"
+    flow = HELLO.replace("next: bye", f"next:\n      - if: {condition}\n        go: bye\n      - go: bye")
+    flow = flow.replace("say: Hello", 'say: "{{ ' + "(" * 300 + "agent.name" + ")" * 300 + ' }}"')
+    assert check(flow) == [
+        "demo/main.yaml:5:10: error template-limit: the template in the `say` of step `hello` is nested"
+        " too deeply; the limit is 60 levels",
+        "demo/main.yaml:7:13: error template-limit: the condition in a branch of step `hello` is nested"
+        " 83 levels deep; the limit is 60 levels",
+    ]
+
+
+def test_forbidden_phrase(check: Check) -> None:
+    pack = PACK + 'forbidden:\n  - pattern: "calm down"\n    message: never tell a caller to calm down\n'
+    assert check(HELLO.replace("say: Hello", "say: Please calm down."), pack=pack) == [
+        "demo/main.yaml:5:10: error forbidden-phrase: the `say` of step `hello` says `calm down`:"
+        " never tell a caller to calm down"
+    ]
+
+
+def test_unknown_language(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "say: {en: Hello, de: Hallo}")
+    assert check(flow) == [
+        "demo/main.yaml:5:10: error unknown-language: the `say` of step `hello` is written in `de`,"
+        " which the pack does not declare (it speaks en)"
+    ]
+
+
+def test_missing_translation(check: Check) -> None:
+    pack = PACK + "languages: [ru, sw]\n"
+    assert check(HELLO.replace("say: Hello", "say: {en: Hello, ru: Здравствуйте}"), pack=pack) == [
+        "demo/main.yaml:5:10: warning missing-translation: the `say` of step `hello` has no `sw` version"
+    ]
+
+
+def test_missing_translation_of_a_text_only_in_another_language(check: Check) -> None:
+    pack = PACK + "languages: [fr]\n"
+    assert check(HELLO.replace("say: Hello", "say: {fr: Bonjour}"), pack=pack) == [
+        "demo/main.yaml:5:10: warning missing-translation: the `say` of step `hello` has no `en` version"
+    ]
+
+
+def test_plain_texts_need_no_translation(check: Check) -> None:
+    assert check(pack=PACK + "languages: [fr]\n") == []
+
+
+def test_unknown_environment_key(check: Check) -> None:
+    pack = PACK + "environments:\n  test:\n    numbers: {supervisor: '100'}\n  production:\n"
+    pack += "    numbers: {supervisor: '200'}\n"
+    flow = HELLO.replace("say: Hello", 'say: "Call {{ env.numbers.supervisr }}"')
+    assert check(flow, pack=pack) == [
+        "demo/main.yaml:5:10: error unknown-environment-key: `env.numbers.supervisr` is not defined by the pack's"
+        " environments in the `say` of step `hello` - did you mean `supervisor`?"
+    ]
+
+
+def test_unknown_environment_key_without_environments(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", 'say: "Call {{ env.numbers.supervisor }}"')
+    assert check(flow) == [
+        "demo/main.yaml:5:10: error unknown-environment-key: the `say` of step `hello` reads `env`,"
+        " but the pack defines no `environments`"
+    ]
+
+
+def test_unknown_environment_key_for_a_queue(check: Check) -> None:
+    pack = PACK + "environments:\n  test:\n    queues: {sales: T-SALES}\n"
+    assert check(pack=pack) == [
+        "demo/call_end.yaml:1:10: error unknown-environment-key: queue `support` has no name in environment `test`"
+        " (add it under `queues:`)"
+    ]
+
+
+def test_environment_mismatch(check: Check) -> None:
+    pack = PACK + "environments:\n  test:\n    numbers: {supervisor: '100'}\n  production:\n"
+    pack += "    numbers: {supervisor: '200', manager: '300'}\n"
+    assert check(pack=pack) == [
+        "demo/pack.yaml:1:7: error environment-mismatch: environment `test` does not define `numbers.manager`,"
+        " which another environment does"
+    ]
+
+
+# --- effects and questions ----------------------------------------------------------------------
+
+
+def test_unknown_effect(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "do: sms.snd\n    with: {to: '0700000000', text: Hi}")
+    assert check(flow) == [
+        "demo/main.yaml:4:3: error unknown-effect: step `hello` does `sms.snd`, which is not an effect of the pack"
+        " - did you mean `sms.send`?"
+    ]
+
+
+def test_missing_argument(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "do: sms.send\n    with: {to: '0700000000'}")
+    assert check(flow) == [
+        "demo/main.yaml:4:3: error missing-argument: `sms.send` needs `text` in `with:` (step `hello`)"
+    ]
+
+
+def test_missing_argument_comment_of_a_lifecycle_transition(check: Check) -> None:
+    lifecycle = """\
+    lifecycle: case
+    initial: open
+    states: {open: Open, closed: Closed}
+    transitions:
+      close: {from: open, to: closed, comment: required}
+    """
+    flow = HELLO.replace("say: Hello", "do: case.close").replace("flow: main", "flow: main\ninput: [case]")
+    assert check(flow, case=lifecycle) == [
+        "demo/main.yaml:5:3: error missing-argument: `case.close` requires a comment: add `comment:` to `with:`"
+        " (step `hello`)"
+    ]
+
+
+def test_unknown_lookup(check: Check) -> None:
+    pack = PACK + "lookups:\n  customers: Our customers\n"
+    flow = HELLO.replace("say: Hello", "ask: Who is calling?\n    lookup: customer\n    by: [name]\n    save: client")
+    assert check(flow, pack=pack) == [
+        "demo/main.yaml:6:13: error unknown-lookup: `customer` is not a lookup of the pack - did you mean `customers`?"
+    ]
+
+
+def test_duplicate_option(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "ask: Which?\n    choice: {a: Same, b: same}\n    save: pick")
+    assert check(flow) == [
+        "demo/main.yaml:6:26: error duplicate-option: options `a` and `b` of `hello` have the same label `same`"
+    ]
+
+
+def test_duplicate_option_in_a_list(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "ask: Which?\n    choice: [red, green, red]\n    save: pick")
+    assert check(flow) == [
+        "demo/main.yaml:6:13: error duplicate-option: `hello` lists the option `red` twice",
+        "demo/main.yaml:6:13: error duplicate-option: options `red` and `red` of `hello` have the same label `red`",
+    ]
+
+
+def test_bad_pattern(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "ask: Code?\n    text: {pattern: '[A-'}\n    save: code")
+    assert check(flow) == [
+        "demo/main.yaml:6:11: error bad-pattern: the pattern of `hello` is not a valid regular expression:"
+        " unterminated character set at position 0"
+    ]
+
+
+def test_bad_pattern_in_forbidden(check: Check) -> None:
+    pack = PACK + "forbidden:\n  - pattern: '(calm'\n    message: x\n"
+    assert check(pack=pack) == [
+        "demo/pack.yaml:5:14: error bad-pattern: the forbidden pattern is not a valid regular expression:"
+        " missing ), unterminated subpattern at position 0"
+    ]
+
+
+def test_phone_rule(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "ask: Your phone number?\n    phone: true\n    save: caller.phone")
+    assert check(flow) == [
+        "demo/main.yaml:6:12: warning phone-rule: `hello` accepts any phone number: give the pack a `phone:` rule"
+        " or the question `digits`/`region`"
+    ]
+
+
+def test_phone_rule_of_the_pack_is_enough(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "ask: Your phone number?\n    phone: true\n    save: caller.phone")
+    assert check(flow, pack=PACK + "phone: {digits: 10, region: KE}\n") == []
+
+
+def test_reserved_name(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "ask: Your name?\n    text: true\n    save: agent")
+    assert check(flow) == [
+        "demo/main.yaml:4:3: error reserved-name: step `hello` stores `agent`, but `agent` is a name the engine provides"
+    ]
+
+
+# --- the step graph -------------------------------------------------------------------------
+
+
+def test_unreachable_step(check: Check) -> None:
+    assert check(HELLO + "  lost:\n    end: resolved\n") == [
+        "demo/main.yaml:9:3: warning unreachable-step: no path from `hello` leads to step `lost`"
+    ]
+
+
+def test_no_end(check: Check) -> None:
+    flow = """\
+    flow: main
+    start: ping
+    steps:
+      ping:
+        say: Ping
+        next: pong
+      pong:
+        say: Pong
+        next: ping
+    """
+    assert check(flow) == [
+        "demo/main.yaml:4:3: error no-end: from step `ping` the call can never reach an end: it loops for ever",
+        "demo/main.yaml:7:3: error no-end: from step `pong` the call can never reach an end: it loops for ever",
+    ]
+
+
+def test_missing_next(check: Check) -> None:
+    assert check(HELLO.replace("    next: bye\n", "")) == [
+        "demo/main.yaml:4:3: error missing-next: step `hello` has no `next`: say where the call goes after it (or `end:`)",
+        "demo/main.yaml:6:3: warning unreachable-step: no path from `hello` leads to step `bye`",
+    ]
+
+
+def test_fall_through(check: Check) -> None:
+    flow = HELLO.replace("next: bye", "next:\n      - if: agent.senior\n        go: bye")
+    assert check(flow) == [
+        "demo/main.yaml:7:9: error fall-through: when no condition of `hello` holds the call has nowhere to go:"
+        " add a last branch without `if`"
+    ]
+
+
+def test_dead_branch(check: Check) -> None:
+    flow = HELLO.replace("next: bye", "next:\n      - go: bye\n      - if: agent.senior\n        end: escalated")
+    assert check(flow) == [
+        "demo/main.yaml:8:9: warning dead-branch: the branch before has no `if`, so the 1 branch(es) after it"
+        " in `hello` are never taken"
+    ]
+
+
+# --- names ------------------------------------------------------------------------------------
+
+
+def test_undefined_variable_read_before_it_is_stored(check: Check) -> None:
+    flow = """\
+    flow: main
+    start: greet
+    steps:
+      greet:
+        say: Hello {{ name }}
+        next: name
+      name:
+        ask: Your name?
+        text: true
+        save: name
+        end: resolved
+    """
+    assert check(flow.replace("        end: resolved", "        next: bye\n      bye:\n        end: resolved")) == [
+        "demo/main.yaml:5:10: error undefined-variable: `name` is read in step `greet` before any step can have"
+        " stored it"
+    ]
+
+
+def test_undefined_variable_never_stored(check: Check) -> None:
+    flow = """\
+    flow: main
+    start: name
+    steps:
+      name:
+        ask: Your name?
+        text: true
+        save: name
+        next: greet
+      greet:
+        say: Hello {{ nmae }}
+        end: resolved
+    """
+    assert check(flow) == [
+        "demo/main.yaml:10:10: error undefined-variable: `nmae` is not stored by any step nor given as `input`"
+        " - did you mean `name`?"
+    ]
+
+
+def test_undefined_variable_in_a_condition(check: Check) -> None:
+    flow = HELLO.replace("next: bye", "next:\n      - if: nmae\n        go: bye\n      - go: bye")
+    assert check(flow) == [
+        "demo/main.yaml:7:13: error undefined-variable: `nmae` is not stored by any step nor given as `input`"
+    ]
+
+
+def test_undefined_variable_attribute_never_stored(check: Check) -> None:
+    flow = """\
+    flow: main
+    start: name
+    steps:
+      name:
+        ask: Your name?
+        text: true
+        save: caller.name
+        next: greet
+      greet:
+        say: Hello {{ caller.nmae }}
+        end: resolved
+    """
+    assert check(flow) == [
+        "demo/main.yaml:10:10: error undefined-variable: `caller.nmae` is read in step `greet`, but no step stores"
+        " `caller.nmae` - did you mean `name`?"
+    ]
+
+
+def test_undefined_variable_in_a_pack_text(check: Check) -> None:
+    assert check(phrases="phrases:\n  bye: Goodbye {{ custmer.name }}\n") == [
+        "demo/phrases.yaml:2:8: error undefined-variable: `custmer` is not stored by any flow of the pack"
+    ]
+
+
+def test_inputs_and_sub_flow_saves_are_known(check: Check) -> None:
+    main = """\
+    flow: main
+    input: [customer]
+    start: ask_name
+    steps:
+      ask_name:
+        call: name
+        next: greet
+      greet:
+        say: Hello {{ caller_name }}, customer {{ customer.id }}
+        end: resolved
+    """
+    name = "flow: name\nstart: q\nsteps:\n  q:\n    ask: Name?\n    text: true\n    save: caller_name\n    next: done\n"
+    name += "  done:\n    end: resolved\n"
+    assert check(main, name=name) == []
+
+
+# --- rules, catalogs, lifecycles, worklists ----------------------------------------------------------
+
+
+def test_reason_without_queue(check: Check) -> None:
+    call_end = "catalog: call_end\nreasons:\n  done: {label: Done, close: true, locked: true}\n"
+    call_end += "  open: {label: Still open, close: false}\n"
+    assert check(call_end=call_end) == [
+        "demo/call_end.yaml:4:3: error reason-without-queue: reason `open` leaves the request open but names no"
+        " `queue` for it"
+    ]
+
+
+def test_reason_without_queue_when_close_can_be_unticked(check: Check) -> None:
+    call_end = "catalog: call_end\nreasons:\n  done: {label: Done, close: true}\n"
+    assert check(call_end=call_end) == [
+        "demo/call_end.yaml:3:3: error reason-without-queue: the agent may untick 'close' on `done`, but the"
+        " catalog has no `queues` for an open request"
+    ]
+
+
+RULES = """\
+rules:
+  insult:
+    label: The caller insults the agent
+    warnings: 2
+    warning: Please keep the conversation polite.
+    within: 60s
+    then:
+      - say: I am ending this call now.
+      - end: interrupted
+        reason: done
+"""
+
+
+def test_rules_that_are_right(check: Check) -> None:
+    assert check(rules=RULES) == []
+
+
+def test_rule_warning(check: Check) -> None:
+    rules = RULES.replace("    warning: Please keep the conversation polite.\n", "")
+    rules += "  noise:\n    label: Noise\n    warning: [a, b, c]\n    then: {end: dropped}\n"
+    assert check(rules=rules) == [
+        "demo/rules.yaml:2:3: warning rule-warning: rule `insult` warns 2 time(s) but gives no `warning` phrase to read",
+        "demo/rules.yaml:10:3: warning rule-warning: rule `noise` has 3 warning phrases but warns only 0 time(s)",
+    ]
+
+
+def test_rule_action(check: Check) -> None:
+    rules = RULES.replace("      - say: I am ending this call now.\n", "").replace(
+        "        reason: done\n",
+        "        reason: done\n      - say: Goodbye\n      - {say: x, do: supervisor.notify}\n",
+    )
+    assert check(rules=rules) == [
+        "demo/rules.yaml:8:9: error rule-action: `end` must be the last action of rule `insult`: nothing runs after it",
+        "demo/rules.yaml:11:9: error rule-action: an action does one of `say`, `do`, `transfer`, `switch` or `end`;"
+        " this one has `say` and `do`",
+    ]
+
+
+def test_rule_references(check: Check) -> None:
+    rules = """\
+    rules:
+      noise:
+        label: Noise
+        then:
+          - do: supervisor.notfy
+          - do: supervisor.notify
+          - switch: mian
+      rude:
+        label: Rude
+        then: {end: hangup, reason: gone}
+    """
+    assert check(rules=rules) == [
+        "demo/rules.yaml:5:9: error unknown-effect: rule `noise` does `supervisor.notfy`, which is not an effect"
+        " of the pack - did you mean `supervisor.notify`?",
+        "demo/rules.yaml:6:9: error missing-argument: `supervisor.notify` needs `message` in `with:` (rule `noise`)",
+        "demo/rules.yaml:7:9: error unknown-flow: rule `noise` switches to `mian`, which is not a flow of the pack"
+        " - did you mean `main`?",
+        "demo/rules.yaml:10:11: error unknown-outcome: `hangup` is not an outcome",
+        "demo/rules.yaml:10:11: error unknown-reason: `gone` is not a reason of the `call_end` catalog - did you mean `done`?",
+    ]
+
+
+def test_unknown_state(check: Check) -> None:
+    lifecycle = """\
+    lifecycle: case
+    initial: new
+    states:
+      open: Open
+      closed: Closed
+    transitions:
+      close: {from: [open, pending], to: closed}
+      reopen: {from: closed, to: any}
+    """
+    assert check(case=lifecycle) == [
+        "demo/case.yaml:1:12: error unknown-state: the initial state `new` is not a state of `case`",
+        "demo/case.yaml:7:3: error unknown-state: transition `close` names `pending`, which is not a state of `case`",
+        "demo/case.yaml:8:3: error unknown-state: transition `reopen` must lead `to` one state, not `any`",
+    ]
+
+
+def test_missing_message(check: Check) -> None:
+    lifecycle = """\
+    lifecycle: case
+    initial: open
+    states: {open: Open, closed: Closed}
+    transitions:
+      close:
+        from: open
+        to: closed
+        if: case.paid
+    """
+    assert check(case=lifecycle) == [
+        "demo/case.yaml:5:3: warning missing-message: transition `close` has a guard but no `message` for the agent"
+        " when it refuses"
+    ]
+
+
+def test_worklist_problems(check: Check) -> None:
+    worklist = """\
+    worklist: calls
+    flow: mian
+    methods: [telephone, sms]
+    outcomes:
+      resolved: done
+      unreachable: postpone
+    """
+    assert check(work=worklist) == [
+        "demo/work.yaml:1:11: error missing-key: worklist `calls` postpones tasks but gives no `postpone: choices`",
+        "demo/work.yaml:1:11: error unknown-flow: worklist `calls` runs `mian`, which is not a flow of the pack"
+        " - did you mean `main`?",
+        "demo/work.yaml:1:11: error unknown-outcome: worklist `calls` maps `unreachable`, which is not an outcome",
+    ]
+
+
+def test_duplicate_name(check: Check) -> None:
+    assert check(again=HELLO, phrases1="phrases:\n  hi: Hi\n", phrases2="phrases:\n  hi: Hello\n") == [
+        "demo/main.yaml:1:1: error duplicate-name: a second flow named `main` (the first is at demo/again.yaml:1)",
+        "demo/phrases2.yaml:2:3: error duplicate-name: a second phrase named `hi` (the first is at demo/phrases1.yaml:2)",
+    ]
+
+
+def test_duplicate_name_of_the_manifest(check: Check) -> None:
+    assert check(second=PACK.replace("demo", "other")) == [
+        "demo/second.yaml:1:1: error duplicate-name: a pack has one manifest; this folder has another in demo/pack.yaml"
+    ]
+
+
+def test_migrate_live_step(check: Check) -> None:
+    flow = HELLO.replace("start: hello", "start: hello\nmigrate:\n  hello: bye\n  greeting: helo")
+    assert check(flow) == [
+        "demo/main.yaml:1:7: warning migrate-live-step: `migrate` renames `hello`, but the flow still has a step `hello`",
+        "demo/main.yaml:1:7: error unknown-step: `migrate` sends `greeting` to `helo`, which is not a step"
+        " - did you mean `hello`?",
+    ]
+
+
+# --- all at once -------------------------------------------------------------------------------
+
+
+def test_every_problem_of_a_file_in_one_run(check: Check) -> None:
+    flow = """\
+    flow: main
+    start: hello
+    steps:
+      hello:
+        say: Hello {{ nmae }}
+        next: bey
+      ask_name:
+        ask: Your name?
+        text: {min_length: 5, max_length: 2}
+        save: name
+        next: bye
+      bye:
+        end: finished
+    """
+    assert check(flow) == [
+        "demo/main.yaml:5:10: error undefined-variable: `nmae` is not stored by any step nor given as `input`"
+        " - did you mean `name`?",
+        "demo/main.yaml:6:11: error unknown-step: step `hello` goes to `bey`, which is not a step of `main`"
+        " - did you mean `bye`?",
+        "demo/main.yaml:7:3: warning unreachable-step: no path from `hello` leads to step `ask_name`",
+        "demo/main.yaml:9:11: error bad-value: `min_length` is larger than `max_length` in `ask_name`",
+        "demo/main.yaml:12:3: error unknown-outcome: `finished` is not an outcome (declare it in the pack's `outcomes`)",
+        "demo/main.yaml:12:3: warning unreachable-step: no path from `hello` leads to step `bye`",
+    ]
+
+
+def test_every_schema_problem_of_a_file_in_one_run(check: Check) -> None:
+    flow = """\
+    flow: Main
+    start: hello
+    colour: red
+    steps:
+      hello:
+        say: true
+        nxet: bye
+      bye:
+        end: 3
+    """
+    assert check(flow) == [
+        "demo/main.yaml:1:7: error bad-value: `Main` is not valid for `flow`: expected a name in lower case"
+        " (letters, digits, `_`, starting with a letter)",
+        "demo/main.yaml:3:1: error unknown-key: unknown key `colour` (allowed here: `flow`, `title`, `description`,"
+        " `start`, `input`, `access`, `migrate`, `steps`)",
+        "demo/main.yaml:6:10: error wrong-type: `say` should be text or a map of `key: value`, but is `true`"
+        ' (a yes/no value); write it in quotes ("true") if it is text',
+        "demo/main.yaml:7:5: error unknown-key: unknown key `nxet` in `hello` - did you mean `next`?",
+        "demo/main.yaml:9:10: error wrong-type: `end` should be text, but is the number 3",
+    ]
+
+
+def test_a_file_failing_its_schema_is_not_checked_further(check: Check) -> None:
+    # `bey` and `finished` would be reported by the later checks; the schema problem hides them
+    flow = HELLO.replace("next: bye", "next: bey").replace("end: resolved", "end: finished\n    colour: red")
+    step_keys = schema("flow")["properties"]["steps"]["additionalProperties"]["properties"]
+    allowed = ", ".join(f"`{key}`" for key in step_keys)
+    assert check(flow) == [
+        f"demo/main.yaml:9:5: error unknown-key: unknown key `colour` in `bye` (allowed here: {allowed})"
+    ]
+
+
+def test_what_a_broken_file_defines_is_not_reported_as_unknown(check: Check) -> None:
+    main = """\
+    flow: main
+    start: hello
+    steps:
+      hello:
+        say: "{{ phrases.welcome }}"
+        next: details
+      details:
+        call: details
+        next: bye
+      bye:
+        say: Goodbye {{ caller_name }}
+        end: resolved
+    """
+    details = "flow: details\nstart: q\nsteps:\n  q:\n    ask: Name?\n    text: true\n    save: caller_name\n"
+    details += "    nxet: done\n  done:\n    end: resolved\n"
+    assert check(main, details=details, phrases="phrases:\n  welcome: {en: Hello, EN: Hi}\n") == [
+        "demo/details.yaml:8:5: error unknown-key: unknown key `nxet` in `q` - did you mean `next`?",
+        "demo/phrases.yaml:2:24: error bad-name: `EN` is not a valid name in `welcome`: use a language code such as"
+        " `en` or `ru`",
+    ]
+
+
+def test_a_broken_manifest_stops_the_checks_of_meaning(check: Check) -> None:
+    assert check(
+        HELLO.replace("next: bye", "next: bey"), pack="pack: demo\nlanguage: english\ncall_end: call_end\n"
+    ) == [
+        "demo/pack.yaml:2:11: error bad-value: `english` is not valid for `language`: expected a language code"
+        " such as `en` or `ru`"
+    ]
+
+
+# --- every code has its test ---------------------------------------------------------------------
+
+
+def test_every_code_the_engine_reports_is_tested_here() -> None:
+    sources = [*ENGINE.glob("check/*.py"), *ENGINE.glob("load/*.py")]
+    codes = {code for path in sources for code in re.findall(r'"([a-z]+(?:-[a-z]+)+)"', path.read_text())}
+    codes -= {"utf-8", "utf-8-sig"}
+    tested = Path(__file__).read_text(encoding="utf-8")
+    untested = sorted(code for code in codes if f"error {code}:" not in tested and f"warning {code}:" not in tested)
+    assert untested == []

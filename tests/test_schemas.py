@@ -1,0 +1,108 @@
+"""The JSON Schemas in schemas/: in step with schemas/source.py, valid, and documented.
+
+Editors show a property's `title` and `description` as hover help: every property of every
+file kind, at every depth, must have both.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from callguide.schemas import source
+from jsonschema import Draft202012Validator
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def test_every_kind_has_a_file_and_nothing_else_is_there() -> None:
+    assert sorted(path.stem for path in SCHEMAS.glob("*.json")) == sorted(source.KINDS)
+
+
+@pytest.mark.parametrize("kind", source.KINDS)
+def test_file_is_what_source_renders(kind: str) -> None:
+    on_disk = (SCHEMAS / f"{kind}.json").read_text(encoding="utf-8")
+    assert on_disk == source.render(kind), "run `python -m callguide.schemas.source` to regenerate schemas/*.json"
+
+
+@pytest.mark.parametrize("kind", source.KINDS)
+def test_is_a_valid_draft_2020_12_schema(kind: str) -> None:
+    schema = json.loads((SCHEMAS / f"{kind}.json").read_text(encoding="utf-8"))
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    Draft202012Validator.check_schema(schema)
+
+
+@pytest.mark.parametrize("kind", source.KINDS)
+def test_is_self_contained(kind: str) -> None:
+    """No `$ref` leaves the file: a language server never needs the network."""
+    text = (SCHEMAS / f"{kind}.json").read_text(encoding="utf-8")
+    refs = [ref for ref in _values_of(json.loads(text), "$ref")]
+    assert refs and all(ref.startswith("#/") for ref in refs)
+
+
+def _values_of(node: Any, keyword: str) -> Iterator[Any]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == keyword:
+                yield value
+            yield from _values_of(value, keyword)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _values_of(item, keyword)
+
+
+def _properties(node: Any, where: str) -> Iterator[tuple[str, Any]]:
+    """Every property schema at every depth, with a readable path to it."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                for name, spec in value.items():
+                    yield f"{where}.{name}", spec
+                    yield from _properties(spec, f"{where}.{name}")
+            elif key in ("enum", "const", "title", "description"):
+                continue
+            else:
+                yield from _properties(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _properties(item, f"{where}[{index}]")
+
+
+@pytest.mark.parametrize("kind", source.KINDS)
+def test_every_property_has_a_title_and_a_description(kind: str) -> None:
+    schema = json.loads((SCHEMAS / f"{kind}.json").read_text(encoding="utf-8"))
+    found = list(_properties(schema, kind))
+    assert found, "the walk must find the properties"
+    undocumented = [
+        where
+        for where, spec in found
+        if not (isinstance(spec, dict) and _text(spec.get("title")) and _text(spec.get("description")))
+    ]
+    assert undocumented == []
+
+
+@pytest.mark.parametrize("kind", source.KINDS)
+def test_the_root_and_every_definition_have_a_title_and_a_description(kind: str) -> None:
+    schema = json.loads((SCHEMAS / f"{kind}.json").read_text(encoding="utf-8"))
+    assert _text(schema["title"]) and _text(schema["description"])
+    for name, definition in schema["$defs"].items():
+        assert _text(definition.get("title")) and _text(definition.get("description")), name
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def test_the_walk_finds_deep_properties() -> None:
+    found = dict(_properties(json.loads((SCHEMAS / "flow.json").read_text(encoding="utf-8")), "flow"))
+    assert "flow.steps/additionalProperties.attempts.then.go" in found
+    assert "flow.steps/additionalProperties.text/oneOf[1].min_length" in found
+
+
+def test_write_all_regenerates_the_files(tmp_path: Path) -> None:
+    source.write_all(tmp_path)
+    for kind in source.KINDS:
+        assert (tmp_path / f"{kind}.json").read_text(encoding="utf-8") == source.render(kind)
