@@ -15,7 +15,7 @@ from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.flows import RESERVED_NAMES, successors
 from callguide.check.texts import TextChecker
 from callguide.expr import Analysis
-from callguide.model import Flow, Pack, Step, Text
+from callguide.model import Condition, Flow, Pack, Step, Text
 from callguide.problems import Pos, Problem, did_you_mean
 
 
@@ -164,103 +164,60 @@ class VariableChecker:
         self.pack_texts()
 
     def uses(self, step: Step) -> Iterator[Use]:
+        """Every text and condition of a step, with the names it may read besides the flow's."""
         where = f"step `{step.id}`"
         earlier: set[str] = set()
         for name, condition in step.sets:
-            yield Use(
-                self.texts.condition(condition, f"`set: {name}` of {where}"),
-                condition.pos,
-                where,
-                extra=frozenset(earlier),
-            )
+            yield self.use(condition, f"`set: {name}` of {where}", where, extra=frozenset(earlier))
             earlier.add(top(name))
         sets = frozenset(earlier)
-        for text, label in (
-            (step.say, "say"),
-            (step.ask, "ask"),
-            (step.hint, "hint"),
-            (step.confirm, "confirm"),
-        ):
-            if text:
-                yield Use(
-                    self.texts.text(text, f"the `{label}` of {where}", spoken=label != "hint"),
-                    text.pos,
-                    where,
-                    extra=sets,
-                )
+        texts: list[tuple[Text | Condition | None, str, bool]] = [
+            (step.say, f"the `say` of {where}", True),
+            (step.ask, f"the `ask` of {where}", True),
+            (step.hint, f"the `hint` of {where}", False),
+            (step.confirm, f"the `confirm` of {where}", True),
+            (step.description, f"the `description` of {where}", False),
+            (step.default if isinstance(step.default, Text) else None, f"the `default` of {where}", False),
+        ]
         for warning in step.warnings:
-            yield Use(
-                self.texts.text(warning.text, f"a warning of {where}", spoken=False),
-                warning.text.pos,
-                where,
-                extra=sets,
-            )
-            if warning.condition:
-                yield Use(
-                    self.texts.condition(warning.condition, f"a warning of {where}"),
-                    warning.condition.pos,
-                    where,
-                    extra=sets,
-                )
-        if step.args:
-            yield Use(self.texts.value(step.args, f"the `with` of {where}"), step.pos, where, extra=sets)
-        if step.answer:
-            answer = step.answer
-            if answer.message:
-                yield Use(
-                    self.texts.text(answer.message, f"the message of {where}", spoken=False),
-                    answer.message.pos,
-                    where,
-                    extra=sets,
-                )
-            if answer.show:
-                yield Use(
-                    self.texts.text(answer.show, f"the `show` of {where}", spoken=False),
-                    answer.show.pos,
-                    where,
-                    extra=sets | {"item"},
-                )
+            texts += [
+                (warning.text, f"a warning of {where}", False),
+                (warning.condition, f"a warning of {where}", False),
+            ]
+        answer = step.answer
+        if answer is not None:
+            texts.append((answer.message, f"the message of {where}", False))
             for option in answer.options:
                 what = f"option `{option.key}` of {where}"
-                yield Use(self.texts.text(option.label, what), option.label.pos, where, extra=sets)
-                if option.condition:
-                    yield Use(self.texts.condition(option.condition, what), option.condition.pos, where, extra=sets)
-                if option.disabled:
-                    yield Use(
-                        self.texts.text(option.disabled, what, spoken=False), option.disabled.pos, where, extra=sets
-                    )
-        if step.description:
-            yield Use(
-                self.texts.text(step.description, f"the `description` of {where}", spoken=False),
-                step.description.pos,
-                where,
-                extra=sets,
-            )
-        if isinstance(step.default, Text):
-            yield Use(
-                self.texts.text(step.default, f"the `default` of {where}", spoken=False),
-                step.default.pos,
-                where,
-                extra=sets,
-            )
-        for case in step.next:
-            if case.description:
-                what = f"the `description` of a branch of {where}"
-                yield Use(
-                    self.texts.text(case.description, what, spoken=False),
-                    case.description.pos,
-                    where,
-                    after_save=True,
-                    extra=sets,
-                )
-            if case.condition:
-                yield Use(
-                    self.texts.condition(case.condition, f"a branch of {where}"),
-                    case.condition.pos,
-                    where,
-                    after_save=True,
-                    extra=sets,
-                )
+                texts += [(option.label, what, True), (option.condition, what, False), (option.disabled, what, False)]
+            if answer.show:
+                yield self.use(answer.show, f"the `show` of {where}", where, extra=sets | {"item"})
+        for text, what, spoken in texts:
+            if text is not None:
+                yield self.use(text, what, where, extra=sets, spoken=spoken)
+        if step.args:
+            yield Use(self.texts.value(step.args, f"the `with` of {where}"), step.pos, where, extra=sets)
+        for case in step.next:  # branches read the step's own answer too
+            for text, what in ((case.description, "the `description` of a branch"), (case.condition, "a branch")):
+                if text is not None:
+                    yield self.use(text, f"{what} of {where}", where, extra=sets, after_save=True, spoken=False)
+
+    def use(
+        self,
+        text: Text | Condition,
+        what: str,
+        where: str,
+        *,
+        extra: frozenset[str],
+        spoken: bool = False,
+        after_save: bool = False,
+    ) -> Use:
+        analysis = (
+            self.texts.condition(text, what)
+            if isinstance(text, Condition)
+            else self.texts.text(text, what, spoken=spoken)
+        )
+        return Use(analysis, text.pos, where, after_save=after_save, extra=extra)
 
     def report(self, flow: Flow, step: Step, use: Use, available: set[str]) -> None:
         inputs = set(flow.inputs)
