@@ -122,6 +122,10 @@ class Case:
     reason: str | None = None
     close: bool | None = None
     description: Text | None = None
+    places: Mapping[str, Pos] = field(default_factory=_empty)  # where each key's value stands
+
+    def at(self, key: str) -> Pos:
+        return self.places.get(key, self.pos)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +168,10 @@ class Step:
     sets: tuple[tuple[str, Condition], ...] = ()
     warnings: tuple[Warning, ...] = ()
     back: bool | None = None
+    places: Mapping[str, Pos] = field(default_factory=_empty)  # where each key's value stands
+
+    def at(self, key: str) -> Pos:
+        return self.places.get(key, self.pos)
 
 
 @dataclass(frozen=True, slots=True)

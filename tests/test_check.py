@@ -360,14 +360,14 @@ def test_unknown_step_at_the_start(check: Check) -> None:
 def test_unknown_flow(check: Check) -> None:
     flow = HELLO.replace("    say: Hello\n    next: bye", "    call: send_sm\n    next: bye")
     assert check(flow, send_sms="flow: send_sms\nstart: a\nsteps:\n  a:\n    end: resolved\n") == [
-        "demo/main.yaml:4:3: error unknown-flow: step `hello` calls `send_sm`, which is not a flow of the pack"
+        "demo/main.yaml:5:11: error unknown-flow: step `hello` calls `send_sm`, which is not a flow of the pack"
         " - did you mean `send_sms`?"
     ]
 
 
 def test_unknown_outcome(check: Check) -> None:
     assert check(HELLO.replace("end: resolved", "end: finished")) == [
-        "demo/main.yaml:7:3: error unknown-outcome: `finished` is not an outcome (declare it in the pack's `outcomes`)"
+        "demo/main.yaml:8:10: error unknown-outcome: `finished` is not an outcome (declare it in the pack's `outcomes`)"
     ]
 
 
@@ -390,7 +390,7 @@ def test_inherit_from_a_sub_flow(check: Check) -> None:
 
 def test_unknown_reason(check: Check) -> None:
     assert check(HELLO.replace("end: resolved", "end: resolved\n    reason: dne")) == [
-        "demo/main.yaml:7:3: error unknown-reason: `dne` is not a reason of the `call_end` catalog - did you mean `done`?"
+        "demo/main.yaml:9:13: error unknown-reason: `dne` is not a reason of the `call_end` catalog - did you mean `done`?"
     ]
 
 
@@ -554,7 +554,7 @@ def test_environment_mismatch(check: Check) -> None:
 def test_unknown_effect(check: Check) -> None:
     flow = HELLO.replace("say: Hello", "do: sms.snd\n    with: {to: '0700000000', text: Hi}")
     assert check(flow) == [
-        "demo/main.yaml:4:3: error unknown-effect: step `hello` does `sms.snd`, which is not an effect of the pack"
+        "demo/main.yaml:5:9: error unknown-effect: step `hello` does `sms.snd`, which is not an effect of the pack"
         " - did you mean `sms.send`?"
     ]
 
@@ -562,7 +562,7 @@ def test_unknown_effect(check: Check) -> None:
 def test_missing_argument(check: Check) -> None:
     flow = HELLO.replace("say: Hello", "do: sms.send\n    with: {to: '0700000000'}")
     assert check(flow) == [
-        "demo/main.yaml:4:3: error missing-argument: `sms.send` needs `text` in `with:` (step `hello`)"
+        "demo/main.yaml:6:11: error missing-argument: `sms.send` needs `text` in `with:` (step `hello`)"
     ]
 
 
@@ -576,7 +576,7 @@ def test_missing_argument_comment_of_a_lifecycle_transition(check: Check) -> Non
     """
     flow = HELLO.replace("say: Hello", "do: case.close").replace("flow: main", "flow: main\ninput: [case]")
     assert check(flow, case=lifecycle) == [
-        "demo/main.yaml:5:3: error missing-argument: `case.close` requires a comment: add `comment:` to `with:`"
+        "demo/main.yaml:6:9: error missing-argument: `case.close` requires a comment: add `comment:` to `with:`"
         " (step `hello`)"
     ]
 
@@ -636,7 +636,7 @@ def test_phone_rule_of_the_pack_is_enough(check: Check) -> None:
 def test_reserved_name(check: Check) -> None:
     flow = HELLO.replace("say: Hello", "ask: Your name?\n    text: true\n    save: agent")
     assert check(flow) == [
-        "demo/main.yaml:4:3: error reserved-name: step `hello` stores `agent`, but `agent` is a name the engine provides"
+        "demo/main.yaml:7:11: error reserved-name: step `hello` stores `agent`, but `agent` is a name the engine provides"
     ]
 
 
@@ -967,8 +967,8 @@ def test_every_problem_of_a_file_in_one_run(check: Check) -> None:
         " - did you mean `bye`?",
         "demo/main.yaml:7:3: warning unreachable-step: no path from `hello` leads to step `ask_name`",
         "demo/main.yaml:9:11: error bad-value: `min_length` is larger than `max_length` in `ask_name`",
-        "demo/main.yaml:12:3: error unknown-outcome: `finished` is not an outcome (declare it in the pack's `outcomes`)",
         "demo/main.yaml:12:3: warning unreachable-step: no path from `hello` leads to step `bye`",
+        "demo/main.yaml:13:10: error unknown-outcome: `finished` is not an outcome (declare it in the pack's `outcomes`)",
     ]
 
 

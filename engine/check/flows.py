@@ -116,7 +116,7 @@ class FlowChecker:
         if step.attempts:
             self.case(flow, step, step.attempts.then)
         if step.on_failure:
-            self.step_ref(flow, step.on_failure, step.pos, f"step `{step.id}` goes `on_failure` to")
+            self.step_ref(flow, step.on_failure, step.at("on_failure"), f"step `{step.id}` goes `on_failure` to")
         if stuck(step) and not empty(step):
             self.error(
                 step.pos,
@@ -126,9 +126,9 @@ class FlowChecker:
         if step.next:
             self.branch(step)
         if step.kind == "call" and step.call:
-            self.flow_ref(step.call, step.pos, f"step `{step.id}` calls")
+            self.flow_ref(step.call, step.at("call"), f"step `{step.id}` calls")
         if step.kind == "end" and step.end:
-            self.outcome(step.end, step.pos, step.reason)
+            self.outcome(step.end, step.at("end"), step.reason, step.at("reason"))
         if step.kind == "do" and step.effect:
             self.effect(step)
         if step.answer:
@@ -136,20 +136,20 @@ class FlowChecker:
         for name in (step.save, *(name for name, _ in step.sets)):
             if name and name.split(".")[0] in RESERVED_NAMES:
                 self.error(
-                    step.pos,
+                    step.at("save") if name == step.save else step.at("set"),
                     "reserved-name",
                     f"step `{step.id}` stores `{name}`, but `{name.split('.')[0]}` is a name the engine provides",
                 )
 
     def case(self, flow: Flow, step: Step, case: Case) -> None:
         if case.go:
-            self.step_ref(flow, case.go, case.pos, f"step `{step.id}` goes to")
+            self.step_ref(flow, case.go, case.at("go"), f"step `{step.id}` goes to")
         if case.then:
-            self.step_ref(flow, case.then, case.pos, f"step `{step.id}` continues at")
+            self.step_ref(flow, case.then, case.at("then"), f"step `{step.id}` continues at")
         if case.call:
-            self.flow_ref(case.call, case.pos, f"step `{step.id}` calls")
+            self.flow_ref(case.call, case.at("call"), f"step `{step.id}` calls")
         if case.end:
-            self.outcome(case.end, case.pos, case.reason)
+            self.outcome(case.end, case.at("end"), case.reason, case.at("reason"))
 
     def branch(self, step: Step) -> None:
         for index, case in enumerate(step.next[:-1]):
@@ -184,7 +184,7 @@ class FlowChecker:
                 f"{what} `{name}`, which is not a flow of the pack{did_you_mean(name, self.pack.flows)}",
             )
 
-    def outcome(self, outcome: str, pos: Pos, reason: str | None) -> None:
+    def outcome(self, outcome: str, pos: Pos, reason: str | None, reason_pos: Pos | None = None) -> None:
         if outcome not in self.pack.outcome_names and outcome != INHERIT:
             hint = did_you_mean(outcome, self.pack.outcome_names)
             self.error(
@@ -194,7 +194,7 @@ class FlowChecker:
             )
         if reason and self.reasons and reason not in self.reasons:
             self.error(
-                pos,
+                reason_pos or pos,
                 "unknown-reason",
                 f"`{reason}` is not a reason of the `{self.pack.call_end}` catalog{did_you_mean(reason, self.reasons)}",
             )
@@ -205,7 +205,7 @@ class FlowChecker:
             if self.broken.effect(step.effect):
                 return
             self.error(
-                step.pos,
+                step.at("do"),
                 "unknown-effect",
                 f"step `{step.id}` does `{step.effect}`, which is not an effect of the pack{did_you_mean(step.effect, self.effects)}",
             )
@@ -213,14 +213,14 @@ class FlowChecker:
         for arg in self.effects[step.effect]:
             if arg not in step.args:
                 self.error(
-                    step.pos,
+                    step.at("with") if step.args else step.at("do"),
                     "missing-argument",
                     f"`{step.effect}` needs `{arg}` in `with:` (step `{step.id}`)",
                 )
         found = self.pack.transition_of(step.effect)
         if found is not None and found[1].comment_required and "comment" not in step.args:
             self.error(
-                step.pos,
+                step.at("with") if step.args else step.at("do"),
                 "missing-argument",
                 f"`{step.effect}` requires a comment: add `comment:` to `with:` (step `{step.id}`)",
             )

@@ -206,6 +206,7 @@ class Builder:
                 for i, item in enumerate(spec.get("warn", ()))
             ),
             back=spec.get("back"),
+            places=self.places(spec, path),
         )
 
     def next(self, value: Any, path: Path) -> tuple[Case, ...]:
@@ -247,7 +248,11 @@ class Builder:
             reason=spec.get("reason"),
             close=spec.get("close"),
             description=self.maybe_text(spec.get("description"), (*path, "description")),
+            places=self.places(spec, path),
         )
+
+    def places(self, spec: dict[str, Any], path: Path) -> Mapping[str, Pos]:
+        return frozen({key: self.pos((*path, key)) for key in spec})
 
     def answer(self, kind: str, spec: dict[str, Any], path: Path) -> Answer:
         value = spec[kind]
