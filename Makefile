@@ -17,8 +17,8 @@ run: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine cli tests benchmarks
-	$(BIN)/ruff format --check engine cli tests benchmarks
+	$(BIN)/ruff check engine cli schemas tests benchmarks
+	$(BIN)/ruff format --check engine cli schemas tests benchmarks
 
 # mypy needs the import names: the folders are mapped onto `callguide` in a tree of links.
 typecheck: $(STAMP)
@@ -31,13 +31,19 @@ unit: $(STAMP)
 	$(BIN)/callguide validate flows/
 	$(BIN)/pytest
 
-bench: $(STAMP)
+# The peers (python-statemachine, sismic) and the profiler come with the `bench` extra.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks $(if $(QUICK),--quick,)
 
 # Re-pin every dependency to the newest release allowed by pyproject.toml.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet '.[dev]'
+	.lock-venv/bin/pip install --quiet '.[dev,bench]'
 	( echo '# Exact versions CI and users install (pip install -c constraints.txt). Regenerate with: make lock'; \
 	  .lock-venv/bin/pip freeze --exclude callguide ) > constraints.txt
 	rm -rf .lock-venv

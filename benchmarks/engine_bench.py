@@ -1,0 +1,726 @@
+"""The engine's measurements: loading packs, one session's moves, many live sessions.
+
+Only the public API is timed (`Engine.load`, `Engine.start`, `Session.view`, `.answer`,
+`.wrap_up`, `.snapshot`, `Engine.resume`); one diagnostic row reaches inside to time the
+compiled `transitions` event a move fires, to show how much of an answer it is.
+"""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import yaml
+from callguide import EffectRequest, Engine, FlowError, InputError, Session, View
+
+from benchmarks.generated import write_pack
+from benchmarks.harness import (
+    Pool,
+    Row,
+    Settings,
+    Stats,
+    at_most,
+    measure,
+    measure_each,
+    measure_once,
+    unavailable,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOWS = ROOT / "flows"
+SCENARIO = FLOWS / "bboxx" / "tests" / "incoming_new_caller_technical.yaml"
+US = 1e-6
+MS = 1e-3
+
+
+def bundled_packs() -> list[Path]:
+    return sorted(manifest.parent for manifest in FLOWS.glob("*/pack.yaml"))
+
+
+# --- a host for the benchmarks: effects answered in memory -----------------------------------
+
+
+class MemoryHost:
+    """Answers every effect at once, in memory: the timings are the engine's, not SQLite's."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, request: EffectRequest) -> Any:
+        self.count += 1
+        if request.name.startswith("lookup."):
+            return []
+        return {"id": f"C-{self.count}", **request.args}
+
+
+def show(session: Session) -> View:
+    """Render (and keep) the session's view, as a host does before showing the call."""
+    return session.view
+
+
+def warm_up(engine: Engine, call: Call, seconds: float = 1.0) -> None:
+    """Play the call for a while: templates compiled, caches and the CPU warm."""
+    until = time.perf_counter() + seconds
+    while time.perf_counter() < until:
+        call.whole(engine)
+
+
+def bench_engine(pack: Path = FLOWS / "bboxx") -> Engine:
+    engine = Engine.load(pack)
+    host = MemoryHost()
+    for name in engine.compiled.effects:
+        engine.handle(name, host)
+    engine.handle("lookup", host)
+    return engine
+
+
+# --- the Bboxx incoming call, from its scenario file ------------------------------------------
+
+
+@dataclass(slots=True)
+class Call:
+    """The moves of a scenario, ready to replay against the engine."""
+
+    flow: str
+    context: dict[str, Any]
+    moves: list[tuple[str, Any]]
+    wrapup: dict[str, Any]
+    path: list[str] = field(default_factory=list)
+    outcome: str | None = None
+
+    @classmethod
+    def from_scenario(cls, path: Path = SCENARIO) -> Call:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        moves: list[tuple[str, Any]] = []
+        for move in spec.get("play", []):
+            kinds = [kind for kind in ("answer", "event") if kind in move]
+            if not kinds and set(move) == {"expect"}:
+                continue  # an expectation of the view before the first move
+            if len(kinds) != 1 or set(move) - {"answer", "event", "expect"}:
+                raise ValueError(f"{path}: the benchmark replays answers and events only, not {move}")
+            moves.append((kinds[0], move[kinds[0]]))
+        expect = spec.get("expect", {})
+        return cls(
+            flow=spec["flow"],
+            context=spec.get("given", {}),
+            moves=moves,
+            wrapup=spec.get("wrapup", {}),
+            path=list(expect.get("path", [])),
+            outcome=expect.get("outcome"),
+        )
+
+    def start(self, engine: Engine) -> Session:
+        return engine.start(self.flow, context=self.context)
+
+    def play(self, session: Session, upto: int | None = None) -> Session:
+        for kind, value in self.moves[:upto]:
+            if kind == "answer":
+                with suppress(InputError):  # the refusals the scenario expects
+                    session.answer(value)
+            else:
+                session.signal(value)
+        return session
+
+    def accepted(self, engine: Engine) -> Call:
+        """The same call without the answers the engine refuses: the moves the peers play."""
+        session = self.start(engine)
+        kept: list[tuple[str, Any]] = []
+        for kind, value in self.moves:
+            try:
+                if kind == "answer":
+                    session.answer(value)
+                else:
+                    session.signal(value)
+            except InputError:
+                continue
+            kept.append((kind, value))
+        return Call(self.flow, self.context, kept, self.wrapup, self.path, self.outcome)
+
+    def path_only(self, engine: Engine) -> Session:
+        """Start and play every move, reading each view; stops at the wrap-up question."""
+        session = self.start(engine)
+        show(session)
+        for kind, value in self.moves:
+            if kind == "answer":
+                session.answer(value)  # the view is rendered and returned by each move
+            else:
+                session.signal(value)
+        return session
+
+    def whole(self, engine: Engine) -> dict[str, Any]:
+        session = self.play(self.start(engine))
+        record: dict[str, Any] = session.wrap_up(**self.wrapup)
+        return record
+
+    def verify(self, engine: Engine) -> dict[str, Any]:
+        """Play once and check the call went where its scenario says (so we time the real call)."""
+        record = self.whole(engine)
+        path = [entry.split(":", 1)[-1] for entry in record.get("path", [])]
+        if self.path and path != self.path:
+            raise AssertionError(f"the benchmark call went {path}, its scenario expects {self.path}")
+        if self.outcome and record.get("outcome") != self.outcome:
+            raise AssertionError(f"the benchmark call ended {record.get('outcome')}, expected {self.outcome}")
+        return record
+
+    @property
+    def answers(self) -> int:
+        return sum(1 for kind, _ in self.moves if kind == "answer")
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+@contextmanager
+def cache_folder() -> Iterator[Path]:
+    """A fresh folder for the engine's check cache (`CALLGUIDE_CACHE`), removed afterwards."""
+    previous = os.environ.get("CALLGUIDE_CACHE")
+    with tempfile.TemporaryDirectory(prefix="callguide-bench-cache-") as folder:
+        os.environ["CALLGUIDE_CACHE"] = folder
+        try:
+            yield Path(folder)
+        finally:
+            if previous is None:
+                os.environ.pop("CALLGUIDE_CACHE", None)
+            else:
+                os.environ["CALLGUIDE_CACHE"] = previous
+
+
+def load_supports_cache() -> bool:
+    return "cache" in inspect.signature(Engine.load).parameters
+
+
+def loadable(packs: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """The packs that load; the others are named with their first problem."""
+    good: list[Path] = []
+    bad: list[str] = []
+    for pack in packs:
+        try:
+            Engine.load(pack)
+        except FlowError as error:
+            first = str(error).splitlines()[0] if str(error) else "problems"
+            bad.append(f"{pack.name}: {first}")
+        else:
+            good.append(pack)
+    return good, bad
+
+
+def pack_steps(pack: Path) -> int:
+    engine = Engine.load(pack)
+    return sum(len(flow.steps) for flow in engine.pack.flows.values())
+
+
+def load_rows(settings: Settings) -> list[Row]:
+    from callguide.check import check_pack
+    from callguide.compile import compile_pack
+
+    rows: list[Row] = []
+    group = "load"
+    packs, broken = loadable(bundled_packs())
+    note = f"not loadable, left out: {'; '.join(broken)}" if broken else ""
+    names = ", ".join(pack.name for pack in packs)
+
+    def load_all(**options: Any) -> None:
+        for pack in packs:
+            Engine.load(pack, **options)
+
+    per_pack: dict[str, dict[str, float | int]] = {}
+    for pack in packs:
+        checked = measure_once(partial(check_pack, pack), settings.load_repeat)
+        result = check_pack(pack)
+        assert result.pack is not None
+        compiled = measure_once(partial(compile_pack, result.pack), settings.load_repeat)
+        per_pack[pack.name] = {
+            "flows": len(result.pack.flows),
+            "steps": sum(len(flow.steps) for flow in result.pack.flows.values()),
+            "read_and_check_s": checked.median,
+            "compile_s": compiled.median,
+        }
+    cold = measure_once(load_all, settings.load_repeat)
+    rows.append(
+        Row(
+            "load.bundled.cold",
+            group,
+            f"all bundled packs ({len(packs)}): load + check + compile, no cache",
+            cold.median,
+            "s",
+            "<= 1 s",
+            at_most(cold.median, 1.0),
+            cold,
+            note or f"in a warm process (imports done); packs: {names}",
+            {"packs": per_pack},
+        )
+    )
+    rows.append(fresh_process_row(packs, settings))
+    if load_supports_cache():
+        with cache_folder():
+            load_all(cache=True)  # fills the cache
+            cached = measure_once(lambda: load_all(cache=True), settings.load_repeat)
+        rows.append(
+            Row(
+                "load.bundled.cached",
+                group,
+                f"all bundled packs ({len(packs)}): load with the check cache warm",
+                cached.median,
+                "s",
+                "<= 200 ms",
+                at_most(cached.median, 0.2),
+                cached,
+                "Engine.load(path, cache=True): checked model from the cache, then compiled",
+            )
+        )
+    else:
+        rows.append(
+            unavailable(
+                "load.bundled.cached",
+                group,
+                "all bundled packs: load with the compile cache",
+                "s",
+                "<= 200 ms",
+                "the engine has no cache (Engine.load takes no `cache`)",
+            )
+        )
+    with tempfile.TemporaryDirectory(prefix="callguide-bench-pack-") as folder:
+        generated = write_pack(Path(folder) / "generated", steps=5_000, flows=50)
+        steps = pack_steps(generated)
+        big = measure_once(lambda: Engine.load(generated), max(2, settings.load_repeat // 2))
+        rows.append(
+            Row(
+                "load.generated.cold",
+                group,
+                f"generated pack, {steps:,} steps in 50 flows: load + check + compile",
+                big.median,
+                "s",
+                "<= 3 s",
+                at_most(big.median, 3.0),
+                big,
+                "benchmarks/generated.py: say / choice / branch / text / yes-no blocks",
+                {"steps": steps, "flows": 50},
+            )
+        )
+        if load_supports_cache():
+            with cache_folder():
+                Engine.load(generated, cache=True)
+                warm = measure_once(lambda: Engine.load(generated, cache=True), max(2, settings.load_repeat // 2))
+            rows.append(
+                Row(
+                    "load.generated.cached",
+                    group,
+                    f"generated pack, {steps:,} steps: load with the check cache warm",
+                    warm.median,
+                    "s",
+                    stats=warm,
+                )
+            )
+        if not settings.quick:
+            one = write_pack(Path(folder) / "one_flow", steps=1_000, flows=1)
+            single_steps = pack_steps(one)
+            single = measure_once(lambda: Engine.load(one), 2, warmup=False)
+            rows.append(
+                Row(
+                    "load.generated.one_flow",
+                    group,
+                    f"generated pack, {single_steps:,} steps in ONE flow: load + check + compile",
+                    single.median,
+                    "s",
+                    stats=single,
+                    note="one big flow instead of 50 small ones: shows how the checker grows with a flow's size",
+                    details={"steps": single_steps, "flows": 1},
+                )
+            )
+    return rows
+
+
+FRESH_PROCESS = """
+import json, sys, time
+start = time.perf_counter()
+from callguide import Engine
+imported = time.perf_counter()
+for pack in sys.argv[1:]:
+    Engine.load(pack)
+done = time.perf_counter()
+print(json.dumps({"import": imported - start, "load": done - imported}))
+"""
+
+
+def fresh_process_row(packs: Sequence[Path], settings: Settings) -> Row:
+    """The CLI's real cold start: a new interpreter imports callguide and loads every pack."""
+    totals: list[float] = []
+    parts: list[dict[str, float]] = []
+    for _ in range(max(2, settings.load_repeat // 2)):
+        env = {key: value for key, value in os.environ.items() if key != "CALLGUIDE_CACHE"}
+        done = subprocess.run(
+            [sys.executable, "-c", FRESH_PROCESS, *map(str, packs)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            timeout=300,
+        )
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+        parts.append(found)
+        totals.append(found["import"] + found["load"])
+    stats = Stats.of(totals, 1)
+    imports = sorted(part["import"] for part in parts)[len(parts) // 2]
+    return Row(
+        "load.bundled.fresh_process",
+        "load",
+        f"all bundled packs ({len(packs)}) in a fresh process: import callguide + load",
+        stats.median,
+        "s",
+        stats=stats,
+        note=f"import alone {imports * 1e3:.0f} ms; the first load also builds the schema validators",
+        details={"runs": parts},
+    )
+
+
+# --- one session ---------------------------------------------------------------------------------
+
+
+def session_plan(
+    settings: Settings, engine: Engine, call: Call, pool: Pool
+) -> Callable[[Mapping[str, Stats]], list[Row]]:
+    """Put one session's timed moves in `pool`; returns what makes their rows from the stats."""
+    group = "session"
+    record = call.verify(engine)
+    context = call.context
+
+    def at(moves: int) -> Callable[[int], list[Session]]:
+        def prepare(n: int) -> list[Session]:
+            return [call.play(call.start(engine), moves) for _ in range(n)]
+
+        return prepare
+
+    def refused(session: Session) -> None:
+        try:
+            session.answer("Jo")
+        except InputError:
+            return
+        raise AssertionError("`Jo` was accepted as a caller's name")
+
+    first_answer = _index_of(call, "technical")
+    accepted = call.accepted(engine)
+    middle = call.play(call.start(engine), _index_of(call, "visit") + 1)  # at `describe`, in the sub-flow
+    show(middle)
+    where = f"`{middle.step}` of `{middle.flow}`"
+    data = middle.snapshot()
+
+    def through_json() -> None:
+        text = json.dumps(middle.snapshot(), separators=(",", ":"))
+        show(engine.resume(json.loads(text)))
+
+    pool.add("session.start", lambda: engine.start(call.flow, context=context))
+    pool.add("session.start_view", lambda: show(engine.start(call.flow, context=context)))
+    pool.add_each("session.answer", at(first_answer), lambda s: s.answer("technical"))
+    pool.add_each("session.answer_branch", at(first_answer + 1), lambda s: s.answer(False))
+    pool.add_each("session.answer_invalid", at(first_answer + 2), refused)
+    trigger = engine_trigger(engine)
+    if trigger is not None:
+        pool.add("session.engine_trigger", trigger)
+    pool.add("session.whole_call", lambda: call.whole(engine))
+    pool.add("session.call_path", lambda: accepted.path_only(engine))
+    pool.add("session.snapshot", middle.snapshot)
+    pool.add("session.resume", lambda: engine.resume(data))
+    pool.add("session.snapshot_resume", lambda: engine.resume(middle.snapshot()))
+    pool.add("session.snapshot_json_resume", through_json)
+
+    moves = len(call.moves)
+    timed: list[tuple[str, str, str, float | None, str]] = [
+        ("session.start", "start a session (`engine.start`)", "<= 20 µs", 20 * US, "the first view is rendered lazily"),
+        (
+            "session.start_view",
+            "start a session and render its first view",
+            "<= 20 µs",
+            20 * US,
+            "what a host does before it shows the call",
+        ),
+        (
+            "session.answer",
+            "one answer: choice `reason` -> `existing` (validate, store, transition, render the view)",
+            "<= 40 µs",
+            40 * US,
+            "",
+        ),
+        ("session.answer_branch", "one answer: yes/no `existing` with a guarded branch -> `caller_name`", "", None, ""),
+        (
+            "session.answer_invalid",
+            "one refused answer: text too short at `caller_name` (InputError, state unchanged)",
+            "",
+            None,
+            "",
+        ),
+        (
+            "session.engine_trigger",
+            "inside an answer: the compiled `transitions` event alone, `reason` -> `existing`",
+            "",
+            None,
+            "Event.trigger on a Cursor, as Turn.advance fires it",
+        ),
+        (
+            "session.whole_call",
+            f"a whole Bboxx incoming call: start, {moves} moves, a sub-flow, an effect, wrap-up",
+            "",
+            None,
+            f"scenario {SCENARIO.name}",
+        ),
+        (
+            "session.call_path",
+            f"the same call as the peers play it: start + view, {len(accepted.moves)} accepted answers, no wrap-up",
+            "",
+            None,
+            "compared with the peers below: the refused answers and the wrap-up left out",
+        ),
+        ("session.snapshot", f"`snapshot()` mid-call (at {where}, a sub-flow on the stack)", "", None, ""),
+        ("session.resume", "`resume()` of that snapshot", "", None, ""),
+        ("session.snapshot_resume", "`snapshot()` + `resume()` mid-call", "<= 50 µs", 50 * US, ""),
+        (
+            "session.snapshot_json_resume",
+            "snapshot -> JSON text -> resume -> view (another process's way)",
+            "",
+            None,
+            "",
+        ),
+    ]
+
+    def build(stats: Mapping[str, Stats]) -> list[Row]:
+        rows: list[Row] = []
+        for key, title, target, limit, note in timed:
+            found = stats.get(key)
+            if found is None:
+                rows.append(unavailable(key, group, title, "s", target, "engine internals changed"))
+                continue
+            met = at_most(found.median, limit) if limit is not None else None
+            rows.append(Row(key, group, title, found.median, "s", target, met, found, note))
+            if key == "session.whole_call":
+                rows[-1].note += f"; {found.median / (moves + 2) * 1e6:.1f} µs per move"
+                rows[-1].details = {"moves": moves, "path": record.get("path")}
+        started = call.start(engine)
+        ended = call.play(call.start(engine))
+        ended.wrap_up(**call.wrapup)
+        for key, title, session in (
+            ("session.snapshot_size_start", "snapshot size, just started", started),
+            ("session.snapshot_size_middle", f"snapshot size, mid-call (at {where})", middle),
+            ("session.snapshot_size_end", "snapshot size, call over (with its record)", ended),
+        ):
+            size = len(json.dumps(session.snapshot(), separators=(",", ":"), ensure_ascii=False).encode())
+            rows.append(Row(key, group, title, float(size), "B", note="compact JSON, UTF-8"))
+        return rows
+
+    return build
+
+
+def _index_of(call: Call, answer: Any) -> int:
+    for index, (kind, value) in enumerate(call.moves):
+        if kind == "answer" and value == answer:
+            return index
+    raise LookupError(f"the scenario never answers {answer!r}")
+
+
+def engine_trigger(engine: Engine) -> Callable[[], object] | None:
+    """The compiled machine's own `advance` from `reason`: what `transitions` costs inside a
+    move (None when the engine's internals have moved on)."""
+    try:
+        from callguide.session import Cursor
+
+        event = engine.compiled.flows["incoming"].machine.events["advance"]
+        cursor = Cursor("reason", {"reason": "technical"})
+    except (ImportError, KeyError, AttributeError, TypeError):
+        return None
+
+    def fire() -> None:
+        cursor.state = "reason"
+        event.trigger(cursor)
+
+    return fire
+
+
+# --- many live sessions --------------------------------------------------------------------------
+
+
+def scale_rows(settings: Settings, engine: Engine, call: Call) -> list[Row]:
+    rows: list[Row] = []
+    group = "scale"
+    live = settings.live_sessions
+    first_answer = _index_of(call, "technical")
+
+    def timings() -> tuple[Any, Any]:
+        gc.collect()
+        start = measure(lambda: engine.start(call.flow, context=call.context), settings)
+
+        def prepare(n: int) -> list[Session]:
+            return [call.play(call.start(engine), first_answer) for _ in range(n)]
+
+        answer = measure_each(prepare, lambda s: s.answer("technical"), settings)
+        return start, answer
+
+    start_1, answer_1 = timings()
+
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    sessions = [engine.start(call.flow, context=call.context) for _ in range(live)]
+    gc.collect()
+    idle = (tracemalloc.get_traced_memory()[0] - base) / live
+    for session in sessions:
+        show(session)
+    gc.collect()
+    shown = (tracemalloc.get_traced_memory()[0] - base) / live
+    tracemalloc.stop()
+    rows.append(
+        Row(
+            "scale.memory_idle",
+            group,
+            f"memory per idle live session ({live:,} live, just started, view not read)",
+            idle,
+            "B",
+            "<= 2 KB",
+            at_most(idle, 2048),
+            note="tracemalloc: Python allocations, with the call id and the inputs",
+        )
+    )
+    rows.append(
+        Row(
+            "scale.memory_view",
+            group,
+            f"memory per live session with its view rendered ({live:,} live)",
+            shown,
+            "B",
+            "<= 2 KB",
+            at_most(shown, 2048),
+            note="what a host holds while the agent reads the first line",
+        )
+    )
+    middle_count = max(1_000, live // 10)
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    upto = _index_of(call, "0712345678") + 1  # caller's name and phone given: in the sub-flow
+    middles = [call.play(call.start(engine), upto) for _ in range(middle_count)]
+    for session in middles:
+        show(session)
+    gc.collect()
+    middle = (tracemalloc.get_traced_memory()[0] - base) / middle_count
+    tracemalloc.stop()
+    rows.append(
+        Row(
+            "scale.memory_middle",
+            group,
+            f"memory per live session mid-call, view rendered ({middle_count:,} live, at `{middles[0].step}`)",
+            middle,
+            "B",
+            note="the answers, the path so far and the view",
+        )
+    )
+    del middles
+    rss = rss_per_session(live)
+    if rss is not None:
+        rows.append(
+            Row(
+                "scale.memory_rss",
+                group,
+                f"resident memory per live session with its view ({live:,} live, fresh process)",
+                rss,
+                "B",
+                note="RSS growth / sessions: what the OS pays, allocator overhead included",
+            )
+        )
+
+    start_n, answer_n = timings()
+    del sessions
+    gc.collect()
+    # 1 live session measured again after: the machine's drift falls on both sides
+    start_after, answer_after = timings()
+    start_1 = Stats.merged(start_1, start_after)
+    answer_1 = Stats.merged(answer_1, answer_after)
+    for key, title, one, many, target in (
+        ("scale.start", "start a session", start_1, start_n, 20 * US),
+        ("scale.answer", "one answer (`reason` -> `existing`)", answer_1, answer_n, 40 * US),
+    ):
+        limit = f"<= {target / US:.0f} µs"
+        rows.append(
+            Row(
+                f"{key}_1",
+                group,
+                f"{title}, 1 live session (before and after)",
+                one.median,
+                "s",
+                limit,
+                at_most(one.median, target),
+                one,
+            )
+        )
+        rows.append(
+            Row(
+                f"{key}_n",
+                group,
+                f"{title}, {live:,} live sessions",
+                many.median,
+                "s",
+                limit,
+                at_most(many.median, target),
+                many,
+                note=f"mean with GC pauses {many.mean * 1e6:.1f} µs (at 1: {one.mean * 1e6:.1f} µs)",
+            )
+        )
+        ratio = many.median / one.median
+        rows.append(
+            Row(
+                f"{key}_growth",
+                group,
+                f"{title}: {live:,} live / 1 live",
+                ratio,
+                "x",
+                "<= 1.25x (no growth)",
+                at_most(ratio, 1.25),
+            )
+        )
+    return rows
+
+
+RSS_PROCESS = """
+import gc, json, sys
+from pathlib import Path
+from benchmarks.engine_bench import Call, bench_engine, rss
+engine, call, count = bench_engine(), Call.from_scenario(), int(sys.argv[1])
+warm = [call.start(engine).view for _ in range(1000)]
+del warm
+gc.collect()
+before = rss()
+sessions = [call.start(engine) for _ in range(count)]
+for session in sessions:
+    session.view
+gc.collect()
+print(json.dumps((rss() - before) / count))
+"""
+
+
+def rss() -> int:
+    """Resident set size of this process, in bytes (Linux)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_per_session(count: int) -> float | None:
+    if not Path("/proc/self/statm").exists():
+        return None
+    done = subprocess.run(
+        [sys.executable, "-c", RSS_PROCESS, str(count)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    return float(json.loads(done.stdout.strip().splitlines()[-1]))
