@@ -1,13 +1,13 @@
 """Compiling a checked pack: one `transitions` machine per flow, shared by all its sessions.
 
 Each flow becomes a `Machine` whose states are its steps and whose `advance` transitions
-are its branches, in order, guarded by compiled conditions: `transitions` takes the first
-branch whose conditions hold, which is exactly what `next:` means. `call` and `end`
-branches are desugared into steps of their own (`step~1`), so every transition is a plain
-move between states. Sessions are never bound to a machine (no `add_model`): a session
-hands a small cursor to `Event.trigger`, so sessions cost nothing to the machine and the
-machine never holds them. Callbacks are Python callables made here; no string from a flow
-file ever reaches `transitions` as a callback name.
+are its branches, in order, guarded by compiled conditions: the first branch whose
+conditions hold is taken, which is exactly what `next:` means. `call` and `end` branches
+are desugared into steps of their own (`step~1`), so every transition is a plain move
+between states. The machine is the flow's compiled, validated graph; sessions are never
+bound to it (no `add_model`, no per-call machine): a move reads the machine's transition
+table for its step (`CompiledFlow.move`). Guards are Python callables made here; no string
+from a flow file ever reaches `transitions` as a callback name.
 """
 
 from __future__ import annotations
@@ -139,6 +139,8 @@ class CompiledStep:
     args: Mapping[str, Any]
     sets: tuple[tuple[str, CompiledCondition], ...]
     warnings: tuple[tuple[LocalText, CompiledCondition | None], ...]
+    # options that never change (literal labels, no `if`), made once per language
+    fixed_options: dict[str, tuple[Any, ...]] | None = None
 
     @property
     def kind(self) -> str:
@@ -163,10 +165,30 @@ class CompiledFlow:
     machine: Machine
     steps: dict[str, CompiledStep]
     access: tuple[CompiledCondition, LocalText] | None = None
+    moves: dict[tuple[str, str], tuple[tuple[tuple[CompiledCondition, ...], str], ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.flow.name
+
+    def __post_init__(self) -> None:
+        # The machine's own transition table, read as (guards, destination) per trigger and
+        # step: `Event.trigger` would add ~7 µs of callback and logging machinery to every
+        # move, with no callbacks to run. The order and the first-true-wins rule are the
+        # machine's.
+        for trigger, event in self.machine.events.items():
+            for source, transitions in event.transitions.items():
+                self.moves[(trigger, source)] = tuple(
+                    (tuple(c.func.condition for c in t.conditions if isinstance(c.func, Guard)), str(t.dest))
+                    for t in transitions
+                )
+
+    def move(self, trigger: str, source: str, context: dict[str, Any]) -> str | None:
+        """Where `trigger` leads from `source`: the first branch whose guards all hold."""
+        for guards, dest in self.moves.get((trigger, source), ()):
+            if all(guard.test(context) for guard in guards):
+                return dest
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +328,7 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         default=texts.value(step.default),
         args=texts.value(step.args),
         sets=tuple((name, c) for name, condition in step.sets if (c := texts.condition(condition))),
+        fixed_options={} if all(o.condition is None and o.label.is_literal for o in options) else None,
         warnings=tuple((t, texts.condition(w.condition)) for w in step.warnings if (t := texts.text(w.text))),
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -62,6 +62,7 @@ class Engine:
         self._no_counts = {name: {"count": 0, "warnings": rule.rule.warnings} for name, rule in compiled.rules.items()}
         pack_info = {"name": pack.name, "title": pack.title, "language": pack.language}
         self._static = {**compiled.env.globals, "pack": pack_info, **self._blank_vars, "rules": self._no_counts}
+        self._events: dict[str, tuple[dict[str, str], ...]] = {}
         self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
 
     @classmethod
@@ -116,7 +117,7 @@ class Engine:
             raise InputError(f"pack `{pack.name}` speaks {', '.join(pack.all_languages)}, not `{chosen}`")
         now = self.clock.now()
         state = State(
-            call_id=call_id or str(uuid.uuid4()),
+            call_id=call_id or os.urandom(16).hex(),
             started=now.isoformat(),
             language=chosen,
             environment=self.environment,
@@ -173,6 +174,18 @@ class Engine:
         context["phrases"] = PhraseBook(self.compiled.phrases, context, state.language)
         return context
 
+    def events(self, context: dict[str, Any], language: str) -> tuple[dict[str, str], ...]:
+        """The rule events the agent may raise, with their labels (made once when literal)."""
+        found = self._events.get(language)
+        if found is None:
+            found = tuple(
+                {"name": name, "label": rule.label.render(context, language)}
+                for name, rule in self.compiled.rules.items()
+            )
+            if all(rule.label.is_literal for rule in self.compiled.rules.values()):
+                self._events[language] = found
+        return found
+
     def flow_info(self, flow: str) -> dict[str, str]:
         return self._flow_info[flow]
 
@@ -180,11 +193,11 @@ class Engine:
         text = self.compiled.labels.get(key)
         return text.render(context, language) if text else key.split(":", 1)[-1]
 
-    def wrapup_spec(self, state: State) -> dict[str, Any]:
+    def wrapup_spec(self, state: State, context: dict[str, Any] | None = None) -> dict[str, Any]:
         """The current question of the end-of-call form."""
         catalog = self.pack.call_end_catalog
         assert catalog is not None
-        context = self.context(state, self.clock.now())
+        context = context if context is not None else self.context(state, self.clock.now())
         language = state.language
         reason = catalog.reasons.get(state.wrapup.get("reason") or "")
         step = state.wrapup_step

@@ -45,9 +45,10 @@ MAX_SEQUENCE = 10_000  # items or characters made by `*`, `range`, widths
 MAX_POWER = 10_000
 MAX_LOOP_NESTING = 2
 MAX_VALUE = 100_000  # characters any one value made by a text or condition prints to
-MAX_WORK = 1_000_000  # one render: its loop rounds plus the sizes of the values it makes
+MAX_WORK = 500_000  # one render: its loop rounds, calls and the sizes of the values it makes
 MAX_VALUE_DEPTH = 32  # lists in lists (or maps) a value may nest
 MAX_CALL_DEPTH = 16  # macros and recursive loops calling themselves
+_CALL_COST = 10  # a macro call costs Python about ten rounds of a loop
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "to_bytes"})
 _WIDTH_FILTERS = frozenset({"center", "indent", "wordwrap", "batch", "slice", "tojson"})
 _FORMATTER = string.Formatter()
@@ -162,7 +163,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
         depth = getattr(__context, "_callguide_depth", 0)
         if depth >= MAX_CALL_DEPTH:
             raise SecurityError(f"macros or recursive loops call themselves more than {MAX_CALL_DEPTH} deep")
-        _spend(__context, 1 + sum(size_of(arg) for arg in args))
+        _spend(__context, _CALL_COST + sum(size_of(arg) for arg in args))
         __context._callguide_depth = depth + 1
         try:
             return __self.made(__context, super().call(__context, __obj, *args, **kwargs))
@@ -260,7 +261,7 @@ def _check_size(size: int) -> None:
 
 
 def _spend(context: Any, units: int) -> None:
-    spent = getattr(context, "_callguide_work", 0) + units
+    spent = getattr(context, "_callguide_work", 0) + max(units, 1)
     if spent > MAX_WORK:
         raise SecurityError(
             f"the text does too much work (more than {MAX_WORK:,} steps); loop over fewer items, or make smaller values"

@@ -10,7 +10,7 @@ an answer meant for a screen the session has already left.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -37,16 +37,6 @@ WRAPUP_STEPS = ("reason", "close", "queue", "description")
 
 class FlowRuntimeError(CallguideError):
     """The flow itself cannot go on (e.g. it loops without asking anything)."""
-
-
-class Cursor:
-    """What `transitions` moves: a step name and the context its guards read."""
-
-    __slots__ = ("context", "state")
-
-    def __init__(self, state: str, context: dict[str, Any]) -> None:
-        self.state = state
-        self.context = context
 
 
 class PhraseBook(Mapping[str, str]):
@@ -153,13 +143,12 @@ class Turn:
     def advance(self, trigger: str) -> None:
         """Leave the current step by `trigger`; the flow's machine picks the branch."""
         current = self.state.step
-        cursor = Cursor(current, self.context())
-        event = self.flow().machine.events.get(trigger)
-        if event is None or current not in event.transitions or not event.trigger(cursor):
+        dest = self.flow().move(trigger, current, self.context())
+        if dest is None:
             raise FlowRuntimeError(f"no branch of step `{current}` in flow `{self.state.flow}` applies")
         if self.step().kind in ("say", "ask") and trigger == ADVANCE:
             self.state.trail.append(current)
-        self.enter(cursor.state)
+        self.enter(dest)
 
     def call(self, step: CompiledStep) -> None:
         callee = step.model.call or ""
@@ -525,7 +514,7 @@ class Turn:
         state = self.state
         catalog = self.compiled.pack.call_end_catalog
         assert catalog is not None
-        spec = self.session.wrapup_spec(state)
+        spec = self.engine.wrapup_spec(state, self.context())
         current = state.wrapup_step
         if _blank(raw) and spec.get("default") is not None:
             raw = spec["default"]
@@ -567,14 +556,19 @@ class Turn:
         state.record = self.session.build_record(state)
 
 
-def choices(step: CompiledStep, context: dict[str, Any], language: str) -> list[answers.Choice]:
+def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Sequence[answers.Choice]:
     """A step's options as the agent sees them now: greyed out where their `if` fails."""
+    fixed = step.fixed_options
+    if fixed is not None and language in fixed:
+        return fixed[language]
     found = []
     for option in step.options:
         disabled = None
         if option.condition is not None and not option.condition.test(context):
             disabled = option.disabled.render(context, language) if option.disabled else "not available now"
         found.append(answers.Choice(option.key, option.label.render(context, language), disabled))
+    if fixed is not None:
+        fixed[language] = tuple(found)
     return found
 
 
@@ -749,9 +743,6 @@ class Session:
             return pack.worklists[name]
         owners = [w for w in pack.worklists.values() if w.flow == self._state.stack[0][0]]
         return owners[0] if owners else None
-
-    def wrapup_spec(self, state: State) -> dict[str, Any]:
-        return self.engine.wrapup_spec(state)
 
     def build_record(self, state: State) -> dict[str, Any]:
         return self.engine.record(state, self)

@@ -58,12 +58,10 @@ def build_view(session: Session, state: State, now: datetime, context: dict[str,
     if state.phase == "ended":
         return View(step="@ended", kind="ended", record=state.record, **common)
     if state.phase == "wrapup":
-        spec = engine.wrapup_spec(state)
+        spec = engine.wrapup_spec(state, context)
         question = wrapup_question(spec["step"], context, language, engine.compiled.phrases)
         return View(step=f"@{spec['step']}", kind="wrapup", text=question, answer=spec, **common)
-    events = tuple(
-        {"name": name, "label": rule.label.render(context, language)} for name, rule in engine.compiled.rules.items()
-    )
+    events = engine.events(context, language)
     step = engine.compiled.flows[state.flow].steps[state.step]
     warnings = tuple(
         text.render(context, language)

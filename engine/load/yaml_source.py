@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any
 
 import yaml
@@ -53,7 +54,7 @@ HARD_LIMITS = Limits(
     max_depth=64,
     max_aliases=2_000,
     max_merges=1_000,
-    max_nodes=2_000_000,
+    max_nodes=500_000,
     max_scalar_length=200_000,
     max_key_length=1_000,
 )
@@ -100,6 +101,12 @@ _MAX_INT_DIGITS = 18
 # exhaust the C composer's stack (it crashes near 30,000 levels on an 8 MB stack, and
 # threads may have far less); above it, the parser's events are scanned first.
 _SAFE_NESTING = 1_000
+# Above this size a file's parser events are scanned first too, so that a file of too many
+# values is refused before the composer has built them all.
+_SCAN_BYTES = 65_536
+# Characters YAML does not allow, and line separators it reads as new lines (which would put
+# every place reported after them on the wrong line).
+_NOT_TEXT = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _UNQUOTED_TEMPLATE = re.compile(r"(?:^|[:\-,\[]\s)\s*\{\{")
 
 
@@ -117,7 +124,7 @@ def read_yaml(raw: bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> Documen
     text = _decode(raw, file, limits)
     _scan_structure(text, file, limits)
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        nodes = list(islice(yaml.compose_all(text, Loader=_Loader), 2))  # a second one is refused
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = Pos(file, mark.line + 1, mark.column + 1) if mark else Pos(file)
@@ -155,6 +162,17 @@ def _decode(raw: bytes, file: str, limits: Limits) -> str:
         line = text.count("\n", 0, text.index("\x00")) + 1
         message = "the file contains a NUL character; it is not a text file"
         raise YamlProblem(Problem(Pos(file, line, 1), "error", "yaml-encoding", message))
+    found = _NOT_TEXT.search(text)
+    if found:
+        where = found.start()
+        line = text.count("\n", 0, where) + 1
+        col = where - (text.rfind("\n", 0, where) + 1) + 1
+        code = f"U+{ord(found.group()):04X}"
+        if found.group() in "\x85\u2028\u2029":
+            message = f"the file contains a line separator ({code}) that YAML reads as a new line; use a plain new line"
+        else:
+            message = f"the file contains the control character {code}; remove it"
+        raise YamlProblem(Problem(Pos(file, line, col), "error", "yaml-encoding", message))
     return text
 
 
@@ -185,7 +203,8 @@ def _syntax_message(err: yaml.MarkedYAMLError, text: str) -> str:
 
 
 def _scan_structure(text: str, file: str, limits: Limits) -> None:
-    """Refuse over-long lines, and deep nesting before the C composer can crash on it.
+    """Refuse over-long lines, deep nesting before the C composer can crash on it, and (in a
+    big file) too many values before the composer has spent a second building them.
 
     The builder checks the depth of every value exactly; this only guards the composer,
     which recurses in C. Brackets in texts and comments cannot hide nesting from it: it
@@ -197,11 +216,22 @@ def _scan_structure(text: str, file: str, limits: Limits) -> None:
             message = f"line is {len(line):,} characters long; the limit is {limits.max_line_length:,}"
             raise YamlProblem(Problem(Pos(file, number, 1), "error", "yaml-limit", message))
         longest = max(longest, len(line))
-    if longest + text.count("[") + text.count("{") <= _SAFE_NESTING:
+    if longest + text.count("[") + text.count("{") <= _SAFE_NESTING and len(text) <= _SCAN_BYTES:
         return
-    depth = 0
+    depth = values = documents = 0
     try:
         for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    return  # the composer refuses a second document
+            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+                values += 1
+                if values > limits.max_nodes:
+                    mark = event.start_mark
+                    where = Pos(file, mark.line + 1, mark.column + 1) if mark else Pos(file)
+                    message = f"the file holds more than {limits.max_nodes:,} values"
+                    raise YamlProblem(Problem(where, "error", "yaml-limit", message))
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 # the builder counts the top value as depth 0
