@@ -16,9 +16,12 @@ if TYPE_CHECKING:
 _CONSTRAINTS = ("min_length", "max_length", "pattern", "minimum", "maximum", "integer", "digits", "region", "mobile")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class View:
-    """`kind` is say, ask, confirm, wait, failed, wrapup or ended."""
+    """What the agent sees; `kind` is say, ask, confirm, wait, failed, wrapup or ended.
+
+    A view is a picture of the session when it was made: changing it changes nothing in
+    the session (it is not frozen only because it is made on every move)."""
 
     flow: str
     step: str
@@ -44,56 +47,54 @@ def build_view(session: Session, state: State, now: datetime, context: dict[str,
     engine = session.engine
     context = context if context is not None else engine.context(state, now)
     language = state.language
-
-    def render(text: LocalText | None) -> str | None:
-        return text.render(context, language) if text is not None else None
-
-    common: dict[str, Any] = {
-        "flow": state.flow,
-        "notice": state.notice,
-        "error": state.error,
-        "pending": tuple(state.pending),
-        "outcome": state.outcome,
-    }
-    if state.phase == "ended":
-        return View(step="@ended", kind="ended", record=state.record, **common)
-    if state.phase == "wrapup":
-        spec = engine.wrapup_spec(state, context)
-        question = wrapup_question(spec["step"], context, language, engine.compiled.phrases)
-        return View(step=f"@{spec['step']}", kind="wrapup", text=question, answer=spec, **common)
-    events = engine.events(context, language)
-    step = engine.compiled.flows[state.flow].steps[state.step]
-    warnings = tuple(
-        text.render(context, language)
-        for text, condition in step.warnings
-        if condition is None or condition.test(context)
+    phase = state.phase
+    view = View(
+        state.flow,
+        "",
+        phase,
+        notice=state.notice,
+        error=state.error,
+        pending=tuple(state.pending),
+        outcome=state.outcome,
     )
-    base = {**common, "step": step.id, "events": events, "warnings": warnings, "hint": render(step.hint)}
-    base["can_back"] = bool(state.trail) and step.model.back is not False and state.phase in ("step", "confirm")
-    if state.phase == "wait":
-        return View(kind="wait", say=render(step.say), text=render(step.ask), **base)
-    if state.phase == "failed":
-        answer = {"type": "retry"}
-        return View(kind="failed", say=render(step.say), text=render(step.ask), answer=answer, **base)
-    if state.phase == "confirm":
+    if phase == "ended":
+        view.step, view.record = "@ended", state.record
+        return view
+    if phase == "wrapup":
+        spec = engine.wrapup_spec(state, context)
+        view.step, view.answer = f"@{spec['step']}", spec
+        view.text = wrapup_question(spec["step"], context, language, engine.compiled.phrases)
+        return view
+    step = engine.compiled.flows[state.flow].steps[state.step]
+    view.step = step.id
+    view.events = engine.events(context, language)
+    if step.warnings:
+        view.warnings = tuple(
+            text.render(context, language)
+            for text, condition in step.warnings
+            if condition is None or condition.test(context)
+        )
+    if step.hint is not None:
+        view.hint = step.hint.render(context, language)
+    if step.say is not None:
+        view.say = step.say.render(context, language)
+    view.can_back = bool(state.trail) and step.model.back is not False and phase in ("step", "confirm")
+    if phase == "confirm":
         guard = engine.compiled.guards.get(step.model.effect or "")
         confirm = step.confirm or (guard[2] if guard else None)
-        return View(
-            kind="confirm",
-            say=render(step.say),
-            text=render(confirm),
-            answer={"type": "yes_no", "default": True},
-            **base,
-        )
-    if step.kind != "ask":  # a `say`, or the line read before a `do`, `call` or `end`
-        return View(kind="say", say=render(step.say), **base)
-    return View(
-        kind="ask",
-        say=render(step.say),
-        text=render(step.ask),
-        answer=answer_spec(step, state, context, language),
-        **base,
-    )
+        view.text = confirm.render(context, language) if confirm is not None else None
+        view.answer = {"type": "yes_no", "default": True}
+        return view
+    if step.ask is not None:
+        view.text = step.ask.render(context, language)
+    if phase == "failed":
+        view.answer = {"type": "retry"}
+    elif phase in ("step", "pick"):
+        if step.kind == "ask":
+            view.kind, view.answer = "ask", answer_spec(step, state, context, language)
+        else:  # a `say`, or the line read before a `do`, `call` or `end`
+            view.kind = "say"
+    return view
 
 
 def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], language: str) -> dict[str, Any]:
