@@ -463,10 +463,10 @@ def session_plan(
         ),
         (
             "session.engine_trigger",
-            "inside an answer: the compiled `transitions` event alone, `reason` -> `existing`",
+            "inside an answer: picking the branch in the compiled machine's table, `reason` -> `existing`",
             "",
             None,
-            "Event.trigger on a Cursor, as Turn.advance fires it",
+            "CompiledFlow.move, as Turn.advance does it",
         ),
         (
             "session.whole_call",
@@ -529,19 +529,13 @@ def _index_of(call: Call, answer: Any) -> int:
 
 
 def engine_trigger(engine: Engine) -> Callable[[], object] | None:
-    """The compiled machine's own `advance` from `reason`: what `transitions` costs inside a
-    move (None when the engine's internals have moved on)."""
-    try:
-        from callguide.session import Cursor
-
-        event = engine.compiled.flows["incoming"].machine.events["advance"]
-        cursor = Cursor("reason", {"reason": "technical"})
-    except (ImportError, KeyError, AttributeError, TypeError):
-        return None
+    """The move through the compiled machine's transition table from `reason`: what picking a
+    branch costs inside a move."""
+    flow = engine.compiled.flows["incoming"]
+    context = {"reason": "technical"}
 
     def fire() -> None:
-        cursor.state = "reason"
-        event.trigger(cursor)
+        flow.move("advance", "reason", context)
 
     return fire
 
