@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 
 import phonenumbers
@@ -317,37 +318,51 @@ class FlowChecker:
     def graph(self, flow: Flow) -> None:
         if flow.start not in flow.steps:
             return
+        # A misspelt target is read as the step it probably means (it is reported as
+        # `unknown-step`), so the steps behind a typo are not all called unreachable.
+        meant = {
+            target: _closest(target, flow.steps)
+            for step in flow.steps.values()
+            for target, _ in successors(step)
+            if target not in flow.steps
+        }
+        unresolved = any(found is None for found in meant.values())
+        edges: dict[str, list[str]] = {}
+        for step in flow.steps.values():
+            edges[step.id] = [target for t, _ in successors(step) if (target := meant.get(t, t)) is not None]
         reached = {flow.start}
         todo = [flow.start]
         while todo:
-            for target, _ in successors(flow.steps[todo.pop()]):
-                if target in flow.steps and target not in reached:
+            for target in edges[todo.pop()]:
+                if target not in reached:
                     reached.add(target)
                     todo.append(target)
         for step in flow.steps.values():
-            if step.id not in reached:
-                self.warning(
-                    step.pos,
-                    "unreachable-step",
-                    f"no path from `{flow.start}` leads to step `{step.id}`",
-                )
-        # A step without `next` is reported as such; the steps before it do not loop.
+            if step.id not in reached and not unresolved:
+                self.warning(step.pos, "unreachable-step", f"no path from `{flow.start}` leads to step `{step.id}`")
+        # Steps from which an end can be reached, walking backwards from the ends; a step
+        # without `next` is reported as such, so the steps before it are not said to loop.
+        predecessors: dict[str, list[str]] = {}
+        for source, targets in edges.items():
+            for target in targets:
+                predecessors.setdefault(target, []).append(source)
         finishing = {step.id for step in flow.steps.values() if ends(step) or stuck(step)}
-        changed = True
-        while changed:
-            changed = False
-            for step in flow.steps.values():
-                if step.id not in finishing and any(target in finishing for target, _ in successors(step)):
-                    finishing.add(step.id)
-                    changed = True
-        broken = any(target not in flow.steps for step in flow.steps.values() for target, _ in successors(step))
+        todo = list(finishing)
+        while todo:
+            for before in predecessors.get(todo.pop(), ()):
+                if before not in finishing:
+                    finishing.add(before)
+                    todo.append(before)
         for step in flow.steps.values():
-            if step.id in reached and step.id not in finishing and not broken:
+            if step.id in reached and step.id not in finishing and not unresolved:
                 self.error(
-                    step.pos,
-                    "no-end",
-                    f"from step `{step.id}` the call can never reach an end: it loops for ever",
+                    step.pos, "no-end", f"from step `{step.id}` the call can never reach an end: it loops for ever"
                 )
+
+
+def _closest(name: str, names: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def stuck(step: Step) -> bool:
