@@ -75,6 +75,13 @@ class FlowChecker:
         self.problems = problems
         self.broken = broken
         self.effects = known_effects(pack)
+        self.called = {
+            name
+            for other in pack.flows.values()
+            for step in other.steps.values()
+            for name in (step.call, *(c.call for c in step.next))
+            if name
+        }
         catalog = pack.call_end_catalog
         self.reasons = set(catalog.reasons) if catalog else set()
 
@@ -304,11 +311,7 @@ class FlowChecker:
         and that no flow calls has nothing to inherit."""
         ends = [step for step in flow.steps.values() if step.end == INHERIT or any(c.end == INHERIT for c in step.next)]
         calls_some = any(step.call or any(c.call for c in step.next) for step in flow.steps.values())
-        called = any(
-            step.call == flow.name or any(c.call == flow.name for c in step.next)
-            for other in self.pack.flows.values()
-            for step in other.steps.values()
-        )
+        called = flow.name in self.called
         if ends and not calls_some and not called:
             message = f"`end: inherit` in `{flow.name}`, which calls no sub-flow and is called by none: there is no outcome to inherit"
             self.warning(ends[0].pos, "inherit-nothing", message)
