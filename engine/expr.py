@@ -330,7 +330,7 @@ def _format_size(template: str, args: Sequence[Any], kwargs: Mapping[str, Any]) 
             continue
         head = re.match(r"[^.\[]*", field)
         name = head.group() if head else ""
-        key: int | str = auto if not name else int(name) if name.isdigit() else name
+        key: int | str = auto if not name else int(name) if name.isdecimal() else name
         auto += not name
         arg = (args[key] if key < len(args) else None) if isinstance(key, int) else kwargs.get(key)
         widths = [_width(number) for number in re.findall(r"\d+", spec or "")]

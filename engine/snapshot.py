@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from callguide.problems import SnapshotError
 from callguide.session import MAX_CALL_DEPTH, MAX_RESULTS, WRAPUP_STEPS
@@ -48,7 +49,7 @@ def read_snapshot(engine: Engine, data: Mapping[str, Any]) -> State:
     if not isinstance(data, Mapping):
         raise SnapshotError(f"a snapshot is a JSON object (a map), not {type(data).__name__}")
     payload = {key: value for key, value in data.items() if key != "signature"}
-    size = _encoded_size(payload, MAX_SNAPSHOT_BYTES)
+    size = _encoded_size(payload)
     if size > MAX_SNAPSHOT_BYTES:
         raise SnapshotError(f"the snapshot is larger than {MAX_SNAPSHOT_BYTES:,} characters")
     if engine.secret:
@@ -73,21 +74,15 @@ def read_snapshot(engine: Engine, data: Mapping[str, Any]) -> State:
     return state
 
 
-def _encoded_size(payload: Mapping[str, Any], limit: int) -> int:
-    """The snapshot's size as JSON, counted only up to a little past `limit`; refuses what
-    JSON cannot carry (objects, NaN, infinities) and values nested too deep."""
-    size = 0
-    encoder = json.JSONEncoder(allow_nan=False, sort_keys=True, ensure_ascii=False, default=_moment)
+def _encoded_size(payload: Mapping[str, Any]) -> int:
+    """The snapshot's size as JSON; refuses what JSON cannot carry (objects, NaN,
+    infinities, keys of mixed types) and values nested too deep."""
     try:
-        for chunk in encoder.iterencode(payload):
-            size += len(chunk)
-            if size > limit:
-                break
+        return len(json.dumps(payload, allow_nan=False, sort_keys=True, ensure_ascii=False, default=_moment))
     except (TypeError, ValueError) as error:
         raise SnapshotError(f"the snapshot is not plain JSON data: {error}") from None
     except RecursionError:
         raise SnapshotError("the snapshot nests its values too deeply to be JSON data") from None
-    return size
 
 
 def _moment(value: Any) -> str:
@@ -105,7 +100,10 @@ def _state(engine: Engine, raw: dict[str, Any]) -> State:
     unknown = sorted(str(name) for name in raw if name not in _FIELDS)
     if unknown:
         raise SnapshotError(f"the snapshot's state has a field this engine does not know: `{unknown[0]}`")
-    for name, valid, expected in _field_checks(engine):
+    checks = _CHECKS.get(engine)
+    if checks is None:
+        checks = _CHECKS[engine] = _field_checks(engine)
+    for name, valid, expected in checks:
         if not valid(raw[name]):
             shown = json.dumps(raw[name], ensure_ascii=False)
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
@@ -113,7 +111,12 @@ def _state(engine: Engine, raw: dict[str, Any]) -> State:
     return State.from_json(raw)
 
 
-def _field_checks(engine: Engine) -> tuple[tuple[str, Callable[[Any], bool], str], ...]:
+Checks = tuple[tuple[str, Callable[[Any], bool], str], ...]
+_CHECKS: WeakKeyDictionary[Engine, Checks] = WeakKeyDictionary()  # made once per engine
+
+
+def _field_checks(engine: Engine) -> Checks:
+    """For each field of the state: is a value valid, and what a valid one is."""
     pack = engine.pack
     catalog = pack.call_end_catalog
     reasons = frozenset(catalog.reasons) if catalog else frozenset()
@@ -145,7 +148,7 @@ def _field_checks(engine: Engine) -> tuple[tuple[str, Callable[[Any], bool], str
         ("error", lambda v: v is None or isinstance(v, str), "a text or null"),
         (
             "path",
-            lambda v: _list_of(v, str) and all(_one_of(entry.split(":")[0], engine.compiled.flows) for entry in v),
+            lambda v: _list_of(v, str) and all(entry.partition(":")[0] in engine.compiled.flows for entry in v),
             "a list of the steps the call went through, as `flow:step`",
         ),
         ("events", lambda v: _list_of(v, dict), "a list of maps"),

@@ -54,7 +54,7 @@ HARD_LIMITS = Limits(
     max_depth=64,
     max_aliases=2_000,
     max_merges=1_000,
-    max_nodes=500_000,
+    max_nodes=300_000,
     max_scalar_length=200_000,
     max_key_length=1_000,
 )
@@ -210,12 +210,12 @@ def _scan_structure(text: str, file: str, limits: Limits) -> None:
     which recurses in C. Brackets in texts and comments cannot hide nesting from it: it
     reads the parser's events.
     """
-    longest = 0
-    for number, line in enumerate(text.split("\n"), 1):
-        if len(line) > limits.max_line_length:
-            message = f"line is {len(line):,} characters long; the limit is {limits.max_line_length:,}"
-            raise YamlProblem(Problem(Pos(file, number, 1), "error", "yaml-limit", message))
-        longest = max(longest, len(line))
+    lengths = [len(line) for line in text.split("\n")]
+    longest = max(lengths)
+    if longest > limits.max_line_length:
+        number = next(n for n, length in enumerate(lengths, 1) if length > limits.max_line_length)
+        message = f"line is {lengths[number - 1]:,} characters long; the limit is {limits.max_line_length:,}"
+        raise YamlProblem(Problem(Pos(file, number, 1), "error", "yaml-limit", message))
     if longest + text.count("[") + text.count("{") <= _SAFE_NESTING and len(text) <= _SCAN_BYTES:
         return
     depth = values = documents = 0
