@@ -81,7 +81,7 @@ def pick(options: Sequence[Choice], raw: Any) -> str:
     text = _text(raw)
     folded = text.casefold()
     found = next((option for option in options if text == option.key or folded == option.key.casefold()), None)
-    if found is None and text.isdigit() and 1 <= int(text) <= len(options):
+    if found is None and text.isdecimal() and 1 <= int(text) <= len(options):
         found = options[int(text) - 1]
     found = found or next((option for option in options if folded == option.label.strip().casefold()), None)
     if found is not None:

@@ -12,9 +12,11 @@ from a flow file ever reaches `transitions` as a callback name.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, time
 from types import MappingProxyType
 from typing import Any
 
@@ -93,7 +95,7 @@ def render_value(value: Any, context: dict[str, Any], language: str | None) -> A
     if isinstance(value, LocalText):
         return value.render(context, language)
     if isinstance(value, NativeValue):
-        return _plain(value.expression.value(context))
+        return plain(value.expression.value(context))
     if isinstance(value, Mapping):
         return {key: render_value(item, context, language) for key, item in value.items()}
     if isinstance(value, tuple):
@@ -101,14 +103,18 @@ def render_value(value: Any, context: dict[str, Any], language: str | None) -> A
     return value
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Effect arguments and stored answers are plain JSON data."""
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if value is None or isinstance(value, (str, int, bool)):
         return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (date, time)):
+        return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     return str(value)
 
 

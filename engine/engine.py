@@ -46,7 +46,7 @@ class Engine:
         self.handlers: dict[str, Handler] = dict(handlers or {})
         self.secret = secret
         self.problems = problems
-        if environment is not None and environment not in pack.environments:
+        if environment and environment not in pack.environments:
             raise ValueError(
                 f"pack `{pack.name}` has no environment `{environment}` (it has: {', '.join(pack.environments) or 'none'})"
             )

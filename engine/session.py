@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from callguide import answers
-from callguide.compile import ADVANCE, FAIL, GIVE_UP, CompiledFlow, CompiledPack, CompiledStep, LocalText, render_value
+from callguide.compile import (
+    ADVANCE,
+    FAIL,
+    GIVE_UP,
+    CompiledFlow,
+    CompiledPack,
+    CompiledStep,
+    LocalText,
+    plain,
+    render_value,
+)
 from callguide.effects import EffectFailed, EffectRequest
 from callguide.entities import TASK_ACTIONS, lifecycle_request, lifecycle_result, new_task_request, task_request
 from callguide.expr import RenderError
@@ -93,7 +103,7 @@ class Turn:
         if "." in name and not isinstance(self.state.vars.get(head), dict):
             # every part a flow can save under `head` exists (as None) once one part is saved
             self.state.vars[head] = self.engine.blank_record(head)
-        set_path(self.state.vars, name, value)
+        set_path(self.state.vars, name, plain(value))  # a session holds JSON data only (dates as ISO text)
         if self._context is not None:  # keep the context in step rather than build it again
             self._context[head] = self.state.vars[head]
 
@@ -401,7 +411,7 @@ class Turn:
         items = self.state.results
         text = str(raw).strip() if raw is not None else ""
         chosen: dict[str, Any] | None = next((item for item in items if text and text == str(item.get("id"))), None)
-        if chosen is None and text.isdigit() and 1 <= int(text) <= len(items):
+        if chosen is None and text.isdecimal() and 1 <= int(text) <= len(items):
             chosen = items[int(text) - 1]
         if chosen is not None:
             return chosen
@@ -588,7 +598,6 @@ class Session:
         self._state = state
         self._lock = threading.Lock()
         self._view: View | None = None
-        self._view_context: dict[str, Any] | None = None
 
     # --- reading -------------------------------------------------------------------------
 
@@ -603,8 +612,7 @@ class Session:
         if view is None:
             from callguide.view import build_view
 
-            context, self._view_context = self._view_context, None
-            view = self._view = build_view(self, self._state, self.engine.clock.now(), context)
+            view = self._view = build_view(self, self._state, self.engine.clock.now())
         return view
 
     @property
@@ -711,24 +719,29 @@ class Session:
                 apply(turn)
             except InputError as error:
                 if not count_invalid:
-                    raise
+                    raise _at_step(error, self.step) from None
                 counting = Turn(self, self._state.copy())
                 if not counting.invalid(error):
                     if counting.state.attempts != self._state.attempts:
-                        self._commit(counting.state)
-                    raise
+                        self._commit(counting.state, self._render(counting))
+                    raise _at_step(error, self.step) from None
                 turn = counting
-            except RenderError as error:
-                raise FlowRuntimeError(str(error)) from None
-            self._commit(turn.state, turn.cached_context())
+            view = self._render(turn)  # before the commit: a screen that cannot be shown moves nothing
+            self._commit(turn.state, view)
+        except RenderError as error:
+            raise FlowRuntimeError(str(error)) from None
         finally:
             self._lock.release()
-        return self.view
+        return view
 
-    def _commit(self, state: State, context: dict[str, Any] | None = None) -> None:
+    def _render(self, turn: Turn) -> View:
+        from callguide.view import build_view
+
+        return build_view(self, turn.state, turn.now, turn.cached_context())
+
+    def _commit(self, state: State, view: View) -> None:
         self._state = state
-        self._view = None
-        self._view_context = context
+        self._view = view
 
     # --- what the view and the record are made of ---------------------------------------
 
@@ -746,6 +759,13 @@ class Session:
 
     def build_record(self, state: State) -> dict[str, Any]:
         return self.engine.record(state, self)
+
+
+def _at_step(error: InputError, step: str) -> InputError:
+    """The error, naming the step the agent answered at (answer types do not know it)."""
+    if error.step is not None or type(error) is not InputError:
+        return error
+    return InputError(error.message, step)
 
 
 def _settle(turn: Turn, effect: int | None, result: Any, failure: str | None) -> None:

@@ -179,6 +179,7 @@ class _Runner:
         self.store = Store()
         if (root / "data").is_dir():
             self.store.load_folder(root / "data")
+            self.store.load_effect_answers(root / "data" / "effects")
         self.store.down.update(spec.get("down", ()))
         handlers = StoreHandlers(self.compiled.pack, self.store).mapping(self.compiled.effects)
         for name, canned in (spec.get("effects") or {}).items():

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from callguide.compile import CompiledStep, LocalText
+from callguide.compile import CompiledStep, render_value
 from callguide.session import choices
 from callguide.state import State
 
@@ -121,7 +121,7 @@ def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], langu
             ]
     if step.default is not None:
         default = step.default
-        spec["default"] = default.render(context, language) if isinstance(default, LocalText) else default
+        spec["default"] = render_value(default, context, language)
     if model.attempts:
         spec["attempts"] = {"max": model.attempts.limit, "used": state.attempts}
     return spec

@@ -21,5 +21,6 @@ def local_engine(
     data = Path(pack) / "data"
     if data.is_dir():
         store.load_folder(data)
+        store.load_effect_answers(data / "effects")
     engine.handlers.update(StoreHandlers(engine.pack, store).mapping(engine.compiled.effects))
     return engine, store

@@ -63,6 +63,15 @@ class Store:
                 count += 1
         return count
 
+    def load_effect_answers(self, folder: Path) -> None:
+        """`data/effects/<effect>.yaml`: what the sample host answers for a pack's own effect."""
+        for path in sorted(folder.glob("*.yaml")):
+            try:
+                answer = read_yaml(path.read_bytes(), str(path)).data
+            except YamlProblem as problem:
+                raise StoreError(str(problem.problem)) from None
+            self.put("effect-answers", path.stem, {"answer": answer})
+
     # --- entities ------------------------------------------------------------------------
 
     def put(self, kind: str, key: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -180,9 +189,29 @@ class StoreHandlers:
         return handlers
 
     def generic(self, name: str) -> Handler:
+        """A pack's own effect: recorded, and answered as `data/effects/<name>.yaml` says: a
+        sample answer, or a query of the sample data (`from: kind`, `match: {field: argument}`,
+        `one: true` for a single record)."""
+
         def handle(request: EffectRequest) -> Any:
             self.store.sent(name, dict(request.args))
-            return {"status": "done", "id": f"{name}-{request.id}"}
+            sample = self.store.get("effect-answers", name)
+            if sample is None:
+                return {"status": "done", "id": f"{name}-{request.id}"}
+            answer = sample["answer"]
+            if not (isinstance(answer, dict) and "from" in answer):
+                return answer
+            match = answer.get("match") or {}
+            found = [
+                record
+                for record in self.store.all(str(answer["from"]))
+                if all(str(record.get(field)) == str(request.args.get(arg)) for field, arg in match.items())
+            ]
+            if not answer.get("one"):
+                return found
+            if not found:
+                raise EffectFailed(f"nothing in {answer['from']} for {dict(request.args)}")
+            return found[0]
 
         return handle
 

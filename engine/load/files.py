@@ -21,6 +21,8 @@ PACK_FILE = "pack.yaml"
 # Folders of a pack that hold something other than flow files.
 NOT_FLOW_FOLDERS = frozenset({"data", "tests"})
 YAML_SUFFIXES = (".yaml", ".yml")
+MAX_FILES = 2_000  # a pack is read whole: bound what one check can cost
+MAX_PACK_BYTES = 64 * 1_048_576
 
 
 @dataclass(slots=True)
@@ -96,7 +98,13 @@ def read_pack(root: Path) -> PackSource:
     else:
         message = f"no `{PACK_FILE}` in this folder: every pack needs a manifest (`callguide new pack`)"
         source.problems.append(Problem(Pos(display(root)), "error", "missing-pack", message))
-    for path in pack_files(root):
+    paths = pack_files(root)
+    total = sum(path.stat().st_size for path in paths)
+    if len(paths) > MAX_FILES or total > MAX_PACK_BYTES:
+        message = f"the pack has {len(paths):,} YAML files ({total:,} bytes); the limits are {MAX_FILES:,} files and {MAX_PACK_BYTES:,} bytes"
+        source.problems.append(Problem(Pos(display(root)), "error", "yaml-limit", message))
+        return source
+    for path in paths:
         result = read_file(path, limits)
         if isinstance(result, Problem):
             source.problems.append(result)
