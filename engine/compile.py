@@ -87,7 +87,7 @@ class LocalText:
 
     @property
     def is_literal(self) -> bool:
-        return all(not text._render or text._render == text._literal for text in self.variants.values())
+        return all(text.is_literal for text in self.variants.values())
 
 
 def render_value(value: Any, context: dict[str, Any], language: str | None) -> Any:

@@ -43,6 +43,8 @@ steps:
     next: bey
   bye:
     end: resolved
+  lost:
+    end: resolved
 """
 # An unreachable step is a warning, not an error.
 WARNED = GOOD + "  lost:\n    end: resolved\n"
@@ -89,7 +91,7 @@ def test_problems_exit_1(here: Path) -> None:
         "demo/broken.yaml:5:10: error undefined-variable: `nmae` is not stored by any step nor given as `input`\n"
         "demo/broken.yaml:6:11: error unknown-step: step `hello` goes to `bey`, which is not a step of `broken`"
         " - did you mean `bye`?\n"
-        "demo/broken.yaml:7:3: warning unreachable-step: no path from `hello` leads to step `bye`\n"
+        "demo/broken.yaml:9:3: warning unreachable-step: no path from `hello` leads to step `lost`\n"
         "1 pack checked: 2 error(s), 1 warning(s)\n"
     )
 
