@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,7 @@ class Engine:
         pack_info = {"name": pack.name, "title": pack.title, "language": pack.language}
         self._static = {**compiled.env.globals, "pack": pack_info, **self._blank_vars, "rules": self._no_counts}
         self._events: dict[str, tuple[dict[str, str], ...]] = {}
+        self._options: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
 
     @classmethod
@@ -193,6 +194,16 @@ class Engine:
         text = self.compiled.labels.get(key)
         return text.render(context, language) if text else key.split(":", 1)[-1]
 
+    def options(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> list[dict[str, str]]:
+        """The wrap-up's reasons or queues with their labels (made once when literal)."""
+        found = self._options.get((kind, language))
+        if found is None:
+            found = [{"key": key, "label": self.label(f"{kind}:{key}", context, language)} for key in keys]
+            texts = [self.compiled.labels.get(f"{kind}:{key}") for key in keys]
+            if all(text is None or text.is_literal for text in texts):
+                self._options[(kind, language)] = found
+        return [dict(option) for option in found]
+
     def wrapup_spec(self, state: State, context: dict[str, Any] | None = None) -> dict[str, Any]:
         """The current question of the end-of-call form."""
         catalog = self.pack.call_end_catalog
@@ -202,7 +213,7 @@ class Engine:
         reason = catalog.reasons.get(state.wrapup.get("reason") or "")
         step = state.wrapup_step
         if step == "reason":
-            options = [{"key": key, "label": self.label(f"reason:{key}", context, language)} for key in catalog.reasons]
+            options = self.options("reason", catalog.reasons, context, language)
             return {
                 "step": "reason",
                 "type": "choice",
@@ -216,7 +227,7 @@ class Engine:
                 preset = reason.close if reason else None
             return {"step": "close", "type": "yes_no", "default": preset}
         if step == "queue":
-            options = [{"key": key, "label": self.label(f"queue:{key}", context, language)} for key in catalog.queues]
+            options = self.options("queue", catalog.queues, context, language)
             return {"step": "queue", "type": "choice", "options": options, "default": reason.queue if reason else None}
         required = catalog.description == "required" or (reason is not None and reason.description == "required")
         if reason is not None and reason.description == "optional":
