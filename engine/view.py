@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from callguide.compile import CompiledStep, render_value
+from callguide.model import Pack
 from callguide.session import choices
 from callguide.state import State
 
@@ -92,9 +93,20 @@ def build_view(session: Session, state: State, now: datetime, context: dict[str,
     elif phase in ("step", "pick"):
         if step.kind == "ask":
             view.kind, view.answer = "ask", answer_spec(step, state, context, language)
+            if step.model.answer is not None and step.model.answer.kind == "phone":
+                _phone_rule(view.answer, engine.pack)
         else:  # a `say`, or the line read before a `do`, `call` or `end`
             view.kind = "say"
     return view
+
+
+def _phone_rule(spec: dict[str, Any], pack: Pack) -> None:
+    """A phone question without a rule of its own shows the pack's (as it is checked)."""
+    if "digits" not in spec and "region" not in spec:
+        if pack.phone_digits:
+            spec["digits"] = pack.phone_digits
+        if pack.phone_region:
+            spec["region"] = pack.phone_region
 
 
 def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], language: str) -> dict[str, Any]:
