@@ -43,6 +43,7 @@ class Call:
     customer: str | None
     task: str | None
     given: Path | None
+    inputs: tuple[str, ...]
     environment: str | None
     language: str | None
     clock: str | None
@@ -70,6 +71,13 @@ def call_options(function: Callable[..., None]) -> Callable[..., None]:
                 "--given",
                 type=click.Path(exists=True, dir_okay=False, path_type=Path),
                 help="A YAML file with the call's input.",
+            ),
+            click.option(
+                "--input",
+                "inputs",
+                multiple=True,
+                metavar="NAME=VALUE",
+                help="One input of the call (repeatable), e.g. caller_number=0712345678.",
             ),
             click.option("--env", "environment", help="The pack environment (default: its first)."),
             click.option("--lang", "language", help="The language to speak (default: the pack's)."),
@@ -206,6 +214,11 @@ def call_context(engine: Engine, store: Store, call: Call, console: Console) -> 
         if not isinstance(loaded, dict):
             raise click.UsageError(f"{given}: the input is a map (agent:, customer:, ...)")
         context.update(loaded)
+    for item in call.inputs:
+        name, equals, value = item.partition("=")
+        if not equals or not name.strip():
+            raise click.UsageError(f"--input takes NAME=VALUE, not `{item}`")
+        context[name.strip()] = value
     context.setdefault("agent", {"name": call.agent, "permissions": list(call.permission)})
     needs = engine.compiled.flows[flow].flow.inputs if flow in engine.compiled.flows else ()
     if task or ("task" in needs and "task" not in context):
