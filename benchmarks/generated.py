@@ -10,29 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PACK = """\
-pack: generated
-title: Generated pack ({steps} steps)
-language: en
-timezone: UTC
-calendar:
-  workdays: [mon, tue, wed, thu, fri]
-  hours: 09:00-17:00
-phone:
-  digits: 10
-call_end: call_end
-"""
-
-CALL_END = """\
-catalog: call_end
-title: End of call
-description: optional
-reasons:
-  resolved: {label: The request was dealt with, close: true}
-  follow_up: {label: Follow-up needed, close: false, queue: back_office}
-queues:
-  back_office: Back office
-"""
+from callguide.cli.files import CATALOG_TEMPLATE, PACK_TEMPLATE
 
 # One block of five steps; `{n}` numbers the block, `{next}` is where the block leads.
 BLOCK = """\
@@ -99,8 +77,9 @@ def flow_text(name: str, index: int, steps: int) -> str:
 def write_pack(root: Path, steps: int = 5_000, flows: int = 50) -> Path:
     """Write a pack of at least `steps` steps split over `flows` flows into `root`; returns it."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "pack.yaml").write_text(PACK.format(steps=steps))
-    (root / "call_end.yaml").write_text(CALL_END)
+    # the manifest and catalog `callguide new pack` writes
+    (root / "pack.yaml").write_text(PACK_TEMPLATE.format(name="generated", title=f"Generated pack ({steps} steps)"))
+    (root / "call_end.yaml").write_text(CATALOG_TEMPLATE)
     per_flow = -(-steps // flows)
     for index in range(flows):
         name = f"flow_{index:03d}"
