@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 
 import phonenumbers
+from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.texts import TextChecker
 from callguide.effects import BUILTIN_EFFECTS
@@ -66,14 +67,12 @@ def ends(step: Step) -> bool:
     return step.kind == "end" or any(case.end for case in cases)
 
 
-class FlowChecker:
+class FlowChecker(Checker):
     def __init__(
         self, pack: Pack, texts: TextChecker, problems: list[Problem], broken: Broken = NOTHING_BROKEN
     ) -> None:
-        self.pack = pack
+        super().__init__(pack, problems, broken)
         self.texts = texts
-        self.problems = problems
-        self.broken = broken
         self.effects = known_effects(pack)
         self.called = {
             name
@@ -84,12 +83,6 @@ class FlowChecker:
         }
         catalog = pack.call_end_catalog
         self.reasons = set(catalog.reasons) if catalog else set()
-
-    def error(self, pos: Pos, code: str, message: str) -> None:
-        self.problems.append(Problem(pos, "error", code, message))
-
-    def warning(self, pos: Pos, code: str, message: str) -> None:
-        self.problems.append(Problem(pos, "warning", code, message))
 
     def check(self, flow: Flow) -> None:
         if flow.start not in flow.steps:

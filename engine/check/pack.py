@@ -10,11 +10,12 @@ from datetime import date, time
 from typing import Any
 
 import phonenumbers
+from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.flows import known_effects
 from callguide.load.yaml_source import Document
 from callguide.model import Action, Catalog, Lifecycle, Pack, Rule, Worklist
-from callguide.problems import Pos, Problem, did_you_mean
+from callguide.problems import Problem, did_you_mean
 
 
 def manifest_problems(document: Document) -> list[Problem]:
@@ -69,18 +70,10 @@ def _valid_time(text: str) -> bool:
     return True
 
 
-class PackChecker:
+class PackChecker(Checker):
     def __init__(self, pack: Pack, problems: list[Problem], broken: Broken = NOTHING_BROKEN) -> None:
-        self.pack = pack
-        self.problems = problems
-        self.broken = broken
+        super().__init__(pack, problems, broken)
         self.effects = known_effects(pack)
-
-    def error(self, pos: Pos, code: str, message: str) -> None:
-        self.problems.append(Problem(pos, "error", code, message))
-
-    def warning(self, pos: Pos, code: str, message: str) -> None:
-        self.problems.append(Problem(pos, "warning", code, message))
 
     def check(self) -> None:
         pack = self.pack

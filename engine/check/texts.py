@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.expr import (
     MAX_LOOP_NESTING,
@@ -44,23 +45,15 @@ def _depth(tree: nodes.Node) -> int:
     return deepest
 
 
-class TextChecker:
+class TextChecker(Checker):
     def __init__(self, pack: Pack, env: Sandbox, problems: list[Problem], broken: Broken = NOTHING_BROKEN) -> None:
-        self.pack = pack
+        super().__init__(pack, problems, broken)
         self.env = env
-        self.problems = problems
-        self.broken = broken
         self.cache: dict[tuple[str, bool], Analysis | TemplateSyntaxError | _TooDeep] = {}
         self.forbidden = [
             (re.compile(item.pattern, re.IGNORECASE), item) for item in pack.forbidden if _compiles(item.pattern)
         ]
         self.environment_keys = _environment_paths(pack.environments)
-
-    def error(self, pos: Pos, code: str, message: str) -> None:
-        self.problems.append(Problem(pos, "error", code, message))
-
-    def warning(self, pos: Pos, code: str, message: str) -> None:
-        self.problems.append(Problem(pos, "warning", code, message))
 
     def text(self, text: Text | None, what: str, *, spoken: bool = True) -> Analysis:
         """Check every language of a text; returns what the text reads."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.flows import RESERVED_NAMES, successors
 from callguide.check.texts import TextChecker
@@ -48,14 +49,12 @@ class Use:
     extra: frozenset[str] = frozenset()
 
 
-class VariableChecker:
+class VariableChecker(Checker):
     def __init__(
         self, pack: Pack, texts: TextChecker, problems: list[Problem], broken: Broken = NOTHING_BROKEN
     ) -> None:
-        self.pack = pack
+        super().__init__(pack, problems, broken)
         self.texts = texts
-        self.problems = problems
-        self.broken = broken
         flows = pack.flows.values()
         self.own = {flow.name: set().union(*(own_names(step) for step in flow.steps.values())) for flow in flows}
         self.everything = set().union(*self.own.values(), *(flow.inputs for flow in flows))
@@ -260,14 +259,14 @@ class VariableChecker:
             else:
                 candidates = self.everything | RESERVED_NAMES | available
                 message = f"`{name}` is not stored by any step nor given as `input`{did_you_mean(name, candidates)}"
-            self.problems.append(Problem(use.pos, "error", "undefined-variable", message))
+            self.error(use.pos, "undefined-variable", message)
         for path in sorted(use.analysis.paths):
             head, attribute = path[0], path[1]
             dotted_only = head in self.attributes and head not in self.whole | inputs | RESERVED_NAMES
             if dotted_only and attribute not in self.attributes[head]:
                 hint = did_you_mean(attribute, self.attributes[head])
                 message = f"`{head}.{attribute}` is read in {use.what}, but no step stores `{head}.{attribute}`{hint}"
-                self.problems.append(Problem(use.pos, "error", "undefined-variable", message))
+                self.error(use.pos, "undefined-variable", message)
 
     def pack_texts(self) -> None:
         """Texts outside flows (rules, phrases, catalogs, lifecycles) may read any name."""
@@ -314,4 +313,4 @@ class VariableChecker:
         for analysis, pos in analyses:
             for name in sorted(analysis.names - known):
                 message = f"`{name}` is not stored by any flow of the pack{did_you_mean(name, known)}"
-                self.problems.append(Problem(pos, "error", "undefined-variable", message))
+                self.error(pos, "undefined-variable", message)
