@@ -192,6 +192,7 @@ class Flow:
     inputs: tuple[str, ...] = ()
     access: Access | None = None
     migrate: Mapping[str, str] = field(default_factory=_empty)
+    rules: tuple[str, ...] | None = None  # the pack's rules that apply here (None: all)
 
 
 @dataclass(frozen=True, slots=True)

@@ -455,6 +455,9 @@ class Turn:
             raise InputError(f"`{event}` is not a rule event of this pack (events: {known})", state.step)
         if state.phase in ("wrapup", "ended"):
             raise InputError("the call is over: rule events no longer apply", state.step)
+        allowed = self.flow().flow.rules
+        if allowed is not None and event not in allowed:
+            raise InputError(f"the rule `{event}` does not apply in `{state.flow}`", state.step)
         elapsed = self.elapsed()
         times = [
             t for t in state.counters.get(event, []) if rule.rule.within is None or elapsed - t <= rule.rule.within

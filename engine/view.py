@@ -69,6 +69,9 @@ def build_view(session: Session, state: State, now: datetime, context: dict[str,
     step = engine.compiled.flows[state.flow].steps[state.step]
     view.step = step.id
     view.events = engine.events(context, language)
+    allowed = engine.compiled.flows[state.flow].flow.rules
+    if allowed is not None:
+        view.events = tuple(event for event in view.events if event["name"] in allowed)
     if step.warnings:
         view.warnings = tuple(
             text.render(context, language)

@@ -494,6 +494,11 @@ FLOW: Schema = obj(
                 required=("if", "message"),
             ),
         ),
+        "rules": p(
+            "Rules",
+            "The pack's rules that apply while the call is in this flow (default: all of them); `[]` for a procedure no caller hears, such as a checklist.",
+            {"type": "array", "items": {"type": "string", "pattern": IDENTIFIER}, "uniqueItems": True},
+        ),
         "migrate": p(
             "Migrate",
             "How calls in progress on an older version of this flow continue: old step name -> new step name.",

@@ -429,6 +429,15 @@ def test_unknown_rule(check: Check) -> None:
     ]
 
 
+def test_unknown_rule_in_a_flows_rules(check: Check) -> None:
+    rules = "rules:\n  insult:\n    label: Insult\n    then: {end: interrupted}\n"
+    flow = HELLO.replace("start: hello", "rules: [insutl]\nstart: hello")
+    assert check(flow, rules=rules) == [
+        "demo/main.yaml:1:7: error unknown-rule: flow `main` lists the rule `insutl`, which the pack does not have"
+        " - did you mean `insult`?"
+    ]
+
+
 def test_template_syntax(check: Check) -> None:
     flow = HELLO.replace("say: Hello", "say: |\n      Hello\n      {{ agent.name }")
     assert check(flow) == [
@@ -986,7 +995,7 @@ def test_every_schema_problem_of_a_file_in_one_run(check: Check) -> None:
         "demo/main.yaml:1:7: error bad-value: `Main` is not valid for `flow`: expected a name in lower case"
         " (letters, digits, `_`, starting with a letter)",
         "demo/main.yaml:3:1: error unknown-key: unknown key `colour` (allowed here: `flow`, `title`, `description`,"
-        " `start`, `input`, `access`, `migrate`, `steps`)",
+        " `start`, `input`, `access`, `rules`, `migrate`, `steps`)",
         "demo/main.yaml:6:10: error wrong-type: `say` should be text or a map of `key: value`, but is `true`"
         ' (a yes/no value); write it in quotes ("true") if it is text',
         "demo/main.yaml:7:5: error unknown-key: unknown key `nxet` in `hello` - did you mean `next`?",

@@ -289,6 +289,22 @@ def test_an_ends_presets_do_not_follow_another_reason(engine: Engine) -> None:
     assert (record["reason"], record["close"], record["description"]) == ("done", True, "")
 
 
+def test_a_flow_may_limit_the_rules_that_apply_in_it(clock: FrozenClock, tmp_path: Path) -> None:
+    import shutil
+
+    pack = tmp_path / "demo"
+    shutil.copytree(DEMO, pack)
+    (pack / "outage.yaml").write_text(
+        (pack / "outage.yaml").read_text().replace("start: check", "rules: [insult]\nstart: check")
+    )
+    engine, _ = local_engine(pack, clock=clock)
+    session = engine.start("outage", {"customer": ANN})
+    assert [event["name"] for event in session.view.events] == ["insult"]
+    with pytest.raises(InputError, match="the rule `inaudible` does not apply in `outage`"):
+        session.signal("inaudible")
+    assert session.signal("insult").notice["rule"] == "insult"
+
+
 def test_back_returns_to_the_previous_question(engine: Engine) -> None:
     session = start(engine)
     session.answer()

@@ -93,6 +93,14 @@ class FlowChecker(Checker):
             )
         for step in flow.steps.values():
             self.step(flow, step)
+        for name in flow.rules or ():
+            if name not in self.pack.rules and not self.broken.has("rules", name):
+                hint = did_you_mean(name, self.pack.rules)
+                self.error(
+                    flow.pos,
+                    "unknown-rule",
+                    f"flow `{flow.name}` lists the rule `{name}`, which the pack does not have{hint}",
+                )
         for old, new in flow.migrate.items():
             if new not in flow.steps:
                 self.error(

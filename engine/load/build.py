@@ -116,6 +116,7 @@ class Builder:
             if access
             else None,
             migrate=frozen(data.get("migrate", {})),
+            rules=tuple(data["rules"]) if "rules" in data else None,
         )
 
     def step(self, name: str, spec: dict[str, Any], path: Path) -> Step:
