@@ -27,8 +27,11 @@ typecheck: $(STAMP)
 	ln -s ../../cli .typecheck/callguide/cli && ln -s ../../schemas .typecheck/callguide/schemas
 	cd .typecheck && ../$(BIN)/mypy --config-file ../pyproject.toml -p callguide
 
+# The bundled packs must stay fully covered by their scenarios (every step, branch, rule
+# and end reason); pytest runs the same scenarios again beside the engine's own tests.
 unit: $(STAMP)
 	$(BIN)/callguide validate flows/
+	$(BIN)/callguide test flows/ --coverage
 	$(BIN)/pytest
 
 # The peers (python-statemachine, sismic) and the profiler come with the `bench` extra.
