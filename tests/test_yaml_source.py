@@ -7,6 +7,7 @@ checker, which may only ever answer with problems, never with another exception.
 
 from __future__ import annotations
 
+import copy
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -565,10 +566,11 @@ def test_fuzz_check_pack_with_changed_values(fuzz_pack: Path, data: st.DataObjec
         for part in path[:-1]:
             parent = parent[part]
         choice = data.draw(st.integers(0, 2))
+        # a copy: the sampled values are shared, and a later round may change what it put in
         if choice == 0:
-            parent[path[-1]] = data.draw(VALUES)
+            parent[path[-1]] = copy.deepcopy(data.draw(VALUES))
         elif choice == 1 and isinstance(parent, dict):
-            parent[data.draw(KEYS)] = data.draw(VALUES)
+            parent[data.draw(KEYS)] = copy.deepcopy(data.draw(VALUES))
         elif isinstance(parent, dict):
             del parent[path[-1]]
         else:

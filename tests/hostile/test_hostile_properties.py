@@ -37,6 +37,7 @@ def test_random_calls_raise_only_engine_errors_and_resume_exactly(corpus: Corpus
     for name, report in by_name.items():
         assert report["examples"] == EXAMPLES, name
         if name.startswith("random calls"):
-            assert report["ended"] >= EXAMPLES * 0.7, f"{name}: too few calls ended to check their records"
+            # random moves leave some calls waiting; enough must end to check their records
+            assert report["ended"] >= EXAMPLES * 0.5, f"{name}: too few calls ended to check their records"
     mutated = by_name["generated mutated flows"]
     assert mutated["refused"] > 0 and "unknown-key" in mutated["codes"]
