@@ -326,14 +326,26 @@ class _Runner:
         session = self.session
         assert session is not None
         wrapup = self.spec.get("wrapup")
+        expected_refusal = (self.spec.get("expect") or {}).get("wrapup_refused")
         if session.state.phase == "wrapup":
             values = dict(wrapup or {})
             try:
                 session.wrap_up(
                     values.get("reason"), values.get("close"), values.get("queue"), str(values.get("description") or "")
                 )
+                if expected_refusal is not None:
+                    self.fail(
+                        ("expect", "wrapup_refused"),
+                        f"expected the wrap-up to be refused with `{expected_refusal}`, but it was accepted",
+                    )
             except InputError as refused:
-                self.fail(("wrapup",) if wrapup else ("scenario",), f"the wrap-up was refused: {refused.message}")
+                if expected_refusal is None:
+                    self.fail(("wrapup",) if wrapup else ("scenario",), f"the wrap-up was refused: {refused.message}")
+                elif refused.message != expected_refusal:
+                    self.fail(
+                        ("expect", "wrapup_refused"),
+                        f"wrapup_refused: expected `{expected_refusal}`, got `{refused.message}`",
+                    )
         elif wrapup is not None:
             self.fail(("wrapup",), f"the call did not end (it is at `{session.step}`), so there is nothing to wrap up")
         state = session.state
@@ -374,8 +386,8 @@ class _Runner:
             elif key == "answers":
                 for problem in _subset(wanted, state.vars, "answers"):
                     self.fail(at, problem)
-            elif key != "refused":
-                known = "path, outcome, ended, step, effects, record, answers, refused"
+            elif key not in ("refused", "wrapup_refused"):
+                known = "path, outcome, ended, step, effects, record, answers, refused, wrapup_refused"
                 self.fail(at, f"`{key}` cannot be expected at the end ({known})")
 
     def check_path(self, at: tuple[str | int, ...], wanted: Any, actual: list[str]) -> None:

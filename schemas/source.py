@@ -916,7 +916,7 @@ SCENARIO: Schema = obj(
         ),
         "expect": p(
             "Expect",
-            "What must hold at the end: `path`, `outcome`, `ended`, `step`, `effects`, `record`, `answers`; or `refused`: the message the call is refused with at its start (e.g. by `access`).",
+            "What must hold at the end: `path`, `outcome`, `ended`, `step`, `effects`, `record`, `answers`; `refused`: the message the call is refused with at its start (e.g. by `access`); `wrapup_refused`: the message the `wrapup:` form is refused with.",
             {"type": "object"},
         ),
     },

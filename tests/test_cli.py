@@ -106,6 +106,20 @@ def test_test_passes_and_fails_with_the_line_of_the_expectation(tmp_path: Path) 
     assert out.rstrip().endswith("0 passed, 1 failed")
 
 
+def test_a_scenario_may_expect_the_wrap_up_to_be_refused(tmp_path: Path) -> None:
+    text = (
+        "scenario: an open request needs a description\nflow: main\n"
+        "given: {customer: {name: Ann, phone: '0712345678'}}\nplay:\n  - hangup: dropped\n"
+        "wrapup: {reason: follow_up, close: false, queue: support}\n"
+        "expect:\n  wrapup_refused: 'describe the call: a description is required for this reason'\n"
+    )
+    path = write_scenario(tmp_path, text)
+    assert invoke("test", str(path)) == (0, "1 passed, 0 failed\n")
+    path.write_text(text.replace("close: false, queue: support}", "close: false, queue: support, description: ok}"))
+    code, out = invoke("test", str(path))
+    assert code == 1 and "expected the wrap-up to be refused" in out
+
+
 def test_coverage_lists_what_no_scenario_reached_and_generate_writes_skeletons(tmp_path: Path) -> None:
     path = write_scenario(
         tmp_path,
