@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, time
 from types import MappingProxyType
 from typing import Any
@@ -337,7 +337,3 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         fixed_options={} if all(o.condition is None and o.label.is_literal for o in options) else None,
         warnings=tuple((t, texts.condition(w.condition)) for w in step.warnings if (t := texts.text(w.text))),
     )
-
-
-def with_steps(flow: Flow, steps: Mapping[str, Step]) -> Flow:
-    return replace(flow, steps=MappingProxyType(dict(steps)))

@@ -52,7 +52,7 @@ class Engine:
             )
         self.environment = environment or next(iter(pack.environments), "")
         self.timezone = ZoneInfo(pack.timezone)
-        saved = [name for flow in pack.flows.values() for step in flow.steps.values() for name in _saved(step)]
+        saved = [name for flow in pack.flows.values() for step in flow.steps.values() for name in step.stores]
         self._blank_vars = dict.fromkeys(sorted({name.split(".")[0] for name in saved}))
         self._parts: dict[str, list[str]] = {}
         for name in saved:
@@ -249,7 +249,7 @@ class Engine:
         reason = wrapup.get("reason")
         queue = wrapup.get("queue")
         queues = self.pack.environments.get(state.environment, {}).get("queues", {})
-        top = state.path[0].split(":", 1)[0] if state.path else state.stack[0][0]  # where the call began
+        top = state.first_flow
         started = datetime.fromisoformat(state.started)
         ended = datetime.fromisoformat(state.ended_at or state.started)
         record: dict[str, Any] = {
@@ -291,11 +291,3 @@ class Engine:
                 "state": task,
             }
         return record
-
-
-def _saved(step: Any) -> list[str]:
-    names = [name for name, _ in step.sets]
-    names.extend(case.save for case in step.next if case.save)
-    if step.save:
-        names.append(step.save)
-    return names

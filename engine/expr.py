@@ -193,8 +193,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
     def printed(self, context: Any, value: Any) -> Any:
         """What `{{ ... }}` prints, before it is turned into text."""
         size = size_of(value, MAX_OUTPUT)
-        if size > MAX_OUTPUT:
-            raise SecurityError(f"the text would be longer than {MAX_OUTPUT:,} characters")
+        _check_output(size)
         _spend(context, size)
         return value
 
@@ -720,13 +719,17 @@ class CompiledText(_Compiled):
         return render
 
 
+def _check_output(size: int) -> None:
+    if size > MAX_OUTPUT:
+        raise SecurityError(f"the text would be longer than {MAX_OUTPUT:,} characters")
+
+
 def _join_bounded(chunks: Iterator[str]) -> str:
     parts: list[str] = []
     size = 0
     for chunk in chunks:
         size += len(chunk)
-        if size > MAX_OUTPUT:
-            raise SecurityError(f"the text would be longer than {MAX_OUTPUT:,} characters")
+        _check_output(size)
         parts.append(chunk)
     return "".join(parts)
 
@@ -848,8 +851,7 @@ def _direct_text(env: Sandbox, tree: nodes.Template) -> Callable[[dict[str, Any]
 
     def render(context: dict[str, Any]) -> str:
         text = "".join(part if isinstance(part, str) else str(part(context)) for part in parts)
-        if len(text) > MAX_OUTPUT:
-            raise SecurityError(f"the text would be longer than {MAX_OUTPUT:,} characters")
+        _check_output(len(text))
         return text
 
     return render

@@ -173,6 +173,15 @@ class Step:
     def at(self, key: str) -> Pos:
         return self.places.get(key, self.pos)
 
+    @property
+    def stores(self) -> tuple[str, ...]:
+        """The names this step saves (`caller.phone` as written): `set`, `save`, a branch's `save`."""
+        names = [name for name, _ in self.sets]
+        names.extend(case.save for case in self.next if case.save)
+        if self.save:
+            names.append(self.save)
+        return tuple(names)
+
 
 @dataclass(frozen=True, slots=True)
 class Access:

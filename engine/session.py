@@ -95,7 +95,7 @@ class Turn:
 
     def context(self) -> dict[str, Any]:
         if self._context is None:
-            self._context = self.session.build_context(self.state, self.now)
+            self._context = self.engine.context(self.state, self.now)
         return self._context
 
     def store(self, name: str, value: Any) -> None:
@@ -566,7 +566,7 @@ class Turn:
         state.wrapup_step = None
         state.phase = "ended"
         state.ended_at = self.now.isoformat()
-        state.record = self.session.build_record(state)
+        state.record = self.engine.record(state, self.session)
 
 
 def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Sequence[answers.Choice]:
@@ -748,20 +748,14 @@ class Session:
 
     # --- what the view and the record are made of ---------------------------------------
 
-    def build_context(self, state: State, now: datetime) -> dict[str, Any]:
-        return self.engine.context(state, now)
-
     def worklist(self, task: Any) -> Worklist | None:
         """The worklist a task belongs to: named by the task, or the one running this flow."""
         pack = self.engine.compiled.pack
         name = str(task.get("worklist")) if isinstance(task, dict) else ""
         if name in pack.worklists:
             return pack.worklists[name]
-        owners = [w for w in pack.worklists.values() if w.flow == self._state.stack[0][0]]
+        owners = [w for w in pack.worklists.values() if w.flow == self._state.first_flow]
         return owners[0] if owners else None
-
-    def build_record(self, state: State) -> dict[str, Any]:
-        return self.engine.record(state, self)
 
 
 def _at_step(error: InputError, step: str) -> InputError:

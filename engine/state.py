@@ -91,6 +91,11 @@ class State:
         return cls(**{name: data[name] for name in _FIELDS if name in data})
 
     @property
+    def first_flow(self) -> str:
+        """The flow the call began in (a rule's `switch` replaces the stack, not the path)."""
+        return self.path[0].split(":", 1)[0] if self.path else self.stack[0][0]
+
+    @property
     def flow(self) -> str:
         return self.stack[-1][0]
 

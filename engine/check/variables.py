@@ -25,11 +25,7 @@ def top(name: str) -> str:
 
 
 def own_names(step: Step) -> set[str]:
-    names = {top(name) for name, _ in step.sets}
-    names.update(top(case.save) for case in step.next if case.save)
-    if step.save:
-        names.add(top(step.save))
-    return names
+    return {top(name) for name in step.stores}
 
 
 def callees(step: Step) -> Iterator[str]:
@@ -99,9 +95,7 @@ class VariableChecker(Checker):
         for flow in self.pack.flows.values():
             whole.update(flow.inputs)
             for step in flow.steps.values():
-                for name in (step.save, *(n for n, _ in step.sets), *(c.save for c in step.next)):
-                    if not name:
-                        continue
+                for name in step.stores:
                     head, _, rest = name.partition(".")
                     if rest:
                         attributes.setdefault(head, set()).add(rest.split(".")[0])
