@@ -248,18 +248,7 @@ class PythonStatemachine:
         """Nothing to release."""
 
     def one_step(self) -> tuple[Callable[[int], Sequence[Any]], Callable[[Any], object]]:
-        def prepare(n: int) -> Sequence[Any]:
-            made = []
-            for _ in range(n):
-                call = self.start()
-                self.move(call, "greeting", None)
-                made.append(call)
-            return made
-
-        def step(call: Any) -> None:
-            self.move(call, callpath.ONE_STEP, callpath.ONE_ANSWER)
-
-        return prepare, step
+        return fresh_calls_one_step(self)
 
 
 def _model_guard(condition: callpath.Guard) -> Callable[..., bool]:
@@ -323,18 +312,25 @@ class Sismic:
         """Nothing to release."""
 
     def one_step(self) -> tuple[Callable[[int], Sequence[Any]], Callable[[Any], object]]:
-        def prepare(n: int) -> Sequence[Any]:
-            made = []
-            for _ in range(n):
-                call = self.start()
-                self.move(call, "greeting", None)
-                made.append(call)
-            return made
+        return fresh_calls_one_step(self)
 
-        def step(call: Any) -> None:
-            self.move(call, callpath.ONE_STEP, callpath.ONE_ANSWER)
 
-        return prepare, step
+def fresh_calls_one_step(peer: Peer) -> tuple[Callable[[int], Sequence[Any]], Callable[[Any], object]]:
+    """The one-transition measure for a peer whose call cannot be put back: a fresh call
+    per round, moved past the greeting beforehand."""
+
+    def prepare(n: int) -> Sequence[Any]:
+        made = []
+        for _ in range(n):
+            call = peer.start()
+            peer.move(call, "greeting", None)
+            made.append(call)
+        return made
+
+    def step(call: Any) -> None:
+        peer.move(call, callpath.ONE_STEP, callpath.ONE_ANSWER)
+
+    return prepare, step
 
 
 def all_peers() -> list[tuple[str, Callable[[], Peer]]]:

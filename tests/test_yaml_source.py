@@ -21,6 +21,7 @@ from callguide.load.yaml_source import DEFAULT_LIMITS, Document, Limits, YamlPro
 from callguide.problems import Pos, Problem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutation import paths
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 BUNDLED = sorted(path for path in FLOWS.glob("*/*.yaml"))
@@ -542,16 +543,6 @@ KEYS = st.sampled_from(
 )  # fmt: skip
 
 
-def _paths(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield path
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from _paths(value, (*path, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _paths(value, (*path, index))
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_fuzz_check_pack_with_changed_values(fuzz_pack: Path, data: st.DataObject) -> None:
@@ -559,7 +550,7 @@ def test_fuzz_check_pack_with_changed_values(fuzz_pack: Path, data: st.DataObjec
     name = data.draw(st.sampled_from(sorted(PARSED)))
     content = _plain_yaml(PARSED[name])
     for _ in range(data.draw(st.integers(1, 4))):
-        path = data.draw(st.sampled_from(list(_paths(content))))
+        path = data.draw(st.sampled_from(list(paths(content))))
         if not path:
             continue
         parent = content

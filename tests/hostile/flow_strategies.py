@@ -10,11 +10,11 @@ template payloads (escapes and resource abuse) and YAML-looking text.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import yaml
 from hypothesis import strategies as st
+from mutation import paths
 
 from .packs import INPUTS
 from .payloads import ESCAPES, RESOURCES
@@ -103,22 +103,12 @@ def dump(data: Any) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=4096)
 
 
-def _paths(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield path
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from _paths(value, (*path, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _paths(value, (*path, index))
-
-
 @st.composite
 def mutated_flows(draw: st.DrawFn) -> dict[str, Any]:
     """A generated flow with one to four hostile changes."""
     flow = draw(flows())
     for _ in range(draw(st.integers(1, 4))):
-        path = draw(st.sampled_from([path for path in _paths(flow) if path]))
+        path = draw(st.sampled_from([path for path in paths(flow) if path]))
         parent: Any = flow
         for part in path[:-1]:
             parent = parent[part]
