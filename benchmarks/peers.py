@@ -117,6 +117,21 @@ class CallModel:
         self.state = callpath.INITIAL
 
 
+def _transitions_machine(model: Any) -> Any:
+    """The call path as a `transitions` Machine, bound to `model` (or to none)."""
+    from transitions import Machine
+
+    states, moves = _transitions_definition()
+    return Machine(
+        model=model,
+        states=states,
+        transitions=moves,
+        initial=callpath.INITIAL,
+        auto_transitions=False,
+        send_event=True,
+    )
+
+
 def _transitions_definition() -> tuple[list[str], list[dict[str, Any]]]:
     moves: list[dict[str, Any]] = []
     for step in callpath.STEPS:
@@ -150,17 +165,7 @@ class RawTransitions:
     title = "raw transitions (Machine + model)"
 
     def __init__(self) -> None:
-        from transitions import Machine
-
-        states, moves = _transitions_definition()
-        self.machine = Machine(
-            model=None,
-            states=states,
-            transitions=moves,
-            initial=callpath.INITIAL,
-            auto_transitions=False,
-            send_event=True,
-        )
+        self.machine = _transitions_machine(None)
         self.saves = {step.name: step.save for step in callpath.STEPS}
 
     def start(self) -> CallModel:
@@ -181,18 +186,8 @@ class RawTransitions:
         return str(call.state)
 
     def one_step(self) -> tuple[Callable[[int], Sequence[Any]], Callable[[Any], object]]:
-        from transitions import Machine
-
-        states, moves = _transitions_definition()
         call = CallModel()
-        Machine(
-            model=call,
-            states=states,
-            transitions=moves,
-            initial=callpath.INITIAL,
-            auto_transitions=False,
-            send_event=True,
-        )
+        _transitions_machine(call)  # binds the call, as a host with one model would
 
         def prepare(n: int) -> Sequence[Any]:
             return [call] * n
