@@ -8,7 +8,7 @@ ISO text) so that a snapshot holds them exactly.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -40,8 +40,10 @@ def parse(
     now: datetime,
     phone_digits: int | None = None,
     phone_region: str | None = None,
+    mismatch: Callable[[], str] | None = None,
 ) -> Any:
-    """The value to store for `raw`, or `InputError`."""
+    """The value to store for `raw`, or `InputError`. `mismatch` words the refusal of a
+    text that does not fit its pattern (the step's `message`, rendered in the call's language)."""
     kind = answer.kind
     if kind == "choice":
         return pick(options, raw)
@@ -57,7 +59,7 @@ def parse(
         return yes_no(raw)
     text = _text(raw)
     if kind == "text":
-        return _check_text(answer, text)
+        return _check_text(answer, text, mismatch)
     if kind == "number":
         return _number(answer, text)
     if kind == "phone":
@@ -116,15 +118,13 @@ def _text(raw: Any) -> str:
     return text
 
 
-def _check_text(answer: Answer, text: str) -> str:
+def _check_text(answer: Answer, text: str, mismatch: Callable[[], str] | None) -> str:
     if answer.min_length is not None and len(text) < answer.min_length:
         raise InputError(f"must be at least {_characters(answer.min_length)} long (it has {len(text)})")
     if answer.max_length is not None and len(text) > answer.max_length:
         raise InputError(f"must be at most {_characters(answer.max_length)} long (it has {len(text)})")
     if answer.pattern is not None and not re.fullmatch(answer.pattern, text):
-        raise InputError(
-            answer.message.variants[0][1] if answer.message else f"`{text}` does not have the expected form"
-        )
+        raise InputError(mismatch() if mismatch else f"`{text}` does not have the expected form")
     return text
 
 

@@ -362,7 +362,7 @@ class Turn:
             else:
                 raise InputError("an answer is needed", step.id)
         options = choices(step, self.context(), self.state.language)
-        pack = self.compiled.pack
+        pack, message = self.compiled.pack, step.message
         return answers.parse(
             answer,
             raw,
@@ -370,6 +370,7 @@ class Turn:
             now=self.local_now(),
             phone_digits=pack.phone_digits,
             phone_region=pack.phone_region,
+            mismatch=(lambda: message.render(self.context(), self.state.language)) if message else None,
         )
 
     def lookup(self, step: CompiledStep, raw: Any) -> None:

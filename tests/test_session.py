@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from callguide import EffectFailed, EffectRequest, Engine, FrozenClock, InputError, Session, SnapshotError
 from callguide.host import local_engine
+from hostile.packs import MANIFEST, write_pack
 
 DEMO = Path(__file__).parent / "packs" / "demo"
 ANN = {"id": "C1", "name": "Ann Smith", "phone": "0712345678"}
@@ -408,3 +409,31 @@ def test_answers_are_data_never_templates(engine: Engine) -> None:
     session.answer("tech")
     session.answer("{{ 7*7 }} and {% for x in range(3) %}x{% endfor %}")
     assert session.variables["problem"] == "{{ 7*7 }} and {% for x in range(3) %}x{% endfor %}"
+
+
+BILINGUAL_CODE = """\
+flow: main
+title: Code
+start: code
+steps:
+  code:
+    ask: {en: The code?, ru: Код?}
+    text:
+      pattern: "[A-Z]+"
+      message: {en: "Capitals only, {{ agent.name }}", ru: "Только заглавные, {{ agent.name }}"}
+    save: code
+    next: bye
+  bye:
+    end: resolved
+"""
+
+
+@pytest.mark.parametrize(("language", "message"), [("en", "Capitals only, Amina"), ("ru", "Только заглавные, Amina")])
+def test_a_pattern_message_is_rendered_in_the_call_language(tmp_path: Path, language: str, message: str) -> None:
+    manifest = MANIFEST + "languages: [en, ru]\n"
+    engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": BILINGUAL_CODE}, manifest=manifest))
+    session = engine.start("main", {"agent": {"name": "Amina"}}, language=language)
+    with pytest.raises(InputError) as refused:
+        session.answer("lower")
+    assert refused.value.message == message
+    assert session.answer("UPPER").step == "@reason"
