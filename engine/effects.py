@@ -51,12 +51,19 @@ class EffectMissing(CallguideError):
 
 @dataclass(frozen=True, slots=True)
 class EffectRequest:
-    """One effect the session waits for: its id is stable within the session."""
+    """One effect the session asks its host for.
+
+    `id` numbers the call's effects (1, 2, ...). `key` is the idempotency key
+    (`call:move:index`, the move that asked for it and its place in that move): the host
+    performs an effect once per key. The engine itself never asks again for an effect the
+    host performed, even when the move that asked for it failed afterwards.
+    """
 
     id: int
     name: str
     args: Mapping[str, Any]
     step: str
+    key: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "args": dict(self.args), "step": self.step}
+        return {"id": self.id, "key": self.key, "name": self.name, "args": dict(self.args), "step": self.step}

@@ -268,7 +268,7 @@ class Engine:
             "path": [entry for entry in state.path if "~" not in entry],  # without desugared branch steps
             "answers": dict(state.vars),
             "events": list(state.events),
-            "effects": list(state.effects),
+            "effects": [*state.effects, *map(_performed_in_failed_move, state.unsettled)],
             "reason": reason,
             "reason_label": self.label(f"reason:{reason}", context, state.language) if reason else None,
             "close": bool(wrapup.get("close")),
@@ -291,3 +291,9 @@ class Engine:
                 "state": task,
             }
         return record
+
+
+def _performed_in_failed_move(entry: dict[str, Any]) -> dict[str, Any]:
+    """An effect the host performed in a move that failed, and the call never asked again."""
+    shown = {key: value for key, value in entry.items() if key not in ("flow", "result")}
+    return {**shown, "ok": True, "result": entry["result"], "move_failed": True}

@@ -86,6 +86,9 @@ class Turn:
         self.now = session.engine.clock.now()
         self._context: dict[str, Any] | None = None
         self.moves = 0
+        state.move += 1
+        self.asked = 0  # effects asked for in this move: the last part of their keys
+        self.performed: list[dict[str, Any]] = []  # what the host did in this move
 
     # --- context ------------------------------------------------------------------------
 
@@ -247,9 +250,16 @@ class Turn:
         return args
 
     def request(self, name: str, args: dict[str, Any], step_id: str, step: CompiledStep | None) -> Any:
-        """Hand an effect to its handler, or leave it pending for the host to resolve."""
+        """Hand an effect to its handler, or leave it pending for the host to resolve; an
+        effect the host already performed in a failed move is not asked for again."""
         state = self.state
-        request = EffectRequest(state.next_effect, name, args, step_id)
+        self.asked += 1
+        earlier = self.unsettled(name, args, step_id)
+        if earlier is not None:
+            self.effect_done(earlier, earlier["result"], None, step)
+            return earlier["result"]
+        key = f"{state.call_id}:{state.move}:{self.asked}"
+        request = EffectRequest(state.next_effect, name, args, step_id, key)
         state.next_effect += 1
         handler = self.engine.handler(name)
         if handler is None:
@@ -265,16 +275,28 @@ class Turn:
         except Exception as crash:  # a host's handler bug must not break the call
             self.effect_done(request.as_json(), None, f"{type(crash).__name__}: {crash}", step)
             return None
+        self.performed.append({**request.as_json(), "flow": state.flow, "at": self.now.isoformat(), "result": result})
         self.effect_done(request.as_json(), result, None, step)
         return result
+
+    def unsettled(self, name: str, args: dict[str, Any], step_id: str) -> dict[str, Any] | None:
+        """The same effect (same step, same arguments) performed in a move that failed."""
+        unsettled = self.state.unsettled
+        for index, entry in enumerate(unsettled):
+            same_step = entry["step"] == step_id and entry["flow"] == self.state.flow
+            if same_step and entry["name"] == name and entry["args"] == args:
+                del unsettled[index]
+                return entry
+        return None
 
     def effect_done(self, request: dict[str, Any], result: Any, failure: str | None, step: CompiledStep | None) -> None:
         entry = {
             "id": request["id"],
+            "key": request["key"],
             "name": request["name"],
             "args": request["args"],
             "step": request["step"],
-            "at": self.now.isoformat(),
+            "at": request.get("at") or self.now.isoformat(),
         }
         entry.update({"ok": False, "error": failure} if failure is not None else {"ok": True, "result": result})
         self.state.effects.append(entry)
@@ -645,7 +667,7 @@ class Session:
 
     @property
     def pending(self) -> list[EffectRequest]:
-        return [EffectRequest(p["id"], p["name"], p["args"], p["step"]) for p in self._state.pending]
+        return [EffectRequest(p["id"], p["name"], p["args"], p["step"], p["key"]) for p in self._state.pending]
 
     # --- moves ---------------------------------------------------------------------------
 
@@ -718,25 +740,38 @@ class Session:
         try:
             if step is not None and step != self.step:
                 raise InputError(f"this answer was meant for `{step}`, but the call is now at `{self.step}`", self.step)
-            turn = Turn(self, self._state.copy())
             try:
-                apply(turn)
+                turn, view = self._try(apply)
             except InputError as error:
                 if not count_invalid:
                     raise _at_step(error, self.step) from None
-                counting = Turn(self, self._state.copy())
-                if not counting.invalid(error):
-                    if counting.state.attempts != self._state.attempts:
-                        self._commit(counting.state, self._render(counting))
+                refused, gave_up = error, []
+                turn, view = self._try(lambda counting: gave_up.append(counting.invalid(refused)))
+                if not gave_up[0]:
+                    if turn.state.attempts != self._state.attempts:
+                        self._commit(turn.state, view)
                     raise _at_step(error, self.step) from None
-                turn = counting
-            view = self._render(turn)  # before the commit: a screen that cannot be shown moves nothing
             self._commit(turn.state, view)
         except RenderError as error:
             raise FlowRuntimeError(str(error)) from None
         finally:
             self._lock.release()
         return view
+
+    def _try(self, apply: Callable[[Turn], None]) -> tuple[Turn, View]:
+        """A move on a copy of the state, and its view (a screen that cannot be shown moves
+        nothing). When it fails, what the host performed in it is kept all the same."""
+        turn = Turn(self, self._state.copy())
+        try:
+            apply(turn)
+            return turn, self._render(turn)
+        except BaseException:
+            if turn.performed:
+                kept = self._state.copy()
+                kept.unsettled += turn.performed
+                kept.move, kept.next_effect = turn.state.move, turn.state.next_effect
+                self._state = kept
+            raise
 
     def _render(self, turn: Turn) -> View:
         from callguide.view import build_view

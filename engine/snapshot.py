@@ -162,6 +162,8 @@ def _field_checks(engine: Engine) -> Checks:
         ("wrapup", lambda v: _wrapup(v, reasons, queues), "a map of the wrap-up's reason, close, queue, description"),
         ("wrapup_step", lambda v: v is None or _one_of(v, WRAPUP_STEPS), f"one of {', '.join(WRAPUP_STEPS)}, or null"),
         ("next_effect", lambda v: _count(v) and v >= 1, "a whole number, 1 or more"),
+        ("move", _count, "a whole number, 0 or more"),
+        ("unsettled", lambda v: _list_of(v, dict) and all(_request(p) for p in v), "a list of performed effects"),
         ("ended_at", lambda v: v is None or _instant(v), "a date and time, or null"),
         ("record", lambda v: v is None or isinstance(v, dict), "a map or null"),
     )
@@ -206,6 +208,7 @@ def _stack(value: Any) -> bool:
 def _request(value: dict[str, Any]) -> bool:
     return (
         _count(value.get("id"))
+        and isinstance(value.get("key"), str)
         and isinstance(value.get("name"), str)
         and isinstance(value.get("args"), dict)
         and isinstance(value.get("step"), str)

@@ -42,6 +42,9 @@ class State:
     wrapup: dict[str, Any] = field(default_factory=dict)
     wrapup_step: str | None = None
     next_effect: int = 1
+    move: int = 0  # the moves made, and failed ones that asked for effects: part of an effect's key
+    # effects the host performed in a move that failed afterwards: reused, never asked again
+    unsettled: list[dict[str, Any]] = field(default_factory=list)
     ended_at: str | None = None
     record: dict[str, Any] | None = None
 
@@ -77,6 +80,8 @@ class State:
         clone.wrapup = self.wrapup.copy()
         clone.wrapup_step = self.wrapup_step
         clone.next_effect = self.next_effect
+        clone.move = self.move
+        clone.unsettled = self.unsettled[:]
         clone.ended_at = self.ended_at
         clone.record = self.record
         return clone
