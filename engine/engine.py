@@ -14,9 +14,10 @@ from callguide.clock import Clock, SystemClock
 from callguide.compile import CompiledPack, compile_pack
 from callguide.entities import TASK_ACTIONS
 from callguide.expr import RenderError
-from callguide.model import EMPTY, Pack
-from callguide.problems import FlowError, InputError, Problem
+from callguide.model import EMPTY, Pack, Worklist
+from callguide.problems import FlowError, InputError, Problem, SnapshotError
 from callguide.session import FlowRuntimeError, Handler, PhraseBook, Session, Turn
+from callguide.snapshot import Snapshots
 from callguide.state import State, set_path
 
 RESERVED_INPUTS = frozenset({"now", "today", "env", "phrases", "pack", "flow", "rules", "lang", "call"})
@@ -28,6 +29,10 @@ class Engine:
     `handlers` answer effects (`{"sms.send": fn}`; a handler takes an `EffectRequest`,
     returns a JSON-able result or raises `EffectFailed`); effects without a handler wait
     in the session until the host calls `Session.resolve` or `Session.fail`.
+
+    Snapshots are signed with `secret` (give every host that resumes the calls the same
+    one), or with a key of this process when there is none. `trust_unsigned=True` resumes
+    unsigned snapshots too: only where whoever holds a snapshot may not gain by editing it.
     """
 
     def __init__(
@@ -38,13 +43,14 @@ class Engine:
         handlers: Mapping[str, Handler] | None = None,
         environment: str | None = None,
         secret: bytes | None = None,
+        trust_unsigned: bool = False,
         problems: tuple[Problem, ...] = (),
     ) -> None:
         pack = compiled.pack
         self.compiled = compiled
         self.clock: Clock = clock or SystemClock()
         self.handlers: dict[str, Handler] = dict(handlers or {})
-        self.secret = secret
+        self.snapshots = Snapshots.of(compiled, secret, trust_unsigned)
         self.problems = problems
         if environment and environment not in pack.environments:
             raise ValueError(
@@ -139,10 +145,16 @@ class Engine:
         return Session(self, turn.state)
 
     def resume(self, data: Mapping[str, Any]) -> Session:
-        """A session from `Session.snapshot()`, in this or another process."""
-        from callguide.snapshot import read_snapshot
-
-        return Session(self, read_snapshot(self, data))
+        """A session from `Session.snapshot()`, in this or another process. The agent's
+        access to every flow on the call's stack is checked again, as at the start."""
+        state = self.snapshots.read(data)
+        context = self.context(state, self.clock.now())
+        for flow, _ in state.stack:
+            access = self.compiled.flows[flow].access
+            if access is not None and not access[0].test(context):
+                refusal = access[1].render(context, state.language)
+                raise SnapshotError(f"the call is in flow `{flow}`, which this agent may not run: {refusal}")
+        return Session(self, state)
 
     def blank_record(self, head: str) -> dict[str, Any]:
         """`caller` before its first part is saved: every part the flows save, as None."""
@@ -240,18 +252,28 @@ class Engine:
         """An end's close / description presets go with its reason, not with one the agent picks instead."""
         return state.hint_reason is None or state.wrapup.get("reason") == state.hint_reason
 
-    def record(self, state: State, session: Session) -> dict[str, Any]:
-        """The call record: who, when, which flow and version, what was said and done."""
+    def worklist(self, task: Any, state: State) -> Worklist | None:
+        """The worklist a task belongs to: named by the task, or the one running the call's flow."""
+        pack = self.pack
+        name = str(task.get("worklist")) if isinstance(task, dict) else ""
+        if name in pack.worklists:
+            return pack.worklists[name]
+        owners = [w for w in pack.worklists.values() if w.flow == state.first_flow]
+        return owners[0] if owners else None
+
+    def record(self, state: State) -> dict[str, Any]:
+        """The call record of an ended call, worked out from its state: who, when, which flow
+        and version, what was said and done."""
         catalog = self.pack.call_end_catalog
-        assert catalog is not None
-        context = self.context(state, self.clock.now())
+        assert catalog is not None and state.ended_at is not None
+        context = self.context(state, datetime.fromisoformat(state.ended_at))
         wrapup = state.wrapup
         reason = wrapup.get("reason")
         queue = wrapup.get("queue")
         queues = self.pack.environments.get(state.environment, {}).get("queues", {})
         top = state.first_flow
         started = datetime.fromisoformat(state.started)
-        ended = datetime.fromisoformat(state.ended_at or state.started)
+        ended = datetime.fromisoformat(state.ended_at)
         record: dict[str, Any] = {
             "call_id": state.call_id,
             "pack": self.pack.name,
@@ -277,7 +299,7 @@ class Engine:
             "description": wrapup.get("description") or "",
         }
         task = state.vars.get("task") or state.inputs.get("task")
-        worklist = session.worklist(task)
+        worklist = self.worklist(task, state)
         if worklist is not None and isinstance(task, dict):
             acted = any(
                 e["name"].partition(".")[2] in TASK_ACTIONS and e["name"].startswith("task.") and e.get("ok")

@@ -30,9 +30,9 @@ from callguide.compile import (
 from callguide.effects import EffectFailed, EffectRequest
 from callguide.entities import TASK_ACTIONS, lifecycle_request, lifecycle_result, new_task_request, task_request
 from callguide.expr import RenderError
-from callguide.model import INHERIT, Worklist
+from callguide.model import INHERIT
 from callguide.problems import CallguideError, InputError, SessionBusy
-from callguide.state import State, set_path
+from callguide.state import MAX_CALL_DEPTH, MAX_RESULTS, WRAPUP_STEPS, State, set_path
 
 if TYPE_CHECKING:
     from callguide.engine import Engine
@@ -40,9 +40,6 @@ if TYPE_CHECKING:
 
 Handler = Callable[[EffectRequest], Any]
 MAX_AUTOMATIC_MOVES = 500
-MAX_CALL_DEPTH = 16
-MAX_RESULTS = 50
-WRAPUP_STEPS = ("reason", "close", "queue", "description")
 
 
 class FlowRuntimeError(CallguideError):
@@ -245,7 +242,7 @@ class Turn:
             return new_task_request(args, self.now)
         if head == "task" and action in TASK_ACTIONS:
             task = self.context().get("task")
-            worklist = self.session.worklist(task)
+            worklist = self.engine.worklist(task, self.state)
             return task_request(worklist, action, task, args, self.now)
         return args
 
@@ -589,7 +586,6 @@ class Turn:
         state.wrapup_step = None
         state.phase = "ended"
         state.ended_at = self.now.isoformat()
-        state.record = self.engine.record(state, self.session)
 
 
 def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Sequence[answers.Choice]:
@@ -659,7 +655,8 @@ class Session:
 
     @property
     def record(self) -> dict[str, Any] | None:
-        return self._state.record
+        """The call record once the call has ended and its wrap-up is done."""
+        return self.view.record
 
     @property
     def variables(self) -> dict[str, Any]:
@@ -724,15 +721,13 @@ class Session:
                     "@close",
                 )
 
-        self._move(fill, None)
-        assert self._state.record is not None
-        return self._state.record
+        record = self._move(fill, None).record
+        assert record is not None
+        return record
 
     def snapshot(self) -> dict[str, Any]:
-        """The session as plain JSON-able data, pinned to its flows' versions."""
-        from callguide.snapshot import make_snapshot
-
-        return make_snapshot(self.engine, self._state)
+        """The session as plain JSON-able data, signed and pinned to its flows' versions."""
+        return self.engine.snapshots.make(self._state)
 
     def _move(self, apply: Callable[[Turn], None], step: str | None, *, count_invalid: bool = False) -> View:
         if not self._lock.acquire(timeout=5):
@@ -781,17 +776,6 @@ class Session:
     def _commit(self, state: State, view: View) -> None:
         self._state = state
         self._view = view
-
-    # --- what the view and the record are made of ---------------------------------------
-
-    def worklist(self, task: Any) -> Worklist | None:
-        """The worklist a task belongs to: named by the task, or the one running this flow."""
-        pack = self.engine.compiled.pack
-        name = str(task.get("worklist")) if isinstance(task, dict) else ""
-        if name in pack.worklists:
-            return pack.worklists[name]
-        owners = [w for w in pack.worklists.values() if w.flow == self._state.first_flow]
-        return owners[0] if owners else None
 
 
 def _at_step(error: InputError, step: str) -> InputError:

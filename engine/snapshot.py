@@ -1,12 +1,14 @@
 """Snapshots: a session as plain data, and back, refusing anything that does not fit.
 
-A snapshot names its pack and the content hash of every flow on the call's stack. Resuming
-refuses a forged, truncated or edited snapshot, and one taken on another version of a
-flow unless that flow's `migrate:` says where the old steps went. With a host secret the
-snapshot is signed (HMAC-SHA256) and an unsigned or re-signed one is refused. Without one,
-a snapshot comes back from a front end as data that may have been edited: every field is
-checked (its type, the pack's names it refers to, and that the phase fits the step) before
-a session runs on it, so that an edited snapshot is refused here, never crashes a move later.
+A snapshot holds the call's one state (never its record: that is worked out from the state)
+and names its pack and the content hash of every flow on the call's stack. It is signed
+(HMAC-SHA256) with the host's secret, or with a key made for this process when the host
+gave none; an unsigned snapshot is refused unless the engine was told to trust unsigned
+ones, and one signed with another secret always is. Whatever its signature, the state is
+validated against a JSON Schema derived from the `State` type (types, time zones, sizes,
+nesting depth, the pack's names), then against the pinned flows (the stack's flows and
+steps exist, or the new version migrates them), so that an edited snapshot is refused
+here and never crashes a move later.
 """
 
 from __future__ import annotations
@@ -14,273 +16,295 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
+import os
 import re
-from collections.abc import Callable, Collection, Mapping
-from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
+import types
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
+from callguide.compile import CompiledPack
 from callguide.problems import SnapshotError
-from callguide.session import MAX_CALL_DEPTH, MAX_RESULTS, WRAPUP_STEPS
-from callguide.state import _FIELDS, PHASES, State
+from callguide.state import State, Valid
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
-if TYPE_CHECKING:
-    from callguide.engine import Engine
-
-FORMAT = "callguide.session/1"
+FORMAT = "callguide.session/2"
 MAX_SNAPSHOT_BYTES = 1_048_576
+MAX_DEPTH = 16  # how deep a stored value may nest (maps in lists in maps...)
+MAX_TEXT = 100_000  # characters in one stored text
+MAX_ITEMS = 10_000  # entries in one stored list or map
+PROCESS_KEY = os.urandom(32)  # signs snapshots when the host gave no secret: they resume in this process only
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
+# each field of the state: its type, and what `Valid` adds
+_HINTS = {name: get_args(hint) for name, hint in get_type_hints(State, include_extras=True).items()}
+_FIELDS = list(_HINTS)
 
 
-def make_snapshot(engine: Engine, state: State) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "format": FORMAT,
-        "pack": engine.pack.name,
-        "flows": {flow: engine.compiled.flows[flow].flow.digest for flow, _ in state.stack},
-        "state": state.as_json(),
-    }
-    if engine.secret:
-        data["signature"] = _sign(engine.secret, data)
-    return data
+@dataclass(frozen=True, slots=True)
+class Snapshots:
+    """Makes and reads the snapshots of one compiled pack."""
 
+    compiled: CompiledPack
+    secret: bytes
+    trust_unsigned: bool
+    schema: dict[str, Any]
+    validator: Draft202012Validator
 
-def read_snapshot(engine: Engine, data: Mapping[str, Any]) -> State:
-    if not isinstance(data, Mapping):
-        raise SnapshotError(f"a snapshot is a JSON object (a map), not {type(data).__name__}")
-    payload = {key: value for key, value in data.items() if key != "signature"}
-    size = _encoded_size(payload)
-    if size > MAX_SNAPSHOT_BYTES:
-        raise SnapshotError(f"the snapshot is larger than {MAX_SNAPSHOT_BYTES:,} characters")
-    if engine.secret:
-        signature = data.get("signature")
+    @classmethod
+    def of(cls, compiled: CompiledPack, secret: bytes | None, trust_unsigned: bool) -> Snapshots:
+        schema = state_schema(compiled)
+        validator = Draft202012Validator(schema, format_checker=_FORMATS)
+        return cls(compiled, secret or PROCESS_KEY, trust_unsigned, schema, validator)
+
+    def make(self, state: State) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "format": FORMAT,
+            "pack": self.compiled.pack.name,
+            "flows": {flow: self.compiled.flows[flow].flow.digest for flow, _ in state.stack},
+            "state": state.as_json(),
+        }
+        data["signature"] = _sign(self.secret, data)
+        return data
+
+    def read(self, data: Mapping[str, Any]) -> State:
+        if not isinstance(data, Mapping):
+            raise SnapshotError(f"a snapshot is a JSON object (a map), not {type(data).__name__}")
+        payload = {key: value for key, value in data.items() if key != "signature"}
+        size = _encoded_size(payload)
+        if size > MAX_SNAPSHOT_BYTES:
+            raise SnapshotError(f"the snapshot is larger than {MAX_SNAPSHOT_BYTES:,} characters")
+        self._check_signature(data.get("signature"), payload)
+        pack = self.compiled.pack.name
+        if payload.get("format") != FORMAT:
+            raise SnapshotError(
+                f"not a callguide session snapshot (format {payload.get('format')!r}, expected {FORMAT!r})"
+            )
+        if payload.get("pack") != pack:
+            raise SnapshotError(f"the snapshot is of pack `{payload.get('pack')}`, not `{pack}`")
+        raw_state, flows = payload.get("state"), payload.get("flows")
+        if not isinstance(raw_state, dict) or not isinstance(flows, dict):
+            raise SnapshotError("the snapshot is incomplete: `state` or `flows` is missing")
+        refusal = _first(self.validator.iter_errors(raw_state))
+        if refusal is not None:
+            raise SnapshotError(_explain(refusal, self.schema, raw_state))
+        state = State(**raw_state)
+        self._check_versions(state, flows)
+        self._check_phase(state)
+        return state
+
+    def _check_signature(self, signature: Any, payload: Mapping[str, Any]) -> None:
         if signature is None:
-            raise SnapshotError("the snapshot is not signed, but this host signs its snapshots: resume one it made")
+            if self.trust_unsigned:
+                return
+            raise SnapshotError(
+                "the snapshot is not signed: this engine resumes only snapshots signed with its secret"
+                " (give every host the same `secret`, or `trust_unsigned=True` where edited snapshots cannot harm)"
+            )
         if not isinstance(signature, str) or not _SIGNATURE.fullmatch(signature):
             raise SnapshotError("the snapshot's signature is not an HMAC-SHA256 (64 hexadecimal digits)")
-        if not hmac.compare_digest(signature, _sign(engine.secret, payload)):
+        if not hmac.compare_digest(signature, _sign(self.secret, payload)):
             raise SnapshotError("the snapshot's signature does not match: it was changed, or made with another key")
-    if payload.get("format") != FORMAT:
-        raise SnapshotError(f"not a callguide session snapshot (format {payload.get('format')!r}, expected {FORMAT!r})")
-    if payload.get("pack") != engine.pack.name:
-        raise SnapshotError(f"the snapshot is of pack `{payload.get('pack')}`, not `{engine.pack.name}`")
-    raw_state = payload.get("state")
-    flows = payload.get("flows")
-    if not isinstance(raw_state, dict) or not isinstance(flows, dict):
-        raise SnapshotError("the snapshot is incomplete: `state` or `flows` is missing")
-    state = _state(engine, raw_state)
-    _check_versions(engine, state, flows)
-    _check_phase(engine, state)
-    return state
+
+    def _check_versions(self, state: State, flows: dict[str, Any]) -> None:
+        """Every flow on the stack is the version pinned, or its new version migrates the step."""
+        compiled, pack = self.compiled.flows, self.compiled.pack.name
+        for frame in state.stack:
+            name, step = frame
+            if name not in compiled:
+                raise SnapshotError(f"flow `{name}` of the snapshot no longer exists in pack `{pack}`")
+            flow = compiled[name].flow
+            if flows.get(name) == flow.digest:
+                if step not in compiled[name].steps:
+                    raise SnapshotError(f"step `{step}` is not in flow `{name}`: the snapshot was edited")
+                continue
+            if not flow.migrate:
+                raise SnapshotError(
+                    f"flow `{name}` has changed since the snapshot was taken; give the new version a `migrate:` section to take over calls in progress"
+                )
+            target = flow.migrate.get(step, step)
+            if target not in compiled[name].steps:
+                raise SnapshotError(
+                    f"the snapshot stands at `{name}:{step}`, which the new version neither has nor migrates"
+                )
+            frame[1] = target
+            moved = (flow.migrate.get(s, s) for s in state.trail)
+            state.trail = [s for s in moved if s in compiled[name].steps]
+        for rule in state.counters:
+            if rule not in self.compiled.rules:
+                raise SnapshotError(f"the snapshot counts events of rule `{rule}`, which the pack does not have")
+
+    def _check_phase(self, state: State) -> None:
+        """The phase fits the step the call stands at, and the call's history fits the phase."""
+        flow = self.compiled.flows[state.flow]
+        step = flow.steps[state.step]
+        answer = step.model.answer
+        strays = [name for name in state.trail if name not in flow.steps]
+        if strays:
+            raise SnapshotError(f"the snapshot's trail names step `{strays[0]}`, which is not in flow `{state.flow}`")
+        fits = {
+            "step": True,
+            "pick": answer is not None and answer.kind == "lookup" and bool(state.results),
+            "confirm": step.kind == "do",
+            "failed": step.kind == "do",
+            "wait": bool(state.pending),
+            "wrapup": state.wrapup_step is not None and self.compiled.pack.call_end_catalog is not None,
+            "ended": state.ended_at is not None and state.outcome is not None,
+        }
+        if not fits[state.phase]:
+            raise SnapshotError(f"the snapshot's phase `{state.phase}` does not fit step `{state.flow}:{state.step}`")
+
+
+# --- the schema of the state ---------------------------------------------------------------------
+
+
+def state_schema(compiled: CompiledPack) -> dict[str, Any]:
+    """The JSON Schema of a valid state of this pack, derived from the `State` type: each
+    field's type, what its metadata adds (sizes, time zones) and the pack's own names."""
+    names = _pack_names(compiled)
+    properties = {}
+    for name, (kind, valid) in _HINTS.items():
+        schema = _schema_of(kind, _merge(valid.schema, names.get(name, {})))
+        properties[name] = {"description": _expected(name, valid, compiled), **schema}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": properties,
+        "required": list(_FIELDS),
+        "additionalProperties": False,
+        "$defs": _values(),
+    }
+
+
+def _schema_of(kind: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of a Python type, with `extra` applied to its non-null part."""
+    origin, args = get_origin(kind), get_args(kind)
+    if origin in (Union, types.UnionType):
+        (inner,) = [arg for arg in args if arg is not type(None)]
+        return {"anyOf": [_schema_of(inner, extra), {"type": "null"}]}
+    if kind is Any:
+        schema: dict[str, Any] = {"$ref": f"#/$defs/value{MAX_DEPTH}"}
+    elif origin is Literal:
+        schema = {"enum": list(args)}
+    elif kind is str:
+        schema = {"type": "string", "maxLength": MAX_TEXT}
+    elif kind is bool:
+        schema = {"type": "boolean"}
+    elif kind is int:
+        schema = {"type": "integer", "minimum": 0, "maximum": 2**53 - 1}
+    elif kind is float:
+        schema = {"type": "number"}
+    elif origin is list:
+        schema = {"type": "array", "maxItems": MAX_ITEMS, "items": _schema_of(args[0], extra.get("items", {}))}
+    elif origin is dict:
+        values = _schema_of(args[1], extra.get("additionalProperties", {}))
+        schema = {"type": "object", "maxProperties": MAX_ITEMS, "additionalProperties": values}
+    else:
+        raise TypeError(f"no JSON Schema for {kind!r}")
+    rest = {key: value for key, value in extra.items() if not (key in ("items", "additionalProperties") and origin)}
+    return _merge(schema, rest)
+
+
+def _values() -> dict[str, Any]:
+    """A JSON value nested at most MAX_DEPTH deep, as one definition per depth."""
+    scalars = ["null", "boolean", "number", "string"]
+    defs: dict[str, Any] = {"value0": {"type": scalars, "maxLength": MAX_TEXT}}
+    for depth in range(1, MAX_DEPTH + 1):
+        inner = {"$ref": f"#/$defs/value{depth - 1}"}
+        defs[f"value{depth}"] = {
+            "type": [*scalars, "array", "object"],
+            "maxLength": MAX_TEXT,
+            "maxItems": MAX_ITEMS,
+            "maxProperties": MAX_ITEMS,
+            "items": inner,
+            "additionalProperties": inner,
+        }
+    return defs
+
+
+def _pack_names(compiled: CompiledPack) -> dict[str, dict[str, Any]]:
+    """What a field may name in this pack: its languages, outcomes, reasons, queues, flows."""
+    pack = compiled.pack
+    catalog = pack.call_end_catalog
+    reasons = {"enum": [*(catalog.reasons if catalog else ()), None]}
+    queues = {"enum": [*(catalog.queues if catalog else ()), None]}
+    outcomes = {"enum": sorted(pack.outcome_names)}
+    flows = "|".join(re.escape(name) for name in compiled.flows)
+    return {
+        "language": {"enum": list(pack.all_languages)},
+        "environment": {"enum": list(pack.environments) or [""]},
+        "outcome": outcomes,
+        "last_outcome": outcomes,
+        "end_reason": reasons,
+        "hint_reason": reasons,
+        "wrapup": {"properties": {"reason": reasons, "queue": queues}},
+        "path": {"items": {"pattern": f"^({flows}):"}},
+    }
+
+
+def _expected(name: str, valid: Valid, compiled: CompiledPack) -> str:
+    """A valid value of a field, in words; naming the pack's choices where there are few."""
+    expected, pack = valid.expected, compiled.pack
+    if name == "language":
+        return f"{expected} ({', '.join(pack.all_languages)})"
+    if name == "environment":
+        return f"{expected} ({', '.join(pack.environments) or 'none'})"
+    return expected
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = (
+            _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        )
+    return merged
+
+
+_FORMATS = FormatChecker(formats=())
+
+
+@_FORMATS.checks("instant", raises=ValueError)
+def _instant(value: object) -> bool:
+    """A date and time with its time zone (a wrap-up without one cannot count the call's length)."""
+    return not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is not None
+
+
+def _first(errors: Iterable[ValidationError]) -> ValidationError | None:
+    """The error to show: a missing field, then an unknown one, then the first field in order."""
+    order = _FIELDS
+
+    def rank(error: ValidationError) -> tuple[int, int]:
+        if not error.path:
+            return (0 if error.validator == "required" else 1, 0)
+        return (2, order.index(str(error.path[0])) if error.path[0] in _FIELDS else len(order))
+
+    return min(errors, key=rank, default=None)
+
+
+def _explain(error: ValidationError, schema: Mapping[str, Any], raw: dict[str, Any]) -> str:
+    if not error.path and error.validator == "required":
+        missing = next(name for name in _FIELDS if name not in raw)
+        return f"the snapshot's state is incomplete: `{missing}` is missing"
+    if not error.path:
+        unknown = sorted(str(name) for name in raw if name not in _FIELDS)
+        return f"the snapshot's state has a field this engine does not know: `{unknown[0]}`"
+    name = str(error.path[0])
+    shown = json.dumps(raw[name], ensure_ascii=False)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    expected = schema["properties"][name]["description"]
+    return f"the snapshot's state is not valid: `{name}` must be {expected}, not {shown}"
 
 
 def _encoded_size(payload: Mapping[str, Any]) -> int:
     """The snapshot's size as JSON; refuses what JSON cannot carry (objects, NaN,
     infinities, keys of mixed types) and values nested too deep."""
     try:
-        return len(json.dumps(payload, allow_nan=False, sort_keys=True, ensure_ascii=False, default=_moment))
+        return len(json.dumps(payload, allow_nan=False, sort_keys=True, ensure_ascii=False))
     except (TypeError, ValueError) as error:
         raise SnapshotError(f"the snapshot is not plain JSON data: {error}") from None
     except RecursionError:
         raise SnapshotError("the snapshot nests its values too deeply to be JSON data") from None
-
-
-def _moment(value: Any) -> str:
-    """Dates and times a `set:` stored in the state (its one kind of non-JSON value) count
-    as the text they are sent as; anything else that JSON cannot carry is refused."""
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-def _state(engine: Engine, raw: dict[str, Any]) -> State:
-    missing = [name for name in _FIELDS if name not in raw]
-    if missing:
-        raise SnapshotError(f"the snapshot's state is incomplete: `{missing[0]}` is missing")
-    unknown = sorted(str(name) for name in raw if name not in _FIELDS)
-    if unknown:
-        raise SnapshotError(f"the snapshot's state has a field this engine does not know: `{unknown[0]}`")
-    checks = _CHECKS.get(engine)
-    if checks is None:
-        checks = _CHECKS[engine] = _field_checks(engine)
-    for name, valid, expected in checks:
-        if not valid(raw[name]):
-            shown = json.dumps(raw[name], ensure_ascii=False)
-            shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            raise SnapshotError(f"the snapshot's state is not valid: `{name}` must be {expected}, not {shown}")
-    return State.from_json(raw)
-
-
-Checks = tuple[tuple[str, Callable[[Any], bool], str], ...]
-_CHECKS: WeakKeyDictionary[Engine, Checks] = WeakKeyDictionary()  # made once per engine
-
-
-def _field_checks(engine: Engine) -> Checks:
-    """For each field of the state: is a value valid, and what a valid one is."""
-    pack = engine.pack
-    catalog = pack.call_end_catalog
-    reasons = frozenset(catalog.reasons) if catalog else frozenset()
-    queues = frozenset(catalog.queues) if catalog else frozenset()
-    languages = ", ".join(pack.all_languages)
-    environments = ", ".join(pack.environments) or "none"
-
-    def outcome(value: Any) -> bool:
-        return value is None or _one_of(value, pack.outcome_names)
-
-    return (
-        ("call_id", lambda v: isinstance(v, str) and 0 < len(v) <= 200, "a text of 1 to 200 characters"),
-        ("started", _instant, "a date and time such as 2026-01-05T09:00:00+00:00"),
-        ("language", lambda v: _one_of(v, pack.all_languages), f"one of the pack's languages ({languages})"),
-        (
-            "environment",
-            lambda v: _one_of(v, pack.environments) or (v == "" and not pack.environments),
-            f"one of the pack's environments ({environments})",
-        ),
-        ("inputs", _map, "a map"),
-        ("vars", _map, "a map"),
-        ("stack", _stack, f"a list of 1 to {MAX_CALL_DEPTH} [flow, step] pairs"),
-        ("phase", lambda v: _one_of(v, PHASES), f"one of {', '.join(sorted(PHASES))}"),
-        ("attempts", _count, "a whole number, 0 or more"),
-        ("results", lambda v: _list_of(v, dict) and len(v) <= MAX_RESULTS, f"a list of at most {MAX_RESULTS} maps"),
-        ("pending", lambda v: _list_of(v, dict) and all(_request(p) for p in v), "a list of effect requests"),
-        ("counters", _counters, "a map from a rule to a list of times in seconds"),
-        ("notice", lambda v: v is None or isinstance(v, dict), "a map or null"),
-        ("error", lambda v: v is None or isinstance(v, str), "a text or null"),
-        (
-            "path",
-            lambda v: _list_of(v, str) and all(entry.partition(":")[0] in engine.compiled.flows for entry in v),
-            "a list of the steps the call went through, as `flow:step`",
-        ),
-        ("events", lambda v: _list_of(v, dict), "a list of maps"),
-        ("effects", lambda v: _list_of(v, dict), "a list of maps"),
-        ("trail", lambda v: _list_of(v, str), "a list of step names"),
-        ("outcome", outcome, "one of the pack's outcomes, or null"),
-        ("end_reason", lambda v: v is None or _one_of(v, reasons), "one of the end-of-call reasons, or null"),
-        ("last_outcome", outcome, "one of the pack's outcomes, or null"),
-        ("close_hint", lambda v: v is None or isinstance(v, bool), "true, false or null"),
-        ("description_hint", lambda v: v is None or isinstance(v, str), "a text or null"),
-        ("wrapup", lambda v: _wrapup(v, reasons, queues), "a map of the wrap-up's reason, close, queue, description"),
-        ("wrapup_step", lambda v: v is None or _one_of(v, WRAPUP_STEPS), f"one of {', '.join(WRAPUP_STEPS)}, or null"),
-        ("next_effect", lambda v: _count(v) and v >= 1, "a whole number, 1 or more"),
-        ("move", _count, "a whole number, 0 or more"),
-        ("unsettled", lambda v: _list_of(v, dict) and all(_request(p) for p in v), "a list of performed effects"),
-        ("ended_at", lambda v: v is None or _instant(v), "a date and time, or null"),
-        ("record", lambda v: v is None or isinstance(v, dict), "a map or null"),
-    )
-
-
-def _instant(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) > 40:
-        return False
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _one_of(value: Any, names: Collection[str]) -> bool:
-    return isinstance(value, str) and value in names
-
-
-def _map(value: Any) -> bool:
-    return isinstance(value, dict) and all(isinstance(key, str) for key in value)
-
-
-def _count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
-
-
-def _list_of(value: Any, kind: type | tuple[type, ...]) -> bool:
-    return isinstance(value, list) and all(isinstance(item, kind) for item in value)
-
-
-def _stack(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and 1 <= len(value) <= MAX_CALL_DEPTH
-        and all(
-            isinstance(frame, list) and len(frame) == 2 and all(isinstance(p, str) for p in frame) for frame in value
-        )
-    )
-
-
-def _request(value: dict[str, Any]) -> bool:
-    return (
-        _count(value.get("id"))
-        and isinstance(value.get("key"), str)
-        and isinstance(value.get("name"), str)
-        and isinstance(value.get("args"), dict)
-        and isinstance(value.get("step"), str)
-        and isinstance(value.get("of_step", False), bool)
-    )
-
-
-def _counters(value: Any) -> bool:
-    return _map(value) and all(
-        _list_of(times, (int, float))
-        and all(not isinstance(t, bool) and math.isfinite(t) and abs(t) < 1e12 for t in times)
-        for times in value.values()
-    )
-
-
-def _wrapup(value: Any, reasons: frozenset[str], queues: frozenset[str]) -> bool:
-    if not isinstance(value, dict) or not set(value) <= {"reason", "close", "queue", "description"}:
-        return False
-    return (
-        (value.get("reason") is None or _one_of(value["reason"], reasons))
-        and (value.get("queue") is None or _one_of(value["queue"], queues))
-        and isinstance(value.get("close"), (bool, type(None)))
-        and isinstance(value.get("description"), (str, type(None)))
-    )
-
-
-def _check_versions(engine: Engine, state: State, flows: dict[str, Any]) -> None:
-    compiled = engine.compiled.flows
-    for frame in state.stack:
-        name, step = frame
-        if name not in compiled:
-            raise SnapshotError(f"flow `{name}` of the snapshot no longer exists in pack `{engine.pack.name}`")
-        flow = compiled[name].flow
-        if flows.get(name) == flow.digest:
-            if step not in compiled[name].steps:
-                raise SnapshotError(f"step `{step}` is not in flow `{name}`: the snapshot was edited")
-            continue
-        if not flow.migrate:
-            raise SnapshotError(
-                f"flow `{name}` has changed since the snapshot was taken; give the new version a `migrate:` section to take over calls in progress"
-            )
-        target = flow.migrate.get(step, step)
-        if target not in compiled[name].steps:
-            raise SnapshotError(
-                f"the snapshot stands at `{name}:{step}`, which the new version neither has nor migrates"
-            )
-        frame[1] = target
-        state.trail = [flow.migrate.get(s, s) for s in state.trail if flow.migrate.get(s, s) in compiled[name].steps]
-    for rule in state.counters:
-        if rule not in engine.compiled.rules:
-            raise SnapshotError(f"the snapshot counts events of rule `{rule}`, which the pack does not have")
-
-
-def _check_phase(engine: Engine, state: State) -> None:
-    """The phase fits the step the call stands at, and the call's history fits the phase."""
-    flow = engine.compiled.flows[state.flow]
-    step = flow.steps[state.step]
-    answer = step.model.answer
-    strays = [name for name in state.trail if name not in flow.steps]
-    fits = {
-        "step": True,
-        "pick": answer is not None and answer.kind == "lookup" and bool(state.results),
-        "confirm": step.kind == "do",
-        "failed": step.kind == "do",
-        "wait": bool(state.pending),
-        "wrapup": state.wrapup_step is not None and engine.pack.call_end_catalog is not None,
-        "ended": isinstance(state.record, dict) and state.ended_at is not None,
-    }
-    if strays:
-        raise SnapshotError(f"the snapshot's trail names step `{strays[0]}`, which is not in flow `{state.flow}`")
-    if not fits[state.phase]:
-        raise SnapshotError(f"the snapshot's phase `{state.phase}` does not fit step `{state.flow}:{state.step}`")
 
 
 def _sign(secret: bytes, payload: Mapping[str, Any]) -> str:

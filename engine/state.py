@@ -7,46 +7,100 @@ only when it succeeds: a refused answer leaves the session exactly as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
-Phase = str  # "step" | "pick" | "confirm" | "wait" | "failed" | "wrapup" | "ended"
-PHASES = frozenset({"step", "pick", "confirm", "wait", "failed", "wrapup", "ended"})
+Phase = Literal["step", "pick", "confirm", "wait", "failed", "wrapup", "ended"]
+WrapupStep = Literal["reason", "close", "queue", "description"]
+WRAPUP_STEPS: tuple[WrapupStep, ...] = ("reason", "close", "queue", "description")
+MAX_CALL_DEPTH = 16
+MAX_RESULTS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Valid:
+    """What a valid value of a field is: in words (a refused snapshot's message) and as JSON
+    Schema beyond what the field's type says; the snapshot schema is derived from both."""
+
+    expected: str
+    schema: dict[str, Any] = field(default_factory=dict)
+
+
+INSTANT = {"type": "string", "format": "instant", "maxLength": 40}
+AN_INSTANT = "a date and time with its time zone, such as 2026-01-05T09:00:00+00:00"
+EFFECT = {"type": "object", "required": ["id", "key", "name", "args", "step"]}
+A_MAP = Valid("a map")
+A_COUNT = Valid("a whole number, 0 or more")
+A_REASON = Valid("one of the end-of-call reasons, or null")
+AN_OUTCOME = Valid("one of the pack's outcomes, or null")
+A_TEXT = Valid("a text or null")
 
 
 @dataclass(slots=True)
 class State:
-    call_id: str
-    started: str
-    language: str
-    environment: str
-    inputs: dict[str, Any]
-    vars: dict[str, Any]
-    stack: list[list[str]]  # [flow, step] frames; the last is where the call stands
-    phase: Phase = "step"
-    attempts: int = 0
-    results: list[Any] = field(default_factory=list)
-    pending: list[dict[str, Any]] = field(default_factory=list)
-    counters: dict[str, list[float]] = field(default_factory=dict)
-    notice: dict[str, Any] | None = None
-    error: str | None = None
-    path: list[str] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    effects: list[dict[str, Any]] = field(default_factory=list)
-    trail: list[str] = field(default_factory=list)
-    outcome: str | None = None
-    end_reason: str | None = None
-    last_outcome: str | None = None  # how the last sub-flow ended, for `end: inherit`
-    close_hint: bool | None = None
-    description_hint: str | None = None
-    hint_reason: str | None = None  # the reason the hints go with (None: any reason)
-    wrapup: dict[str, Any] = field(default_factory=dict)
-    wrapup_step: str | None = None
-    next_effect: int = 1
-    move: int = 0  # the moves made, and failed ones that asked for effects: part of an effect's key
+    """Everything a call is; the record, `ended` and the wrap-up form are worked out from it."""
+
+    call_id: Annotated[str, Valid("a text of 1 to 200 characters", {"minLength": 1, "maxLength": 200})]
+    started: Annotated[str, Valid(AN_INSTANT, INSTANT)]
+    language: Annotated[str, Valid("one of the pack's languages")]
+    environment: Annotated[str, Valid("one of the pack's environments")]
+    inputs: Annotated[dict[str, Any], A_MAP]
+    vars: Annotated[dict[str, Any], A_MAP]
+    # [flow, step] frames; the last is where the call stands
+    stack: Annotated[
+        list[list[str]],
+        Valid(
+            f"a list of 1 to {MAX_CALL_DEPTH} [flow, step] pairs",
+            {"minItems": 1, "maxItems": MAX_CALL_DEPTH, "items": {"minItems": 2, "maxItems": 2}},
+        ),
+    ]
+    phase: Annotated[Phase, Valid("one of " + ", ".join(get_args(Phase)))] = "step"
+    attempts: Annotated[int, A_COUNT] = 0
+    results: Annotated[
+        list[dict[str, Any]], Valid(f"a list of at most {MAX_RESULTS} maps", {"maxItems": MAX_RESULTS})
+    ] = field(default_factory=list)
+    pending: Annotated[list[dict[str, Any]], Valid("a list of effect requests", {"items": EFFECT})] = field(
+        default_factory=list
+    )
+    counters: Annotated[
+        dict[str, list[float]],
+        Valid(
+            "a map from a rule to a list of times in seconds",
+            {"additionalProperties": {"items": {"minimum": -1e12, "maximum": 1e12}}},
+        ),
+    ] = field(default_factory=dict)
+    notice: Annotated[dict[str, Any] | None, Valid("a map or null")] = None
+    error: Annotated[str | None, A_TEXT] = None
+    path: Annotated[list[str], Valid("a list of the steps the call went through, as `flow:step`")] = field(
+        default_factory=list
+    )
+    events: Annotated[list[dict[str, Any]], Valid("a list of maps")] = field(default_factory=list)
+    effects: Annotated[list[dict[str, Any]], Valid("a list of maps")] = field(default_factory=list)
+    trail: Annotated[list[str], Valid("a list of step names")] = field(default_factory=list)
+    outcome: Annotated[str | None, AN_OUTCOME] = None
+    end_reason: Annotated[str | None, A_REASON] = None
+    last_outcome: Annotated[str | None, AN_OUTCOME] = None  # how the last sub-flow ended, for `end: inherit`
+    close_hint: Annotated[bool | None, Valid("true, false or null")] = None
+    description_hint: Annotated[str | None, A_TEXT] = None
+    hint_reason: Annotated[str | None, A_REASON] = None  # the reason the hints go with (None: any reason)
+    wrapup: Annotated[
+        dict[str, Any],
+        Valid(
+            "a map of the wrap-up's reason, close, queue, description",
+            {"propertyNames": {"enum": list(WRAPUP_STEPS)}, "properties": {"close": {"type": ["boolean", "null"]}}},
+        ),
+    ] = field(default_factory=dict)
+    wrapup_step: Annotated[WrapupStep | None, Valid(f"one of {', '.join(WRAPUP_STEPS)}, or null")] = None
+    next_effect: Annotated[int, Valid("a whole number, 1 or more", {"minimum": 1})] = 1
+    # the moves made, and failed ones that asked for effects: part of an effect's key
+    move: Annotated[int, A_COUNT] = 0
     # effects the host performed in a move that failed afterwards: reused, never asked again
-    unsettled: list[dict[str, Any]] = field(default_factory=list)
-    ended_at: str | None = None
-    record: dict[str, Any] | None = None
+    unsettled: Annotated[
+        list[dict[str, Any]],
+        Valid(
+            "a list of performed effects", {"items": {**EFFECT, "required": [*EFFECT["required"], "flow", "result"]}}
+        ),
+    ] = field(default_factory=list)
+    ended_at: Annotated[str | None, Valid(f"{AN_INSTANT}, or null", INSTANT)] = None
 
     def copy(self) -> State:
         """A copy a turn may change: containers are copied one level deep, values are never
@@ -83,7 +137,6 @@ class State:
         clone.move = self.move
         clone.unsettled = self.unsettled[:]
         clone.ended_at = self.ended_at
-        clone.record = self.record
         return clone
 
     def as_json(self) -> dict[str, Any]:

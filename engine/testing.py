@@ -352,15 +352,15 @@ class _Runner:
         self.result.visited = list(state.path)
         self.result.events = list(state.events)
         self.result.outcome = state.outcome
-        self.result.reason = (state.record or {}).get("reason")
-        self.result.record = state.record
+        self.result.reason = (session.record or {}).get("reason")
+        self.result.record = session.record
         self.check_end(self.spec.get("expect") or {})
 
     def check_end(self, expect: Mapping[str, Any]) -> None:
         session = self.session
         assert session is not None
         state = session.state
-        record = state.record or {}
+        record = session.record or {}
         context = self.engine.context(state, self.clock.now())
         for key, wanted in expect.items():
             at: tuple[str | int, ...] = ("expect", key)

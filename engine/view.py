@@ -59,7 +59,7 @@ def build_view(session: Session, state: State, now: datetime, context: dict[str,
         outcome=state.outcome,
     )
     if phase == "ended":
-        view.step, view.record = "@ended", state.record
+        view.step, view.record = "@ended", engine.record(state)
         return view
     if phase == "wrapup":
         spec = engine.wrapup_spec(state, context)

@@ -357,12 +357,14 @@ def test_a_tampered_or_outdated_snapshot_is_refused(engine: Engine, clock: Froze
     data["state"]["vars"]["topic"] = "billing"
     with pytest.raises(SnapshotError, match="signature does not match"):
         signed.resume(data)
-    plain = start(engine).snapshot()
+    trusting, _ = local_engine(DEMO, clock=clock, trust_unsigned=True)
+    plain = start(trusting).snapshot()
     plain["flows"]["main"] = "0" * 64
+    del plain["signature"]
     with pytest.raises(SnapshotError, match="flow `main` has changed since the snapshot was taken"):
-        engine.resume(plain)
+        trusting.resume(plain)
     with pytest.raises(SnapshotError, match="not a callguide session snapshot"):
-        engine.resume({"format": "other"})
+        trusting.resume({"format": "other"})
 
 
 def test_a_changed_flow_with_migrate_takes_over_calls_in_progress(clock: FrozenClock, tmp_path: Path) -> None:
@@ -370,7 +372,7 @@ def test_a_changed_flow_with_migrate_takes_over_calls_in_progress(clock: FrozenC
 
     pack = tmp_path / "demo"
     shutil.copytree(DEMO, pack)
-    old, _ = local_engine(pack, clock=clock)
+    old, _ = local_engine(pack, clock=clock, secret=b"key")
     session = old.start("main", {"customer": ANN})
     session.answer()
     data = session.snapshot()
@@ -378,7 +380,7 @@ def test_a_changed_flow_with_migrate_takes_over_calls_in_progress(clock: FrozenC
         (pack / "main.yaml").read_text().replace("  topic:\n", "  subject:\n").replace("next: topic", "next: subject")
     )
     (pack / "main.yaml").write_text(text.replace("start: hello\n", "start: hello\nmigrate: {topic: subject}\n"))
-    new, _ = local_engine(pack, clock=clock)
+    new, _ = local_engine(pack, clock=clock, secret=b"key")
     assert new.resume(data).view.step == "subject"
 
 

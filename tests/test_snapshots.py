@@ -1,0 +1,121 @@
+"""Snapshots cannot lie: they hold only the call's state (the record is worked out from it),
+they are refused unsigned unless the engine trusts unsigned ones, refused when signed with
+another secret, validated against the schema of the state, and the agent's access to every
+flow on the call's stack is checked again when a call is resumed."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from callguide import Engine, FrozenClock, Session, SnapshotError
+from callguide.host import local_engine
+
+DEMO = Path(__file__).parent / "packs" / "demo"
+BBOXX = Path(__file__).parents[1] / "flows" / "bboxx"
+ANN = {"id": "C1", "name": "Ann Smith", "phone": "0712345678"}
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock("2026-11-23 10:00")
+
+
+def demo(clock: FrozenClock, **options: Any) -> Engine:
+    return local_engine(DEMO, clock=clock, **options)[0]
+
+
+def at_amount(engine: Engine) -> Session:
+    session = engine.start("main", {"agent": {"name": "Sam"}, "customer": ANN})
+    session.answer()
+    session.answer("billing")
+    return session
+
+
+def unsigned(data: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(data)
+    del data["signature"]
+    return data
+
+
+def test_a_snapshot_holds_the_state_and_never_the_record(clock: FrozenClock) -> None:
+    session = at_amount(demo(clock))
+    session.hang_up()
+    session.wrap_up("done")
+    data = json.loads(json.dumps(session.snapshot()))
+    assert "record" not in data["state"]
+    resumed = demo(clock).resume(data)
+    assert resumed.ended and resumed.record == session.record
+    assert resumed.record is not None and resumed.record["outcome"] == "dropped"
+
+
+def test_an_unsigned_snapshot_is_refused_unless_the_engine_trusts_unsigned_ones(clock: FrozenClock) -> None:
+    data = unsigned(at_amount(demo(clock)).snapshot())
+    with pytest.raises(SnapshotError, match="the snapshot is not signed: this engine resumes only snapshots signed"):
+        demo(clock).resume(data)
+    assert demo(clock, trust_unsigned=True).resume(data).view.step == "amount"
+
+
+def test_a_snapshot_signed_with_another_secret_is_refused(clock: FrozenClock) -> None:
+    data = at_amount(demo(clock, secret=b"one host")).snapshot()
+    assert demo(clock, secret=b"one host").resume(data).view.step == "amount"
+    for other in (demo(clock, secret=b"another host"), demo(clock), demo(clock, trust_unsigned=True)):
+        with pytest.raises(SnapshotError, match="signature does not match: it was changed, or made with another key"):
+            other.resume(data)
+
+
+def test_an_ended_call_cannot_be_edited_into_another_outcome(clock: FrozenClock) -> None:
+    session = at_amount(demo(clock))
+    session.hang_up("dropped")
+    session.wrap_up("done")
+    data = session.snapshot()
+    data["state"]["outcome"] = "resolved"
+    with pytest.raises(SnapshotError, match="signature does not match"):
+        demo(clock).resume(data)
+    with pytest.raises(SnapshotError, match="not signed"):
+        demo(clock).resume(unsigned(data))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "started",
+            "2026-11-23T10:00:00",
+            "`started` must be a date and time with its time zone, such as 2026-01-05T09:00:00+00:00",
+        ),
+        ("ended_at", "2026-11-23 10:05", "`ended_at` must be a date and time with its time zone"),
+        ("vars", {"deep": json.loads("[" * 500 + "]" * 500)}, "`vars` must be a map, not"),
+        ("vars", {"long": "x" * 100_001}, "`vars` must be a map"),
+        ("phase", "hacked", "`phase` must be one of step, pick, confirm, wait, failed, wrapup, ended"),
+        ("call_id", "", "`call_id` must be a text of 1 to 200 characters"),
+        ("stack", [["main"]], "`stack` must be a list of 1 to 16 [flow, step] pairs"),
+        ("unsettled", [{"id": 1, "name": "sms.send"}], "`unsettled` must be a list of performed effects"),
+        ("record", {"outcome": "resolved"}, "a field this engine does not know: `record`"),
+    ],
+)
+def test_a_trusted_unsigned_snapshot_is_still_checked_against_the_state_schema(
+    clock: FrozenClock, field: str, value: Any, message: str
+) -> None:
+    data = unsigned(at_amount(demo(clock)).snapshot())
+    data["state"][field] = value
+    with pytest.raises(SnapshotError, match=re.escape(message)):
+        demo(clock, trust_unsigned=True).resume(data)
+
+
+def test_access_is_checked_again_for_every_flow_on_a_resumed_call(clock: FrozenClock) -> None:
+    engine = local_engine(BBOXX, clock=clock, trust_unsigned=True)[0]
+    allowed = {"name": "Amina", "permissions": ["manual_outgoing"]}
+    context = {"agent": allowed}
+    session = engine.start("manual_outgoing", context)
+    data = unsigned(session.snapshot())
+    assert engine.resume(data).view.step == session.view.step
+    data["state"]["inputs"]["agent"] = {"name": "Bob", "permissions": []}
+    with pytest.raises(
+        SnapshotError, match="the call is in flow `manual_outgoing`, which this agent may not run: Only"
+    ):
+        engine.resume(data)
