@@ -17,9 +17,9 @@ from callguide.engine import Engine
 from callguide.host import Store, local_engine
 from callguide.load.build import seconds
 from callguide.load.yaml_source import YamlProblem, read_yaml
-from callguide.problems import CallguideError, FlowError, InputError
+from callguide.problems import CallguideError, FlowError, InputError, ScenarioError
 from callguide.session import Session
-from callguide.testing import ScenarioError, simulate
+from callguide.testing import simulate
 from rich.console import Console
 
 HELP = """Type the answer (a number picks an option), or:

@@ -10,8 +10,8 @@ import click
 from callguide.check import pack_of
 from callguide.coverage import Coverage, skeleton
 from callguide.load.files import display
-from callguide.problems import FlowError
-from callguide.testing import Result, ScenarioError, compiled_pack, find_scenarios, run_scenario
+from callguide.problems import FlowError, ScenarioError
+from callguide.testing import Result, compiled_pack, find_scenarios, run_scenario
 from rich.console import Console
 from rich.progress import Progress
 

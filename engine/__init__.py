@@ -8,11 +8,20 @@ session.answer("technical")
 """
 
 from callguide.clock import Clock, FrozenClock, SystemClock
-from callguide.effects import EffectFailed, EffectRequest
+from callguide.effects import EffectRequest
 from callguide.engine import Engine
-from callguide.expr import RenderError
-from callguide.problems import CallguideError, FlowError, InputError, Problem, SessionBusy, SnapshotError
-from callguide.session import FlowRuntimeError, Session
+from callguide.problems import (
+    CallguideError,
+    EffectFailed,
+    FlowError,
+    FlowRuntimeError,
+    InputError,
+    Problem,
+    RenderError,
+    SessionBusy,
+    SnapshotError,
+)
+from callguide.session import Session
 from callguide.view import View
 
 __all__ = [

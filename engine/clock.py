@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from callguide.problems import UsageError
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -32,7 +34,7 @@ class FrozenClock:
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:
-            raise ValueError("a clock only moves forward")
+            raise UsageError("a clock only moves forward")
         self._now += timedelta(seconds=seconds)
 
     def set(self, moment: datetime | str) -> None:

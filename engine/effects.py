@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from callguide.problems import CallguideError
-
 # Built-in effects and the arguments each requires. A pack may declare more in `effects:`.
 BUILTIN_EFFECTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -39,14 +37,6 @@ BUILTIN_EFFECTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 LIFECYCLE_EFFECT = "{lifecycle}.{transition}"
-
-
-class EffectFailed(CallguideError):
-    """Raised by a handler (or given to `Session.fail`) when an effect could not be done."""
-
-
-class EffectMissing(CallguideError):
-    """No handler is registered for an effect the flow asked for."""
 
 
 @dataclass(frozen=True, slots=True)

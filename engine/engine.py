@@ -13,10 +13,9 @@ from callguide.check import check_pack
 from callguide.clock import Clock, SystemClock
 from callguide.compile import CompiledPack, compile_pack
 from callguide.entities import TASK_ACTIONS
-from callguide.expr import RenderError
 from callguide.model import EMPTY, Pack, Worklist
-from callguide.problems import FlowError, InputError, Problem, SnapshotError
-from callguide.session import FlowRuntimeError, Handler, PhraseBook, Session, Turn
+from callguide.problems import FlowError, FlowRuntimeError, InputError, Problem, RenderError, SnapshotError, UsageError
+from callguide.session import Handler, PhraseBook, Session, Turn
 from callguide.snapshot import Snapshots
 from callguide.state import State, set_path
 
@@ -53,7 +52,7 @@ class Engine:
         self.snapshots = Snapshots.of(compiled, secret, trust_unsigned)
         self.problems = problems
         if environment and environment not in pack.environments:
-            raise ValueError(
+            raise UsageError(
                 f"pack `{pack.name}` has no environment `{environment}` (it has: {', '.join(pack.environments) or 'none'})"
             )
         self.environment = environment or next(iter(pack.environments), "")

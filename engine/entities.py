@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from callguide.effects import EffectFailed
 from callguide.load.build import seconds
 from callguide.model import Lifecycle, Worklist
+from callguide.problems import EffectFailed
 
 TASK_ACTIONS = frozenset({"postpone", "next_method", "complete", "remove", "clear", "move"})  # on the call's `task`
 MOVES = ("first", "previous", "next", "last")

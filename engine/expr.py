@@ -33,7 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from callguide.model import Calendar
-from callguide.problems import CallguideError, Pos
+from callguide.problems import Pos, RenderError
 from jinja2 import StrictUndefined, TemplateError, Undefined, nodes, pass_context, pass_environment, pass_eval_context
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
@@ -60,15 +60,6 @@ _GSM7 = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 _GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
-
-
-class RenderError(CallguideError):
-    """A text or condition failed at run time; says where in the flow files."""
-
-    def __init__(self, pos: Pos, message: str) -> None:
-        super().__init__(f"{pos}: {message}")
-        self.pos = pos
-        self.detail = message
 
 
 class BoundedCodeGenerator(CodeGenerator):

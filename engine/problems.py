@@ -1,8 +1,9 @@
-"""Problems found in flow files, and the errors the engine raises.
+"""Problems found in flow files, and every error the engine raises.
 
 A `Problem` is one finding of the loader or the checker, always with a place an analyst can
 open (`file:line:col`). `FlowError` carries every problem of a load at once, so that nobody
-fixes one mistake per run.
+fixes one mistake per run. Every error the engine raises on purpose is defined here, under
+one base class (`CallguideError`), so that a host catches them all with one `except`.
 """
 
 from __future__ import annotations
@@ -100,3 +101,47 @@ class SessionBusy(InputError):
 
 class SnapshotError(CallguideError):
     """A snapshot that cannot be resumed: forged, truncated, edited, or of a changed flow."""
+
+
+class RenderError(CallguideError):
+    """A text or condition failed at run time; says where in the flow files."""
+
+    def __init__(self, pos: Pos, message: str) -> None:
+        super().__init__(f"{pos}: {message}")
+        self.pos = pos
+        self.detail = message
+
+
+class FlowRuntimeError(CallguideError):
+    """The flow itself cannot go on (a text that does not render, a loop that asks nothing);
+    the move is undone."""
+
+
+class EffectFailed(CallguideError):
+    """Raised by a handler (or given to `Session.fail`) when an effect could not be done;
+    the engine's own refusals of an effect (a lifecycle guard) are this too."""
+
+
+class ScenarioError(CallguideError):
+    """A scenario file that cannot run at all (not YAML, wrong shape, no pack)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+class YamlProblem(CallguideError):
+    """A YAML file that cannot be read at all (syntax, limits): one problem, with its place."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class StoreError(CallguideError):
+    """Sample data that cannot be read."""
+
+
+class UsageError(CallguideError, ValueError):
+    """The host program called the engine wrongly (an environment the pack does not have,
+    a clock moved backwards)."""

@@ -27,11 +27,10 @@ from callguide.compile import (
     plain,
     render_value,
 )
-from callguide.effects import EffectFailed, EffectRequest
+from callguide.effects import EffectRequest
 from callguide.entities import TASK_ACTIONS, lifecycle_request, lifecycle_result, new_task_request, task_request
-from callguide.expr import RenderError
 from callguide.model import INHERIT
-from callguide.problems import CallguideError, InputError, SessionBusy
+from callguide.problems import EffectFailed, FlowRuntimeError, InputError, RenderError, SessionBusy
 from callguide.state import MAX_CALL_DEPTH, MAX_RESULTS, WRAPUP_STEPS, State, set_path
 
 if TYPE_CHECKING:
@@ -40,10 +39,6 @@ if TYPE_CHECKING:
 
 Handler = Callable[[EffectRequest], Any]
 MAX_AUTOMATIC_MOVES = 500
-
-
-class FlowRuntimeError(CallguideError):
-    """The flow itself cannot go on (e.g. it loops without asking anything)."""
 
 
 class PhraseBook(Mapping[str, str]):

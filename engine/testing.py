@@ -19,14 +19,14 @@ from callguide.check import check_pack, pack_of
 from callguide.check.schema import schema_problems
 from callguide.clock import FrozenClock
 from callguide.compile import CompiledPack, compile_pack
-from callguide.effects import EffectFailed, EffectRequest
+from callguide.effects import EffectRequest
 from callguide.engine import Engine
 from callguide.expr import CompiledText, Sandbox
 from callguide.host.store import Store, StoreHandlers
 from callguide.load.build import seconds
 from callguide.load.files import display, read_file
 from callguide.load.yaml_source import Document, YamlProblem, read_yaml
-from callguide.problems import CallguideError, FlowError, InputError, Pos, Problem
+from callguide.problems import CallguideError, EffectFailed, FlowError, InputError, Pos, Problem, ScenarioError
 from callguide.session import Session
 
 MOVES = ("answer", "event", "wait", "back", "hangup", "resolve", "fail")
@@ -61,14 +61,6 @@ class Result:
     @property
     def passed(self) -> bool:
         return not self.failures
-
-
-class ScenarioError(CallguideError):
-    """A scenario file that cannot run at all (not YAML, wrong shape, no pack)."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(problem) for problem in problems))
-        self.problems = problems
 
 
 @cache

@@ -7,7 +7,8 @@ from typing import Any
 
 from callguide.clock import Clock
 from callguide.engine import Engine
-from callguide.host.store import Store, StoreError, StoreHandlers
+from callguide.host.store import Store, StoreHandlers
+from callguide.problems import StoreError
 
 __all__ = ["Store", "StoreError", "StoreHandlers", "local_engine"]
 

@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from callguide.effects import EffectFailed, EffectRequest
+from callguide.effects import EffectRequest
 from callguide.entities import TASK_ACTIONS
 from callguide.expr import sms_segments
 from callguide.load.yaml_source import YamlProblem, read_yaml
 from callguide.model import Pack
+from callguide.problems import EffectFailed, StoreError
 
 Handler = Callable[[EffectRequest], Any]
 
@@ -29,10 +30,6 @@ create table if not exists entities (kind text not null, id text not null, data 
 create table if not exists calls (call_id text primary key, record text not null);
 create table if not exists outbox (seq integer primary key autoincrement, effect text not null, args text not null);
 """
-
-
-class StoreError(Exception):
-    """Sample data that cannot be read."""
 
 
 class Store:

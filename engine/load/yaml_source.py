@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 from callguide.problems import Pos, Problem
+from callguide.problems import YamlProblem as YamlProblem  # raised here; importers name it from here
 
 Path = tuple[str | int, ...]
 
@@ -80,12 +81,6 @@ class Document:
             if found:
                 return Pos(self.file, *found)
         return Pos(self.file, 1, 1)
-
-
-class YamlProblem(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 _PLAIN = "tag:callguide:plain"
