@@ -463,10 +463,10 @@ def session_plan(
         ),
         (
             "session.engine_trigger",
-            "inside an answer: picking the branch in the compiled machine's table, `reason` -> `existing`",
+            "inside an answer: the flow machine's `advance` fired, `reason` -> `existing`",
             "",
             None,
-            "CompiledFlow.move, as Turn.advance does it",
+            "CompiledFlow.fire, as Turn.advance does it",
         ),
         (
             "session.whole_call",
@@ -529,13 +529,24 @@ def _index_of(call: Call, answer: Any) -> int:
 
 
 def engine_trigger(engine: Engine) -> Callable[[], object] | None:
-    """The move through the compiled machine's transition table from `reason`: what picking a
-    branch costs inside a move."""
+    """The flow machine's `advance` fired from `reason`, as a move fires it: what the
+    transition (its guards included) costs inside a move."""
     flow = engine.compiled.flows["incoming"]
     context = {"reason": "technical"}
 
+    class Move:
+        def context(self) -> dict[str, Any]:
+            return context
+
+        def call(self, step: Any) -> None:
+            raise AssertionError("`reason` calls no flow")
+
+        finish = call
+
+    move = Move()
+
     def fire() -> None:
-        flow.move("advance", "reason", context)
+        flow.fire("advance", "reason", move)
 
     return fire
 

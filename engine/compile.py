@@ -1,13 +1,16 @@
 """Compiling a checked pack: one `transitions` machine per flow, shared by all its sessions.
 
-Each flow becomes a `Machine` whose states are its steps and whose `advance` transitions
-are its branches, in order, guarded by compiled conditions: the first branch whose
-conditions hold is taken, which is exactly what `next:` means. `call` and `end` branches
-are desugared into steps of their own (`step~1`), so every transition is a plain move
-between states. The machine is the flow's compiled, validated graph; sessions are never
-bound to it (no `add_model`, no per-call machine): a move reads the machine's transition
-table for its step (`CompiledFlow.move`). Guards are Python callables made here; no string
-from a flow file ever reaches `transitions` as a callback name.
+Each flow becomes a `Machine(model=None)` whose states are its steps. Its `advance`
+transitions are the step's branches, in order, guarded by compiled conditions: the first
+branch whose conditions hold is taken, which is exactly what `next:` means; `fail` is a
+failed effect's fallback and `give_up` the way out after too many invalid answers. `call`
+and `finish` are transitions of the `call` and `end` steps that stay where they are: their
+callbacks push the callee's frame, or return to the caller (or end the call). `call` and
+`end` branches are desugared into steps of their own (`step~n1`), so every transition is a
+plain move between states. A move fires the machine's event on a `Cursor` (a `state` and
+the move it belongs to): no machine and no `add_model` per call. Guards and callbacks are
+Python callables made here; no string from a flow file ever reaches `transitions` as a
+callback name.
 """
 
 from __future__ import annotations
@@ -18,16 +21,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from callguide.check.flows import known_effects
 from callguide.expr import CompiledCondition, CompiledText, Sandbox, make_environment
 from callguide.model import Action, Case, Condition, Flow, Pack, Rule, Step, Text
-from transitions import Machine
+from transitions import Machine, MachineError
 
 ADVANCE = "advance"
 FAIL = "fail"
 GIVE_UP = "give_up"
+CALL = "call"
+FINISH = "finish"
 
 
 class Texts:
@@ -153,6 +158,27 @@ class CompiledStep:
         return self.model.kind
 
 
+class Mover(Protocol):
+    """The move a machine's guards and callbacks work for (the interpreter's turn)."""
+
+    def context(self) -> dict[str, Any]: ...
+
+    def call(self, step: CompiledStep) -> None: ...
+
+    def finish(self, step: CompiledStep) -> None: ...
+
+
+class Cursor:
+    """What a shared machine moves: `state` (a step, a phase, an entity's status) and the
+    move it is fired for, whose context the guards read."""
+
+    __slots__ = ("mover", "state")
+
+    def __init__(self, state: str, mover: Any = None) -> None:
+        self.state = state
+        self.mover = mover
+
+
 class Guard:
     """A branch's condition, as `transitions` calls it (with the event data)."""
 
@@ -162,7 +188,23 @@ class Guard:
         self.condition = condition
 
     def __call__(self, event: Any) -> bool:
-        return self.condition.test(event.model.context)
+        return self.condition.test(event.model.mover.context())
+
+
+class Arrived:
+    """The work of a `call` or `end` step, run when its transition fires."""
+
+    __slots__ = ("step",)
+
+    def __init__(self, step: CompiledStep) -> None:
+        self.step = step
+
+    def __call__(self, event: Any) -> None:
+        mover: Mover = event.model.mover
+        if self.step.kind == "call":
+            mover.call(self.step)
+        else:
+            mover.finish(self.step)
 
 
 @dataclass(slots=True)
@@ -171,30 +213,20 @@ class CompiledFlow:
     machine: Machine
     steps: dict[str, CompiledStep]
     access: tuple[CompiledCondition, LocalText] | None = None
-    moves: dict[tuple[str, str], tuple[tuple[tuple[CompiledCondition, ...], str], ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.flow.name
 
-    def __post_init__(self) -> None:
-        # The machine's own transition table, read as (guards, destination) per trigger and
-        # step: `Event.trigger` would add ~7 µs of callback and logging machinery to every
-        # move, with no callbacks to run. The order and the first-true-wins rule are the
-        # machine's.
-        for trigger, event in self.machine.events.items():
-            for source, transitions in event.transitions.items():
-                self.moves[(trigger, source)] = tuple(
-                    (tuple(c.func.condition for c in t.conditions if isinstance(c.func, Guard)), str(t.dest))
-                    for t in transitions
-                )
-
-    def move(self, trigger: str, source: str, context: dict[str, Any]) -> str | None:
-        """Where `trigger` leads from `source`: the first branch whose guards all hold."""
-        for guards, dest in self.moves.get((trigger, source), ()):
-            if all(guard.test(context) for guard in guards):
-                return dest
-        return None
+    def fire(self, trigger: str, source: str, mover: Mover) -> str | None:
+        """Fire `trigger` from step `source`: where the machine went (the first branch whose
+        guards all hold), or None when no transition of `source` applies."""
+        cursor = Cursor(source, mover)
+        try:
+            moved = self.machine.events[trigger].trigger(cursor)
+        except (MachineError, KeyError):  # the step has no such way out
+            return None
+        return cursor.state if moved else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +324,9 @@ def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
             transitions.append(
                 {"trigger": GIVE_UP, "source": step.id, "dest": target(step, step.attempts.then, 0, "a")}
             )
+        if step.kind in ("call", "end"):  # stays at the step; the callback does the work
+            trigger = CALL if step.kind == "call" else FINISH
+            transitions.append({"trigger": trigger, "source": step.id, "dest": None, "after": Arrived(steps[step.id])})
 
     for step in flow.steps.values():
         add(step)

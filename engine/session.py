@@ -15,10 +15,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from callguide import answers
+from callguide import answers, phases
 from callguide.compile import (
     ADVANCE,
+    CALL,
     FAIL,
+    FINISH,
     GIVE_UP,
     CompiledFlow,
     CompiledPack,
@@ -29,9 +31,10 @@ from callguide.compile import (
 )
 from callguide.effects import EffectRequest
 from callguide.entities import TASK_ACTIONS, lifecycle_request, lifecycle_result, new_task_request, task_request
-from callguide.model import INHERIT
+from callguide.model import INHERIT, Reason
+from callguide.phases import next_phase, next_question
 from callguide.problems import EffectFailed, FlowRuntimeError, InputError, RenderError, SessionBusy
-from callguide.state import MAX_CALL_DEPTH, MAX_RESULTS, WRAPUP_STEPS, State, set_path
+from callguide.state import MAX_CALL_DEPTH, MAX_RESULTS, State, set_path
 
 if TYPE_CHECKING:
     from callguide.engine import Engine
@@ -78,6 +81,8 @@ class Turn:
         self.now = session.engine.clock.now()
         self._context: dict[str, Any] | None = None
         self.moves = 0
+        self._entering = False  # a step is being entered: a further `enter` is queued, not nested
+        self._next: str | None = None
         state.move += 1
         self.asked = 0  # effects asked for in this move: the last part of their keys
         self.performed: list[dict[str, Any]] = []  # what the host did in this move
@@ -110,8 +115,29 @@ class Turn:
     def step(self) -> CompiledStep:
         return self.flow().steps[self.state.step]
 
+    def to(self, trigger: str) -> None:
+        """Change the call's phase by firing `trigger` on the shared phase machine."""
+        self.state.phase = next_phase(self.state.phase, trigger)
+
     def enter(self, step_id: str) -> None:
-        """Arrive at a step of the current flow and run it as far as it runs by itself."""
+        """Arrive at a step of the current flow and run on while steps run by themselves.
+
+        A loop, not recursion: a step entered while another is being entered (a branch, an
+        effect's success, a sub-flow's end) is taken up when that one is done."""
+        if self._entering:
+            self._next = step_id
+            return
+        self._entering = True
+        try:
+            next_step: str | None = step_id
+            while next_step is not None:
+                self._next = None
+                self.arrive(next_step)
+                next_step = self._next
+        finally:
+            self._entering = False
+
+    def arrive(self, step_id: str) -> None:
         self.moves += 1
         if self.moves > MAX_AUTOMATIC_MOVES:
             raise FlowRuntimeError(
@@ -122,7 +148,9 @@ class Turn:
         state.path.append(f"{state.flow}:{step_id}")
         if self._context is not None:
             self._context["flow"] = self.engine.flow_info(state.flow)
-        state.attempts, state.error, state.results, state.phase = 0, None, [], "step"
+        state.attempts, state.error, state.results = 0, None, []
+        if state.phase != "step":
+            self.to(phases.ARRIVE)
         step = self.step()
         for name, condition in step.sets:
             self.store(name, condition.value(self.context()))
@@ -137,21 +165,25 @@ class Turn:
         kind = step.kind
         if kind == "do":
             if self.confirm_text(step) is not None:
-                self.state.phase = "confirm"
+                self.to(phases.CONFIRM)
             else:
                 self.perform(step)
-        elif kind == "call":
-            self.call(step)
-        elif kind == "end":
-            self.finish(step)
+        elif kind in ("call", "end"):  # the machine's `call` / `finish` callback does the work
+            self.fire(CALL if kind == "call" else FINISH)
+
+    def fire(self, trigger: str) -> str:
+        """Fire `trigger` on the flow's machine from the current step: where it went."""
+        current = self.state.step
+        dest = self.flow().fire(trigger, current, self)
+        if dest is None:
+            raise FlowRuntimeError(f"no branch of step `{current}` in flow `{self.state.flow}` applies")
+        return dest
 
     def advance(self, trigger: str) -> None:
         """Leave the current step by `trigger`; the flow's machine picks the branch."""
-        current = self.state.step
-        dest = self.flow().move(trigger, current, self.context())
-        if dest is None:
-            raise FlowRuntimeError(f"no branch of step `{current}` in flow `{self.state.flow}` applies")
-        if self.step().kind in ("say", "ask") and trigger == ADVANCE:
+        current, kind = self.state.step, self.step().kind
+        dest = self.fire(trigger)
+        if kind in ("say", "ask") and trigger == ADVANCE:
             self.state.trail.append(current)
         self.enter(dest)
 
@@ -197,7 +229,8 @@ class Turn:
     def end_call(self, outcome: str, reason: str | None) -> None:
         state = self.state
         state.outcome, state.end_reason = outcome, reason or state.end_reason
-        state.phase, state.trail, state.results = "wrapup", [], []
+        self.to(phases.WRAP_UP)
+        state.trail, state.results = [], []
         state.wrapup = {"reason": None, "close": None, "queue": None, "description": None}
         state.wrapup_step = "reason"
 
@@ -257,7 +290,7 @@ class Turn:
         if handler is None:
             state.pending.append({**request.as_json(), "of_step": step is not None})
             if step is not None:
-                state.phase = "wait"
+                self.to(phases.WAIT)
             return None
         try:
             result = handler(request)
@@ -324,7 +357,8 @@ class Turn:
             self.state.notice = {"kind": "effect", "text": failure}
             self.advance(FAIL)
         else:
-            self.state.phase, self.state.error = "failed", failure
+            self.to(phases.FAIL)
+            self.state.error = failure
 
     # --- answers -------------------------------------------------------------------------
 
@@ -408,7 +442,7 @@ class Turn:
         args = {"source": answer.source, "query": query, "by": list(answer.search_by)}
         result = self.request(f"lookup.{answer.source}", args, step.id, None)
         if state.pending and state.pending[-1]["name"] == f"lookup.{answer.source}":
-            state.phase = "wait"
+            self.to(phases.WAIT)
             return
         self.found(step, result, query)
 
@@ -420,7 +454,8 @@ class Turn:
             return
         if not items:
             raise InputError(f"nothing found for `{query}`: check the spelling or search by something else", step.id)
-        self.state.phase, self.state.results = "pick", items
+        self.to(phases.PICK)
+        self.state.results = items
 
     def pick(self, raw: Any) -> dict[str, Any]:
         items = self.state.results
@@ -451,14 +486,16 @@ class Turn:
         state = self.state
         step = self.step()
         if state.phase == "pick":
-            state.phase, state.results = "step", []
+            self.to(phases.UNPICK)
+            state.results = []
             return
         if step.model.back is False or not state.trail or state.phase not in ("step", "confirm"):
             raise InputError("you cannot go back from here", step.id)
         previous = state.trail.pop()
         state.stack[-1][1] = previous
         state.path.append(f"{state.flow}:{previous}")
-        state.phase, state.attempts, state.error = "step", 0, None
+        self.to(phases.BACK)
+        state.attempts, state.error = 0, None
 
     # --- rules ---------------------------------------------------------------------------
 
@@ -562,25 +599,19 @@ class Turn:
         self.next_wrapup_step()
 
     def next_wrapup_step(self) -> None:
+        """On to the form's next question (the wrap-up machine skips what is settled), or
+        the call has ended."""
         state = self.state
+        state.wrapup_step = next_question(state.wrapup_step or "reason", self)
+        if state.wrapup_step is None:
+            self.to(phases.END)
+            state.ended_at = self.now.isoformat()
+
+    def wrapup_reason(self) -> Reason | None:
+        """The catalog's entry for the reason picked in the wrap-up (what the form's machine reads)."""
         catalog = self.compiled.pack.call_end_catalog
-        assert catalog is not None
-        reason = catalog.reasons[state.wrapup["reason"]] if state.wrapup.get("reason") else None
-        order = list(WRAPUP_STEPS)
-        index = order.index(state.wrapup_step or "reason") + 1
-        while index < len(order):
-            name = order[index]
-            if name == "close" and reason is not None and reason.locked:
-                state.wrapup["close"] = reason.close
-            elif name == "queue" and state.wrapup.get("close"):
-                state.wrapup["queue"] = None
-            else:
-                state.wrapup_step = name
-                return
-            index += 1
-        state.wrapup_step = None
-        state.phase = "ended"
-        state.ended_at = self.now.isoformat()
+        picked = self.state.wrapup.get("reason")
+        return catalog.reasons[picked] if catalog is not None and picked else None
 
 
 def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Sequence[answers.Choice]:
@@ -792,7 +823,9 @@ def _settle(turn: Turn, effect: int | None, result: Any, failure: str | None) ->
     of_step = chosen.pop("of_step", False)
     if chosen["name"].startswith("lookup."):
         turn.effect_done(chosen, result, failure, None)
-        state.phase = "step"
+        if state.phase != "wait":  # the call went on meanwhile (a rule ended it)
+            return
+        turn.to(phases.SETTLE)
         if failure is not None:
             state.error = failure
             return
@@ -803,5 +836,5 @@ def _settle(turn: Turn, effect: int | None, result: Any, failure: str | None) ->
         return
     step = turn.step() if of_step and state.phase == "wait" else None
     if step is not None:
-        state.phase = "step"
+        turn.to(phases.SETTLE)
     turn.effect_done(chosen, result, failure, step)

@@ -1,0 +1,81 @@
+"""The interpreter runs on `transitions`: each flow's steps are a machine built once and
+fired on every move; the call's phases and the wrap-up form are shared machines too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from callguide import Engine, FlowRuntimeError, FrozenClock
+from callguide.compile import CALL, FINISH
+from callguide.phases import next_phase, next_question
+from hostile.packs import MANIFEST, write_pack
+
+FLOWS = Path(__file__).parents[1] / "flows"
+
+
+@pytest.mark.parametrize("pack", sorted(path.parent.name for path in FLOWS.glob("*/pack.yaml")))
+def test_every_step_of_a_bundled_flow_is_a_state_of_its_machine(pack: str) -> None:
+    engine = Engine.load(FLOWS / pack)
+    for flow in engine.compiled.flows.values():
+        assert set(flow.machine.states) == set(flow.steps)
+        for step in flow.steps.values():
+            if step.kind in ("call", "end"):
+                trigger = CALL if step.kind == "call" else FINISH
+                (transition,) = flow.machine.events[trigger].transitions[step.id]
+                assert transition.dest is None  # the step stays; the callback does the work
+
+
+def test_a_phase_change_the_call_cannot_make_is_refused_by_the_machine() -> None:
+    assert next_phase("step", "confirm") == "confirm"
+    assert next_phase("wrapup", "end") == "ended"
+    with pytest.raises(FlowRuntimeError, match="a call cannot `arrive` while it is in phase `ended`"):
+        next_phase("ended", "arrive")
+    with pytest.raises(FlowRuntimeError, match="a call cannot `confirm` while it is in phase `wait`"):
+        next_phase("wait", "confirm")
+
+
+LOOP = """\
+flow: main
+title: Loop
+start: count
+steps:
+  count:
+    next:
+      - if: now.year > 3000
+        go: done
+      - go: again
+  again:
+    next: count
+  done:
+    end: resolved
+"""
+
+
+def test_a_flow_that_moves_on_for_ever_is_stopped_with_a_clear_error(tmp_path: Path) -> None:
+    engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": LOOP}, manifest=MANIFEST), clock=FrozenClock())
+    with pytest.raises(FlowRuntimeError, match="flow `main` moves on for ever without asking anything"):
+        engine.start("main")
+
+
+@pytest.mark.parametrize(
+    ("locked", "close", "questions"),
+    [
+        (False, False, ["close", "queue", "description"]),
+        (False, True, ["close", "description"]),
+        (True, True, ["description"]),
+        (True, False, ["queue", "description"]),
+    ],
+)
+def test_the_wrap_up_skips_what_the_reason_settles(locked: bool, close: bool, questions: list[str]) -> None:
+    reason = SimpleNamespace(locked=locked, close=close)
+    form = SimpleNamespace(state=SimpleNamespace(wrapup={"reason": "r"}), wrapup_reason=lambda: reason)
+    asked, question = [], next_question("reason", form)
+    while question is not None:
+        asked.append(question)
+        if question == "close":
+            form.state.wrapup["close"] = close  # the agent's answer
+        question = next_question(question, form)
+    assert asked == questions
+    assert form.state.wrapup["close"] is close
