@@ -15,17 +15,16 @@ callback name.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
-from types import MappingProxyType
 from typing import Any, Protocol
 
 from callguide.check.flows import known_effects
-from callguide.expr import CompiledCondition, CompiledText, Sandbox, make_environment
-from callguide.model import Action, Case, Condition, Flow, Pack, Rule, Step, Text
+from callguide.entities import LifecycleMachine
+from callguide.expr import CompiledCondition, Sandbox, make_environment
+from callguide.machines import Cursor, shared_machine
+from callguide.model import Action, Case, Flow, Pack, Rule, Step
+from callguide.texts import LocalText, Texts
 from transitions import Machine, MachineError
 
 ADVANCE = "advance"
@@ -33,94 +32,6 @@ FAIL = "fail"
 GIVE_UP = "give_up"
 CALL = "call"
 FINISH = "finish"
-
-
-class Texts:
-    """Compiles the model's texts into shared `CompiledText`s, one per language variant."""
-
-    def __init__(self, env: Sandbox, language: str) -> None:
-        self.env = env
-        self.language = language
-
-    def text(self, text: Text | None) -> LocalText | None:
-        if text is None:
-            return None
-        return LocalText(
-            {lang: CompiledText(self.env, source, text.pos) for lang, source in text.variants}, self.language
-        )
-
-    def condition(self, condition: Condition | None) -> CompiledCondition | None:
-        return None if condition is None else CompiledCondition(self.env, condition.source, condition.pos)
-
-    def value(self, value: Any) -> Any:
-        if isinstance(value, Text):
-            single = _SINGLE_EXPRESSION.fullmatch(value.variants[0][1]) if len(value.variants) == 1 else None
-            if single:  # `{{ expression }}` alone passes the value itself: a list stays a list
-                return NativeValue(CompiledCondition(self.env, single.group(1), value.pos))
-            return self.text(value)
-        if isinstance(value, Mapping):
-            return MappingProxyType({key: self.value(item) for key, item in value.items()})
-        if isinstance(value, tuple):
-            return tuple(self.value(item) for item in value)
-        return value
-
-
-_SINGLE_EXPRESSION = re.compile(r"\{\{\s*((?:(?!\}\}|\{\{|\{%).)+?)\s*\}\}", re.DOTALL)
-
-
-class NativeValue:
-    """An effect argument written as one `{{ expression }}`: its value, not its text."""
-
-    __slots__ = ("expression",)
-
-    def __init__(self, expression: CompiledCondition) -> None:
-        self.expression = expression
-
-
-class LocalText:
-    """A text in the languages it was written in; renders the session's one."""
-
-    __slots__ = ("default", "variants")
-
-    def __init__(self, variants: dict[str, CompiledText], default: str) -> None:
-        self.variants = variants
-        self.default = variants.get(default) or next(iter(variants.values()))
-
-    def render(self, context: dict[str, Any], language: str | None = None) -> str:
-        chosen = self.variants.get(language, self.default) if language else self.default
-        return chosen.render(context)
-
-    @property
-    def is_literal(self) -> bool:
-        return all(text.is_literal for text in self.variants.values())
-
-
-def render_value(value: Any, context: dict[str, Any], language: str | None) -> Any:
-    """Effect arguments: every text rendered, the shape kept; the result is plain data."""
-    if isinstance(value, LocalText):
-        return value.render(context, language)
-    if isinstance(value, NativeValue):
-        return plain(value.expression.value(context))
-    if isinstance(value, Mapping):
-        return {key: render_value(item, context, language) for key, item in value.items()}
-    if isinstance(value, tuple):
-        return [render_value(item, context, language) for item in value]
-    return value
-
-
-def plain(value: Any) -> Any:
-    """Effect arguments and stored answers are plain JSON data."""
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    return str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,17 +77,6 @@ class Mover(Protocol):
     def call(self, step: CompiledStep) -> None: ...
 
     def finish(self, step: CompiledStep) -> None: ...
-
-
-class Cursor:
-    """What a shared machine moves: `state` (a step, a phase, an entity's status) and the
-    move it is fired for, whose context the guards read."""
-
-    __slots__ = ("mover", "state")
-
-    def __init__(self, state: str, mover: Any = None) -> None:
-        self.state = state
-        self.mover = mover
 
 
 class Guard:
@@ -246,8 +146,14 @@ class CompiledPack:
     rules: dict[str, CompiledRule] = field(default_factory=dict)
     phrases: dict[str, LocalText] = field(default_factory=dict)
     labels: dict[str, LocalText] = field(default_factory=dict)
-    guards: dict[str, tuple[CompiledCondition | None, LocalText | None, LocalText | None]] = field(default_factory=dict)
+    lifecycles: dict[str, LifecycleMachine] = field(default_factory=dict)
     effects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def warning(self, effect: str) -> LocalText | None:
+        """What the agent confirms before a lifecycle transition (`case.save`: "Save keeps...")."""
+        head, _, name = effect.partition(".")
+        lifecycle = self.lifecycles.get(head)
+        return lifecycle.warnings.get(name) if lifecycle else None
 
 
 def compile_pack(pack: Pack) -> CompiledPack:
@@ -271,13 +177,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
     if catalog:
         compiled.labels.update({f"reason:{k}": t for k, r in catalog.reasons.items() if (t := texts.text(r.label))})
         compiled.labels.update({f"queue:{k}": t for k, q in catalog.queues.items() if (t := texts.text(q))})
-    for lifecycle in pack.lifecycles.values():
-        for name, transition in lifecycle.transitions.items():
-            compiled.guards[f"{lifecycle.name}.{name}"] = (
-                texts.condition(transition.guard),
-                texts.text(transition.message),
-                texts.text(transition.warning),
-            )
+    compiled.lifecycles = {name: LifecycleMachine(lifecycle, texts) for name, lifecycle in pack.lifecycles.items()}
     return compiled
 
 
@@ -330,15 +230,7 @@ def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
 
     for step in flow.steps.values():
         add(step)
-    machine = Machine(
-        model=None,
-        states=list(steps),
-        transitions=transitions,
-        initial=flow.start,
-        auto_transitions=False,
-        send_event=True,
-        ignore_invalid_triggers=False,
-    )
+    machine = shared_machine(list(steps), transitions, flow.start)
     access = None
     if flow.access:
         condition, message = texts.condition(flow.access.condition), texts.text(flow.access.message)

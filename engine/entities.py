@@ -1,8 +1,9 @@
 """Entities that outlive a call: lifecycle transitions (a case) and worklist tasks.
 
-These are pure functions: given the entity as the flow holds it and the step's arguments,
-they say what the host must do (the effect's arguments) and what the entity becomes, or
-refuse with `EffectFailed` and a message for the agent.
+A lifecycle is a shared `transitions` machine fired on the entity's status; task actions are
+pure functions. Given the entity as the flow holds it and the step's arguments, they say
+what the host must do (the effect's arguments) and what the entity becomes, or refuse with
+`EffectFailed` and a message for the agent.
 """
 
 from __future__ import annotations
@@ -10,33 +11,113 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from callguide.expr import CompiledCondition
 from callguide.load.build import seconds
+from callguide.machines import Cursor, shared_machine
 from callguide.model import Lifecycle, Worklist
 from callguide.problems import EffectFailed
+from callguide.texts import LocalText, Texts
+from transitions import MachineError
 
 TASK_ACTIONS = frozenset({"postpone", "next_method", "complete", "remove", "clear", "move"})  # on the call's `task`
 MOVES = ("first", "previous", "next", "last")
 
 
-def lifecycle_request(lifecycle: Lifecycle, name: str, entity: Any, args: dict[str, Any]) -> dict[str, Any]:
-    """The arguments of a lifecycle transition, checked against the entity's state."""
-    transition = lifecycle.transitions[name]
-    record = entity if isinstance(entity, dict) else {}
-    state = str(record.get("status") or lifecycle.initial)
-    if not transition.allowed_from(state):
-        allowed = ", ".join(transition.sources)
-        raise EffectFailed(f"{lifecycle.name} is {state}: `{name}` is only possible from {allowed}")
-    comment = str(args.get("comment") or "").strip()
-    if transition.comment_required and not comment:
-        raise EffectFailed(f"`{name}` needs a comment")
-    return {
-        **args,
-        "id": record.get("id"),
-        "transition": name,
-        "from": state,
-        "to": transition.target,
-        "comment": comment,
-    }
+class EntityMove:
+    """What a lifecycle's guards read when one of its transitions is fired: the flow's context
+    with the entity and the comment, and why the transition was refused, if it was."""
+
+    __slots__ = ("comment", "language", "refusal", "values")
+
+    def __init__(self, values: dict[str, Any], comment: str, language: str) -> None:
+        self.values, self.comment, self.language = values, comment, language
+        self.refusal: str | None = None
+
+    def context(self) -> dict[str, Any]:
+        return self.values
+
+
+class Allowed:
+    """A transition's `if:` guard; its `message` says why not."""
+
+    __slots__ = ("condition", "message", "name")
+
+    def __init__(self, name: str, condition: CompiledCondition, message: LocalText | None) -> None:
+        self.name, self.condition, self.message = name, condition, message
+
+    def __call__(self, event: Any) -> bool:
+        move: EntityMove = event.model.mover
+        if self.condition.test(move.values):
+            return True
+        text = self.message.render(move.values, move.language) if self.message else None
+        move.refusal = text or f"`{self.name}` is not allowed now"
+        return False
+
+
+class Commented:
+    """A transition that needs the agent's comment."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, event: Any) -> bool:
+        move: EntityMove = event.model.mover
+        if move.comment:
+            return True
+        move.refusal = f"`{self.name}` needs a comment"
+        return False
+
+
+class LifecycleMachine:
+    """A lifecycle (a case's states and transitions) as one machine shared by every entity of
+    its kind: a transition fires only from its sources, when its guard holds and its comment
+    is given; `warnings` are what the agent confirms before it fires."""
+
+    def __init__(self, lifecycle: Lifecycle, texts: Texts) -> None:
+        self.lifecycle = lifecycle
+        self.warnings = {name: texts.text(t.warning) for name, t in lifecycle.transitions.items()}
+        transitions = []
+        for name, transition in lifecycle.transitions.items():
+            conditions: list[Allowed | Commented] = []
+            guard = texts.condition(transition.guard)
+            if guard is not None:
+                conditions.append(Allowed(name, guard, texts.text(transition.message)))
+            if transition.comment_required:
+                conditions.append(Commented(name))
+            sources = "*" if "any" in transition.sources else list(transition.sources)
+            transitions.append(
+                {"trigger": name, "source": sources, "dest": transition.target, "conditions": conditions}
+            )
+        self.machine = shared_machine(list(lifecycle.states), transitions, lifecycle.initial)
+
+    def request(
+        self, name: str, entity: Any, args: dict[str, Any], context: dict[str, Any], language: str
+    ) -> dict[str, Any]:
+        """Fire transition `name` for `entity`: the effect's arguments (from, to, comment),
+        or `EffectFailed` saying why the entity cannot take it now."""
+        lifecycle = self.lifecycle
+        record = entity if isinstance(entity, dict) else {}
+        state = str(record.get("status") or lifecycle.initial)
+        comment = str(args.get("comment") or "").strip()
+        move = EntityMove({**context, lifecycle.name: entity, "comment": args.get("comment")}, comment, language)
+        cursor = Cursor(state, move)
+        try:
+            moved = self.machine.events[name].trigger(cursor)
+        except (MachineError, ValueError):  # not from this state (or a state the lifecycle does not have)
+            allowed = ", ".join(lifecycle.transitions[name].sources)
+            raise EffectFailed(f"{lifecycle.name} is {state}: `{name}` is only possible from {allowed}") from None
+        if not moved:
+            raise EffectFailed(move.refusal or f"`{name}` is not allowed now")
+        return {
+            **args,
+            "id": record.get("id"),
+            "transition": name,
+            "from": state,
+            "to": cursor.state,
+            "comment": comment,
+        }
 
 
 def lifecycle_result(lifecycle: Lifecycle, name: str, entity: Any, result: Any) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
-from callguide.compile import Cursor
+from callguide.machines import Cursor, shared_machine
 from callguide.problems import FlowRuntimeError
 from callguide.state import WRAPUP_STEPS, Phase, WrapupStep
-from transitions import Machine, MachineError
+from transitions import MachineError
 
 ARRIVE, CONFIRM, WAIT, SETTLE, FAIL, PICK, UNPICK, BACK, WRAP_UP, END = (
     "arrive",
@@ -34,10 +34,9 @@ _PHASE: dict[str, Phase] = {phase: phase for phase in get_args(Phase)}  # a mach
 _QUESTION: dict[str, WrapupStep] = {step: step for step in WRAPUP_STEPS}
 ON_CALL = ["step", "pick", "confirm", "wait", "failed"]  # the phases of a call still on the line
 
-PHASES = Machine(
-    model=None,
-    states=list(get_args(Phase)),
-    transitions=[
+PHASES = shared_machine(
+    list(get_args(Phase)),
+    [
         {"trigger": ARRIVE, "source": ON_CALL, "dest": "step"},
         {"trigger": CONFIRM, "source": "step", "dest": "confirm"},
         {"trigger": WAIT, "source": ["step", "confirm", "failed"], "dest": "wait"},
@@ -49,9 +48,7 @@ PHASES = Machine(
         {"trigger": WRAP_UP, "source": ON_CALL, "dest": "wrapup"},
         {"trigger": END, "source": "wrapup", "dest": "ended"},
     ],
-    initial="step",
-    auto_transitions=False,
-    send_event=True,
+    "step",
 )
 
 
@@ -94,10 +91,9 @@ def _no_queue(event: Any) -> None:
 
 DONE = "done"
 NEXT = "next"
-WRAPUP = Machine(
-    model=None,
-    states=[*WRAPUP_STEPS, DONE],
-    transitions=[
+WRAPUP = shared_machine(
+    [*WRAPUP_STEPS, DONE],
+    [
         {"trigger": NEXT, "source": "reason", "dest": "close", "unless": [_locked]},
         {
             "trigger": NEXT,
@@ -112,9 +108,7 @@ WRAPUP = Machine(
         {"trigger": NEXT, "source": "queue", "dest": "description"},
         {"trigger": NEXT, "source": "description", "dest": DONE},
     ],
-    initial="reason",
-    auto_transitions=False,
-    send_event=True,
+    "reason",
 )
 
 

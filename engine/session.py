@@ -16,25 +16,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from callguide import answers, phases
-from callguide.compile import (
-    ADVANCE,
-    CALL,
-    FAIL,
-    FINISH,
-    GIVE_UP,
-    CompiledFlow,
-    CompiledPack,
-    CompiledStep,
-    LocalText,
-    plain,
-    render_value,
-)
+from callguide.compile import ADVANCE, CALL, FAIL, FINISH, GIVE_UP, CompiledFlow, CompiledPack, CompiledStep
 from callguide.effects import EffectRequest
-from callguide.entities import TASK_ACTIONS, lifecycle_request, lifecycle_result, new_task_request, task_request
+from callguide.entities import TASK_ACTIONS, lifecycle_result, new_task_request, task_request
 from callguide.model import INHERIT, Reason
 from callguide.phases import next_phase, next_question
 from callguide.problems import EffectFailed, FlowRuntimeError, InputError, RenderError, SessionBusy
 from callguide.state import MAX_CALL_DEPTH, MAX_RESULTS, State, set_path
+from callguide.texts import LocalText, plain, render_value
 
 if TYPE_CHECKING:
     from callguide.engine import Engine
@@ -237,10 +226,7 @@ class Turn:
     # --- effects -------------------------------------------------------------------------
 
     def confirm_text(self, step: CompiledStep) -> LocalText | None:
-        if step.confirm is not None:
-            return step.confirm
-        guard = self.compiled.guards.get(step.model.effect or "")
-        return guard[2] if guard else None
+        return step.confirm if step.confirm is not None else self.compiled.warning(step.model.effect or "")
 
     def perform(self, step: CompiledStep) -> None:
         name = step.model.effect or ""
@@ -254,18 +240,12 @@ class Turn:
     def prepare(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         """Lifecycle transitions and task actions: checked and completed by the engine."""
         head, _, action = name.partition(".")
-        found = self.compiled.pack.transition_of(name)
-        if found is not None:
-            lifecycle = found[0]
+        lifecycle = self.compiled.lifecycles.get(head)
+        if lifecycle is not None and action in lifecycle.lifecycle.transitions:
             variable = str(args.pop("of", None) or head)
             entity = self.context().get(variable)
-            guard, message, _ = self.compiled.guards[name]
-            if guard is not None and not guard.test({**self.context(), head: entity, "comment": args.get("comment")}):
-                refusal = (
-                    message.render(self.context(), self.state.language) if message else f"`{action}` is not allowed now"
-                )
-                raise EffectFailed(refusal)
-            return {**lifecycle_request(lifecycle, action, entity, args), "of": variable}
+            request = lifecycle.request(action, entity, args, self.context(), self.state.language)
+            return {**request, "of": variable}
         if name == "task.create":
             return new_task_request(args, self.now)
         if head == "task" and action in TASK_ACTIONS:

@@ -6,10 +6,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from callguide.compile import CompiledStep, render_value
+from callguide.compile import CompiledStep
 from callguide.model import Pack
 from callguide.session import choices
 from callguide.state import State
+from callguide.texts import render_value
 
 if TYPE_CHECKING:
     from callguide.session import Session
@@ -84,8 +85,7 @@ def build_view(session: Session, state: State, now: datetime, context: dict[str,
         view.say = step.say.render(context, language)
     view.can_back = bool(state.trail) and step.model.back is not False and phase in ("step", "confirm")
     if phase == "confirm":
-        guard = engine.compiled.guards.get(step.model.effect or "")
-        confirm = step.confirm or (guard[2] if guard else None)
+        confirm = step.confirm or engine.compiled.warning(step.model.effect or "")
         view.text = confirm.render(context, language) if confirm is not None else None
         view.answer = {"type": "yes_no", "default": True}
         return view

@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from callguide import Engine, FlowRuntimeError, FrozenClock
+from callguide import EffectFailed, Engine, FlowRuntimeError, FrozenClock
 from callguide.compile import CALL, FINISH
 from callguide.phases import next_phase, next_question
 from hostile.packs import MANIFEST, write_pack
@@ -79,3 +79,18 @@ def test_the_wrap_up_skips_what_the_reason_settles(locked: bool, close: bool, qu
         question = next_question(question, form)
     assert asked == questions
     assert form.state.wrapup["close"] is close
+
+
+def test_a_lifecycle_transition_fires_only_from_its_sources_with_its_guard_and_comment() -> None:
+    engine = Engine.load(Path(__file__).parent / "packs" / "demo")
+    case = engine.compiled.lifecycles["case"]
+    context = {"agent": {"name": "Sam"}}
+    opened = {"id": "C-1", "status": "OPEN"}
+    assert case.request("dispatch", opened, {}, context, "en")["to"] == "OPEN-DISPATCH"
+    with pytest.raises(EffectFailed, match="case is OPEN-DISPATCH: `dispatch` is only possible from OPEN"):
+        case.request("dispatch", {"id": "C-1", "status": "OPEN-DISPATCH"}, {}, context, "en")
+    with pytest.raises(EffectFailed, match="case is LOST: `save` is only possible from OPEN"):
+        case.request("save", {"id": "C-1", "status": "LOST"}, {}, context, "en")
+    with pytest.raises(EffectFailed, match="`close` needs a comment"):
+        case.request("close", opened, {"comment": "  "}, context, "en")
+    assert case.request("close", opened, {"comment": "fixed"}, context, "en")["to"] == "CLOSED"

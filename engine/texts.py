@@ -1,0 +1,105 @@
+"""The compiled text layer: a flow's texts in every language they were written in, rendered
+in the call's language, and effect arguments rendered into plain JSON data.
+
+`Texts` compiles the model's texts and conditions once, at load; sessions only render.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import date, time
+from types import MappingProxyType
+from typing import Any
+
+from callguide.expr import CompiledCondition, CompiledText, Sandbox
+from callguide.model import Condition, Text
+
+
+class Texts:
+    """Compiles the model's texts into shared `CompiledText`s, one per language variant."""
+
+    def __init__(self, env: Sandbox, language: str) -> None:
+        self.env = env
+        self.language = language
+
+    def text(self, text: Text | None) -> LocalText | None:
+        if text is None:
+            return None
+        return LocalText(
+            {lang: CompiledText(self.env, source, text.pos) for lang, source in text.variants}, self.language
+        )
+
+    def condition(self, condition: Condition | None) -> CompiledCondition | None:
+        return None if condition is None else CompiledCondition(self.env, condition.source, condition.pos)
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, Text):
+            single = _SINGLE_EXPRESSION.fullmatch(value.variants[0][1]) if len(value.variants) == 1 else None
+            if single:  # `{{ expression }}` alone passes the value itself: a list stays a list
+                return NativeValue(CompiledCondition(self.env, single.group(1), value.pos))
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return MappingProxyType({key: self.value(item) for key, item in value.items()})
+        if isinstance(value, tuple):
+            return tuple(self.value(item) for item in value)
+        return value
+
+
+_SINGLE_EXPRESSION = re.compile(r"\{\{\s*((?:(?!\}\}|\{\{|\{%).)+?)\s*\}\}", re.DOTALL)
+
+
+class NativeValue:
+    """An effect argument written as one `{{ expression }}`: its value, not its text."""
+
+    __slots__ = ("expression",)
+
+    def __init__(self, expression: CompiledCondition) -> None:
+        self.expression = expression
+
+
+class LocalText:
+    """A text in the languages it was written in; renders the session's one."""
+
+    __slots__ = ("default", "variants")
+
+    def __init__(self, variants: dict[str, CompiledText], default: str) -> None:
+        self.variants = variants
+        self.default = variants.get(default) or next(iter(variants.values()))
+
+    def render(self, context: dict[str, Any], language: str | None = None) -> str:
+        chosen = self.variants.get(language, self.default) if language else self.default
+        return chosen.render(context)
+
+    @property
+    def is_literal(self) -> bool:
+        return all(text.is_literal for text in self.variants.values())
+
+
+def render_value(value: Any, context: dict[str, Any], language: str | None) -> Any:
+    """Effect arguments: every text rendered, the shape kept; the result is plain data."""
+    if isinstance(value, LocalText):
+        return value.render(context, language)
+    if isinstance(value, NativeValue):
+        return plain(value.expression.value(context))
+    if isinstance(value, Mapping):
+        return {key: render_value(item, context, language) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [render_value(item, context, language) for item in value]
+    return value
+
+
+def plain(value: Any) -> Any:
+    """Effect arguments and stored answers are plain JSON data."""
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return str(value)
