@@ -149,9 +149,12 @@ class CompiledPack:
     lifecycles: dict[str, LifecycleMachine] = field(default_factory=dict)
     effects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def warning(self, effect: str) -> LocalText | None:
-        """What the agent confirms before a lifecycle transition (`case.save`: "Save keeps...")."""
-        head, _, name = effect.partition(".")
+    def confirmation(self, step: CompiledStep) -> LocalText | None:
+        """What the agent confirms before a `do` step acts: its `confirm`, or the warning of
+        the lifecycle transition it fires (`case.save`: "Save keeps the case in your folder")."""
+        if step.confirm is not None:
+            return step.confirm
+        head, _, name = (step.model.effect or "").partition(".")
         lifecycle = self.lifecycles.get(head)
         return lifecycle.warnings.get(name) if lifecycle else None
 

@@ -7,7 +7,7 @@ registered handler or later through `Session.resolve`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -57,3 +57,6 @@ class EffectRequest:
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "key": self.key, "name": self.name, "args": dict(self.args), "step": self.step}
+
+
+Handler = Callable[[EffectRequest], Any]  # performs an effect: its result, or raises `EffectFailed`

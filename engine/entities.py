@@ -14,7 +14,7 @@ from typing import Any
 from callguide.expr import CompiledCondition
 from callguide.load.build import seconds
 from callguide.machines import Cursor, shared_machine
-from callguide.model import Lifecycle, Worklist
+from callguide.model import Lifecycle, Pack, Worklist
 from callguide.problems import EffectFailed
 from callguide.texts import LocalText, Texts
 from transitions import MachineError
@@ -118,6 +118,15 @@ class LifecycleMachine:
             "to": cursor.state,
             "comment": comment,
         }
+
+
+def worklist_of(pack: Pack, task: Any, first_flow: str) -> Worklist | None:
+    """The worklist a task belongs to: named by the task, or the one running the call's flow."""
+    name = str(task.get("worklist")) if isinstance(task, dict) else ""
+    if name in pack.worklists:
+        return pack.worklists[name]
+    owners = [w for w in pack.worklists.values() if w.flow == first_flow]
+    return owners[0] if owners else None
 
 
 def lifecycle_result(lifecycle: Lifecycle, name: str, entity: Any, result: Any) -> dict[str, Any]:

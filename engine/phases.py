@@ -1,4 +1,4 @@
-"""The call's phases and the end-of-call form: two `transitions` machines shared by every call.
+"""The call's phases: a `transitions` machine shared by every call.
 
 A call is at a step (`step`), shows lookup results to pick from (`pick`), asks to confirm an
 effect (`confirm`), waits for the host (`wait`), offers to retry a failed effect (`failed`),
@@ -11,11 +11,11 @@ skips that question, and a request that is closed needs no queue.
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import get_args
 
 from callguide.machines import Cursor, shared_machine
 from callguide.problems import FlowRuntimeError
-from callguide.state import WRAPUP_STEPS, Phase, WrapupStep
+from callguide.state import Phase
 from transitions import MachineError
 
 ARRIVE, CONFIRM, WAIT, SETTLE, FAIL, PICK, UNPICK, BACK, WRAP_UP, END = (
@@ -31,7 +31,6 @@ ARRIVE, CONFIRM, WAIT, SETTLE, FAIL, PICK, UNPICK, BACK, WRAP_UP, END = (
     "end",
 )
 _PHASE: dict[str, Phase] = {phase: phase for phase in get_args(Phase)}  # a machine's state, typed
-_QUESTION: dict[str, WrapupStep] = {step: step for step in WRAPUP_STEPS}
 ON_CALL = ["step", "pick", "confirm", "wait", "failed"]  # the phases of a call still on the line
 
 PHASES = shared_machine(
@@ -60,60 +59,3 @@ def next_phase(phase: Phase, trigger: str) -> Phase:
     except MachineError:
         raise FlowRuntimeError(f"a call cannot `{trigger}` while it is in phase `{phase}`") from None
     return _PHASE[cursor.state]
-
-
-# --- the wrap-up form ---------------------------------------------------------------------------
-# The model's `mover` is the turn: its `state.wrapup` holds the answers so far, and
-# `wrapup_reason()` the catalog's entry for the reason picked.
-
-
-def _locked(event: Any) -> bool:
-    reason = event.model.mover.wrapup_reason()
-    return reason is not None and bool(reason.locked)
-
-
-def _reason_closes(event: Any) -> bool:
-    reason = event.model.mover.wrapup_reason()
-    return reason is not None and bool(reason.close)
-
-
-def _closes(event: Any) -> bool:
-    return bool(event.model.mover.state.wrapup.get("close"))
-
-
-def _close_as_locked(event: Any) -> None:
-    event.model.mover.state.wrapup["close"] = event.model.mover.wrapup_reason().close
-
-
-def _no_queue(event: Any) -> None:
-    event.model.mover.state.wrapup["queue"] = None
-
-
-DONE = "done"
-NEXT = "next"
-WRAPUP = shared_machine(
-    [*WRAPUP_STEPS, DONE],
-    [
-        {"trigger": NEXT, "source": "reason", "dest": "close", "unless": [_locked]},
-        {
-            "trigger": NEXT,
-            "source": "reason",
-            "dest": "queue",
-            "unless": [_reason_closes],
-            "before": [_close_as_locked],
-        },
-        {"trigger": NEXT, "source": "reason", "dest": "description", "before": [_close_as_locked, _no_queue]},
-        {"trigger": NEXT, "source": "close", "dest": "queue", "unless": [_closes]},
-        {"trigger": NEXT, "source": "close", "dest": "description", "before": [_no_queue]},
-        {"trigger": NEXT, "source": "queue", "dest": "description"},
-        {"trigger": NEXT, "source": "description", "dest": DONE},
-    ],
-    "reason",
-)
-
-
-def next_question(current: WrapupStep, mover: Any) -> WrapupStep | None:
-    """The wrap-up's next question after `current`, or None when the form is complete."""
-    cursor = Cursor(current, mover)
-    WRAPUP.events[NEXT].trigger(cursor)
-    return _QUESTION.get(cursor.state)

@@ -268,7 +268,7 @@ class _Runner:
         session = self.session
         assert session is not None
         view = session.view
-        context = self.engine.context(session.state, self.clock.now())
+        context = self.engine.contexts.build(session.state, self.clock.now())
         actual: dict[str, Any] = {
             "step": view.step,
             "kind": view.kind,
@@ -353,7 +353,7 @@ class _Runner:
         assert session is not None
         state = session.state
         record = session.record or {}
-        context = self.engine.context(state, self.clock.now())
+        context = self.engine.contexts.build(state, self.clock.now())
         for key, wanted in expect.items():
             at: tuple[str | int, ...] = ("expect", key)
             wanted = _render(wanted, context, self.compiled.env)

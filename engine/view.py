@@ -1,19 +1,21 @@
-"""The view: what a front end shows the agent now, rendered in the session's language."""
+"""The view: what a front end shows the agent now, rendered in the session's language.
+
+A pure function of the call's state (and the render context): it changes nothing.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from callguide import wrapup
 from callguide.compile import CompiledStep
+from callguide.context import Contexts, choices
 from callguide.model import Pack
-from callguide.session import choices
+from callguide.record import call_record
 from callguide.state import State
 from callguide.texts import render_value
-
-if TYPE_CHECKING:
-    from callguide.session import Session
 
 _CONSTRAINTS = ("min_length", "max_length", "pattern", "minimum", "maximum", "integer", "digits", "region", "mobile")
 
@@ -45,9 +47,9 @@ class View:
         return asdict(self)
 
 
-def build_view(session: Session, state: State, now: datetime, context: dict[str, Any] | None = None) -> View:
-    engine = session.engine
-    context = context if context is not None else engine.context(state, now)
+def build_view(contexts: Contexts, state: State, now: datetime, context: dict[str, Any] | None = None) -> View:
+    compiled = contexts.compiled
+    context = context if context is not None else contexts.build(state, now)
     language = state.language
     phase = state.phase
     view = View(
@@ -60,17 +62,17 @@ def build_view(session: Session, state: State, now: datetime, context: dict[str,
         outcome=state.outcome,
     )
     if phase == "ended":
-        view.step, view.record = "@ended", engine.record(state)
+        view.step, view.record = "@ended", call_record(contexts, state)
         return view
     if phase == "wrapup":
-        spec = engine.wrapup_spec(state, context)
+        spec = wrapup.spec(contexts, state, context)
         view.step, view.answer = f"@{spec['step']}", spec
-        view.text = wrapup_question(spec["step"], context, language, engine.compiled.phrases)
+        view.text = wrapup.question(spec["step"], context, language, compiled.phrases)
         return view
-    step = engine.compiled.flows[state.flow].steps[state.step]
+    step = compiled.flows[state.flow].steps[state.step]
     view.step = step.id
-    view.events = engine.events(context, language)
-    allowed = engine.compiled.flows[state.flow].flow.rules
+    view.events = contexts.events(context, language)
+    allowed = compiled.flows[state.flow].flow.rules
     if allowed is not None:
         view.events = tuple(event for event in view.events if event["name"] in allowed)
     if step.warnings:
@@ -85,7 +87,7 @@ def build_view(session: Session, state: State, now: datetime, context: dict[str,
         view.say = step.say.render(context, language)
     view.can_back = bool(state.trail) and step.model.back is not False and phase in ("step", "confirm")
     if phase == "confirm":
-        confirm = step.confirm or engine.compiled.warning(step.model.effect or "")
+        confirm = compiled.confirmation(step)
         view.text = confirm.render(context, language) if confirm is not None else None
         view.answer = {"type": "yes_no", "default": True}
         return view
@@ -97,7 +99,7 @@ def build_view(session: Session, state: State, now: datetime, context: dict[str,
         if step.kind == "ask":
             view.kind, view.answer = "ask", answer_spec(step, state, context, language)
             if step.model.answer is not None and step.model.answer.kind == "phone":
-                _phone_rule(view.answer, engine.pack)
+                _phone_rule(view.answer, compiled.pack)
         else:  # a `say`, or the line read before a `do`, `call` or `end`
             view.kind = "say"
     return view
@@ -146,27 +148,3 @@ def _show(step: CompiledStep, item: dict[str, Any], context: dict[str, Any], lan
     if step.show is None:
         return str(item.get("label") or item.get("name") or item.get("id"))
     return step.show.render({**context, "item": item}, language)
-
-
-# The wrap-up's questions; a pack words them itself with phrases `wrapup_reason` etc.
-WRAPUP_QUESTIONS = {
-    "en": {
-        "reason": "Why did the call end? Pick the end-of-call reason.",
-        "close": "Close the request?",
-        "queue": "The request stays open: which queue does it go to?",
-        "description": "Describe the call.",
-    },
-    "ru": {
-        "reason": "Выберите причину завершения звонка.",
-        "close": "Закрыть обращение?",
-        "queue": "Обращение остаётся открытым: в какую очередь его передать?",
-        "description": "Опишите звонок.",
-    },
-}
-
-
-def wrapup_question(step: str, context: dict[str, Any], language: str, phrases: Any) -> str:
-    custom = phrases.get(f"wrapup_{step}")
-    if custom is not None:
-        return str(custom.render(context, language))
-    return WRAPUP_QUESTIONS.get(language, WRAPUP_QUESTIONS["en"])[step]

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 from callguide import EffectFailed, Engine, FlowRuntimeError, FrozenClock
 from callguide.compile import CALL, FINISH
-from callguide.phases import next_phase, next_question
+from callguide.phases import next_phase
+from callguide.wrapup import next_question
 from hostile.packs import MANIFEST, write_pack
 
 FLOWS = Path(__file__).parents[1] / "flows"
@@ -69,8 +70,9 @@ def test_a_flow_that_moves_on_for_ever_is_stopped_with_a_clear_error(tmp_path: P
     ],
 )
 def test_the_wrap_up_skips_what_the_reason_settles(locked: bool, close: bool, questions: list[str]) -> None:
-    reason = SimpleNamespace(locked=locked, close=close)
-    form = SimpleNamespace(state=SimpleNamespace(wrapup={"reason": "r"}), wrapup_reason=lambda: reason)
+    catalog = SimpleNamespace(reasons={"r": SimpleNamespace(locked=locked, close=close)})
+    compiled = SimpleNamespace(pack=SimpleNamespace(call_end_catalog=catalog))
+    form = SimpleNamespace(compiled=compiled, state=SimpleNamespace(wrapup={"reason": "r"}))
     asked, question = [], next_question("reason", form)
     while question is not None:
         asked.append(question)

@@ -1,0 +1,144 @@
+"""The render context: what a flow's texts and conditions read, built from the call's state.
+
+`Contexts` is made once per engine (what never changes: the pack, the sandbox's globals,
+the names the flows save, labels that are literal) and builds one context per move: the
+hot path. `choices` are a step's options as the agent sees them in that context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from callguide import answers
+from callguide.compile import CompiledPack, CompiledStep
+from callguide.model import EMPTY
+from callguide.problems import FlowRuntimeError
+from callguide.state import State, set_path
+from callguide.texts import LocalText
+
+# what the engine puts in the context itself; a host's context may not name them
+RESERVED_INPUTS = frozenset({"now", "today", "env", "phrases", "pack", "flow", "rules", "lang", "call"})
+
+
+class PhraseBook(Mapping[str, str]):
+    """`phrases.name` in a text: the phrase rendered in the same context, on demand."""
+
+    def __init__(self, phrases: Mapping[str, LocalText], context: dict[str, Any], language: str) -> None:
+        self._phrases = phrases
+        self._context = context
+        self._language = language
+        self._rendering: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        phrase = self._phrases[name]
+        if name in self._rendering:
+            raise FlowRuntimeError(f"phrase `{name}` uses itself")
+        self._rendering.add(name)
+        try:
+            return phrase.render(self._context, self._language)
+        finally:
+            self._rendering.discard(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._phrases)
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+
+class Contexts:
+    """Builds the render context of a call, and what the view shows of the pack's labels."""
+
+    def __init__(self, compiled: CompiledPack, environment: str) -> None:
+        pack = compiled.pack
+        self.compiled = compiled
+        self.environment = environment
+        self.timezone = ZoneInfo(pack.timezone)
+        saved = [name for flow in pack.flows.values() for step in flow.steps.values() for name in step.stores]
+        self._parts: dict[str, list[str]] = {}
+        for name in saved:
+            head, _, rest = name.partition(".")
+            if rest:
+                self._parts.setdefault(head, []).append(rest)
+        blank_vars = dict.fromkeys(sorted({name.split(".")[0] for name in saved}))
+        self._no_counts = {name: {"count": 0, "warnings": rule.rule.warnings} for name, rule in compiled.rules.items()}
+        pack_info = {"name": pack.name, "title": pack.title, "language": pack.language}
+        self._static = {**compiled.env.globals, "pack": pack_info, **blank_vars, "rules": self._no_counts}
+        self._events: dict[str, tuple[dict[str, str], ...]] = {}
+        self._options: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
+
+    def build(self, state: State, now: datetime) -> dict[str, Any]:
+        """What texts and conditions read. Built once per move: this is the hot path."""
+        context = self._static.copy()
+        context.update(state.inputs)
+        context.update(state.vars)
+        local = now.astimezone(self.timezone)
+        context["now"] = local
+        context["today"] = local.date()
+        context["env"] = self.compiled.pack.environments.get(state.environment, EMPTY)
+        context["flow"] = self._flow_info[state.flow]
+        context["call"] = {"id": state.call_id, "started": state.started, "language": state.language}
+        context["lang"] = state.language
+        if state.counters:
+            counts = {name: len(times) for name, times in state.counters.items()}
+            context["rules"] = {
+                name: {"count": counts.get(name, 0), "warnings": info["warnings"]}
+                for name, info in self._no_counts.items()
+            }
+        context["phrases"] = PhraseBook(self.compiled.phrases, context, state.language)
+        return context
+
+    def blank_record(self, head: str) -> dict[str, Any]:
+        """`caller` before its first part is saved: every part the flows save, as None."""
+        record: dict[str, Any] = {}
+        for part in self._parts.get(head, ()):
+            if part.split(".")[0] not in record:
+                set_path(record, part, None)
+        return record
+
+    def flow_info(self, flow: str) -> dict[str, str]:
+        return self._flow_info[flow]
+
+    def events(self, context: dict[str, Any], language: str) -> tuple[dict[str, str], ...]:
+        """The rule events the agent may raise, with their labels (made once when literal)."""
+        found = self._events.get(language)
+        if found is None:
+            rules = self.compiled.rules
+            found = tuple({"name": name, "label": rule.label.render(context, language)} for name, rule in rules.items())
+            if all(rule.label.is_literal for rule in rules.values()):
+                self._events[language] = found
+        return found
+
+    def label(self, key: str, context: dict[str, Any], language: str) -> str:
+        text = self.compiled.labels.get(key)
+        return text.render(context, language) if text else key.split(":", 1)[-1]
+
+    def options(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> list[dict[str, str]]:
+        """The wrap-up's reasons or queues with their labels (made once when literal)."""
+        found = self._options.get((kind, language))
+        if found is None:
+            found = [{"key": key, "label": self.label(f"{kind}:{key}", context, language)} for key in keys]
+            texts = [self.compiled.labels.get(f"{kind}:{key}") for key in keys]
+            if all(text is None or text.is_literal for text in texts):
+                self._options[(kind, language)] = found
+        return [dict(option) for option in found]
+
+
+def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Sequence[answers.Choice]:
+    """A step's options as the agent sees them now: greyed out where their `if` fails."""
+    fixed = step.fixed_options
+    if fixed is not None and language in fixed:
+        return fixed[language]
+    found = []
+    for option in step.options:
+        disabled = None
+        if option.condition is not None and not option.condition.test(context):
+            disabled = option.disabled.render(context, language) if option.disabled else "not available now"
+        found.append(answers.Choice(option.key, option.label.render(context, language), disabled))
+    if fixed is not None:
+        fixed[language] = tuple(found)
+    return found

@@ -1,0 +1,287 @@
+"""The interpreter: one move of a call, on a copy of its state.
+
+A `Turn` enters steps and runs them as far as they run by themselves (say, ask, branch, do,
+call, end), by firing the flow's shared machine; it reads answers and goes back. It hands
+effects to `perform`, rule events to `rules` and the end-of-call form to `wrapup`, which
+see it as a `Move`. A move either completes (the session then takes its state) or raises
+(the session keeps the state it had).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from callguide import answers, perform, phases, wrapup
+from callguide.compile import ADVANCE, CALL, FINISH, GIVE_UP, CompiledFlow, CompiledPack, CompiledStep
+from callguide.context import choices
+from callguide.model import INHERIT
+from callguide.move import Host, blank
+from callguide.phases import next_phase
+from callguide.problems import FlowRuntimeError, InputError
+from callguide.state import MAX_CALL_DEPTH, State, set_path
+from callguide.texts import LocalText, plain, render_value
+
+MAX_AUTOMATIC_MOVES = 500
+
+
+class Turn:
+    """One move of a session, applied to a copy of its state."""
+
+    def __init__(self, host: Host, state: State) -> None:
+        self.host = host
+        self.compiled: CompiledPack = host.compiled
+        self.state = state
+        self.now = host.clock.now()
+        self._context: dict[str, Any] | None = None
+        self.moves = 0
+        self._entering = False  # a step is being entered: a further `enter` is queued, not nested
+        self._next: str | None = None
+        state.move += 1
+        self.asked = 0  # effects asked for in this move: the last part of their keys
+        self.performed: list[dict[str, Any]] = []  # what the host did in this move
+
+    # --- context ------------------------------------------------------------------------
+
+    def cached_context(self) -> dict[str, Any] | None:
+        """The context as it stands after the move, if one was built (the view reuses it)."""
+        return self._context
+
+    def context(self) -> dict[str, Any]:
+        if self._context is None:
+            self._context = self.host.contexts.build(self.state, self.now)
+        return self._context
+
+    def forget_context(self) -> None:
+        """The context no longer fits the state (a rule's count changed): build it again."""
+        self._context = None
+
+    def store(self, name: str, value: Any) -> None:
+        head = name.split(".", 1)[0]
+        if "." in name and not isinstance(self.state.vars.get(head), dict):
+            # every part a flow can save under `head` exists (as None) once one part is saved
+            self.state.vars[head] = self.host.contexts.blank_record(head)
+        set_path(self.state.vars, name, plain(value))  # a session holds JSON data only (dates as ISO text)
+        if self._context is not None:  # keep the context in step rather than build it again
+            self._context[head] = self.state.vars[head]
+
+    # --- where the call stands -----------------------------------------------------------
+
+    def flow(self) -> CompiledFlow:
+        return self.compiled.flows[self.state.flow]
+
+    def step(self) -> CompiledStep:
+        return self.flow().steps[self.state.step]
+
+    def to(self, trigger: str) -> None:
+        """Change the call's phase by firing `trigger` on the shared phase machine."""
+        self.state.phase = next_phase(self.state.phase, trigger)
+
+    def enter(self, step_id: str) -> None:
+        """Arrive at a step of the current flow and run on while steps run by themselves.
+
+        A loop, not recursion: a step entered while another is being entered (a branch, an
+        effect's success, a sub-flow's end) is taken up when that one is done."""
+        if self._entering:
+            self._next = step_id
+            return
+        self._entering = True
+        try:
+            next_step: str | None = step_id
+            while next_step is not None:
+                self._next = None
+                self.arrive(next_step)
+                next_step = self._next
+        finally:
+            self._entering = False
+
+    def arrive(self, step_id: str) -> None:
+        self.moves += 1
+        if self.moves > MAX_AUTOMATIC_MOVES:
+            raise FlowRuntimeError(
+                f"flow `{self.state.flow}` moves on for ever without asking anything (at `{step_id}`)"
+            )
+        state = self.state
+        state.stack[-1][1] = step_id
+        state.path.append(f"{state.flow}:{step_id}")
+        if self._context is not None:
+            self._context["flow"] = self.host.contexts.flow_info(state.flow)
+        state.attempts, state.error, state.results = 0, None, []
+        if state.phase != "step":
+            self.to(phases.ARRIVE)
+        step = self.step()
+        for name, condition in step.sets:
+            self.store(name, condition.value(self.context()))
+        if step.kind == "branch":
+            self.advance(ADVANCE)
+        elif step.say is None or step.kind == "say":
+            self.act(step)
+        # else: a `say` before a `do`, `call` or `end` is read first; the answer acts
+
+    def act(self, step: CompiledStep) -> None:
+        """What a `do`, `call` or `end` step does once the agent has read its `say`."""
+        kind = step.kind
+        if kind == "do":
+            if self.compiled.confirmation(step) is not None:
+                self.to(phases.CONFIRM)
+            else:
+                perform.perform(self, step)
+        elif kind in ("call", "end"):  # the machine's `call` / `finish` callback does the work
+            self.fire(CALL if kind == "call" else FINISH)
+
+    def fire(self, trigger: str) -> str:
+        """Fire `trigger` on the flow's machine from the current step: where it went."""
+        current = self.state.step
+        dest = self.flow().fire(trigger, current, self)
+        if dest is None:
+            raise FlowRuntimeError(f"no branch of step `{current}` in flow `{self.state.flow}` applies")
+        return dest
+
+    def advance(self, trigger: str) -> None:
+        """Leave the current step by `trigger`; the flow's machine picks the branch."""
+        current, kind = self.state.step, self.step().kind
+        dest = self.fire(trigger)
+        if kind in ("say", "ask") and trigger == ADVANCE:
+            self.state.trail.append(current)
+        self.enter(dest)
+
+    def call(self, step: CompiledStep) -> None:
+        callee = step.model.call or ""
+        if len(self.state.stack) >= MAX_CALL_DEPTH:
+            raise FlowRuntimeError(f"sub-flows nested more than {MAX_CALL_DEPTH} deep (calling `{callee}`)")
+        self.state.stack.append([callee, self.compiled.flows[callee].flow.start])
+        self.state.trail = []
+        self.enter(self.compiled.flows[callee].flow.start)
+
+    def finish(self, step: CompiledStep) -> None:
+        """An `end`: back to the calling flow, or the call is over and wrap-up begins."""
+        state, model = self.state, step.model
+        outcome = model.end or "resolved"
+        if outcome == INHERIT:
+            outcome = state.last_outcome or "resolved"
+        self.preset(model.reason, model.close, step.description)
+        if len(state.stack) > 1:
+            state.stack.pop()
+            state.trail = []
+            state.last_outcome = outcome
+            caller = self.step()
+            if caller.model.save:
+                self.store(caller.model.save, outcome)
+            self.advance(ADVANCE)
+            return
+        self.end_call(outcome, None)
+
+    def preset(self, reason: str | None, close: bool | None, description: LocalText | None) -> None:
+        """What an `end` says of the wrap-up: its reason, and the close flag and description
+        that go with that reason (a later end with another reason starts afresh)."""
+        state = self.state
+        if reason is not None and reason != state.end_reason:
+            state.end_reason, state.close_hint, state.description_hint = reason, None, None
+        if close is not None or description is not None:
+            state.hint_reason = reason  # an end without a reason presets whatever reason is picked
+        if close is not None:
+            state.close_hint = close
+        if description is not None:
+            state.description_hint = description.render(self.context(), state.language)
+
+    def end_call(self, outcome: str, reason: str | None) -> None:
+        state = self.state
+        state.outcome, state.end_reason = outcome, reason or state.end_reason
+        self.to(phases.WRAP_UP)
+        state.trail, state.results = [], []
+        state.wrapup = {"reason": None, "close": None, "queue": None, "description": None}
+        state.wrapup_step = "reason"
+
+    # --- answers -------------------------------------------------------------------------
+
+    def answer(self, raw: Any) -> None:
+        state = self.state
+        state.notice = None
+        if state.phase == "ended":
+            raise InputError("the call has ended", state.step)
+        if state.phase == "wrapup":
+            wrapup.answer(self, raw)
+            return
+        step = self.step()
+        if state.phase == "wait":
+            raise InputError("waiting for the result of " + ", ".join(f"`{p['name']}`" for p in state.pending), step.id)
+        if state.phase == "failed":
+            perform.perform(self, step)  # try the effect again
+            return
+        if state.phase == "confirm":
+            if answers.yes_no(raw if raw is not None else "yes"):
+                perform.perform(self, step)
+            else:
+                self.back()
+            return
+        if step.kind == "say":
+            self.advance(ADVANCE)
+            return
+        if step.kind in ("do", "call", "end"):
+            self.act(step)
+            return
+        answer = step.model.answer
+        assert answer is not None
+        if answer.kind == "lookup":
+            perform.lookup(self, step, raw)
+            return
+        value = self.parse(step, raw)
+        if step.model.save:
+            self.store(step.model.save, value)
+        self.advance(ADVANCE)
+
+    def parse(self, step: CompiledStep, raw: Any) -> Any:
+        model = step.model
+        answer = model.answer
+        assert answer is not None
+        if blank(raw) and step.default is not None:
+            raw = render_value(step.default, self.context(), self.state.language)
+        if blank(raw):
+            if model.optional:
+                return [] if answer.kind == "multi" else None
+            else:
+                raise InputError("an answer is needed", step.id)
+        options = choices(step, self.context(), self.state.language)
+        pack, message = self.compiled.pack, step.message
+        return answers.parse(
+            answer,
+            raw,
+            options=options,
+            now=self.local_now(),
+            phone_digits=pack.phone_digits,
+            phone_region=pack.phone_region,
+            mismatch=(lambda: message.render(self.context(), self.state.language)) if message else None,
+        )
+
+    def invalid(self, error: InputError) -> bool:
+        """Count an invalid answer where the step caps them; True when the cap moved on."""
+        step = self.step()
+        attempts = step.model.attempts
+        if attempts is None or self.state.phase not in ("step", "pick"):
+            return False
+        self.state.attempts += 1
+        if self.state.attempts < attempts.limit:
+            return False
+        self.state.notice = {"kind": "attempts", "text": f"{attempts.limit} invalid answers: {error.message}"}
+        self.advance(GIVE_UP)
+        return True
+
+    # --- going back ----------------------------------------------------------------------
+
+    def back(self) -> None:
+        state = self.state
+        step = self.step()
+        if state.phase == "pick":
+            self.to(phases.UNPICK)
+            state.results = []
+            return
+        if step.model.back is False or not state.trail or state.phase not in ("step", "confirm"):
+            raise InputError("you cannot go back from here", step.id)
+        previous = state.trail.pop()
+        state.stack[-1][1] = previous
+        state.path.append(f"{state.flow}:{previous}")
+        self.to(phases.BACK)
+        state.attempts, state.error = 0, None
+
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.host.contexts.timezone)

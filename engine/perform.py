@@ -1,0 +1,224 @@
+"""Performing effects for a move: asking the host, settling what it answers later, lookups,
+lifecycle transitions and task actions.
+
+Every request carries an idempotency key (`call:move:index`). What the host performed in a
+move that fails afterwards is kept in the state (`unsettled`) and reused when the same
+effect (same step, same arguments) is asked for again: the host never performs it twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callguide import phases
+from callguide.compile import ADVANCE, FAIL, CompiledStep
+from callguide.effects import EffectRequest
+from callguide.entities import TASK_ACTIONS, lifecycle_result, new_task_request, task_request, worklist_of
+from callguide.move import Move, blank
+from callguide.problems import EffectFailed, InputError
+from callguide.state import MAX_RESULTS
+from callguide.texts import render_value
+
+
+def perform(move: Move, step: CompiledStep) -> None:
+    """The effect of a `do` step, with its arguments rendered and checked."""
+    name = step.model.effect or ""
+    try:
+        args = prepare(move, name, render_value(step.args, move.context(), move.state.language))
+    except EffectFailed as failure:
+        failed(move, step, {"name": name, "args": {}}, str(failure))
+        return
+    request(move, name, args, step.id, step)
+
+
+def prepare(move: Move, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Lifecycle transitions and task actions: checked and completed by the engine."""
+    head, _, action = name.partition(".")
+    lifecycle = move.compiled.lifecycles.get(head)
+    if lifecycle is not None and action in lifecycle.lifecycle.transitions:
+        variable = str(args.pop("of", None) or head)
+        entity = move.context().get(variable)
+        return {**lifecycle.request(action, entity, args, move.context(), move.state.language), "of": variable}
+    if name == "task.create":
+        return new_task_request(args, move.now)
+    if head == "task" and action in TASK_ACTIONS:
+        task = move.context().get("task")
+        worklist = worklist_of(move.compiled.pack, task, move.state.first_flow)
+        return task_request(worklist, action, task, args, move.now)
+    return args
+
+
+def request(move: Move, name: str, args: dict[str, Any], step_id: str, step: CompiledStep | None) -> Any:
+    """Hand an effect to its handler, or leave it pending for the host to resolve; an
+    effect the host already performed in a failed move is not asked for again."""
+    state = move.state
+    move.asked += 1
+    earlier = _unsettled(move, name, args, step_id)
+    if earlier is not None:
+        done(move, earlier, earlier["result"], None, step)
+        return earlier["result"]
+    key = f"{state.call_id}:{state.move}:{move.asked}"
+    asked = EffectRequest(state.next_effect, name, args, step_id, key)
+    state.next_effect += 1
+    handler = move.host.handler(name)
+    if handler is None:
+        state.pending.append({**asked.as_json(), "of_step": step is not None})
+        if step is not None:
+            move.to(phases.WAIT)
+        return None
+    try:
+        result = handler(asked)
+    except EffectFailed as failure:
+        done(move, asked.as_json(), None, str(failure), step)
+        return None
+    except Exception as crash:  # a host's handler bug must not break the call
+        done(move, asked.as_json(), None, f"{type(crash).__name__}: {crash}", step)
+        return None
+    move.performed.append({**asked.as_json(), "flow": state.flow, "at": move.now.isoformat(), "result": result})
+    done(move, asked.as_json(), result, None, step)
+    return result
+
+
+def _unsettled(move: Move, name: str, args: dict[str, Any], step_id: str) -> dict[str, Any] | None:
+    """The same effect (same step, same arguments) performed in a move that failed."""
+    unsettled = move.state.unsettled
+    for index, entry in enumerate(unsettled):
+        same_step = entry["step"] == step_id and entry["flow"] == move.state.flow
+        if same_step and entry["name"] == name and entry["args"] == args:
+            del unsettled[index]
+            return entry
+    return None
+
+
+def done(move: Move, asked: dict[str, Any], result: Any, failure: str | None, step: CompiledStep | None) -> None:
+    """An effect's result or failure: recorded, and the step it belongs to moves on."""
+    entry = {
+        "id": asked["id"],
+        "key": asked["key"],
+        "name": asked["name"],
+        "args": asked["args"],
+        "step": asked["step"],
+        "at": asked.get("at") or move.now.isoformat(),
+    }
+    entry.update({"ok": False, "error": failure} if failure is not None else {"ok": True, "result": result})
+    move.state.effects.append(entry)
+    if step is None:
+        return
+    if failure is not None:
+        failed(move, step, asked, failure)
+        return
+    _succeeded(move, step, asked, result)
+
+
+def _succeeded(move: Move, step: CompiledStep, asked: dict[str, Any], result: Any) -> None:
+    move.state.trail = []
+    name, args = asked["name"], asked["args"]
+    head, _, action = name.partition(".")
+    found = move.compiled.pack.transition_of(name)
+    if found is not None:
+        variable = args.get("of") or head
+        entity = lifecycle_result(found[0], action, move.context().get(variable), result)
+        move.store(variable, entity)
+        result = entity
+    elif head == "task" and action in TASK_ACTIONS:
+        move.store("task", args.get("becomes"))
+    if step.model.save:
+        move.store(step.model.save, result)
+    move.advance(ADVANCE)
+
+
+def failed(move: Move, step: CompiledStep, asked: dict[str, Any], failure: str) -> None:
+    """A step's effect failed: its fallback, or the agent may try it again."""
+    if not asked.get("id"):
+        move.state.effects.append(
+            {"name": asked["name"], "step": step.id, "ok": False, "error": failure, "at": move.now.isoformat()}
+        )
+    if step.model.on_failure:
+        move.state.notice = {"kind": "effect", "text": failure}
+        move.advance(FAIL)
+    else:
+        move.to(phases.FAIL)
+        move.state.error = failure
+
+
+def settle(move: Move, effect: int | None, result: Any, failure: str | None) -> None:
+    """The host's result (or failure) for a pending effect."""
+    state = move.state
+    if not state.pending:
+        raise InputError("no effect is waiting for a result", state.step)
+    chosen = next((p for p in state.pending if effect is None or p["id"] == effect), None)
+    if chosen is None:
+        waiting = ", ".join(str(p["id"]) for p in state.pending)
+        raise InputError(f"effect {effect} is not waiting (waiting: {waiting})", state.step)
+    state.pending.remove(chosen)
+    of_step = chosen.pop("of_step", False)
+    if chosen["name"].startswith("lookup."):
+        done(move, chosen, result, failure, None)
+        if state.phase != "wait":  # the call went on meanwhile (a rule ended it)
+            return
+        move.to(phases.SETTLE)
+        if failure is not None:
+            state.error = failure
+            return
+        try:
+            found(move, move.step(), result, chosen["args"].get("query"))
+        except InputError as nothing:
+            state.error = nothing.message
+        return
+    step = move.step() if of_step and state.phase == "wait" else None
+    if step is not None:
+        move.to(phases.SETTLE)
+    done(move, chosen, result, failure, step)
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+
+def lookup(move: Move, step: CompiledStep, raw: Any) -> None:
+    """A lookup question: search (an effect), then pick one of the results."""
+    answer = step.model.answer
+    assert answer is not None
+    state = move.state
+    if state.phase == "pick":
+        item = _pick(move, raw)
+        if step.model.save:
+            move.store(step.model.save, item)
+        move.advance(ADVANCE)
+        return
+    if blank(raw):
+        if not step.model.optional:
+            raise InputError("type what to search for", step.id)
+        if step.model.save:
+            move.store(step.model.save, None)
+        move.advance(ADVANCE)
+        return
+    query = raw if isinstance(raw, dict) else str(raw).strip()
+    args = {"source": answer.source, "query": query, "by": list(answer.search_by)}
+    result = request(move, f"lookup.{answer.source}", args, step.id, None)
+    if state.pending and state.pending[-1]["name"] == f"lookup.{answer.source}":
+        move.to(phases.WAIT)
+        return
+    found(move, step, result, query)
+
+
+def found(move: Move, step: CompiledStep, result: Any, query: Any) -> None:
+    items = [item for item in (result if isinstance(result, list) else []) if isinstance(item, dict)][:MAX_RESULTS]
+    if not items and step.model.on_failure:
+        move.state.notice = {"kind": "lookup", "text": f"nothing found for `{query}`"}
+        move.advance(FAIL)
+        return
+    if not items:
+        raise InputError(f"nothing found for `{query}`: check the spelling or search by something else", step.id)
+    move.to(phases.PICK)
+    move.state.results = items
+
+
+def _pick(move: Move, raw: Any) -> dict[str, Any]:
+    items = move.state.results
+    text = str(raw).strip() if raw is not None else ""
+    chosen: dict[str, Any] | None = next((item for item in items if text and text == str(item.get("id"))), None)
+    if chosen is None and text.isdecimal() and 1 <= int(text) <= len(items):
+        chosen = items[int(text) - 1]
+    if chosen is not None:
+        return chosen
+    raise InputError(f"pick one of the {len(items)} results by its number (1-{len(items)})", move.state.step)

@@ -1,0 +1,78 @@
+"""The call record: worked out from the call's one state when it is asked for, never stored.
+
+Who took the call, when, which flow and version, the path, the answers, the rule events and
+the effects (each once, with its result), the wrap-up, and what the host does with the
+call's task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from callguide.context import Contexts
+from callguide.entities import TASK_ACTIONS, worklist_of
+from callguide.state import State
+
+
+def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
+    """The call record of an ended call, worked out from its state: who, when, which flow
+    and version, what was said and done."""
+    compiled = contexts.compiled
+    pack = compiled.pack
+    catalog = pack.call_end_catalog
+    assert catalog is not None and state.ended_at is not None
+    context = contexts.build(state, datetime.fromisoformat(state.ended_at))
+    wrapup = state.wrapup
+    reason = wrapup.get("reason")
+    queue = wrapup.get("queue")
+    queues = pack.environments.get(state.environment, {}).get("queues", {})
+    top = state.first_flow
+    started = datetime.fromisoformat(state.started)
+    ended = datetime.fromisoformat(state.ended_at)
+    record: dict[str, Any] = {
+        "call_id": state.call_id,
+        "pack": pack.name,
+        "flow": top,
+        "flow_version": compiled.flows[top].flow.digest[:16],
+        "environment": state.environment,
+        "language": state.language,
+        "agent": state.inputs.get("agent", {}),
+        "input": {key: value for key, value in state.inputs.items() if key != "agent"},
+        "started": state.started,
+        "ended": state.ended_at,
+        "duration_seconds": round((ended - started).total_seconds(), 3),
+        "outcome": state.outcome,
+        "path": [entry for entry in state.path if "~" not in entry],  # without desugared branch steps
+        "answers": dict(state.vars),
+        "events": list(state.events),
+        "effects": [*state.effects, *map(_performed_in_failed_move, state.unsettled)],
+        "reason": reason,
+        "reason_label": contexts.label(f"reason:{reason}", context, state.language) if reason else None,
+        "close": bool(wrapup.get("close")),
+        "queue": queue,
+        "queue_name": queues.get(queue) if isinstance(queues, Mapping) and queue else None,
+        "description": wrapup.get("description") or "",
+    }
+    task = state.vars.get("task") or state.inputs.get("task")
+    worklist = worklist_of(pack, task, state.first_flow)
+    if worklist is not None and isinstance(task, dict):
+        acted = any(
+            e["name"].partition(".")[2] in TASK_ACTIONS and e["name"].startswith("task.") and e.get("ok")
+            for e in state.effects
+        )
+        # `applied`: the flow already moved the task on itself; the host must not do it again
+        record["task"] = {
+            "id": task.get("id"),
+            "worklist": worklist.name,
+            "action": "applied" if acted else worklist.outcomes.get(state.outcome or "", "keep"),
+            "state": task,
+        }
+    return record
+
+
+def _performed_in_failed_move(entry: dict[str, Any]) -> dict[str, Any]:
+    """An effect the host performed in a move that failed, and the call never asked again."""
+    shown = {key: value for key, value in entry.items() if key not in ("flow", "result")}
+    return {**shown, "ok": True, "result": entry["result"], "move_failed": True}

@@ -1,0 +1,175 @@
+"""The wrap-up: the end-of-call form every call ends through.
+
+The agent picks a reason; the reason's `close` flag presets "close the request" (locked by
+some reasons); a request that stays open goes to a queue; a description may be required.
+The questions come in the order the shared `WRAPUP` machine fires them: a reason that locks
+"close the request" skips that question, and a request that is closed needs no queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callguide import answers, phases
+from callguide.context import Contexts
+from callguide.machines import Cursor, shared_machine
+from callguide.model import Reason
+from callguide.move import Move, blank
+from callguide.problems import InputError
+from callguide.state import WRAPUP_STEPS, State, WrapupStep
+
+# --- the form's machine: its model's `mover` is the move, whose state holds the answers ---
+
+
+def reason_of(move: Any) -> Reason | None:
+    """The catalog's entry for the reason picked so far."""
+    catalog = move.compiled.pack.call_end_catalog
+    picked = move.state.wrapup.get("reason")
+    return catalog.reasons[picked] if catalog is not None and picked else None
+
+
+def _locked(event: Any) -> bool:
+    reason = reason_of(event.model.mover)
+    return reason is not None and bool(reason.locked)
+
+
+def _reason_closes(event: Any) -> bool:
+    reason = reason_of(event.model.mover)
+    return reason is not None and bool(reason.close)
+
+
+def _closes(event: Any) -> bool:
+    return bool(event.model.mover.state.wrapup.get("close"))
+
+
+def _close_as_locked(event: Any) -> None:
+    reason = reason_of(event.model.mover)
+    event.model.mover.state.wrapup["close"] = reason.close if reason else None
+
+
+def _no_queue(event: Any) -> None:
+    event.model.mover.state.wrapup["queue"] = None
+
+
+DONE = "done"
+NEXT = "next"
+WRAPUP = shared_machine(
+    [*WRAPUP_STEPS, DONE],
+    [
+        {"trigger": NEXT, "source": "reason", "dest": "close", "unless": [_locked]},
+        {
+            "trigger": NEXT,
+            "source": "reason",
+            "dest": "queue",
+            "unless": [_reason_closes],
+            "before": [_close_as_locked],
+        },
+        {"trigger": NEXT, "source": "reason", "dest": "description", "before": [_close_as_locked, _no_queue]},
+        {"trigger": NEXT, "source": "close", "dest": "queue", "unless": [_closes]},
+        {"trigger": NEXT, "source": "close", "dest": "description", "before": [_no_queue]},
+        {"trigger": NEXT, "source": "queue", "dest": "description"},
+        {"trigger": NEXT, "source": "description", "dest": DONE},
+    ],
+    "reason",
+)
+_QUESTION: dict[str, WrapupStep] = {step: step for step in WRAPUP_STEPS}  # a machine's state, typed
+
+
+def next_question(current: WrapupStep, move: Any) -> WrapupStep | None:
+    """The form's next question after `current`, or None when the form is complete."""
+    cursor = Cursor(current, move)
+    WRAPUP.events[NEXT].trigger(cursor)
+    return _QUESTION.get(cursor.state)
+
+
+# --- the questions ------------------------------------------------------------------------------
+
+
+def spec(contexts: Contexts, state: State, context: dict[str, Any]) -> dict[str, Any]:
+    """The current question of the end-of-call form."""
+    catalog = contexts.compiled.pack.call_end_catalog
+    assert catalog is not None
+    language = state.language
+    reason = catalog.reasons.get(state.wrapup.get("reason") or "")
+    step = state.wrapup_step
+    if step == "reason":
+        options = contexts.options("reason", catalog.reasons, context, language)
+        return {
+            "step": "reason",
+            "type": "choice",
+            "options": options,
+            "default": state.end_reason,
+            "title": catalog.title,
+        }
+    if step == "close":
+        preset = state.close_hint if _preset_applies(state) else None
+        if preset is None:
+            preset = reason.close if reason else None
+        return {"step": "close", "type": "yes_no", "default": preset}
+    if step == "queue":
+        options = contexts.options("queue", catalog.queues, context, language)
+        return {"step": "queue", "type": "choice", "options": options, "default": reason.queue if reason else None}
+    required = catalog.description == "required" or (reason is not None and reason.description == "required")
+    if reason is not None and reason.description == "optional":
+        required = False
+    text = state.description_hint if _preset_applies(state) else None
+    return {"step": "description", "type": "text", "required": required, "default": text}
+
+
+def _preset_applies(state: State) -> bool:
+    """An end's close / description presets go with its reason, not with one the agent picks instead."""
+    return state.hint_reason is None or state.wrapup.get("reason") == state.hint_reason
+
+
+# The wrap-up's questions; a pack words them itself with phrases `wrapup_reason` etc.
+QUESTIONS = {
+    "en": {
+        "reason": "Why did the call end? Pick the end-of-call reason.",
+        "close": "Close the request?",
+        "queue": "The request stays open: which queue does it go to?",
+        "description": "Describe the call.",
+    },
+    "ru": {
+        "reason": "Выберите причину завершения звонка.",
+        "close": "Закрыть обращение?",
+        "queue": "Обращение остаётся открытым: в какую очередь его передать?",
+        "description": "Опишите звонок.",
+    },
+}
+
+
+def question(step: str, context: dict[str, Any], language: str, phrases: Any) -> str:
+    custom = phrases.get(f"wrapup_{step}")
+    if custom is not None:
+        return str(custom.render(context, language))
+    return QUESTIONS.get(language, QUESTIONS["en"])[step]
+
+
+# --- the answers --------------------------------------------------------------------------------
+
+
+def answer(move: Move, raw: Any) -> None:
+    """The agent's answer to the form's current question; then on to the next one."""
+    state = move.state
+    asked = spec(move.host.contexts, state, move.context())
+    current = state.wrapup_step
+    if blank(raw) and asked.get("default") is not None:
+        raw = asked["default"]
+    options = [answers.Choice(option["key"], option["label"]) for option in asked.get("options", [])]
+    if current == "reason":
+        state.wrapup["reason"] = answers.pick(options, raw)
+    elif current == "close":
+        state.wrapup["close"] = answers.yes_no(raw)
+    elif current == "queue":
+        state.wrapup["queue"] = answers.pick(options, raw)
+    elif current == "description":
+        text = "" if raw is None else str(raw).strip()
+        if asked.get("required") and not text:
+            raise InputError("describe the call: a description is required for this reason", "@description")
+        if len(text) > answers.MAX_TEXT:
+            raise InputError(f"the description is longer than {answers.MAX_TEXT:,} characters", "@description")
+        state.wrapup["description"] = text
+    state.wrapup_step = next_question(state.wrapup_step or "reason", move)
+    if state.wrapup_step is None:
+        move.to(phases.END)
+        state.ended_at = move.now.isoformat()

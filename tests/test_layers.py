@@ -1,0 +1,71 @@
+"""The engine's modules import one way: no cycle between them, counting the imports made
+inside a function or behind `TYPE_CHECKING` (such an import may save start-up time, never
+hide a cycle); the runtime's modules import everything at the top."""
+
+from __future__ import annotations
+
+import ast
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+import callguide
+
+ENGINE = Path(callguide.__file__).parent
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ENGINE).with_suffix("").parts
+    return ".".join(("callguide", *parts)).removesuffix(".__init__")
+
+
+def _imports() -> tuple[dict[str, set[str]], list[str]]:
+    modules = {_module(path): path for path in ENGINE.rglob("*.py")}
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    hidden: list[str] = []
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top_level = {id(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("callguide"):
+                targets = [f"{node.module}.{alias.name}" for alias in node.names]
+                found = {t if t in modules else node.module for t in targets}
+            elif isinstance(node, ast.Import):
+                found = {alias.name for alias in node.names if alias.name.startswith("callguide")}
+            else:
+                continue
+            if not found:
+                continue
+            if id(node) not in top_level:
+                hidden.append(f"{name} imports {', '.join(sorted(found))} inside a function or a block")
+            if name != "callguide":  # the package's face re-exports everything
+                graph[name] |= {target for target in found if target != "callguide"}
+    return graph, hidden
+
+
+def test_no_import_cycle_between_the_engine_modules() -> None:
+    graph, _ = _imports()
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as cycle:
+        raise AssertionError(f"import cycle: {' -> '.join(cycle.args[1])}") from None
+    assert order.index("callguide.session") > order.index("callguide.interpreter") > order.index("callguide.perform")
+
+
+RUNTIME = (
+    "context",
+    "engine",
+    "interpreter",
+    "perform",
+    "phases",
+    "record",
+    "rules",
+    "session",
+    "snapshot",
+    "view",
+    "wrapup",
+)
+
+
+def test_the_runtime_hides_no_import() -> None:
+    _, hidden = _imports()
+    assert [line for line in hidden if line.split()[0].removeprefix("callguide.") in RUNTIME] == []
