@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 from callguide import EffectRequest, Engine, FlowError, InputError, Session, View
+from transitions import Machine
 
 from benchmarks.generated import write_pack
 from benchmarks.harness import (
@@ -435,6 +436,8 @@ def session_plan(
     pool.add("session.resume", lambda: engine.resume(data))
     pool.add("session.snapshot_resume", lambda: engine.resume(middle.snapshot()))
     pool.add("session.snapshot_json_resume", through_json)
+    pool.add("session.shared_trigger", shared_trigger())
+    length = move_lengths(pool)
 
     moves = len(call.moves)
     timed: list[tuple[str, str, str, float | None, str]] = [
@@ -492,6 +495,14 @@ def session_plan(
             None,
             "",
         ),
+        (
+            "session.shared_trigger",
+            "raw `transitions`: `machine.events['advance'].trigger(model)` on a shared 12-state `Machine(model=None)`",
+            "",
+            None,
+            "the unit of the per-answer target",
+        ),
+        *length.timed,
     ]
 
     def build(stats: Mapping[str, Stats]) -> list[Row]:
@@ -516,6 +527,13 @@ def session_plan(
         ):
             size = len(json.dumps(session.snapshot(), separators=(",", ":"), ensure_ascii=False).encode())
             rows.append(Row(key, group, title, float(size), "B", note="compact JSON, UTF-8"))
+        path, start = stats.get("session.call_path"), stats.get("session.start_view")
+        if path is not None and start is not None:
+            average = (path.median - start.median) / len(accepted.moves)
+            title = f"one answer of every kind, averaged over the whole call ({len(accepted.moves)} answers)"
+            note = "choice, yes/no, text, phone, an effect, a sub-flow; (call path - start) / answers"
+            rows.append(Row("session.answer_average", group, title, average, "s", "", None, note=note))
+        rows.extend(length.rows(stats))
         return rows
 
     return build
@@ -549,6 +567,91 @@ def engine_trigger(engine: Engine) -> Callable[[], object] | None:
         flow.fire("advance", "reason", move)
 
     return fire
+
+
+def shared_trigger() -> Callable[[], object]:
+    """The raw trigger the targets are counted in: one event of a shared 12-state machine
+    fired on a model that is only a `state` attribute, as the engine fires its machines."""
+    states = [f"s{n}" for n in range(12)]
+    ring = [
+        {"trigger": "advance", "source": a, "dest": b} for a, b in zip(states, states[1:] + states[:1], strict=True)
+    ]
+    machine = Machine(model=None, states=states, transitions=ring, initial="s0", auto_transitions=False)
+    event = machine.events["advance"]
+
+    class Model:
+        __slots__ = ("state",)
+
+    model = Model()
+
+    def fire() -> None:
+        model.state = "s0"
+        event.trigger(model)
+
+    return fire
+
+
+@dataclass
+class MoveLengths:
+    """One move's cost against the flow's size and the call's length (generated flows)."""
+
+    timed: list[tuple[str, str, str, float | None, str]]
+    rows: Callable[[Mapping[str, Stats]], list[Row]]
+
+
+def move_lengths(pool: Pool) -> MoveLengths:
+    """A `say` answered as the 10th move of a 100-step and of a 5,000-step flow, and as the
+    901st move of the long one: the sessions are copies of one played that far."""
+    with tempfile.TemporaryDirectory() as folder:
+        engines = {
+            size: Engine.load(write_pack(Path(folder) / str(size), steps=size, flows=1)) for size in (100, 5_000)
+        }
+    answers = [None, "second", "yes"]  # a block: say, a choice, (a branch), yes/no
+
+    def played(size: int, moves: int) -> Session:
+        session = engines[size].start("flow_000", {"agent": {"name": "Amina"}})
+        for index in range(moves):
+            session.answer(answers[index % 3])
+        assert session.view.kind == "say", session.view
+        return session
+
+    def copies(session: Session) -> Callable[[int], list[Session]]:
+        return lambda n: [Session(session.engine, session.state.copy()) for _ in range(n)]
+
+    cases = (
+        ("session.move_100_10th", 100, 9),
+        ("session.move_5000_10th", 5_000, 9),
+        ("session.move_5000_901st", 5_000, 900),
+    )
+    for key, size, moves in cases:
+        pool.add_each(key, copies(played(size, moves)), lambda s: s.answer(None), limit=5_000)
+    timed: list[tuple[str, str, str, float | None, str]] = [
+        (key, f"the {moves + 1}th move of a {size:,}-step flow (a `say`)".replace("1th", "1st"), "", None, "")
+        for key, size, moves in cases
+    ]
+
+    def rows(stats: Mapping[str, Stats]) -> list[Row]:
+        found: list[Row] = []
+        for key, title, top, bottom in (
+            (
+                "compare.move_flow_size",
+                "10th move: 5,000-step flow / 100-step flow",
+                "session.move_5000_10th",
+                "session.move_100_10th",
+            ),
+            (
+                "compare.move_call_length",
+                "5,000-step flow: 901st move / 10th move",
+                "session.move_5000_901st",
+                "session.move_5000_10th",
+            ),
+        ):
+            a, b = stats.get(top), stats.get(bottom)
+            value = a.median / b.median if a is not None and b is not None else None
+            found.append(Row(key, "compare", title, value, "x", "<= 1.3x", at_most(value, 1.3)))
+        return found
+
+    return MoveLengths(timed, rows)
 
 
 # --- many live sessions --------------------------------------------------------------------------

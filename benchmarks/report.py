@@ -43,6 +43,19 @@ def comparison_rows(rows: Sequence[Row]) -> list[Row]:
             note="the engine also validates, stores and renders; the trigger only moves",
         )
     )
+    value = ratio("session.answer_average", "session.shared_trigger")
+    found.append(
+        Row(
+            "compare.answer_average_vs_shared_trigger",
+            "compare",
+            "one answer of every kind (whole-call average) / one raw trigger on a shared 12-state machine",
+            value,
+            "x",
+            "<= 3x",
+            at_most(value, 3.0),
+            note="each answer fires a real trigger of the flow's shared machine",
+        )
+    )
     for peer, title in (("sismic", "sismic"), ("python-statemachine", "python-statemachine")):
         value = ratio(f"peers.{peer}.call", "session.call_path")
         found.append(

@@ -4,11 +4,11 @@ A snapshot holds the call's one state (never its record: that is worked out from
 and names its pack and the content hash of every flow on the call's stack. It is signed
 (HMAC-SHA256) with the host's secret, or with a key made for this process when the host
 gave none; an unsigned snapshot is refused unless the engine was told to trust unsigned
-ones, and one signed with another secret always is. Whatever its signature, the state is
-validated against a JSON Schema derived from the `State` type (types, time zones, sizes,
-nesting depth, the pack's names), then against the pinned flows (the stack's flows and
-steps exist, or the new version migrates them), so that an edited snapshot is refused
-here and never crashes a move later.
+ones, and one signed with another secret always is. A snapshot this engine did not sign
+(a trusted unsigned one) is validated against a JSON Schema derived from the `State` type
+(types, time zones, sizes, nesting depth, the pack's names); every one is checked against
+the pinned flows (the stack's flows and steps exist, or the new version migrates them), so
+that an edited snapshot is refused here and never crashes a move later.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class Snapshots:
         size = _encoded_size(payload)
         if size > MAX_SNAPSHOT_BYTES:
             raise SnapshotError(f"the snapshot is larger than {MAX_SNAPSHOT_BYTES:,} characters")
-        self._check_signature(data.get("signature"), payload)
+        signed = self._check_signature(data.get("signature"), payload)
         pack = self.compiled.pack.name
         if payload.get("format") != FORMAT:
             raise SnapshotError(
@@ -85,18 +85,21 @@ class Snapshots:
         raw_state, flows = payload.get("state"), payload.get("flows")
         if not isinstance(raw_state, dict) or not isinstance(flows, dict):
             raise SnapshotError("the snapshot is incomplete: `state` or `flows` is missing")
-        refusal = _first(self.validator.iter_errors(raw_state))
-        if refusal is not None:
-            raise SnapshotError(_explain(refusal, self.schema, raw_state))
+        if not signed:  # one this engine signed is one it made from a valid state
+            refusal = _first(self.validator.iter_errors(raw_state))
+            if refusal is not None:
+                raise SnapshotError(_explain(refusal, self.schema, raw_state))
         state = State(**raw_state)
         self._check_versions(state, flows)
         self._check_phase(state)
         return state
 
-    def _check_signature(self, signature: Any, payload: Mapping[str, Any]) -> None:
+    def _check_signature(self, signature: Any, payload: Mapping[str, Any]) -> bool:
+        """Whether the snapshot is signed with this engine's key; refuses one signed otherwise,
+        and an unsigned one unless unsigned ones are trusted."""
         if signature is None:
             if self.trust_unsigned:
-                return
+                return False
             raise SnapshotError(
                 "the snapshot is not signed: this engine resumes only snapshots signed with its secret"
                 " (give every host the same `secret`, or `trust_unsigned=True` where edited snapshots cannot harm)"
@@ -105,6 +108,7 @@ class Snapshots:
             raise SnapshotError("the snapshot's signature is not an HMAC-SHA256 (64 hexadecimal digits)")
         if not hmac.compare_digest(signature, _sign(self.secret, payload)):
             raise SnapshotError("the snapshot's signature does not match: it was changed, or made with another key")
+        return True
 
     def _check_versions(self, state: State, flows: dict[str, Any]) -> None:
         """Every flow on the stack is the version pinned, or its new version migrates the step."""
@@ -172,7 +176,6 @@ def state_schema(compiled: CompiledPack) -> dict[str, Any]:
         "properties": properties,
         "required": list(_FIELDS),
         "additionalProperties": False,
-        "$defs": _values(),
     }
 
 
@@ -183,7 +186,7 @@ def _schema_of(kind: Any, extra: dict[str, Any]) -> dict[str, Any]:
         (inner,) = [arg for arg in args if arg is not type(None)]
         return {"anyOf": [_schema_of(inner, extra), {"type": "null"}]}
     if kind is Any:
-        schema: dict[str, Any] = {"$ref": f"#/$defs/value{MAX_DEPTH}"}
+        schema: dict[str, Any] = dict(_VALUE)
     elif origin is Literal:
         schema = {"enum": list(args)}
     elif kind is str:
@@ -205,21 +208,24 @@ def _schema_of(kind: Any, extra: dict[str, Any]) -> dict[str, Any]:
     return _merge(schema, rest)
 
 
-def _values() -> dict[str, Any]:
-    """A JSON value nested at most MAX_DEPTH deep, as one definition per depth."""
+def _value(depth: int) -> dict[str, Any]:
+    """A JSON value nested at most `depth` deep. The levels share one schema object each
+    (no `$ref` to resolve: a snapshot is validated at the speed of its data)."""
     scalars = ["null", "boolean", "number", "string"]
-    defs: dict[str, Any] = {"value0": {"type": scalars, "maxLength": MAX_TEXT}}
-    for depth in range(1, MAX_DEPTH + 1):
-        inner = {"$ref": f"#/$defs/value{depth - 1}"}
-        defs[f"value{depth}"] = {
+    schema: dict[str, Any] = {"type": scalars, "maxLength": MAX_TEXT}
+    for _ in range(depth):
+        schema = {
             "type": [*scalars, "array", "object"],
             "maxLength": MAX_TEXT,
             "maxItems": MAX_ITEMS,
             "maxProperties": MAX_ITEMS,
-            "items": inner,
-            "additionalProperties": inner,
+            "items": schema,
+            "additionalProperties": schema,
         }
-    return defs
+    return schema
+
+
+_VALUE = _value(MAX_DEPTH)
 
 
 def _pack_names(compiled: CompiledPack) -> dict[str, dict[str, Any]]:
