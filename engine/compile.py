@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from callguide.check.flows import known_effects
 from callguide.entities import LifecycleMachine
 from callguide.expr import CompiledCondition, Sandbox, make_environment
-from callguide.machines import Cursor, shared_machine
+from callguide.machines import Cursor, fire, shared_machine
 from callguide.model import Action, Case, Flow, Pack, Rule, Step
 from callguide.texts import LocalText, Texts
 from transitions import Machine, MachineError
@@ -123,7 +123,7 @@ class CompiledFlow:
         guards all hold), or None when no transition of `source` applies."""
         cursor = Cursor(source, mover)
         try:
-            moved = self.machine.events[trigger].trigger(cursor)
+            moved = fire(self.machine, trigger, cursor)
         except (MachineError, KeyError):  # the step has no such way out
             return None
         return cursor.state if moved else None

@@ -13,7 +13,7 @@ from typing import Any
 
 from callguide.expr import CompiledCondition
 from callguide.load.build import seconds
-from callguide.machines import Cursor, shared_machine
+from callguide.machines import Cursor, fire, shared_machine
 from callguide.model import Lifecycle, Pack, Worklist
 from callguide.problems import EffectFailed
 from callguide.texts import LocalText, Texts
@@ -104,7 +104,7 @@ class LifecycleMachine:
         move = EntityMove({**context, lifecycle.name: entity, "comment": args.get("comment")}, comment, language)
         cursor = Cursor(state, move)
         try:
-            moved = self.machine.events[name].trigger(cursor)
+            moved = fire(self.machine, name, cursor)
         except (MachineError, ValueError):  # not from this state (or a state the lifecycle does not have)
             allowed = ", ".join(lifecycle.transitions[name].sources)
             raise EffectFailed(f"{lifecycle.name} is {state}: `{name}` is only possible from {allowed}") from None

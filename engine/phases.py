@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from callguide.machines import Cursor, shared_machine
+from callguide.machines import Cursor, fire, shared_machine
 from callguide.problems import FlowRuntimeError
 from callguide.state import Phase
 from transitions import MachineError
@@ -55,7 +55,7 @@ def next_phase(phase: Phase, trigger: str) -> Phase:
     """The phase `trigger` leads to from `phase`; a change the call cannot make is refused."""
     cursor = Cursor(phase)
     try:
-        PHASES.events[trigger].trigger(cursor)
+        fire(PHASES, trigger, cursor)
     except MachineError:
         raise FlowRuntimeError(f"a call cannot `{trigger}` while it is in phase `{phase}`") from None
     return _PHASE[cursor.state]

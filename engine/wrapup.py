@@ -12,7 +12,7 @@ from typing import Any
 
 from callguide import answers, phases
 from callguide.context import Contexts
-from callguide.machines import Cursor, shared_machine
+from callguide.machines import Cursor, fire, shared_machine
 from callguide.model import Reason
 from callguide.move import Move, blank
 from callguide.problems import InputError
@@ -78,7 +78,7 @@ _QUESTION: dict[str, WrapupStep] = {step: step for step in WRAPUP_STEPS}  # a ma
 def next_question(current: WrapupStep, move: Any) -> WrapupStep | None:
     """The form's next question after `current`, or None when the form is complete."""
     cursor = Cursor(current, move)
-    WRAPUP.events[NEXT].trigger(cursor)
+    fire(WRAPUP, NEXT, cursor)
     return _QUESTION.get(cursor.state)
 
 
