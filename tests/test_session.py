@@ -164,8 +164,11 @@ def test_an_effect_without_handler_waits_for_the_host(clock: FrozenClock) -> Non
     ]
     with pytest.raises(InputError, match=r"waiting for the result of `case\.create`"):
         session.answer("x")
-    view = session.resolve({"id": "C-7", "status": "OPEN"})
+    (waiting,) = session.pending  # what the host performs, once per key
+    assert (waiting.id, waiting.name, waiting.key) == (1, "case.create", f"{session.state.call_id}:3:1")
+    view = session.resolve({"id": "C-7", "status": "OPEN"}, effect=waiting.id)
     assert view.step == "dispatch_or_save"
+    assert [(e["key"], e["result"]) for e in session.state.effects] == [(waiting.key, {"id": "C-7", "status": "OPEN"})]
 
 
 def test_lifecycle_warning_is_confirmed_and_state_is_checked(engine: Engine) -> None:
