@@ -523,7 +523,7 @@ def session_plan(
         for key, title, session in (
             ("session.snapshot_size_start", "snapshot size, just started", started),
             ("session.snapshot_size_middle", f"snapshot size, mid-call (at {where})", middle),
-            ("session.snapshot_size_end", "snapshot size, call over (with its record)", ended),
+            ("session.snapshot_size_end", "snapshot size, call over (its record is worked out, not stored)", ended),
         ):
             size = len(json.dumps(session.snapshot(), separators=(",", ":"), ensure_ascii=False).encode())
             rows.append(Row(key, group, title, float(size), "B", note="compact JSON, UTF-8"))
