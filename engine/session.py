@@ -165,11 +165,13 @@ class Session:
     def _try(self, apply: Callable[[Turn], None]) -> tuple[Turn, View]:
         """A move on a copy of the state, and its view (a screen that cannot be shown moves
         nothing). When it fails, what the host performed in it is kept all the same."""
+        logs = self._state.logs()
         turn = Turn(self.engine, self._state.copy())
         try:
             apply(turn)
             return turn, self._render(turn)
         except BaseException:
+            self._state.rewind(logs)  # the logs are shared with the turn's copy
             if turn.performed:
                 kept = self._state.copy()
                 kept.unsettled += turn.performed

@@ -89,7 +89,7 @@ class Snapshots:
             refusal = _first(self.validator.iter_errors(raw_state))
             if refusal is not None:
                 raise SnapshotError(_explain(refusal, self.schema, raw_state))
-        state = State(**raw_state)
+        state = State.from_json(raw_state)
         self._check_versions(state, flows)
         self._check_phase(state)
         return state

@@ -104,7 +104,9 @@ class State:
 
     def copy(self) -> State:
         """A copy a turn may change: containers are copied one level deep, values are never
-        changed in place (a nested save builds new maps)."""
+        changed in place (a nested save builds new maps). The call's logs (`path`, `events`,
+        `effects`) only ever grow: they are shared, and a failed move cuts them back
+        (`rewind`), so that a move does not cost more the longer the call."""
         clone = State.__new__(State)
         # written out field by field: this runs on every move
         clone.call_id = self.call_id
@@ -121,9 +123,9 @@ class State:
         clone.counters = {rule: times[:] for rule, times in self.counters.items()}
         clone.notice = self.notice
         clone.error = self.error
-        clone.path = self.path[:]
-        clone.events = self.events[:]
-        clone.effects = self.effects[:]
+        clone.path = self.path
+        clone.events = self.events
+        clone.effects = self.effects
         clone.trail = self.trail[:]
         clone.outcome = self.outcome
         clone.end_reason = self.end_reason
@@ -139,14 +141,26 @@ class State:
         clone.ended_at = self.ended_at
         return clone
 
+    def logs(self) -> tuple[int, int, int]:
+        """How long the shared logs are: where `rewind` cuts them back to."""
+        return len(self.path), len(self.events), len(self.effects)
+
+    def rewind(self, logs: tuple[int, int, int]) -> None:
+        """Undo what a failed move appended to the shared logs."""
+        del self.path[logs[0] :], self.events[logs[1] :], self.effects[logs[2] :]
+
     def as_json(self) -> dict[str, Any]:
         """The fields as plain data; containers are copied, so the caller may change them."""
         clone = self.copy()
+        clone.path, clone.events, clone.effects = self.path[:], self.events[:], self.effects[:]
         return {name: getattr(clone, name) for name in _FIELDS}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> State:
-        return cls(**{name: data[name] for name in _FIELDS if name in data})
+        """A state from plain data (checked by the caller); the logs become the state's own."""
+        state = cls(**{name: data[name] for name in _FIELDS if name in data})
+        state.path, state.events, state.effects = state.path[:], state.events[:], state.effects[:]
+        return state
 
     @property
     def first_flow(self) -> str:

@@ -114,6 +114,8 @@ def test_a_move_that_fails_after_its_effects_never_performs_them_again(tmp_path:
     assert session.variables["case"] == {"id": "C-1", "status": "OPEN"}
     names = recorded(session)
     assert names.count("sms.send") == 1 and names.count("case.create") == 1
+    path = session.record["path"]  # type: ignore[index]
+    assert path[:3] == ["main:ready", "main:send", "main:open"] and len(path) == len(set(path)), "failed moves undone"
     assert len(host.keys) == len(set(host.keys)), "every effect has its own key"
     assert all(re.fullmatch(rf"{session.state.call_id}:\d+:\d+", key) for key in host.keys)
 
