@@ -76,9 +76,7 @@ class Contexts:
         context = self._static.copy()
         context.update(state.inputs)
         context.update(state.vars)
-        local = now.astimezone(self.timezone)
-        context["now"] = local
-        context["today"] = local.date()
+        context.update(self.clock(now))
         context["env"] = self.compiled.pack.environments.get(state.environment, EMPTY)
         context["flow"] = self._flow_info[state.flow]
         context["call"] = {"id": state.call_id, "started": state.started, "language": state.language}
@@ -91,6 +89,11 @@ class Contexts:
             }
         context["phrases"] = PhraseBook(self.compiled.phrases, context, state.language)
         return context
+
+    def clock(self, now: datetime) -> dict[str, Any]:
+        """`now` and `today` in the pack's time zone: what changes in a context from move to move."""
+        local = now.astimezone(self.timezone)
+        return {"now": local, "today": local.date()}
 
     def blank_record(self, head: str) -> dict[str, Any]:
         """`caller` before its first part is saved: every part the flows save, as None."""

@@ -126,7 +126,7 @@ class Engine:
             turn.enter(compiled_flow.flow.start)
         except RenderError as error:
             raise FlowRuntimeError(str(error)) from None
-        return Session(self, turn.state)
+        return Session(self, turn.state, turn.cached_context())
 
     def resume(self, data: Mapping[str, Any]) -> Session:
         """A session from `Session.snapshot()`, in this or another process. The agent's

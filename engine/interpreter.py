@@ -23,17 +23,22 @@ from callguide.state import MAX_CALL_DEPTH, State, set_path
 from callguide.texts import LocalText, plain, render_value
 
 MAX_AUTOMATIC_MOVES = 500
+_ABSENT = object()  # a name the context did not hold before the move
 
 
 class Turn:
     """One move of a session, applied to a copy of its state."""
 
-    def __init__(self, host: Host, state: State) -> None:
+    def __init__(self, host: Host, state: State, context: dict[str, Any] | None = None) -> None:
         self.host = host
         self.compiled: CompiledPack = host.compiled
         self.state = state
         self.now = host.clock.now()
         self._context: dict[str, Any] | None = None
+        # the session's context as of `state`: taken up and changed in place, each change
+        # noted so that `undo` puts it back when the move fails (no copy of the whole context)
+        self._base = context
+        self._undo: dict[str, Any] = {}
         self.moves = 0
         self._entering = False  # a step is being entered: a further `enter` is queued, not nested
         self._next: str | None = None
@@ -49,12 +54,39 @@ class Turn:
 
     def context(self) -> dict[str, Any]:
         if self._context is None:
-            self._context = self.host.contexts.build(self.state, self.now)
+            if self._base is None:
+                self._context = self.host.contexts.build(self.state, self.now)
+            else:
+                self._context = self._base
+                for name, value in self.host.contexts.clock(self.now).items():
+                    self._put(name, value)
         return self._context
+
+    def _put(self, name: str, value: Any) -> None:
+        """The state changed what the context shows as `name`: keep the context in step (a
+        context built afresh later reads the state itself)."""
+        if self._context is None and self._base is None:
+            return
+        context = self.context()
+        if context is self._base and name not in self._undo:
+            self._undo[name] = context.get(name, _ABSENT)
+        context[name] = value
+
+    def undo(self) -> None:
+        """Put the session's context back as it was before this move."""
+        base = self._base
+        if base is not None:
+            for name, value in self._undo.items():
+                if value is _ABSENT:
+                    base.pop(name, None)
+                else:
+                    base[name] = value
+        self._undo.clear()
 
     def forget_context(self) -> None:
         """The context no longer fits the state (a rule's count changed): build it again."""
-        self._context = None
+        self.undo()
+        self._base = self._context = None
 
     def store(self, name: str, value: Any) -> None:
         head = name.split(".", 1)[0]
@@ -62,8 +94,7 @@ class Turn:
             # every part a flow can save under `head` exists (as None) once one part is saved
             self.state.vars[head] = self.host.contexts.blank_record(head)
         set_path(self.state.vars, name, plain(value))  # a session holds JSON data only (dates as ISO text)
-        if self._context is not None:  # keep the context in step rather than build it again
-            self._context[head] = self.state.vars[head]
+        self._put(head, self.state.vars[head])
 
     # --- where the call stands -----------------------------------------------------------
 
@@ -104,8 +135,7 @@ class Turn:
         state = self.state
         state.stack[-1][1] = step_id
         state.path.append(f"{state.flow}:{step_id}")
-        if self._context is not None:
-            self._context["flow"] = self.host.contexts.flow_info(state.flow)
+        self._put("flow", self.host.contexts.flow_info(state.flow))
         state.attempts, state.error, state.results = 0, None, []
         if state.phase != "step":
             self.to(phases.ARRIVE)

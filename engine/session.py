@@ -26,9 +26,10 @@ from callguide.view import View, build_view
 class Session:
     """One call in progress. Create with `Engine.start` or `Engine.resume`."""
 
-    def __init__(self, engine: Host, state: State) -> None:
+    def __init__(self, engine: Host, state: State, context: dict[str, Any] | None = None) -> None:
         self.engine = engine
         self._state = state
+        self._context = context  # the render context of `_state`, taken up by the next move
         self._lock = threading.Lock()
         self._view: View | None = None
 
@@ -153,9 +154,11 @@ class Session:
                 turn, view = self._try(lambda counting: gave_up.append(counting.invalid(refused)))
                 if not gave_up[0]:
                     if turn.state.attempts != self._state.attempts:
-                        self._commit(turn.state, view)
+                        self._commit(turn, view)
+                    else:
+                        turn.undo()
                     raise _at_step(error, self.step) from None
-            self._commit(turn.state, view)
+            self._commit(turn, view)
         except RenderError as error:
             raise FlowRuntimeError(str(error)) from None
         finally:
@@ -166,12 +169,13 @@ class Session:
         """A move on a copy of the state, and its view (a screen that cannot be shown moves
         nothing). When it fails, what the host performed in it is kept all the same."""
         logs = self._state.logs()
-        turn = Turn(self.engine, self._state.copy())
+        turn = Turn(self.engine, self._state.copy(), self._context)
         try:
             apply(turn)
             return turn, self._render(turn)
         except BaseException:
-            self._state.rewind(logs)  # the logs are shared with the turn's copy
+            self._state.rewind(logs)  # the logs are shared with the turn's copy, the context too
+            turn.undo()
             if turn.performed:
                 kept = self._state.copy()
                 kept.unsettled += turn.performed
@@ -182,8 +186,8 @@ class Session:
     def _render(self, turn: Turn) -> View:
         return build_view(self.engine.contexts, turn.state, turn.now, turn.cached_context())
 
-    def _commit(self, state: State, view: View) -> None:
-        self._state = state
+    def _commit(self, turn: Turn, view: View) -> None:
+        self._state, self._context = turn.state, turn.cached_context()
         self._view = view
 
 

@@ -7,9 +7,19 @@ import json
 import threading
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
-from callguide import EffectFailed, EffectRequest, Engine, FrozenClock, InputError, Session, SnapshotError
+from callguide import (
+    EffectFailed,
+    EffectRequest,
+    Engine,
+    FlowRuntimeError,
+    FrozenClock,
+    InputError,
+    Session,
+    SnapshotError,
+)
 from callguide.host import local_engine
 from hostile.packs import MANIFEST, write_pack
 
@@ -442,3 +452,41 @@ def test_a_pattern_message_is_rendered_in_the_call_language(tmp_path: Path, lang
         session.answer("lower")
     assert refused.value.message == message
     assert session.answer("UPPER").step == "@reason"
+
+
+UNDONE = """\
+flow: main
+title: Undone
+start: name
+steps:
+  name:
+    ask: Name?
+    text: true
+    save: person.name
+    next: nickname
+  nickname:
+    ask: "Nickname of {{ person.name }}?"
+    text: {min_length: 2}
+    save: person.nick
+    attempts: {max: 1, then: {go: recap}}
+    next: greet
+  greet:
+    say: "Hello {{ person.nick }}{{ '' if now.minute else 1 // 0 }}"
+    next: bye
+  recap:
+    say: "No nickname for {{ person.name }} ({{ person.nick }})"
+    next: bye
+  bye:
+    end: resolved
+"""
+
+
+def test_a_failed_move_leaves_nothing_the_next_move_reads(tmp_path: Path) -> None:
+    engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": UNDONE}), clock=FrozenClock("2026-11-23 10:00"))
+    session = engine.start("main")
+    session.answer("Ann")
+    with pytest.raises(FlowRuntimeError):
+        session.answer("Annie")  # saved, then the next screen fails: undone
+    view = session.answer("A")  # too many invalid answers: on to `recap`
+    assert (view.say, view.notice) == ("No nickname for Ann (None)", {"kind": "attempts", "text": ANY})
+    assert session.variables == {"person": {"name": "Ann", "nick": None}}
