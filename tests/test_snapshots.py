@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +121,34 @@ def test_access_is_checked_again_for_every_flow_on_a_resumed_call(clock: FrozenC
         SnapshotError, match="the call is in flow `manual_outgoing`, which this agent may not run: Only"
     ):
         engine.resume(data)
+
+
+RESUME_ELSEWHERE = """
+import json, sys
+from callguide import FrozenClock, SnapshotError
+from callguide.host import local_engine
+secret = sys.argv[2].encode() or None
+engine = local_engine(sys.argv[1], clock=FrozenClock("2026-11-23 10:00"), secret=secret)[0]
+try:
+    print(engine.resume(json.load(sys.stdin)).view.step)
+except SnapshotError as refused:
+    print(refused)
+"""
+
+
+@pytest.mark.parametrize(
+    ("secret", "resumed"),
+    [("", "the snapshot's signature does not match: it was changed, or made with another key"), ("shared", "amount")],
+)
+def test_a_snapshot_resumes_in_another_process_with_the_same_secret_only(
+    clock: FrozenClock, secret: str, resumed: str
+) -> None:
+    data = at_amount(demo(clock, secret=secret.encode() or None)).snapshot()
+    child = subprocess.run(
+        [sys.executable, "-c", RESUME_ELSEWHERE, str(DEMO), secret],
+        input=json.dumps(data),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert child.stdout.strip() == resumed
