@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from callguide.check import check_pack
+from callguide.compile import compile_pack
 from callguide.diagram import dot, mermaid
 from callguide.problems import did_you_mean
 
@@ -30,7 +31,8 @@ def graph(pack: Path, flow: str, kind: str, output: Path | None) -> None:
     model = result.pack
     if flow not in model.flows:
         raise click.UsageError(f"pack `{model.name}` has no flow `{flow}`{did_you_mean(flow, model.flows)}")
-    text = mermaid(model, model.flows[flow]) if kind == "mermaid" else dot(model, model.flows[flow])
+    compiled = compile_pack(model).flows[flow]
+    text = mermaid(model, compiled) if kind == "mermaid" else dot(model, compiled)
     if kind == "svg":
         binary = shutil.which("dot")
         if binary is None:

@@ -1,12 +1,15 @@
 """Diagrams of a flow (Mermaid or Graphviz DOT): steps, branches with their conditions,
-sub-flows, ends, and the pack's rules that hold in every step."""
+sub-flows, ends, and the pack's rules that hold in every step. The edges are read from the
+flow's compiled machine: what is drawn is what runs."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from callguide.model import Case, Flow, Pack, Step
+from callguide.compile import ADVANCE, CALL, FAIL, GIVE_UP, CompiledFlow, Guard
+from callguide.model import Pack, Step
 
 _SHAPES = {
     "say": ("[", "]"),
@@ -52,37 +55,46 @@ def _label(step: Step, language: str) -> str:
     return f"{step.id}: {_short(body)}" if body else step.id
 
 
-def edges(flow: Flow) -> list[Edge]:
+def edges(flow: CompiledFlow) -> list[Edge]:
+    """Every way out of every step as the flow's machine has it: its transitions, in order
+    (a `call` or `end` branch is a step of the machine's own, drawn as what it does)."""
+    events = flow.machine.events
+
+    def transitions(trigger: str, step: str) -> list[Any]:
+        event = events.get(trigger)
+        return list(event.transitions.get(step, [])) if event is not None else []
+
     found: list[Edge] = []
-    for step in flow.steps.values():
-        for index, case in enumerate(step.next):
-            found.extend(
-                _case_edges(
-                    step.id,
-                    case,
-                    index,
-                    case.condition.source if case.condition else ("else" if len(step.next) > 1 else ""),
-                )
-            )
-        if step.on_failure:
-            found.append(Edge(step.id, step.on_failure, "on failure", dashed=True))
-        if step.attempts:
-            found.extend(_case_edges(step.id, step.attempts.then, 99, f"after {step.attempts.limit} invalid answers"))
-        if step.kind == "call" and step.call:
+    for step in flow.flow.steps.values():
+        ways = transitions(ADVANCE, step.id)
+        for way in ways:
+            guard = next((c.func for c in way.conditions if isinstance(c.func, Guard)), None)
+            label = guard.condition.source if guard else ("else" if len(ways) > 1 else "")
+            found.extend(_leading(flow, step.id, str(way.dest), label))
+        for way in transitions(FAIL, step.id):
+            found.append(Edge(step.id, str(way.dest), "on failure", dashed=True))
+        for way in transitions(GIVE_UP, step.id):
+            limit = step.attempts.limit if step.attempts else 0
+            found.extend(_leading(flow, step.id, str(way.dest), f"after {limit} invalid answers"))
+        if transitions(CALL, step.id):
             found.append(Edge(step.id, f"flow:{step.call}", "calls", dashed=True))
     return found
 
 
-def _case_edges(source: str, case: Case, index: int, label: str) -> list[Edge]:
-    if case.go:
-        return [Edge(source, case.go, label)]
-    if case.call:
-        then = [Edge(f"flow:{case.call}", case.then, "returns", dashed=True)] if case.then else []
-        return [Edge(source, f"flow:{case.call}", label or "calls", dashed=True), *then]
-    return [Edge(source, f"end:{case.end}", label)]
+def _leading(flow: CompiledFlow, source: str, dest: str, label: str) -> list[Edge]:
+    """The edges of a transition to `dest`: a step, or a desugared `call` / `end` branch."""
+    if "~" not in dest:
+        return [Edge(source, dest, label)]
+    branch = flow.steps[dest].model
+    if branch.kind == "call":
+        then = branch.next[0].go if branch.next else None
+        back = [Edge(f"flow:{branch.call}", then, "returns", dashed=True)] if then else []
+        return [Edge(source, f"flow:{branch.call}", label or "calls", dashed=True), *back]
+    return [Edge(source, f"end:{branch.end}", label)]
 
 
-def mermaid(pack: Pack, flow: Flow) -> str:
+def mermaid(pack: Pack, compiled: CompiledFlow) -> str:
+    flow = compiled.flow
     language = pack.language
     lines = ["flowchart TD", f"  %% {pack.name} / {flow.name}: {flow.title}"]
     lines.append(f'  start(("start")) --> {_node_id(flow.start)}')
@@ -90,7 +102,7 @@ def mermaid(pack: Pack, flow: Flow) -> str:
     for step in flow.steps.values():
         left, right = _SHAPES[step.kind]
         lines.append(f'  {_node_id(step.id)}{left}"{_escape(_label(step, language))}"{right}')
-    for edge in edges(flow):
+    for edge in edges(compiled):
         for end in (edge.source, edge.target):
             if ":" in end and end not in extra:
                 kind, _, name = end.partition(":")
@@ -115,7 +127,8 @@ def mermaid(pack: Pack, flow: Flow) -> str:
     return "\n".join(lines) + "\n"
 
 
-def dot(pack: Pack, flow: Flow) -> str:
+def dot(pack: Pack, compiled: CompiledFlow) -> str:
+    flow = compiled.flow
     language = pack.language
     shapes = {
         "say": "box",
@@ -135,7 +148,7 @@ def dot(pack: Pack, flow: Flow) -> str:
     for step in flow.steps.values():
         lines.append(f'  {_node_id(step.id)} [shape={shapes[step.kind]}, label="{_escape(_label(step, language))}"];')
     seen: set[str] = set()
-    for edge in edges(flow):
+    for edge in edges(compiled):
         for end in (edge.source, edge.target):
             if ":" in end and end not in seen:
                 seen.add(end)
