@@ -39,6 +39,7 @@ class Turn:
         # noted so that `undo` puts it back when the move fails (no copy of the whole context)
         self._base = context
         self._undo: dict[str, Any] = {}
+        self._own_vars = False  # the state's answers are the session's until the first store
         self.moves = 0
         self._entering = False  # a step is being entered: a further `enter` is queued, not nested
         self._next: str | None = None
@@ -89,6 +90,8 @@ class Turn:
         self._base = self._context = None
 
     def store(self, name: str, value: Any) -> None:
+        if not self._own_vars:
+            self.state.vars, self._own_vars = dict(self.state.vars), True
         head = name.split(".", 1)[0]
         if "." in name and not isinstance(self.state.vars.get(head), dict):
             # every part a flow can save under `head` exists (as None) once one part is saved

@@ -114,7 +114,7 @@ class State:
         clone.language = self.language
         clone.environment = self.environment
         clone.inputs = self.inputs  # never changed after the start
-        clone.vars = self.vars.copy()
+        clone.vars = self.vars  # copied by the turn's first `store` (copy on write)
         clone.stack = [frame[:] for frame in self.stack]
         clone.phase = self.phase
         clone.attempts = self.attempts
@@ -152,7 +152,12 @@ class State:
     def as_json(self) -> dict[str, Any]:
         """The fields as plain data; containers are copied, so the caller may change them."""
         clone = self.copy()
-        clone.path, clone.events, clone.effects = self.path[:], self.events[:], self.effects[:]
+        clone.vars, clone.path, clone.events, clone.effects = (
+            self.vars.copy(),
+            self.path[:],
+            self.events[:],
+            self.effects[:],
+        )
         return {name: getattr(clone, name) for name in _FIELDS}
 
     @classmethod
