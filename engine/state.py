@@ -104,9 +104,10 @@ class State:
 
     def copy(self) -> State:
         """A copy a turn may change: containers are copied one level deep, values are never
-        changed in place (a nested save builds new maps). The call's logs (`path`, `events`,
+        changed in place (a nested save builds new maps). The answers (`vars`) are shared
+        until the turn stores one (it copies them then); the call's logs (`path`, `events`,
         `effects`) only ever grow: they are shared, and a failed move cuts them back
-        (`rewind`), so that a move does not cost more the longer the call."""
+        (`rewind`), so that most moves do not cost more the longer the call."""
         clone = State.__new__(State)
         # written out field by field: this runs on every move
         clone.call_id = self.call_id
