@@ -184,7 +184,8 @@ class Session:
             raise
 
     def _render(self, turn: Turn) -> View:
-        return build_view(self.engine.contexts, turn.state, turn.now, turn.cached_context())
+        """The move's view, in the move's context (kept: the next move takes it up)."""
+        return build_view(self.engine.contexts, turn.state, turn.now, turn.context())
 
     def _commit(self, turn: Turn, view: View) -> None:
         self._state, self._context = turn.state, turn.cached_context()
