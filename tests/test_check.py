@@ -304,14 +304,10 @@ def test_step_kind_of_every_shape(check: Check) -> None:
     """
     assert check(flow) == [
         "demo/main.yaml:4:3: error step-kind: step `a` does nothing: give it `say`, `ask`, `do`, `call`, `end` or `next`",
-        "demo/main.yaml:6:3: warning unreachable-step: no path from `a` leads to step `b`",
         "demo/main.yaml:7:5: error step-kind: question `b` needs an answer type: one of choice, multi, yes_no, text,"
         " number, phone, email, date, time, datetime, lookup",
-        "demo/main.yaml:10:3: warning unreachable-step: no path from `a` leads to step `c`",
         "demo/main.yaml:12:5: error step-kind: `yes_no` gives an answer type, but step `c` has no `ask`",
-        "demo/main.yaml:14:3: warning unreachable-step: no path from `a` leads to step `d`",
         "demo/main.yaml:16:5: error step-kind: step `d` ends the flow; it cannot also have `next`",
-        "demo/main.yaml:17:3: warning unreachable-step: no path from `a` leads to step `e`",
         "demo/main.yaml:19:5: error step-kind: `with` belongs to a `do` step",
     ]
 
@@ -339,6 +335,8 @@ def test_branch_target(check: Check) -> None:
         " this one has none of them",
         "demo/main.yaml:10:9: error branch-target: `then` goes with `call`: where to continue after the sub-flow",
         "demo/main.yaml:11:9: error branch-target: after `call: main` the branch needs `then:` (the step to continue at)",
+        "demo/main.yaml:11:15: error call-cycle: flow `main` calls itself: each call starts it again inside itself,"
+        " until sub-flows nest too deep and the call stops; break the circle (`go` to a step of the same flow, or `end`)",
     ]
 
 
@@ -362,6 +360,19 @@ def test_unknown_flow(check: Check) -> None:
         "demo/main.yaml:5:11: error unknown-flow: step `hello` calls `send_sm`, which is not a flow of the pack"
         " - did you mean `send_sms`?"
     ]
+
+
+def test_call_cycle(check: Check) -> None:
+    def calling(name: str, callee: str) -> str:
+        return HELLO.replace("flow: main", f"flow: {name}").replace("say: Hello", f"call: {callee}")
+
+    problems = check(calling("main", "send"), send=calling("send", "report"), report=calling("report", "main"))
+    assert problems == [
+        "demo/main.yaml:5:11: error call-cycle: sub-flows call each other in a circle, `main` -> `send` -> `report`"
+        " -> `main`: each round starts them again inside themselves, until sub-flows nest too deep and the call"
+        " stops; break the circle (`go` to a step of the same flow, or `end`)"
+    ]
+    assert check(calling("main", "send"), send=calling("send", "report"), report=HELLO.replace("main", "report")) == []
 
 
 def test_unknown_outcome(check: Check) -> None:
@@ -517,6 +528,24 @@ def test_missing_translation_of_a_text_only_in_another_language(check: Check) ->
     ]
 
 
+def test_missing_translation_in_every_shape(check: Check) -> None:
+    pack = PACK + "languages: [fr]\noutcomes: {promised: {fr: Promis}}\nlookups: {clients: {fr: Clients}}\n"
+    call_end = CALL_END.replace("support: Support", "support: {fr: Support}")
+    call_end = call_end.replace("label: Still open,", "label: {fr: Ouvert},")
+    case = "lifecycle: case\ninitial: open\nstates:\n  open: {en: Open, fr: Ouvert}\n  shut: {fr: Fermé}\n"
+    case += "transitions:\n  close: {from: open, to: shut, label: {fr: Fermer}}\n"
+    flow = HELLO.replace("say: Hello", "ask: Why?\n    choice:\n      a: {fr: Facture}\n    save: why")
+    assert check(flow, pack=pack, call_end=call_end, case=case) == [
+        "demo/call_end.yaml:4:17: warning missing-translation: reason `open` has no `en` version",
+        "demo/call_end.yaml:6:12: warning missing-translation: queue `support` has no `en` version",
+        "demo/case.yaml:5:9: warning missing-translation: state `shut` of `case` has no `en` version",
+        "demo/case.yaml:7:40: warning missing-translation: transition `case.close` has no `en` version",
+        "demo/main.yaml:7:10: warning missing-translation: option `a` of step `hello` has no `en` version",
+        "demo/pack.yaml:5:22: warning missing-translation: outcome `promised` has no `en` version",
+        "demo/pack.yaml:6:20: warning missing-translation: lookup `clients` has no `en` version",
+    ]
+
+
 def test_plain_texts_need_no_translation(check: Check) -> None:
     assert check(pack=PACK + "languages: [fr]\n") == []
 
@@ -653,7 +682,7 @@ def test_reserved_name(check: Check) -> None:
 
 def test_unreachable_step(check: Check) -> None:
     assert check(HELLO + "  lost:\n    end: resolved\n") == [
-        "demo/main.yaml:9:3: warning unreachable-step: no path from `hello` leads to step `lost`"
+        "demo/main.yaml:9:3: error unreachable-step: no path from `hello` leads to step `lost`"
     ]
 
 
@@ -678,7 +707,6 @@ def test_no_end(check: Check) -> None:
 def test_missing_next(check: Check) -> None:
     assert check(HELLO.replace("    next: bye\n", "")) == [
         "demo/main.yaml:4:3: error missing-next: step `hello` has no `next`: say where the call goes after it (or `end:`)",
-        "demo/main.yaml:6:3: warning unreachable-step: no path from `hello` leads to step `bye`",
     ]
 
 
@@ -973,7 +1001,7 @@ def test_every_problem_of_a_file_in_one_run(check: Check) -> None:
         " - did you mean `name`?",
         "demo/main.yaml:6:11: error unknown-step: step `hello` goes to `bey`, which is not a step of `main`"
         " - did you mean `bye`?",
-        "demo/main.yaml:7:3: warning unreachable-step: no path from `hello` leads to step `ask_name`",
+        "demo/main.yaml:7:3: error unreachable-step: no path from `hello` leads to step `ask_name`",
         "demo/main.yaml:9:11: error bad-value: `min_length` is larger than `max_length` in `ask_name`",
         "demo/main.yaml:13:10: error unknown-outcome: `finished` is not an outcome (declare it in the pack's `outcomes`)",
     ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from callguide.check.broken import NOTHING_BROKEN, Broken
+from callguide.check.calls import CallChecker
 from callguide.check.flows import FlowChecker
 from callguide.check.pack import PackChecker, manifest_problems
 from callguide.check.schema import schema_problems
@@ -91,9 +92,11 @@ def check_model(pack: Pack, broken: Broken = NOTHING_BROKEN) -> list[Problem]:
     problems: list[Problem] = []
     texts = TextChecker(pack, make_environment(pack.calendar, pack.phone_digits, pack.phone_region), problems, broken)
     PackChecker(pack, problems, broken).check()
+    texts.labels()
     flows = FlowChecker(pack, texts, problems, broken)
     for flow in pack.flows.values():
         flows.check(flow)
+    CallChecker(pack, problems, broken).check()
     VariableChecker(pack, texts, problems, broken).check()
     return problems
 

@@ -330,6 +330,8 @@ class FlowChecker(Checker):
             for target, _ in successors(step)
             if target not in flow.steps
         }
+        # A typo no step resembles, or a step with nowhere to go (both reported), may be the
+        # way to the steps the walk cannot reach: they are not reported a second time.
         unresolved = any(found is None for found in meant.values())
         edges: dict[str, list[str]] = {}
         for step in flow.steps.values():
@@ -341,9 +343,11 @@ class FlowChecker(Checker):
                 if target not in reached:
                     reached.add(target)
                     todo.append(target)
-        for step in flow.steps.values():
-            if step.id not in reached and not unresolved:
-                self.warning(step.pos, "unreachable-step", f"no path from `{flow.start}` leads to step `{step.id}`")
+        if not unresolved and not any(stuck(flow.steps[step_id]) for step_id in reached):
+            for step in flow.steps.values():
+                if step.id not in reached:
+                    message = f"no path from `{flow.start}` leads to step `{step.id}`"
+                    self.error(step.pos, "unreachable-step", message)
         # Steps from which an end can be reached, walking backwards from the ends; a step
         # without `next` is reported as such, so the steps before it are not said to loop.
         predecessors: dict[str, list[str]] = {}

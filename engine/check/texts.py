@@ -68,6 +68,29 @@ class TextChecker(Checker):
                 found = _merge(found, self._analyse(source, text.pos, what, condition=False))
         return found
 
+    def labels(self) -> None:
+        """The pack's texts that are no templates (outcomes, lookups, queues, states, a rule
+        action's description): every language of them too."""
+        pack = self.pack
+        named = [
+            *((text, f"outcome `{name}`") for name, text in pack.outcomes.items()),
+            *((text, f"lookup `{name}`") for name, text in pack.lookups.items()),
+            *((text, f"queue `{name}`") for catalog in pack.catalogs.values() for name, text in catalog.queues.items()),
+            *(
+                (text, f"state `{name}` of `{lifecycle.name}`")
+                for lifecycle in pack.lifecycles.values()
+                for name, text in lifecycle.states.items()
+            ),
+            *(
+                (action.description, f"rule `{rule.name}`")
+                for rule in pack.rules.values()
+                for action in rule.then
+                if action.description
+            ),
+        ]
+        for text, what in named:
+            self._languages(text, what)
+
     def condition(self, condition: Condition | None, what: str) -> Analysis:
         if condition is None:
             return EMPTY_ANALYSIS

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
+from callguide.check.calls import calls
 from callguide.check.flows import RESERVED_NAMES, successors
 from callguide.check.texts import TextChecker
 from callguide.expr import Analysis
@@ -29,11 +30,7 @@ def own_names(step: Step) -> set[str]:
 
 
 def callees(step: Step) -> Iterator[str]:
-    if step.call:
-        yield step.call
-    for case in (*step.next, *([step.attempts.then] if step.attempts else [])):
-        if case.call:
-            yield case.call
+    return (name for name, _ in calls(step))
 
 
 @dataclass(frozen=True, slots=True)
