@@ -998,7 +998,7 @@ def test_every_problem_of_a_file_in_one_run(check: Check) -> None:
     """
     assert check(flow) == [
         "demo/main.yaml:5:10: error undefined-variable: `nmae` is not stored by any step nor given as `input`"
-        " - did you mean `name`?",
+        " - did you mean `name`? (no path stores it before this yet)",
         "demo/main.yaml:6:11: error unknown-step: step `hello` goes to `bey`, which is not a step of `main`"
         " - did you mean `bye`?",
         "demo/main.yaml:7:3: error unreachable-step: no path from `hello` leads to step `ask_name`",
@@ -1062,6 +1062,37 @@ def test_what_a_broken_file_defines_is_not_reported_as_unknown(check: Check) -> 
         "demo/details.yaml:8:5: error unknown-key: unknown key `nxet` in `q` - did you mean `next`?",
         "demo/phrases.yaml:2:24: error bad-name: `EN` is not a valid name in `welcome`: use a language code such as"
         " `en` or `ru`",
+    ]
+
+
+def test_what_an_unreadable_file_declares_is_not_reported_as_unknown(check: Check) -> None:
+    main = HELLO.replace("say: Hello", 'say: "{{ phrases.welcome }} {{ phrases.bye }}"\n    call: payments')
+    main += "  more:\n    call: stray\n    next: bye\n"
+    main = main.replace("next: bye\n  bye:", "next: more\n  bye:")
+    payments = HELLO.replace("flow: main", "flow: payments").replace("say: Hello", "say: Hours: 8 to 5")
+    phrases = "# greetings\nphrases:\n  welcome: Hello\n  bye: [Goodbye\n"
+    # `payment` is close to `payments`, but the broken file declares `payments`: no hint to follow
+    other = HELLO.replace("flow: main", "flow: payment")
+    stray = "steps: [\n"  # not even a kind: the file's name stands for the flow
+    assert check(main, pay=payments, payment=other, phrases=phrases, stray=stray) == [
+        "demo/pay.yaml:5:15: error yaml-syntax: YAML syntax: mapping values are not allowed in this context;"
+        " put a text that contains `: ` in quotes, or check the indentation",
+        "demo/phrases.yaml:5:1: error yaml-syntax: YAML syntax: did not find expected ',' or ']'"
+        " (while parsing a flow sequence at line 4, column 8)",
+        "demo/stray.yaml:2:1: error yaml-syntax: YAML syntax: did not find expected node content"
+        " (while parsing a flow node)",
+    ]
+
+
+def test_a_misspelt_kind_and_a_key_given_twice(check: Check) -> None:
+    flow = HELLO.replace("flow: main", "flwo: main")
+    assert check(flow) == [
+        "demo/main.yaml:1:1: error unknown-file-kind: the file starts with `flwo`, not with one of `pack:`, `flow:`,"
+        " `rules:`, `catalog:`, `lifecycle:`, `worklist:`, `phrases:`, `scenario:` - did you mean `flow`?"
+    ]
+    assert check(HELLO.replace("    next: bye\n", "    next: bye\n    nxet: bye\n")) == [
+        "demo/main.yaml:7:5: error unknown-key: unknown key `nxet` in `hello`; `next` is already given here:"
+        " remove one of them"
     ]
 
 

@@ -82,7 +82,7 @@ def _check_pack(root: Path) -> CheckResult:
         problems,
     )
     if pack is not None:
-        problems.extend(check_model(pack, Broken.of(failed)))
+        problems.extend(check_model(pack, Broken.of([*failed, *Broken.salvage(source.unreadable)])))
     return CheckResult(root, pack, sort_problems(problems), source)
 
 

@@ -1,14 +1,18 @@
-"""Names defined by files that failed their schema.
+"""Names defined by files that failed their schema, or that could not be read at all.
 
-Such a file is reported by the schema check and left out of the model; references to what
-it defines (`call: its_flow`, `{{ phrases.its_phrase }}`, `call_end: its_catalog`) are then
-not reported as unknown too: one mistake, one problem.
+Such a file is reported by the schema check (or the reader) and left out of the model;
+references to what it defines (`call: its_flow`, `{{ phrases.its_phrase }}`, `call_end:
+its_catalog`) are then not reported as unknown too: one mistake, one problem. A file that
+is not even YAML still declares its name in its first lines (`flow: payment`), which are
+read line by line; failing that, a file is taken for the flow its name says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -16,6 +20,10 @@ from typing import Any
 # many (the keys of the map under the first key).
 _ONE = ("flow", "catalog", "lifecycle", "worklist")
 _MANY = ("rules", "phrases")
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*?))?\s*(?:#.*)?$")
+_INNER_KEY = re.compile(r"^(\s+)([A-Za-z_][\w-]*)\s*:")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_SALVAGE_BYTES = 1_048_576  # what is read of a broken file to find its names
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +44,56 @@ class Broken:
                 found.setdefault(kind, set()).update(str(name) for name in value)
         return cls(MappingProxyType({kind: frozenset(names) for kind, names in found.items()}))
 
+    @classmethod
+    def salvage(cls, paths: Iterable[Path]) -> list[tuple[str, Any]]:
+        """`(kind, data)` of the names each unreadable file declares, for `of`."""
+        found = []
+        for path in paths:
+            try:
+                with path.open("rb") as file:
+                    text = file.read(_SALVAGE_BYTES).decode("utf-8", "replace")
+            except OSError:
+                text = ""
+            found.append(declared(text, path.stem))
+        return found
+
     def has(self, kind: str, name: str | None) -> bool:
         return name is not None and name in self.names.get(kind, frozenset())
 
     def effect(self, name: str) -> bool:
         """`case.close` of a lifecycle `case` that failed its schema."""
         return self.has("lifecycle", name.partition(".")[0])
+
+
+def declared(text: str, stem: str) -> tuple[str, dict[str, Any]]:
+    """What a file that is not YAML declares, read line by line: its kind's first key and
+    the name after it (or, for rules and phrases, the names one level below it)."""
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
+        top = _TOP_KEY.match(line)
+        if top is None or top.group(1) not in (*_ONE, *_MANY, "pack", "scenario"):
+            continue
+        kind, value = top.group(1), (top.group(2) or "").strip("\"' ")
+        if kind in _ONE:
+            return kind, {kind: value if _NAME.match(value) else stem}
+        if kind in _MANY:
+            return kind, {kind: dict.fromkeys(_inner_keys(lines[number + 1 :]))}
+        return kind, {}
+    return "flow", {"flow": stem}
+
+
+def _inner_keys(lines: list[str]) -> Iterator[str]:
+    """The keys one level below a top key, up to the next top key."""
+    indent = None
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            return
+        inner = _INNER_KEY.match(line)
+        if inner and indent in (None, inner.group(1)):
+            indent = inner.group(1)
+            yield inner.group(2)
 
 
 NOTHING_BROKEN = Broken()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 
 import phonenumbers
@@ -13,7 +12,7 @@ from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.texts import TextChecker
 from callguide.effects import BUILTIN_EFFECTS
 from callguide.model import INHERIT, Answer, Case, Flow, Pack, Step
-from callguide.problems import Pos, Problem, did_you_mean
+from callguide.problems import Pos, Problem, closest, did_you_mean
 
 RESERVED_NAMES = frozenset(
     {
@@ -325,7 +324,7 @@ class FlowChecker(Checker):
         # A misspelt target is read as the step it probably means (it is reported as
         # `unknown-step`), so the steps behind a typo are not all called unreachable.
         meant = {
-            target: _closest(target, flow.steps)
+            target: closest(target, flow.steps)
             for step in flow.steps.values()
             for target, _ in successors(step)
             if target not in flow.steps
@@ -366,11 +365,6 @@ class FlowChecker(Checker):
                 self.error(
                     step.pos, "no-end", f"from step `{step.id}` the call can never reach an end: it loops for ever"
                 )
-
-
-def _closest(name: str, names: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
-    return close[0] if close else None
 
 
 def stuck(step: Step) -> bool:

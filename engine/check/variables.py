@@ -18,7 +18,7 @@ from callguide.check.flows import RESERVED_NAMES, successors
 from callguide.check.texts import TextChecker
 from callguide.expr import Analysis
 from callguide.model import Condition, Flow, Pack, Step, Text
-from callguide.problems import Pos, Problem, did_you_mean
+from callguide.problems import Pos, Problem, closest, did_you_mean
 
 
 def top(name: str) -> str:
@@ -248,8 +248,12 @@ class VariableChecker(Checker):
             if name in self.everything:
                 message = f"`{name}` is read in {use.what} before any step can have stored it"
             else:
-                candidates = self.everything | RESERVED_NAMES | available
-                message = f"`{name}` is not stored by any step nor given as `input`{did_you_mean(name, candidates)}"
+                message = f"`{name}` is not stored by any step nor given as `input`"
+                meant = closest(name, self.everything | RESERVED_NAMES | available)
+                if meant is not None:
+                    # a name stored only further on would be read too early: say so with the hint
+                    later = "" if meant in available | RESERVED_NAMES else " (no path stores it before this yet)"
+                    message += f" - did you mean `{meant}`?{later}"
             self.error(use.pos, "undefined-variable", message)
         for path in sorted(use.analysis.paths):
             head, attribute = path[0], path[1]
