@@ -452,7 +452,8 @@ def test_unknown_rule_in_a_flows_rules(check: Check) -> None:
 def test_template_syntax(check: Check) -> None:
     flow = HELLO.replace("say: Hello", "say: |\n      Hello\n      {{ agent.name }")
     assert check(flow) == [
-        "demo/main.yaml:7:7: error template-syntax: Jinja template syntax in the `say` of step `hello`: unexpected '}'"
+        "demo/main.yaml:7:7: error template-syntax: Jinja template syntax in the `say` of step `hello`: unexpected '}';"
+        " `{{ agent.name }` is not closed: close it with `}}`"
     ]
 
 
@@ -1115,3 +1116,62 @@ def test_every_code_the_engine_reports_is_tested_here() -> None:
     tested = Path(__file__).read_text(encoding="utf-8")
     untested = sorted(code for code in codes if f"error {code}:" not in tested and f"warning {code}:" not in tested)
     assert untested == []
+
+
+# --- hints that name what exists, at the line that holds the mistake ----------------------
+
+
+def test_unknown_names_list_or_suggest_what_exists(check: Check) -> None:
+    call_end = CALL_END.replace("queue: support", "queue: helpdesk")
+    flow = HELLO.replace("say: Hello", 'say: "{{ phrases.welcome }}"\n    do: send.sms\n    with: {to: x, text: y}')
+    flow = flow.replace("    next: bye\n  bye:", "    next: mail\n  mail:\n    do: mail.send\n    next: bye\n  bye:")
+    assert check(flow, call_end=call_end, phrases="phrases:\n  greeting: Hello\n  goodbye: Bye\n") == [
+        "demo/call_end.yaml:4:3: error unknown-queue: reason `open` sends open requests to `helpdesk`, which is not"
+        " a queue of the catalog (queues of the catalog: `support`)",
+        "demo/main.yaml:5:10: error unknown-phrase: no phrase named `welcome` in the `say` of step `hello`"
+        " (phrases of the pack: `goodbye`, `greeting`)",
+        "demo/main.yaml:6:9: error unknown-effect: step `hello` does `send.sms`, which is not an effect of the pack"
+        " - did you mean `sms.send`?",
+        "demo/main.yaml:10:9: error unknown-effect: step `mail` does `mail.send`, which is not an effect of the pack"
+        " - did you mean `email.send`?",
+    ]
+
+
+def test_go_to_a_step_of_another_flow_says_to_call_it(check: Check) -> None:
+    other = "flow: payment\nstart: amount\nsteps:\n  amount:\n    say: Amount\n    next: paid\n  paid:\n"
+    other += "    end: resolved\n"
+    flow = HELLO.replace("next: bye", "next:\n      - if: agent.senior\n        go: amount\n      - go: payment")
+    assert check(flow, payment=other) == [
+        "demo/main.yaml:8:13: error unknown-step: step `hello` goes to `amount`, which is not a step of `main`;"
+        " it is a step of flow `payment`, and `go` cannot enter another flow: `call: payment` runs that flow from"
+        " its start and comes back (with `then:`)",
+        "demo/main.yaml:9:13: error unknown-step: step `hello` goes to `payment`, which is not a step of `main`;"
+        " `payment` is a flow: call it with `call: payment` (and `then:`, the step to continue at)",
+    ]
+
+
+def test_mistakes_inside_long_texts_are_reported_at_their_line(check: Check) -> None:
+    pack = PACK + "languages: [fr]\nforbidden: [{pattern: calm down, message: never tell a caller to calm down}]\n"
+    flow = HELLO.replace(
+        "say: Hello",
+        "say: >-\n      Hello, and welcome\n      to the line.\n\n      Please calm\n      down, {{ agent.name }.",
+    )
+    flow += "  other:\n    say:\n      en: Hello\n      fr: |\n        Bonjour\n        {% if x %}\n"
+    flow += "    next: bye\n"
+    flow = flow.replace("next: bye\n  bye:", "next: other\n  bye:", 1)
+    assert check(flow, pack=pack) == [
+        "demo/main.yaml:9:7: error forbidden-phrase: the `say` of step `hello` says `calm down`:"
+        " never tell a caller to calm down",
+        "demo/main.yaml:10:7: error template-syntax: Jinja template syntax in the `say` of step `hello`:"
+        " unexpected '}'; `{{ agent.name }` is not closed: close it with `}}`",
+        "demo/main.yaml:19:9: error template-syntax: Jinja template syntax in the `say` of step `other`:"
+        " Unexpected end of template. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'."
+        " The innermost block that needs to be closed is 'if'.",
+    ]
+
+
+def test_a_macro_defined_in_a_text_is_no_undefined_name(check: Check) -> None:
+    text = "{% macro money(amount) %}{{ amount }} KES{% endmacro %}You owe {{ money(42) }}, not {{ moeny(1) }}"
+    assert check(HELLO.replace("say: Hello", f'say: "{text}"')) == [
+        "demo/main.yaml:5:10: error undefined-variable: `moeny` is not stored by any step nor given as `input`"
+    ]

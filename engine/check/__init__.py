@@ -14,6 +14,7 @@ from pathlib import Path
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.calls import CallChecker
 from callguide.check.flows import FlowChecker
+from callguide.check.lines import SourceLines
 from callguide.check.pack import PackChecker, manifest_problems
 from callguide.check.schema import schema_problems
 from callguide.check.texts import TextChecker
@@ -82,15 +83,19 @@ def _check_pack(root: Path) -> CheckResult:
         problems,
     )
     if pack is not None:
-        problems.extend(check_model(pack, Broken.of([*failed, *Broken.salvage(source.unreadable)])))
+        broken = Broken.of([*failed, *Broken.salvage(source.unreadable)])
+        lines = SourceLines({file.document.file: file.document.text for file in valid})
+        problems.extend(check_model(pack, broken, lines))
     return CheckResult(root, pack, sort_problems(problems), source)
 
 
-def check_model(pack: Pack, broken: Broken = NOTHING_BROKEN) -> list[Problem]:
+def check_model(pack: Pack, broken: Broken = NOTHING_BROKEN, lines: SourceLines | None = None) -> list[Problem]:
     """The checks of meaning, on a model whose files all passed their schema; what the
-    files that failed it define (`broken`) is not reported as unknown."""
+    files that failed it define (`broken`) is not reported as unknown. With the files'
+    `lines`, a mistake inside a long text is reported at its own line."""
     problems: list[Problem] = []
-    texts = TextChecker(pack, make_environment(pack.calendar, pack.phone_digits, pack.phone_region), problems, broken)
+    env = make_environment(pack.calendar, pack.phone_digits, pack.phone_region)
+    texts = TextChecker(pack, env, problems, broken, lines)
     PackChecker(pack, problems, broken).check()
     texts.labels()
     flows = FlowChecker(pack, texts, problems, broken)

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 import phonenumbers
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
+from callguide.check.hints import suggest
 from callguide.check.texts import TextChecker
 from callguide.effects import BUILTIN_EFFECTS
 from callguide.model import INHERIT, Answer, Case, Flow, Pack, Step
@@ -94,7 +95,7 @@ class FlowChecker(Checker):
             self.step(flow, step)
         for name in flow.rules or ():
             if name not in self.pack.rules and not self.broken.has("rules", name):
-                hint = did_you_mean(name, self.pack.rules)
+                hint = suggest(name, self.pack.rules, "rules")
                 self.error(
                     flow.pos,
                     "unknown-rule",
@@ -178,11 +179,21 @@ class FlowChecker(Checker):
 
     def step_ref(self, flow: Flow, name: str, pos: Pos, what: str) -> None:
         if name not in flow.steps:
-            self.error(
-                pos,
-                "unknown-step",
-                f"{what} `{name}`, which is not a step of `{flow.name}`{did_you_mean(name, flow.steps)}",
-            )
+            message = f"{what} `{name}`, which is not a step of `{flow.name}`"
+            self.error(pos, "unknown-step", message + self._meant_step(flow, name))
+
+    def _meant_step(self, flow: Flow, name: str) -> str:
+        """A flow's name, a misspelt step, or a step of another flow (a call is meant)."""
+        if name in self.pack.flows or self.broken.has("flow", name):
+            return f"; `{name}` is a flow: call it with `call: {name}` (and `then:`, the step to continue at)"
+        hint = did_you_mean(name, flow.steps)
+        owners = sorted(other.name for other in self.pack.flows.values() if name in other.steps)
+        if hint or not owners:
+            return hint
+        return (
+            f"; it is a step of flow `{owners[0]}`, and `go` cannot enter another flow:"
+            f" `call: {owners[0]}` runs that flow from its start and comes back (with `then:`)"
+        )
 
     def flow_ref(self, name: str, pos: Pos, what: str) -> None:
         if name not in self.pack.flows and not self.broken.has("flow", name):
@@ -204,7 +215,7 @@ class FlowChecker(Checker):
             self.error(
                 reason_pos or pos,
                 "unknown-reason",
-                f"`{reason}` is not a reason of the `{self.pack.call_end}` catalog{did_you_mean(reason, self.reasons)}",
+                f"`{reason}` is not a reason of the `{self.pack.call_end}` catalog{suggest(reason, self.reasons, 'its reasons')}",
             )
 
     def effect(self, step: Step) -> None:
@@ -215,7 +226,7 @@ class FlowChecker(Checker):
             self.error(
                 step.at("do"),
                 "unknown-effect",
-                f"step `{step.id}` does `{step.effect}`, which is not an effect of the pack{did_you_mean(step.effect, self.effects)}",
+                f"step `{step.id}` does `{step.effect}`, which is not an effect of the pack{suggest(step.effect, self.effects, 'effects')}",
             )
             return
         for arg in self.effects[step.effect]:
@@ -251,7 +262,7 @@ class FlowChecker(Checker):
                 self.error(
                     answer.pos,
                     "unknown-lookup",
-                    f"`{answer.source}` is not a lookup of the pack{did_you_mean(answer.source or '', lookups)}",
+                    f"`{answer.source}` is not a lookup of the pack{suggest(answer.source or '', lookups, 'lookups')}",
                 )
         elif answer.kind in ("date", "time", "datetime"):
             for bound in (answer.minimum, answer.maximum):

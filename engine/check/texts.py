@@ -10,6 +10,8 @@ from typing import Any
 
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
+from callguide.check.hints import suggest
+from callguide.check.lines import SourceLines, line_start
 from callguide.expr import (
     MAX_LOOP_NESTING,
     Analysis,
@@ -23,6 +25,8 @@ from callguide.model import Condition, Pack, Text
 from callguide.problems import Pos, Problem, did_you_mean
 from jinja2 import TemplateSyntaxError, nodes
 
+# `{{ name }` or `{{ name` with no `}}` before the next `{{` or the end: an unclosed print.
+_UNCLOSED = re.compile(r"\{\{(?:(?!\}\}|\{\{).)*?(?:\}(?!\})|$|(?=\{\{))", re.DOTALL)
 EMPTY_ANALYSIS = Analysis(frozenset(), frozenset(), frozenset(), frozenset(), 0)
 # How deep an expression may nest (`a + (b * (c ...`, `x.a.b.c`, `not not x`): deeper ones
 # would exhaust Python's stack when Jinja compiles them.
@@ -46,9 +50,17 @@ def _depth(tree: nodes.Node) -> int:
 
 
 class TextChecker(Checker):
-    def __init__(self, pack: Pack, env: Sandbox, problems: list[Problem], broken: Broken = NOTHING_BROKEN) -> None:
+    def __init__(
+        self,
+        pack: Pack,
+        env: Sandbox,
+        problems: list[Problem],
+        broken: Broken = NOTHING_BROKEN,
+        lines: SourceLines | None = None,
+    ) -> None:
         super().__init__(pack, problems, broken)
         self.env = env
+        self.lines = lines or SourceLines({})
         self.cache: dict[tuple[str, bool], Analysis | TemplateSyntaxError | _TooDeep] = {}
         self.forbidden = [
             (re.compile(item.pattern, re.IGNORECASE), item) for item in pack.forbidden if _compiles(item.pattern)
@@ -61,11 +73,12 @@ class TextChecker(Checker):
             return EMPTY_ANALYSIS
         self._languages(text, what)
         found = EMPTY_ANALYSIS
-        for _, source in text.variants:
+        for language, source in text.variants:
+            pos = self.lines.variant(text, language) if len(text.variants) > 1 else text.pos
             if spoken:
-                self._forbidden(source, text.pos, what)
+                self._forbidden(source, pos, what)
             if is_template(source):
-                found = _merge(found, self._analyse(source, text.pos, what, condition=False))
+                found = _merge(found, self._analyse(source, pos, what, condition=False))
         return found
 
     def labels(self) -> None:
@@ -114,7 +127,11 @@ class TextChecker(Checker):
                 # name) must be a child to be seen
                 tree = nodes.Output([parse_condition(self.env, source)]) if condition else parse_text(self.env, source)
                 depth = _depth(tree)
-                self.cache[key] = analyse(tree) if depth <= MAX_NESTING else _TooDeep(depth)
+                if depth > MAX_NESTING:
+                    self.cache[key] = _TooDeep(depth)
+                else:
+                    analysis = analyse(tree)
+                    self.cache[key] = _without_macros(tree, analysis) if "macro" in source else analysis
             except TemplateSyntaxError as err:
                 self.cache[key] = err
             except RecursionError:
@@ -127,13 +144,15 @@ class TextChecker(Checker):
             self.error(pos, "template-limit", message)
             return EMPTY_ANALYSIS
         if isinstance(found, TemplateSyntaxError):
-            line = pos.line + (found.lineno - 1 if found.lineno and not condition else 0)
             kind = "condition" if condition else "template"
-            self.error(
-                replace(pos, line=line),
-                "template-syntax",
-                f"Jinja {kind} syntax in {what}: {found.message}",
-            )
+            message = f"Jinja {kind} syntax in {what}: {found.message}"
+            unclosed = None if condition else _UNCLOSED.search(source)
+            if unclosed is not None:
+                offset = unclosed.start()
+                message += f"; `{_shorten(unclosed.group().strip())}` is not closed: close it with `}}}}`"
+            else:
+                offset = line_start(source, found.lineno or 1)
+            self.error(self.lines.at(pos, source, offset), "template-syntax", message)
             return EMPTY_ANALYSIS
         self._names(found, pos, what)
         return found
@@ -165,13 +184,13 @@ class TextChecker(Checker):
     def _standard_name(self, path: tuple[str, ...], pos: Pos, what: str) -> None:
         head, rest = path[0], path[1:]
         if head == "phrases" and rest[0] not in self.pack.phrases and not self.broken.has("phrases", rest[0]):
-            hint = did_you_mean(rest[0], self.pack.phrases)
+            hint = suggest(rest[0], self.pack.phrases, "phrases of the pack")
             self.error(pos, "unknown-phrase", f"no phrase named `{rest[0]}` in {what}{hint}")
         elif head == "rules" and rest[0] not in self.pack.rules and not self.broken.has("rules", rest[0]):
             self.error(
                 pos,
                 "unknown-rule",
-                f"no rule named `{rest[0]}` in {what}{did_you_mean(rest[0], self.pack.rules)}",
+                f"no rule named `{rest[0]}` in {what}{suggest(rest[0], self.pack.rules, 'rules')}",
             )
         elif head == "env" and not self.pack.environments:
             self.error(
@@ -209,7 +228,27 @@ class TextChecker(Checker):
         for pattern, item in self.forbidden:
             match = pattern.search(source)
             if match:
-                self.error(pos, "forbidden-phrase", f"{what} says `{match.group()}`: {item.message}")
+                shown = " ".join(match.group().split())
+                self.error(
+                    self.lines.at(pos, source, match.start()),
+                    "forbidden-phrase",
+                    f"{what} says `{shown}`: {item.message}",
+                )
+
+
+def _without_macros(tree: nodes.Node, found: Analysis) -> Analysis:
+    """A text's own `{% macro name(...) %}` defines `name` (and, in its body, `caller`,
+    `varargs` and `kwargs`): calling it reads no stored name."""
+    macros = {node.name for node in tree.find_all(nodes.Macro)}
+    if not macros:
+        return found
+    defined = macros | {"caller", "varargs", "kwargs"}
+    paths = frozenset(path for path in found.paths if path[0] not in defined)
+    return replace(found, names=found.names - defined, paths=paths)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _compiles(pattern: str) -> bool:
