@@ -1175,3 +1175,44 @@ def test_a_macro_defined_in_a_text_is_no_undefined_name(check: Check) -> None:
     assert check(HELLO.replace("say: Hello", f'say: "{text}"')) == [
         "demo/main.yaml:5:10: error undefined-variable: `moeny` is not stored by any step nor given as `input`"
     ]
+
+
+# --- mistakes YAML hides ------------------------------------------------------------------
+
+
+def test_a_step_key_indented_too_deep(check: Check) -> None:
+    flow = HELLO.replace(
+        "say: Hello",
+        "ask: Why are you calling?\n    choice:\n      billing: Billing\n      other: Other\n      save: why",
+    )
+    flow = flow.replace("next: bye", "next:\n      - if: why == 'billing'\n        go: bye\n      - go: bye")
+    assert check(flow) == [
+        "demo/main.yaml:9:7: error misplaced-key: `save` among the options of `choice` looks like a key of the step"
+        " `hello`: indent it by 2 fewer spaces"
+    ]
+    flow = HELLO.replace("say: Hello", "ask: Your name?\n    text:\n      min_length: 2\n        save: name")
+    assert check(flow.replace("        save", "      save")) == [
+        "demo/main.yaml:8:7: error misplaced-key: `save` under `text` looks like a key of the step `hello`:"
+        " indent it by 2 fewer spaces"
+    ]
+    nested = HELLO.replace("  bye:\n    end: resolved\n", "    bye:\n      end: resolved\n")
+    assert check(nested) == [
+        "demo/main.yaml:7:5: error misplaced-key: `bye` looks like a step: indent it by 2 fewer spaces,"
+        " to stand beside `hello`"
+    ]
+
+
+def test_values_yaml_reads_differently(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "say: Press 1 for sales, #2 for support\n    hint: 0800 100 200")
+    flow = flow.replace("  bye:\n    end: resolved\n", "  bye:\n    say: 0800\n    end: resolved\n")
+    assert check(flow) == [
+        "demo/main.yaml:5:10: error yaml-comment: `#` after a space starts a YAML comment, so this text ends at"
+        ' `Press 1 for sales,` and `#2 for support` is dropped: put the whole text in quotes ("... #2 for support")',
+        "demo/main.yaml:9:10: error yaml-number: YAML reads `0800` as the number 800, so the text is `800`:"
+        ' put it in quotes ("0800")',
+    ]
+    said = HELLO.replace("say: Hello", "say:\n      Note: the line is recorded")
+    assert check(said) == [
+        "demo/main.yaml:6:7: error yaml-map: YAML reads `Note: the line is recorded` as a map because of the `: `"
+        ' in it: put the whole text in quotes ("Note: ...")'
+    ]

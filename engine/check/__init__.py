@@ -14,6 +14,7 @@ from pathlib import Path
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.calls import CallChecker
 from callguide.check.flows import FlowChecker
+from callguide.check.hidden import MEANT_AS_WRITTEN, hidden_problems
 from callguide.check.lines import SourceLines
 from callguide.check.pack import PackChecker, manifest_problems
 from callguide.check.schema import schema_problems
@@ -61,13 +62,12 @@ def _check_pack(root: Path) -> CheckResult:
     valid: list[SourceFile] = []
     failed: list[tuple[str, object]] = []
     for file in source.files:
-        found = schema_problems(file.document, file.kind)
-        if not found and file.kind == "pack":
-            found = manifest_problems(file.document)
+        found = _file_problems(file)
         problems.extend(found)
-        if not found and file.kind != "scenario":
+        unusable = [p for p in found if p.severity == "error" and p.code not in MEANT_AS_WRITTEN]
+        if not unusable and file.kind != "scenario":
             valid.append(file)
-        elif found:
+        elif unusable:
             failed.append((file.kind, file.document.data))
     manifests = [file for file in valid if file.kind == "pack"]
     for extra in manifests[1:]:
@@ -87,6 +87,17 @@ def _check_pack(root: Path) -> CheckResult:
         lines = SourceLines({file.document.file: file.document.text for file in valid})
         problems.extend(check_model(pack, broken, lines))
     return CheckResult(root, pack, sort_problems(problems), source)
+
+
+def _file_problems(file: SourceFile) -> list[Problem]:
+    """What one file says wrong by itself: mistakes YAML hides, then its schema (not twice
+    on one line: a text read as a map is not also a bad language name)."""
+    hidden = hidden_problems(file.document, file.kind)
+    lines = {problem.pos.line for problem in hidden}
+    found = hidden + [problem for problem in schema_problems(file.document, file.kind) if problem.pos.line not in lines]
+    if not found and file.kind == "pack":
+        found = manifest_problems(file.document)
+    return found
 
 
 def check_model(pack: Pack, broken: Broken = NOTHING_BROKEN, lines: SourceLines | None = None) -> list[Problem]:

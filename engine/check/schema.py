@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from callguide.check.hidden import misplaced
 from callguide.load.yaml_source import Document
 from callguide.problems import Problem, closest, did_you_mean
 from jsonschema import Draft202012Validator
@@ -72,6 +73,10 @@ def _explain(error: ValidationError, document: Document) -> Iterator[Problem]:
         known = list(spec.get("properties", {}))
         for extra in value:
             if extra in spec.get("properties", {}):
+                continue
+            indented = misplaced(document, path, extra)
+            if indented is not None:
+                yield indented
                 continue
             meant = closest(extra, known)
             if meant in value:  # following a "did you mean" would give the key twice
