@@ -1216,3 +1216,107 @@ def test_values_yaml_reads_differently(check: Check) -> None:
         "demo/main.yaml:6:7: error yaml-map: YAML reads `Note: the line is recorded` as a map because of the `: `"
         ' in it: put the whole text in quotes ("Note: ...")'
     ]
+
+
+# --- what stored names can hold -----------------------------------------------------------
+
+TYPED = """\
+flow: main
+start: reason
+steps:
+  reason:
+    ask: Why are you calling?
+    choice:
+      technical: Technical issue
+      payment: Payment issue
+      "5": Five stars
+    save: reason
+    next: client
+  client:
+    ask: Are you a client?
+    yes_no: true
+    save: is_client
+    next: age
+  age:
+    ask: How old is the system (years)?
+    number: {min: 0, max: 20, integer: true}
+    save: age
+    next: visit
+  visit:
+    ask: When can the technician come?
+    date: {min: today}
+    save: visit
+    next: services
+  services:
+    ask: Which services do you use?
+    multi:
+      tv: Television
+      internet: Internet
+    save: services
+    next: route
+  route:
+    say: "{% if visit == '23.11.2026' %}Soon.{% endif %} In {{ reason | days_since }} days."
+    next:
+      - if: reason == 'Technical issue' or reason == 'tecnical' or reason == 5
+        go: bye
+      - if: is_client == 'yes' or is_client != 'no'
+        go: bye
+      - if: age > 20 or age == 'old' or age < 30
+        go: bye
+      - if: reason in ['payment', 'Payment issue'] or 'TV' in services or services == 'tv' or 'tv' in services
+        go: bye
+      - go: bye
+  bye:
+    end: resolved
+"""
+
+
+def test_comparisons_with_what_a_name_can_never_hold(check: Check) -> None:
+    assert check(TYPED) == [
+        "demo/main.yaml:35:10: error impossible-value: `days_since` reads the value as a date, but `reason` holds the"
+        " key of an option (`technical`, `payment`, `5`), never a date (in the `say` of step `route`)",
+        "demo/main.yaml:35:10: error impossible-value: `visit` holds a date written `YYYY-MM-DD`, so it is never"
+        " `'23.11.2026'`: write it as `YYYY-MM-DD` (in the `say` of step `route`)",
+        "demo/main.yaml:37:13: error impossible-value: `reason` holds the key of an option (`technical`, `payment`,"
+        " `5`), never `'Technical issue'`: that is the label of the option `technical`; compare with its key,"
+        " `'technical'` (in a branch of step `route`)",
+        "demo/main.yaml:37:13: error impossible-value: `reason` holds the key of an option (`technical`, `payment`,"
+        " `5`), never the number 5: the key is text, write `'5'` (in a branch of step `route`)",
+        "demo/main.yaml:37:13: error impossible-value: `reason` holds the key of an option, never `'tecnical'`"
+        " - did you mean `'technical'`? (in a branch of step `route`)",
+        "demo/main.yaml:39:13: error impossible-value: `is_client` is a yes/no answer, true or false, never the text"
+        " `'no'`: write `is_client` (in a branch of step `route`)",
+        "demo/main.yaml:39:13: error impossible-value: `is_client` is a yes/no answer, true or false, never the text"
+        " `'yes'`: write `is_client` (in a branch of step `route`)",
+        "demo/main.yaml:41:13: error impossible-value: `age` holds a number, never the text `'old'`: compare with"
+        " a number (in a branch of step `route`)",
+        "demo/main.yaml:41:13: error impossible-value: `age` is at least 0 and at most 20, so `age > 20` never holds"
+        " (in a branch of step `route`)",
+        "demo/main.yaml:43:13: error impossible-value: `reason` holds the key of an option (`technical`, `payment`,"
+        " `5`), never `'Payment issue'`: that is the label of the option `payment`; compare with its key,"
+        " `'payment'` (in a branch of step `route`)",
+        "demo/main.yaml:43:13: error impossible-value: `services` holds option keys, never `'TV'`"
+        " - did you mean `'tv'`? (in a branch of step `route`)",
+        "demo/main.yaml:43:13: error impossible-value: `services` holds the list of the keys picked, never `'tv'`:"
+        " write `'tv' in services` (in a branch of step `route`)",
+    ]
+
+
+def test_a_default_that_is_a_label(check: Check) -> None:
+    flow = TYPED.replace("    save: reason\n", "    save: reason\n    optional: true\n    default: Payment issue\n")
+    flow = flow.replace("{{ reason | days_since }}", "{{ visit | days_since }}").replace("'23.11.2026'", "'2026-11-23'")
+    flow = re.sub(r"      - if: .*\n        go: bye\n", "", flow)
+    assert check(flow) == [
+        "demo/main.yaml:12:14: error impossible-value: the `default` `Payment issue` is the label of the option"
+        " `payment`: give its key, `payment` (step `reason`)"
+    ]
+
+
+def test_names_that_may_hold_anything_are_not_checked(check: Check) -> None:
+    # `status` is also set by an expression, and the loop's `reason` is not the stored one
+    flow = TYPED.replace("    save: is_client\n", "    save: is_client\n    set: {reason: \"'other'\"}\n")
+    flow = flow.replace("{{ reason | days_since }}", "{% for reason in [1, 2] %}{{ reason > 'x' }}{% endfor %}")
+    flow = flow.replace("'23.11.2026'", "'2026-11-23'")
+    found = check(flow)
+    assert not any("`reason`" in problem for problem in found)
+    assert len(found) == 6  # is_client, age and services still are

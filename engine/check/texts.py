@@ -12,6 +12,7 @@ from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.hints import suggest
 from callguide.check.lines import SourceLines, line_start
+from callguide.check.values import Finding, names_read, stored_kinds, value_mistakes
 from callguide.expr import (
     MAX_LOOP_NESTING,
     Analysis,
@@ -61,6 +62,9 @@ class TextChecker(Checker):
         super().__init__(pack, problems, broken)
         self.env = env
         self.lines = lines or SourceLines({})
+        self.kinds = stored_kinds(pack)
+        self.typed = names_read(self.kinds)
+        self.findings: dict[tuple[str, bool], list[Finding]] = {}
         self.cache: dict[tuple[str, bool], Analysis | TemplateSyntaxError | _TooDeep] = {}
         self.forbidden = [
             (re.compile(item.pattern, re.IGNORECASE), item) for item in pack.forbidden if _compiles(item.pattern)
@@ -132,6 +136,8 @@ class TextChecker(Checker):
                 else:
                     analysis = analyse(tree)
                     self.cache[key] = _without_macros(tree, analysis) if "macro" in source else analysis
+                    if analysis.names & self.typed:
+                        self.findings[key] = value_mistakes(tree, self.kinds)
             except TemplateSyntaxError as err:
                 self.cache[key] = err
             except RecursionError:
@@ -155,6 +161,9 @@ class TextChecker(Checker):
             self.error(self.lines.at(pos, source, offset), "template-syntax", message)
             return EMPTY_ANALYSIS
         self._names(found, pos, what)
+        for finding in self.findings.get(key, ()):
+            at = self.lines.at(pos, source, line_start(source, finding.line))
+            self.error(at, "impossible-value", f"{finding.message} (in {what})")
         return found
 
     def _names(self, found: Analysis, pos: Pos, what: str) -> None:
