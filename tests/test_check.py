@@ -1320,3 +1320,16 @@ def test_names_that_may_hold_anything_are_not_checked(check: Check) -> None:
     found = check(flow)
     assert not any("`reason`" in problem for problem in found)
     assert len(found) == 6  # is_client, age and services still are
+
+
+def test_names_an_unreadable_flow_stores_are_known_and_no_others(check: Check) -> None:
+    details = "flow: details\nstart: q\nsteps:\n  q:\n    ask: Name: first and last\n    text: true\n"
+    details += "    save: caller_name\n    set: {called: 'true'}\n    next: done\n  done:\n    end: resolved\n"
+    main = HELLO.replace("say: Hello", "call: details").replace(
+        "    end: resolved", "    say: Bye {{ caller_name }}{{ called }}{{ nmae }}\n    end: resolved"
+    )
+    assert check(main, details=details) == [
+        "demo/details.yaml:5:14: error yaml-syntax: YAML syntax: mapping values are not allowed in this context;"
+        " put a text that contains `: ` in quotes, or check the indentation",
+        "demo/main.yaml:8:10: error undefined-variable: `nmae` is not stored by any step nor given as `input`",
+    ]

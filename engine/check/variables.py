@@ -57,8 +57,8 @@ class VariableChecker(Checker):
         self.unsure = self._calling_broken()
 
     def _calling_broken(self) -> set[str]:
-        """The flows that call, maybe through others, a flow whose file failed its schema:
-        what it stores is unknown, so their names are not checked."""
+        """The flows that call, maybe through others, a flow whose file is broken: it may
+        store a name before they read it, so only names nobody stores are reported there."""
         unsure: set[str] = set()
         changed = True
         while changed:
@@ -159,6 +159,12 @@ class VariableChecker(Checker):
 
     def check(self) -> None:
         switched = {action.flow for rule in self.pack.rules.values() for action in rule.then if action.flow}
+        if self.broken.names.get("flow"):
+            # a flow whose file is broken may call any flow no other flow calls, with any name
+            called = {
+                callee for flow in self.pack.flows.values() for step in flow.steps.values() for callee in callees(step)
+            }
+            switched |= set(self.pack.flows) - called
         entry = {
             flow.name: set(flow.inputs) | (self.everything if flow.name in switched else set())
             for flow in self.pack.flows.values()
@@ -182,8 +188,9 @@ class VariableChecker(Checker):
                 after = names | self.defines(step)
                 for use in self.uses(step):
                     available = (after if use.after_save else names) | use.extra
-                    if flow.name not in self.unsure:
-                        self.report(flow, step, use, available)
+                    if flow.name in self.unsure:  # a broken sub-flow may have stored any of them
+                        available = available | self.everything | self.broken.stores
+                    self.report(flow, step, use, available)
         self.pack_texts()
 
     def uses(self, step: Step) -> Iterator[Use]:
@@ -245,6 +252,8 @@ class VariableChecker(Checker):
     def report(self, flow: Flow, step: Step, use: Use, available: set[str]) -> None:
         inputs = set(flow.inputs)
         for name in sorted(use.analysis.names - RESERVED_NAMES - available):
+            if name not in self.everything and name in self.broken.stores:
+                continue  # a flow whose file is broken stores it
             if name in self.everything:
                 message = f"`{name}` is read in {use.what} before any step can have stored it"
             else:
@@ -303,8 +312,7 @@ class VariableChecker(Checker):
         self._unknown(analyses, known)
 
     def _unknown(self, analyses: Iterable[tuple[Analysis, Pos]], known: set[str]) -> None:
-        if self.broken.names.get("flow"):
-            return  # a flow that failed its schema may store any name
+        known = known | self.broken.stores  # what the flows whose files are broken store
         for analysis, pos in analyses:
             for name in sorted(analysis.names - known):
                 message = f"`{name}` is not stored by any flow of the pack{did_you_mean(name, known)}"
