@@ -28,6 +28,7 @@ from jinja2 import TemplateSyntaxError, nodes
 
 # `{{ name }` or `{{ name` with no `}}` before the next `{{` or the end: an unclosed print.
 _UNCLOSED = re.compile(r"\{\{(?:(?!\}\}|\{\{).)*?(?:\}(?!\})|$|(?=\{\{))", re.DOTALL)
+_UNCLOSED_ERRORS = ("unexpected '}'", "unexpected end of template, expected 'end of print statement'.")
 EMPTY_ANALYSIS = Analysis(frozenset(), frozenset(), frozenset(), frozenset(), 0)
 # How deep an expression may nest (`a + (b * (c ...`, `x.a.b.c`, `not not x`): deeper ones
 # would exhaust Python's stack when Jinja compiles them.
@@ -152,7 +153,7 @@ class TextChecker(Checker):
         if isinstance(found, TemplateSyntaxError):
             kind = "condition" if condition else "template"
             message = f"Jinja {kind} syntax in {what}: {found.message}"
-            unclosed = None if condition else _UNCLOSED.search(source)
+            unclosed = _UNCLOSED.search(source) if found.message in _UNCLOSED_ERRORS and not condition else None
             if unclosed is not None:
                 offset = unclosed.start()
                 message += f"; `{_shorten(unclosed.group().strip())}` is not closed: close it with `}}}}`"
