@@ -92,8 +92,7 @@ def _check_pack(root: Path) -> CheckResult:
 def _file_problems(file: SourceFile) -> list[Problem]:
     """What one file says wrong by itself: mistakes YAML hides, then its schema (not twice
     on one line: a text read as a map is not also a bad language name)."""
-    hidden = hidden_problems(file.document, file.kind)
-    lines = {problem.pos.line for problem in hidden}
+    hidden, lines = hidden_problems(file.document, file.kind)
     found = hidden + [problem for problem in schema_problems(file.document, file.kind) if problem.pos.line not in lines]
     if not found and file.kind == "pack":
         found = manifest_problems(file.document)

@@ -50,11 +50,21 @@ def step_keys() -> frozenset[str]:
     return frozenset(steps["properties"])
 
 
-def hidden_problems(document: Document, kind: str) -> list[Problem]:
+def hidden_problems(document: Document, kind: str) -> tuple[list[Problem], set[int]]:
+    """The problems, and the lines they explain: the schema's findings there follow from them."""
     problems = list(_Values(document).walk(document.data, ()))
+    covered = {problem.pos.line for problem in problems}
     if kind == "flow":
-        problems.extend(_options(document))
-    return problems
+        for problem, path in _options(document):
+            problems.append(problem)
+            covered.update(_lines_under(document, path))
+    return problems, covered
+
+
+def _lines_under(document: Document, path: Path) -> set[int]:
+    """The lines of the value at `path` (a key moved under an option brings its value)."""
+    depth = len(path)
+    return {line for table in (document.values, document.keys) for at, (line, _) in table.items() if at[:depth] == path}
 
 
 def misplaced(document: Document, path: Path, key: str) -> Problem | None:
@@ -87,7 +97,7 @@ def _step_key(document: Document, name: str, step: dict[str, Any], key: str, pat
     return Problem(where, "error", "misplaced-key", message)
 
 
-def _options(document: Document) -> Iterator[Problem]:
+def _options(document: Document) -> Iterator[tuple[Problem, Path]]:
     """A step key among a question's options: an option by YAML, a step key by intent."""
     steps = document.data.get("steps") if isinstance(document.data, dict) else None
     if not isinstance(steps, dict):
@@ -102,7 +112,8 @@ def _options(document: Document) -> Iterator[Problem]:
             for key in options:
                 if key in _NEVER_OPTIONS and key not in step:
                     what = f"`{key}` among the options of `{kind}`"
-                    yield _step_key(document, name, step, key, ("steps", name, kind, key), what)
+                    path = ("steps", name, kind, key)
+                    yield _step_key(document, name, step, key, path, what), path
 
 
 class _Values:
