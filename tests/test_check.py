@@ -1333,3 +1333,21 @@ def test_names_an_unreadable_flow_stores_are_known_and_no_others(check: Check) -
         " put a text that contains `: ` in quotes, or check the indentation",
         "demo/main.yaml:8:10: error undefined-variable: `nmae` is not stored by any step nor given as `input`",
     ]
+
+
+def test_a_field_the_lookups_records_do_not_have(check: Check, tmp_path: Path) -> None:
+    flow = HELLO.replace(
+        "say: Hello",
+        'ask: Find the client\n    lookup: clients\n    by: [name, account]\n    show: "{{ item.nmae }}"\n'
+        "    save: client\n    next: greet\n  greet:\n    say: Hello {{ client.first_name }} ({{ client.account }})",
+    )
+    pack = PACK + "lookups: {clients: Clients}\n"
+    assert check(flow, pack=pack) == []  # no sample records: nothing known of their fields
+    (tmp_path / "demo" / "data").mkdir()
+    (tmp_path / "demo" / "data" / "clients.yaml").write_text("- {id: 1, name: Amina, phone: '0712'}\n")
+    assert [str(problem) for problem in check_pack(Path("demo")).problems] == [
+        "demo/main.yaml:8:11: error unknown-field: `item.nmae` is read in step `hello`, but the records of the"
+        " `clients` lookup have no `nmae` - did you mean `name`?",
+        "demo/main.yaml:12:10: error unknown-field: `client.first_name` is read in step `greet`, but the records of"
+        " the `clients` lookup have no `first_name` (their fields: `account`, `id`, `name`, `phone`)",
+    ]

@@ -49,7 +49,7 @@ def changes(items: list[dict[str, Any]]) -> list[Change]:
 
 def copy_pack(name: str, into: Path) -> Path:
     root = into / name
-    shutil.copytree(ROOT / "flows" / name, root, ignore=shutil.ignore_patterns("tests", "data"))
+    shutil.copytree(ROOT / "flows" / name, root, ignore=shutil.ignore_patterns("tests"))
     return root
 
 

@@ -7,7 +7,7 @@ schema is left out of the later stages, so one mistake is reported once, not ten
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from callguide.check.flows import FlowChecker
 from callguide.check.hidden import MEANT_AS_WRITTEN, hidden_problems
 from callguide.check.lines import SourceLines
 from callguide.check.pack import PackChecker, manifest_problems
+from callguide.check.samples import sample_fields
 from callguide.check.schema import schema_problems
 from callguide.check.texts import TextChecker
 from callguide.check.variables import VariableChecker
@@ -85,7 +86,7 @@ def _check_pack(root: Path) -> CheckResult:
     if pack is not None:
         broken = Broken.of([*failed, *Broken.salvage(source.unreadable)])
         lines = SourceLines({file.document.file: file.document.text for file in valid})
-        problems.extend(check_model(pack, broken, lines))
+        problems.extend(check_model(pack, broken, lines, sample_fields(root, pack.lookups)))
     return CheckResult(root, pack, sort_problems(problems), source)
 
 
@@ -99,10 +100,16 @@ def _file_problems(file: SourceFile) -> list[Problem]:
     return found
 
 
-def check_model(pack: Pack, broken: Broken = NOTHING_BROKEN, lines: SourceLines | None = None) -> list[Problem]:
+def check_model(
+    pack: Pack,
+    broken: Broken = NOTHING_BROKEN,
+    lines: SourceLines | None = None,
+    fields: Mapping[str, frozenset[str]] | None = None,
+) -> list[Problem]:
     """The checks of meaning, on a model whose files all passed their schema; what the
     files that failed it define (`broken`) is not reported as unknown. With the files'
-    `lines`, a mistake inside a long text is reported at its own line."""
+    `lines`, a mistake inside a long text is reported at its own line; with the `fields`
+    of each lookup's sample records, a read of a field they lack is reported."""
     problems: list[Problem] = []
     env = make_environment(pack.calendar, pack.phone_digits, pack.phone_region)
     texts = TextChecker(pack, env, problems, broken, lines)
@@ -112,7 +119,7 @@ def check_model(pack: Pack, broken: Broken = NOTHING_BROKEN, lines: SourceLines 
     for flow in pack.flows.values():
         flows.check(flow)
     CallChecker(pack, problems, broken).check()
-    VariableChecker(pack, texts, problems, broken).check()
+    VariableChecker(pack, texts, problems, broken, fields or {}).check()
     return problems
 
 

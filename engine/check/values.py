@@ -34,6 +34,7 @@ class Kind:
     labels: tuple[tuple[str, str], ...] = ()  # choice, multi: (label folded, key)
     low: float | None = None  # number: the range
     high: float | None = None
+    source: str | None = None  # lookup: where the record comes from
 
     def label_key(self, text: str) -> str | None:
         folded = text.strip().casefold()
@@ -69,6 +70,8 @@ def answer_kind(answer: Answer) -> Kind:
             (label.strip().casefold(), option.key) for option in answer.options for _, label in option.label.variants
         )
         return Kind(kind, tuple(option.key for option in answer.options), labels)
+    if answer.kind == "lookup":
+        return Kind(kind, source=answer.source)
     if answer.kind == "number":
         low, high = answer.minimum, answer.maximum
         return Kind(
@@ -100,7 +103,7 @@ def stored_kinds(pack: Pack) -> dict[str, Kind]:
 
 
 def _merge(first: Kind, second: Kind) -> Kind:
-    if first.kind != second.kind:
+    if first.kind != second.kind or first.source != second.source:
         return Kind("unknown")
     lows = [first.low, second.low]
     highs = [first.high, second.high]

@@ -8,13 +8,14 @@ before a call does: usually a typo, or a question placed after the text that nee
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.calls import calls
 from callguide.check.flows import RESERVED_NAMES, successors
+from callguide.check.hints import suggest
 from callguide.check.texts import TextChecker
 from callguide.expr import Analysis
 from callguide.model import Condition, Flow, Pack, Step, Text
@@ -40,14 +41,21 @@ class Use:
     what: str
     after_save: bool = False
     extra: frozenset[str] = frozenset()
+    item: tuple[str, frozenset[str]] | None = None  # a lookup's `show`: its records' fields
 
 
 class VariableChecker(Checker):
     def __init__(
-        self, pack: Pack, texts: TextChecker, problems: list[Problem], broken: Broken = NOTHING_BROKEN
+        self,
+        pack: Pack,
+        texts: TextChecker,
+        problems: list[Problem],
+        broken: Broken = NOTHING_BROKEN,
+        fields: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         super().__init__(pack, problems, broken)
         self.texts = texts
+        self.records = self._record_fields(fields or {})
         flows = pack.flows.values()
         self.own = {flow.name: set().union(*(own_names(step) for step in flow.steps.values())) for flow in flows}
         self.everything = set().union(*self.own.values(), *(flow.inputs for flow in flows))
@@ -55,6 +63,22 @@ class VariableChecker(Checker):
         self.attributes, self.whole = self._dotted_saves()
         self._graphs: dict[str, tuple[list[str], dict[str, list[tuple[str, bool]]]]] = {}
         self.unsure = self._calling_broken()
+
+    def _record_fields(self, samples: Mapping[str, frozenset[str]]) -> dict[str, tuple[str, frozenset[str]]]:
+        """Each name that stores a lookup's pick -> the lookup and the fields its records
+        have: those of its sample records and those it is searched `by`."""
+        known = {source: set(found) for source, found in samples.items()}
+        for flow in self.pack.flows.values():
+            for step in flow.steps.values():
+                answer = step.answer
+                if answer is not None and answer.kind == "lookup" and answer.source in known:
+                    known[answer.source].update(answer.search_by)
+        self.lookups = {source: frozenset(found) for source, found in known.items()}
+        return {
+            name: (kind.source, self.lookups[kind.source])
+            for name, kind in self.texts.kinds.items()
+            if kind.kind == "record" and kind.source in self.lookups
+        }
 
     def _calling_broken(self) -> set[str]:
         """The flows that call, maybe through others, a flow whose file is broken: it may
@@ -221,7 +245,9 @@ class VariableChecker(Checker):
                 what = f"option `{option.key}` of {where}"
                 texts += [(option.label, what, True), (option.condition, what, False), (option.disabled, what, False)]
             if answer.show:
-                yield self.use(answer.show, f"the `show` of {where}", where, extra=sets | {"item"})
+                use = self.use(answer.show, f"the `show` of {where}", where, extra=sets | {"item"})
+                source = answer.source or ""
+                yield replace(use, item=(source, self.lookups[source])) if source in self.lookups else use
         for text, what, spoken in texts:
             if text is not None:
                 yield self.use(text, what, where, extra=sets, spoken=spoken)
@@ -266,6 +292,13 @@ class VariableChecker(Checker):
             self.error(use.pos, "undefined-variable", message)
         for path in sorted(use.analysis.paths):
             head, attribute = path[0], path[1]
+            record = use.item if head == "item" else self.records.get(head)
+            if record is not None and attribute not in record[1]:
+                source, fields = record
+                hint = suggest(attribute, fields, "their fields")
+                message = f"`{head}.{attribute}` is read in {use.what}, but the records of the `{source}` lookup have no `{attribute}`{hint}"
+                self.error(use.pos, "unknown-field", message)
+                continue
             dotted_only = head in self.attributes and head not in self.whole | inputs | RESERVED_NAMES
             if dotted_only and attribute not in self.attributes[head]:
                 hint = did_you_mean(attribute, self.attributes[head])
