@@ -1351,3 +1351,13 @@ def test_a_field_the_lookups_records_do_not_have(check: Check, tmp_path: Path) -
         "demo/main.yaml:12:10: error unknown-field: `client.first_name` is read in step `greet`, but the records of"
         " the `clients` lookup have no `first_name` (their fields: `account`, `id`, `name`, `phone`)",
     ]
+
+
+def test_a_map_of_only_the_packs_language_lacks_the_others(check: Check) -> None:
+    pack = PACK + "languages: [fr]\n"
+    assert check(HELLO.replace("say: Hello", "say: {en: Hello}"), pack=pack) == [
+        "demo/main.yaml:5:10: warning missing-translation: the `say` of step `hello` has no `fr` version"
+    ]
+    assert check(HELLO.replace("say: Hello", "say:\n      en: Hello"), pack=pack) == [
+        "demo/main.yaml:6:7: warning missing-translation: the `say` of step `hello` has no `fr` version"
+    ]

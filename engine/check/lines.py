@@ -40,10 +40,7 @@ class SourceLines:
         not a map of languages)."""
         pos = text.pos
         lines = self.lines(pos.file)
-        if not 0 < pos.line <= len(lines):
-            return pos
-        first = lines[pos.line - 1][pos.col - 1 :]
-        if not first.startswith("{") and not any(re.match(rf"{lang}\s*:", first) for lang in text.languages):
+        if not self.is_map(text):
             return pos
         key = re.compile(rf"(?:^|[{{,\s]){re.escape(language)}\s*:(?:\s+|$)")
         for index in range(pos.line - 1, min(len(lines), pos.line - 1 + _SCAN_LINES)):
@@ -61,6 +58,17 @@ class SourceLines:
                 return pos
             return Pos(pos.file, index + 1, found.end() + 1)
         return pos
+
+    def is_map(self, text: Text) -> bool:
+        """Whether the text is written as a map of languages (`{en: ...}`, or `en:` below)."""
+        pos = text.pos
+        lines = self.lines(pos.file)
+        if not 0 < pos.line <= len(lines):
+            return False
+        first = lines[pos.line - 1][pos.col - 1 :]
+        if first.startswith(("{{", "{%", "{#")):  # a `|` or `>` text that starts with a template
+            return False
+        return first.startswith("{") or any(re.match(rf"{lang}\s*:", first) for lang in text.languages)
 
     def at(self, pos: Pos, value: str, offset: int) -> Pos:
         """The place of `value[offset]`, for a text `value` that starts at `pos`: its line,

@@ -230,8 +230,7 @@ class TextChecker(Checker):
                 self.error(text.pos, "unknown-language", message)
         missing = [language for language in known if language not in text.languages]
         # a plain text is in the pack's language; a map of languages should have them all
-        translated = len(text.variants) > 1 or text.languages != (self.pack.language,)
-        if translated and missing:
+        if missing and (len(text.variants) > 1 or text.languages != (self.pack.language,) or self.lines.is_map(text)):
             self.warning(text.pos, "missing-translation", f"{what} has no `{'`, `'.join(missing)}` version")
 
     def _forbidden(self, source: str, pos: Pos, what: str) -> None:
