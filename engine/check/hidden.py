@@ -123,17 +123,20 @@ class _Values:
         self.document = document
         self.lines = document.text.split("\n")
 
-    def walk(self, value: Any, path: Path) -> Iterator[Problem]:
+    def walk(self, value: Any, path: Path, inside: bool = False) -> Iterator[Problem]:
+        """`inside`: below a map of texts (`with:`, `phrases:`, a question's options...)."""
         if isinstance(value, dict):
-            if _MAP_KEYS & set(path[-1:]) and _swallowed_map(value):
+            if path and path[-1] in _MAP_KEYS and _swallowed_map(value):
                 yield _map_problem(self.document, path, value)
                 return
+            below = inside or (bool(path) and path[-1] in _TEXT_MAPS)
             for key, item in value.items():
-                yield from self.walk(item, (*path, key))
+                yield from self.walk(item, (*path, key), below)
         elif isinstance(value, list):
+            below = inside or (bool(path) and path[-1] in _TEXT_MAPS)
             for index, item in enumerate(value):
-                yield from self.walk(item, (*path, index))
-        elif isinstance(value, (str, int, float)) and not isinstance(value, bool) and _is_text(path):
+                yield from self.walk(item, (*path, index), below)
+        elif isinstance(value, (str, int, float)) and not isinstance(value, bool) and _is_text(path, inside):
             yield from self.scalar(value, path)
 
     def scalar(self, value: str | float, path: Path) -> Iterator[Problem]:
@@ -164,11 +167,13 @@ class _Values:
         return self.lines[place[0] - 1][place[1] - 1 :]
 
 
-def _is_text(path: Path) -> bool:
-    keys = [part for part in path if isinstance(part, str)]
+def _is_text(path: Path, inside: bool) -> bool:
+    """Whether the value at `path` is a text: under a text key (`say`, `label`, one language
+    of it, one of a list of `warning`s), or anywhere below a map of texts."""
+    keys = [part for part in path[-3:] if isinstance(part, str)]
     if not keys or keys[-1] in _NOT_TEXT:
         return False
-    if any(key in _TEXT_MAPS for key in keys[:-1]):
+    if inside:
         return True
     last = keys[-1]
     parent = keys[-2] if len(keys) > 1 else ""

@@ -125,12 +125,21 @@ class Finding:
 def value_mistakes(tree: nodes.Node, kinds: Mapping[str, Kind]) -> list[Finding]:
     """Comparisons, `in` lists and date filters of a parsed text or condition that the names
     they read can never satisfy."""
-    shadowed = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
+    shadowed: set[str] = set()
+    checked: list[nodes.Node] = []
+    stack = [tree]
+    while stack:  # one walk: the names a loop or `set` makes, and what to check
+        node = stack.pop()
+        if isinstance(node, nodes.Name) and node.ctx in ("store", "param"):
+            shadowed.add(node.name)
+        elif isinstance(node, (nodes.Compare, nodes.Filter, nodes.Test)):
+            checked.append(node)
+        stack.extend(node.iter_child_nodes())
     if shadowed:  # a loop's `{% for reason in ... %}` is not the stored `reason`
         kinds = {name: kind for name, kind in kinds.items() if name.split(".")[0] not in shadowed}
     reader = _Reader(kinds)
     found: list[Finding] = []
-    for node in tree.find_all((nodes.Compare, nodes.Filter, nodes.Test)):
+    for node in checked:
         if isinstance(node, nodes.Compare):
             left = node.expr
             for operand in node.ops:
