@@ -1302,13 +1302,22 @@ def test_comparisons_with_what_a_name_can_never_hold(check: Check) -> None:
     ]
 
 
-def test_a_default_that_is_a_label(check: Check) -> None:
+def test_a_default_the_call_cannot_pick(check: Check) -> None:
     flow = TYPED.replace("    save: reason\n", "    save: reason\n    optional: true\n    default: Payment issue\n")
     flow = flow.replace("{{ reason | days_since }}", "{{ visit | days_since }}").replace("'23.11.2026'", "'2026-11-23'")
     flow = re.sub(r"      - if: .*\n        go: bye\n", "", flow)
-    assert check(flow) == [
+    assert check(flow) == []  # a label is picked too, in the one language the pack speaks
+    assert check(flow.replace("default: Payment issue", "default: paiment")) == [
+        "demo/main.yaml:12:14: error impossible-value: the `default` `paiment` is not one of the options"
+        " - did you mean `payment`? (step `reason`)"
+    ]
+    translated = flow.replace("payment: Payment issue", "payment: {en: Payment issue, fr: Paiement}")
+    translated = translated.replace("Five stars", "{en: Five stars, fr: Cinq}").replace(
+        "Technical issue", "{en: Technical issue, fr: Technique}"
+    )
+    assert check(translated, pack=PACK + "languages: [fr]\n") == [
         "demo/main.yaml:12:14: error impossible-value: the `default` `Payment issue` is the label of the option"
-        " `payment`: give its key, `payment` (step `reason`)"
+        " `payment`, which a call in `fr` shows as `Paiement`: give its key, `payment` (step `reason`)"
     ]
 
 

@@ -11,7 +11,7 @@ from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.hints import suggest
 from callguide.check.texts import TextChecker
-from callguide.check.values import answer_kind, default_mistake
+from callguide.check.values import default_mistake
 from callguide.effects import BUILTIN_EFFECTS
 from callguide.model import INHERIT, Answer, Case, Flow, Pack, Step
 from callguide.problems import Pos, Problem, closest, did_you_mean
@@ -143,7 +143,7 @@ class FlowChecker(Checker):
             self.effect(step)
         if step.answer:
             self.answer(step, step.answer)
-            wrong = default_mistake(answer_kind(step.answer), step.default) if step.default is not None else None
+            wrong = default_mistake(step.answer, step.default, self.pack.all_languages)
             if wrong:
                 self.error(step.at("default"), "impossible-value", f"{wrong} (step `{step.id}`)")
         for name in (step.save, *(name for name, _ in step.sets)):

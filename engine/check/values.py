@@ -344,17 +344,30 @@ def _number(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
-def default_mistake(kind: Kind, default: Any) -> str | None:
-    """A choice's `default:` that is not one of its keys (a label, a typo)."""
-    if kind.kind != "choice" or not isinstance(default, Text) or len(default.variants) != 1:
+def default_mistake(answer: Answer, default: Any, languages: tuple[str, ...]) -> str | None:
+    """A choice's `default:` that the call cannot pick: no key, no option's number, and no
+    label in some language of the pack (a label is matched in the call's language)."""
+    if answer.kind != "choice" or not isinstance(default, Text) or len(default.variants) != 1:
         return None
-    value = default.variants[0][1]
-    if "{" in value or value in kind.keys:
+    value = default.variants[0][1].strip()
+    folded = value.casefold()
+    keys = [option.key for option in answer.options]
+    if "{" in value or folded in (key.casefold() for key in keys):
         return None
-    key = kind.label_key(value)
-    if key is not None:
-        return f"the `default` `{value}` is the label of the option `{key}`: give its key, `{key}`"
-    return f"the `default` `{value}` is not one of the option keys{suggest(value, kind.keys, 'the keys')}"
+    if value.isdecimal() and 1 <= int(value) <= len(keys):
+        return None
+    for option in answer.options:
+        shown = {language: option.label.source(language, languages[0]).strip() for language in languages}
+        if folded in (label.casefold() for label in shown.values()):
+            other = [(language, label) for language, label in shown.items() if label.casefold() != folded]
+            if not other:
+                return None
+            language, label = other[0]
+            return (
+                f"the `default` `{value}` is the label of the option `{option.key}`, which a call in `{language}`"
+                f" shows as `{label}`: give its key, `{option.key}`"
+            )
+    return f"the `default` `{value}` is not one of the options{suggest(value, keys, 'their keys')}"
 
 
 def names_read(kinds: Iterable[str]) -> frozenset[str]:
