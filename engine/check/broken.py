@@ -27,6 +27,7 @@ _SAVE = re.compile(r"(?:^|[\s{,])save:\s*[\"']?([A-Za-z_][\w.]*)", re.MULTILINE)
 _SET = re.compile(r"^(\s*)set:\s*(?:\{(.*)\})?\s*(?:#.*)?$")
 _FLOW_KEY = re.compile(r"(?:^|,)\s*[\"']?([A-Za-z_][\w.]*)[\"']?\s*:")
 _SALVAGE_BYTES = 1_048_576  # what is read of a broken file to find its names
+_LONGEST_LINE = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,7 @@ def _stored(data: dict[str, Any]) -> Iterator[str]:
 def declared(text: str, stem: str) -> tuple[str, dict[str, Any]]:
     """What a file that is not YAML declares, read line by line: its kind's first key and
     the name after it (or, for rules and phrases, the names one level below it)."""
-    lines = text.splitlines()
+    lines = _lines(text)
     for number, line in enumerate(lines):
         top = _TOP_KEY.match(line)
         if top is None or top.group(1) not in (*_ONE, *_MANY, "pack", "scenario"):
@@ -113,7 +114,7 @@ def _saved(text: str) -> set[str]:
     """The names a flow that is not YAML stores, read line by line: `save: name` and the
     keys of `set:` (a map on its line, or the keys one level below it)."""
     found = set(_SAVE.findall(text))
-    lines = text.splitlines()
+    lines = _lines(text)
     for number, line in enumerate(lines):
         inline = _SET.match(line)
         if inline is None:
@@ -129,6 +130,12 @@ def _saved(text: str) -> set[str]:
             below.append(after)
         found.update(_inner_keys(below))
     return found
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of a broken file, but those too long to hold a key (a file refused for its
+    long lines is read in linear time)."""
+    return [line for line in text.splitlines() if len(line) <= _LONGEST_LINE]
 
 
 def _inner_keys(lines: list[str]) -> Iterator[str]:

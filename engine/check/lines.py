@@ -68,7 +68,7 @@ class SourceLines:
         first = lines[pos.line - 1][pos.col - 1 :]
         if first.startswith(("{{", "{%", "{#")):  # a `|` or `>` text that starts with a template
             return False
-        return first.startswith("{") or any(re.match(rf"{lang}\s*:", first) for lang in text.languages)
+        return first.startswith("{") or any(re.match(rf"{re.escape(lang)}\s*:", first) for lang in text.languages)
 
     def at(self, pos: Pos, value: str, offset: int) -> Pos:
         """The place of `value[offset]`, for a text `value` that starts at `pos`: its line,

@@ -258,6 +258,8 @@ def _never(name: str, kind: Kind, op: str, constant: Any) -> str | None:
             written = number if re.fullmatch(r"-?\d+(\.\d+)?", number) else "a number"
             return f"`{name}` holds a number, never the text {shown}: compare with {_code(written)}"
         if isinstance(constant, (int, float)) and not isinstance(constant, bool) and op in _ORDER:
+            if isinstance(constant, int) and abs(constant) > 10**300:  # no float holds it: past any range
+                return None
             return _out_of_range(name, kind, op, float(constant), shown)
         return None
     if kind.kind in _FORMATS:
