@@ -1370,3 +1370,15 @@ def test_a_map_of_only_the_packs_language_lacks_the_others(check: Check) -> None
     assert check(HELLO.replace("say: Hello", "say:\n      en: Hello"), pack=pack) == [
         "demo/main.yaml:6:7: warning missing-translation: the `say` of step `hello` has no `fr` version"
     ]
+
+
+def test_names_inside_long_texts_are_reported_at_their_line(check: Check) -> None:
+    say = "say: |\n      Hello,\n      the reason is {{ cause }}\n      and {{ agent.name | uper }}.\n"
+    say += "    hint:\n      en: Hi\n      fr: >-\n        Bonjour\n        {{ phrases.bonjour }}"
+    assert check(HELLO.replace("say: Hello", say), pack=PACK + "languages: [fr]\n") == [
+        "demo/main.yaml:7:7: error undefined-variable: `cause` is not stored by any step nor given as `input`",
+        "demo/main.yaml:8:7: error unknown-filter: no filter named `uper` in the `say` of step `hello`"
+        " - did you mean `upper`?",
+        "demo/main.yaml:13:9: error unknown-phrase: no phrase named `bonjour` in the `hint` of step `hello`"
+        " (there are no phrases of the pack)",
+    ]

@@ -98,3 +98,18 @@ def line_start(value: str, number: int) -> int:
             break
         offset = found + 1
     return offset
+
+
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+
+
+def word_at(source: str, word: str) -> int:
+    """Where a name (`reason`, `client.name`, a filter's name) is first used in a text's
+    `{{ }}` and `{% %}` (or in a condition, which is all expression); -1 when it is not."""
+    pattern = re.compile(rf"(?<![\w.]){re.escape(word)}(?!\w)")
+    for tag in _TAG.finditer(source):
+        found = pattern.search(source, tag.start(), tag.end())
+        if found:
+            return found.start()
+    found = pattern.search(source)
+    return found.start() if found else -1

@@ -11,7 +11,7 @@ from typing import Any
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.hints import suggest
-from callguide.check.lines import SourceLines, line_start
+from callguide.check.lines import SourceLines, line_start, word_at
 from callguide.check.values import Finding, names_read, stored_kinds, value_mistakes
 from callguide.expr import (
     MAX_LOOP_NESTING,
@@ -161,22 +161,37 @@ class TextChecker(Checker):
                 offset = line_start(source, found.lineno or 1)
             self.error(self.lines.at(pos, source, offset), "template-syntax", message)
             return EMPTY_ANALYSIS
-        self._names(found, pos, what)
+        self._names(found, pos, what, source)
         for finding in self.findings.get(key, ()):
             at = self.lines.at(pos, source, line_start(source, finding.line))
             self.error(at, "impossible-value", f"{finding.message} (in {what})")
         return found
 
-    def _names(self, found: Analysis, pos: Pos, what: str) -> None:
+    def locate(self, item: Text | Condition | None, word: str, pos: Pos) -> Pos:
+        """Where `word` is used in a text or condition (its line in a long text), else `pos`."""
+        if isinstance(item, Condition):
+            return self._at(item.pos, item.source, word)
+        if item is None:
+            return pos
+        for language, source in item.variants:
+            if word_at(source, word) >= 0:
+                start = self.lines.variant(item, language) if len(item.variants) > 1 else item.pos
+                return self._at(start, source, word)
+        return pos
+
+    def _at(self, pos: Pos, source: str, word: str) -> Pos:
+        return self.lines.at(pos, source, max(word_at(source, word), 0))
+
+    def _names(self, found: Analysis, pos: Pos, what: str, source: str) -> None:
         for name in sorted(found.filters - set(self.env.filters)):
             self.error(
-                pos,
+                self._at(pos, source, name),
                 "unknown-filter",
                 f"no filter named `{name}` in {what}{did_you_mean(name, self.env.filters)}",
             )
         for name in sorted(found.tests - set(self.env.tests)):
             self.error(
-                pos,
+                self._at(pos, source, name),
                 "unknown-filter",
                 f"no test named `{name}` in {what}{did_you_mean(name, self.env.tests)}",
             )
@@ -187,7 +202,7 @@ class TextChecker(Checker):
                 f"loops nested {found.loop_depth} deep in {what}; the limit is {MAX_LOOP_NESTING}",
             )
         for path in sorted(found.paths):
-            self._standard_name(path, pos, what)
+            self._standard_name(path, self._at(pos, source, ".".join(path[:2])), what)
         if "phrases" in found.names and not any(p[0] == "phrases" for p in found.paths):
             self.error(pos, "unknown-phrase", f"use a phrase by its name, `phrases.name`, in {what}")
 

@@ -42,6 +42,7 @@ class Use:
     after_save: bool = False
     extra: frozenset[str] = frozenset()
     item: tuple[str, frozenset[str]] | None = None  # a lookup's `show`: its records' fields
+    text: Text | Condition | None = None  # where the names are read, to point at their line
 
 
 class VariableChecker(Checker):
@@ -273,7 +274,7 @@ class VariableChecker(Checker):
             if isinstance(text, Condition)
             else self.texts.text(text, what, spoken=spoken)
         )
-        return Use(analysis, text.pos, where, after_save=after_save, extra=extra)
+        return Use(analysis, text.pos, where, after_save=after_save, extra=extra, text=text)
 
     def report(self, flow: Flow, step: Step, use: Use, available: set[str]) -> None:
         inputs = set(flow.inputs)
@@ -289,7 +290,7 @@ class VariableChecker(Checker):
                     # a name stored only further on would be read too early: say so with the hint
                     later = "" if meant in available | RESERVED_NAMES else " (no path stores it before this yet)"
                     message += f" - did you mean `{meant}`?{later}"
-            self.error(use.pos, "undefined-variable", message)
+            self.error(self.texts.locate(use.text, name, use.pos), "undefined-variable", message)
         for path in sorted(use.analysis.paths):
             head, attribute = path[0], path[1]
             record = use.item if head == "item" else self.records.get(head)
@@ -297,13 +298,13 @@ class VariableChecker(Checker):
                 source, fields = record
                 hint = suggest(attribute, fields, "their fields")
                 message = f"`{head}.{attribute}` is read in {use.what}, but the records of the `{source}` lookup have no `{attribute}`{hint}"
-                self.error(use.pos, "unknown-field", message)
+                self.error(self.texts.locate(use.text, f"{head}.{attribute}", use.pos), "unknown-field", message)
                 continue
             dotted_only = head in self.attributes and head not in self.whole | inputs | RESERVED_NAMES
             if dotted_only and attribute not in self.attributes[head]:
                 hint = did_you_mean(attribute, self.attributes[head])
                 message = f"`{head}.{attribute}` is read in {use.what}, but no step stores `{head}.{attribute}`{hint}"
-                self.error(use.pos, "undefined-variable", message)
+                self.error(self.texts.locate(use.text, f"{head}.{attribute}", use.pos), "undefined-variable", message)
 
     def pack_texts(self) -> None:
         """Texts outside flows (rules, phrases, catalogs, lifecycles) may read any name."""
