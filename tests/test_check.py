@@ -1382,3 +1382,12 @@ def test_names_inside_long_texts_are_reported_at_their_line(check: Check) -> Non
         "demo/main.yaml:13:9: error unknown-phrase: no phrase named `bonjour` in the `hint` of step `hello`"
         " (there are no phrases of the pack)",
     ]
+
+
+def test_options_named_like_step_keys_are_options(check: Check) -> None:
+    flow = HELLO.replace(
+        "say: Hello",
+        "ask: What do you need?\n    choice:\n      set: A set of tools\n      save: Save the offer\n"
+        "      next: Next week\n    save: need",
+    )
+    assert check(flow) == []

@@ -37,6 +37,8 @@ _NOT_TEXT = frozenset({"if", "go", "then", "call", "end", "save", "next", "reaso
 # Texts that a `: ` on their own line turns into a map.
 _MAP_KEYS = frozenset({"say", "ask", "hint", "label", "message", "confirm", "warning", "else", "transfer"})
 _LANGUAGE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
+_STORED_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
+_EFFECT_NAME = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 _COMMENT = re.compile(r"\s+#(\S.*)$")
 # Mistakes inside one text: the rest of the file is read as meant and checked further.
 MEANT_AS_WRITTEN = frozenset({"yaml-comment", "yaml-number"})
@@ -109,11 +111,29 @@ def _options(document: Document) -> Iterator[tuple[Problem, Path]]:
             options = step.get(kind)
             if not isinstance(options, dict):
                 continue
-            for key in options:
-                if key in _NEVER_OPTIONS and key not in step:
+            for key, value in options.items():
+                if key in _NEVER_OPTIONS and key not in step and _step_value(key, value, steps):
                     what = f"`{key}` among the options of `{kind}`"
                     path = ("steps", name, kind, key)
                     yield _step_key(document, name, step, key, path, what), path
+
+
+def _step_value(key: str, value: Any, steps: dict[str, Any]) -> bool:
+    """Whether an option's value is what the step key of that name takes (`save:` a name,
+    `next:` a step or branches...), so that an option really called `set` is left alone."""
+    if key in ("next", "on_failure"):
+        return isinstance(value, list) or (isinstance(value, str) and value in steps)
+    if key == "save":
+        return isinstance(value, str) and _STORED_NAME.fullmatch(value) is not None
+    if key == "optional":
+        return isinstance(value, bool)
+    if key in ("attempts", "set", "with"):
+        return isinstance(value, dict)
+    if key == "warn":
+        return isinstance(value, list)
+    if key == "do":
+        return isinstance(value, str) and _EFFECT_NAME.fullmatch(value) is not None
+    return True  # `say`, `ask`, `hint`, `confirm`: a text, like a label
 
 
 class _Values:
