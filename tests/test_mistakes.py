@@ -7,8 +7,8 @@ Every file of `tests/mistakes/` describes one mistake:
   becomes `write`; without `find`, `write` is the whole file;
 * `expect`: every problem the checker must report, and nothing else: the place
   (`file:line`), the `code`, and a piece of the message that is the `hint`;
-* `fix` (optional): doing what the hint says, on top of the mistake; the pack must then
-  validate with no problem at all - a hint that, followed, fixes the pack.
+* `fix`: doing what the hint says, on top of the mistake; the pack must then validate
+  with no problem at all - a hint that, followed, fixes the pack.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def test_the_corpus_is_large_and_every_case_is_told() -> None:
     assert len(CASES) >= 50
     for path in CASES:
         case = read_yaml(path.read_bytes(), path.name).data
-        assert case["mistake"] and case["expect"], path.name
+        assert case["mistake"] and case["expect"] and case["fix"], path.name
 
 
 @pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
@@ -77,7 +77,6 @@ def test_mistake(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert [(at, code) for at, code, _ in found] == expected, "\n".join(map(str, found))
     for (_, _, message), item in zip(found, case["expect"], strict=True):
         assert item["hint"] in message
-    if "fix" in case:
-        for change in changes(case["fix"]):
-            change.apply(root)
-        assert problems(root) == []
+    for change in changes(case["fix"]):
+        change.apply(root)
+    assert problems(root) == []
