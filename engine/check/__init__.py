@@ -1,8 +1,10 @@
 """The checker: every problem of a pack, in one run, each with its file, line and column.
 
-Reading (YAML and its limits), the schema of each file kind, then the model's meaning:
-references, the step graph, names used before they are stored, texts. A file that fails its
-schema is left out of the later stages, so one mistake is reported once, not ten times.
+Reading (YAML and its limits), the mistakes YAML hides and the schema of each file kind,
+then the model's meaning: references, the step graph, the calls between flows, names used
+before they are stored and what they can hold, texts. A file that fails its schema is left
+out of the later stages (what it declares still counts as known), so one mistake is
+reported once, not ten times.
 """
 
 from __future__ import annotations
@@ -95,8 +97,8 @@ def _file_problems(file: SourceFile) -> list[Problem]:
     on one line: a text read as a map is not also a bad language name)."""
     hidden, lines = hidden_problems(file.document, file.kind)
     found = hidden + [problem for problem in schema_problems(file.document, file.kind) if problem.pos.line not in lines]
-    if not found and file.kind == "pack":
-        found = manifest_problems(file.document)
+    if file.kind == "pack" and all(problem.code in MEANT_AS_WRITTEN for problem in found):
+        found += manifest_problems(file.document)
     return found
 
 
