@@ -1391,3 +1391,20 @@ def test_options_named_like_step_keys_are_options(check: Check) -> None:
         "      next: Next week\n    save: need",
     )
     assert check(flow) == []
+
+
+def test_the_check_cache_sees_a_change_of_sample_records(
+    check: Check, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLGUIDE_CACHE", str(tmp_path / "cache"))
+    flow = HELLO.replace(
+        "say: Hello\n    next: bye", "ask: Find\n    lookup: clients\n    save: client\n    next: greet"
+    )
+    flow = flow.replace("  bye:", "  greet:\n    say: Hi {{ client.nickname }}\n    next: bye\n  bye:")
+    check(flow, pack=PACK + "lookups: {clients: Clients}\n")
+    (tmp_path / "demo" / "data").mkdir()
+    records = tmp_path / "demo" / "data" / "clients.yaml"
+    records.write_text("- {id: 1, nickname: Ami}\n")
+    assert check_pack(Path("demo"), cache=True).problems == []
+    records.write_text("- {id: 1, name: Amina}\n")
+    assert [problem.code for problem in check_pack(Path("demo"), cache=True).problems] == ["unknown-field"]
