@@ -71,16 +71,22 @@ class FlowError(CallguideError):
         return tuple(p for p in self.problems if p.severity == "error")
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """` - did you mean `x`?` when a close candidate exists, else an empty string."""
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate `word` was probably meant to be: close in spelling, or the same but for case."""
     import difflib
 
     names = sorted(set(candidates))
     close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
-    if not close:
-        lowered = {n.lower(): n for n in names}
-        close = [lowered[word.lower()]] if word.lower() in lowered else []
-    return f" - did you mean `{close[0]}`?" if close else ""
+    if close:
+        return close[0]
+    lowered = {n.lower(): n for n in names}
+    return lowered.get(word.lower())
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """` - did you mean `x`?` when a close candidate exists, else an empty string."""
+    found = closest(word, candidates)
+    return f" - did you mean `{found}`?" if found else ""
 
 
 class InputError(CallguideError):

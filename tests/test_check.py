@@ -304,14 +304,10 @@ def test_step_kind_of_every_shape(check: Check) -> None:
     """
     assert check(flow) == [
         "demo/main.yaml:4:3: error step-kind: step `a` does nothing: give it `say`, `ask`, `do`, `call`, `end` or `next`",
-        "demo/main.yaml:6:3: warning unreachable-step: no path from `a` leads to step `b`",
         "demo/main.yaml:7:5: error step-kind: question `b` needs an answer type: one of choice, multi, yes_no, text,"
         " number, phone, email, date, time, datetime, lookup",
-        "demo/main.yaml:10:3: warning unreachable-step: no path from `a` leads to step `c`",
         "demo/main.yaml:12:5: error step-kind: `yes_no` gives an answer type, but step `c` has no `ask`",
-        "demo/main.yaml:14:3: warning unreachable-step: no path from `a` leads to step `d`",
         "demo/main.yaml:16:5: error step-kind: step `d` ends the flow; it cannot also have `next`",
-        "demo/main.yaml:17:3: warning unreachable-step: no path from `a` leads to step `e`",
         "demo/main.yaml:19:5: error step-kind: `with` belongs to a `do` step",
     ]
 
@@ -339,6 +335,8 @@ def test_branch_target(check: Check) -> None:
         " this one has none of them",
         "demo/main.yaml:10:9: error branch-target: `then` goes with `call`: where to continue after the sub-flow",
         "demo/main.yaml:11:9: error branch-target: after `call: main` the branch needs `then:` (the step to continue at)",
+        "demo/main.yaml:11:15: error call-cycle: flow `main` calls itself: each call starts it again inside itself,"
+        " until sub-flows nest too deep and the call stops; break the circle (`go` to a step of the same flow, or `end`)",
     ]
 
 
@@ -362,6 +360,19 @@ def test_unknown_flow(check: Check) -> None:
         "demo/main.yaml:5:11: error unknown-flow: step `hello` calls `send_sm`, which is not a flow of the pack"
         " - did you mean `send_sms`?"
     ]
+
+
+def test_call_cycle(check: Check) -> None:
+    def calling(name: str, callee: str) -> str:
+        return HELLO.replace("flow: main", f"flow: {name}").replace("say: Hello", f"call: {callee}")
+
+    problems = check(calling("main", "send"), send=calling("send", "report"), report=calling("report", "main"))
+    assert problems == [
+        "demo/main.yaml:5:11: error call-cycle: sub-flows call each other in a circle, `main` -> `send` -> `report`"
+        " -> `main`: each round starts them again inside themselves, until sub-flows nest too deep and the call"
+        " stops; break the circle (`go` to a step of the same flow, or `end`)"
+    ]
+    assert check(calling("main", "send"), send=calling("send", "report"), report=HELLO.replace("main", "report")) == []
 
 
 def test_unknown_outcome(check: Check) -> None:
@@ -441,7 +452,8 @@ def test_unknown_rule_in_a_flows_rules(check: Check) -> None:
 def test_template_syntax(check: Check) -> None:
     flow = HELLO.replace("say: Hello", "say: |\n      Hello\n      {{ agent.name }")
     assert check(flow) == [
-        "demo/main.yaml:7:7: error template-syntax: Jinja template syntax in the `say` of step `hello`: unexpected '}'"
+        "demo/main.yaml:7:7: error template-syntax: Jinja template syntax in the `say` of step `hello`: unexpected '}';"
+        " `{{ agent.name }` is not closed: close it with `}}`"
     ]
 
 
@@ -514,6 +526,24 @@ def test_missing_translation_of_a_text_only_in_another_language(check: Check) ->
     pack = PACK + "languages: [fr]\n"
     assert check(HELLO.replace("say: Hello", "say: {fr: Bonjour}"), pack=pack) == [
         "demo/main.yaml:5:10: warning missing-translation: the `say` of step `hello` has no `en` version"
+    ]
+
+
+def test_missing_translation_in_every_shape(check: Check) -> None:
+    pack = PACK + "languages: [fr]\noutcomes: {promised: {fr: Promis}}\nlookups: {clients: {fr: Clients}}\n"
+    call_end = CALL_END.replace("support: Support", "support: {fr: Support}")
+    call_end = call_end.replace("label: Still open,", "label: {fr: Ouvert},")
+    case = "lifecycle: case\ninitial: open\nstates:\n  open: {en: Open, fr: Ouvert}\n  shut: {fr: Fermé}\n"
+    case += "transitions:\n  close: {from: open, to: shut, label: {fr: Fermer}}\n"
+    flow = HELLO.replace("say: Hello", "ask: Why?\n    choice:\n      a: {fr: Facture}\n    save: why")
+    assert check(flow, pack=pack, call_end=call_end, case=case) == [
+        "demo/call_end.yaml:4:17: warning missing-translation: reason `open` has no `en` version",
+        "demo/call_end.yaml:6:12: warning missing-translation: queue `support` has no `en` version",
+        "demo/case.yaml:5:9: warning missing-translation: state `shut` of `case` has no `en` version",
+        "demo/case.yaml:7:40: warning missing-translation: transition `case.close` has no `en` version",
+        "demo/main.yaml:7:10: warning missing-translation: option `a` of step `hello` has no `en` version",
+        "demo/pack.yaml:5:22: warning missing-translation: outcome `promised` has no `en` version",
+        "demo/pack.yaml:6:20: warning missing-translation: lookup `clients` has no `en` version",
     ]
 
 
@@ -653,7 +683,7 @@ def test_reserved_name(check: Check) -> None:
 
 def test_unreachable_step(check: Check) -> None:
     assert check(HELLO + "  lost:\n    end: resolved\n") == [
-        "demo/main.yaml:9:3: warning unreachable-step: no path from `hello` leads to step `lost`"
+        "demo/main.yaml:9:3: error unreachable-step: no path from `hello` leads to step `lost`"
     ]
 
 
@@ -678,7 +708,6 @@ def test_no_end(check: Check) -> None:
 def test_missing_next(check: Check) -> None:
     assert check(HELLO.replace("    next: bye\n", "")) == [
         "demo/main.yaml:4:3: error missing-next: step `hello` has no `next`: say where the call goes after it (or `end:`)",
-        "demo/main.yaml:6:3: warning unreachable-step: no path from `hello` leads to step `bye`",
     ]
 
 
@@ -970,10 +999,10 @@ def test_every_problem_of_a_file_in_one_run(check: Check) -> None:
     """
     assert check(flow) == [
         "demo/main.yaml:5:10: error undefined-variable: `nmae` is not stored by any step nor given as `input`"
-        " - did you mean `name`?",
+        " - did you mean `name`? (no path stores it before this yet)",
         "demo/main.yaml:6:11: error unknown-step: step `hello` goes to `bey`, which is not a step of `main`"
         " - did you mean `bye`?",
-        "demo/main.yaml:7:3: warning unreachable-step: no path from `hello` leads to step `ask_name`",
+        "demo/main.yaml:7:3: error unreachable-step: no path from `hello` leads to step `ask_name`",
         "demo/main.yaml:9:11: error bad-value: `min_length` is larger than `max_length` in `ask_name`",
         "demo/main.yaml:13:10: error unknown-outcome: `finished` is not an outcome (declare it in the pack's `outcomes`)",
     ]
@@ -1037,6 +1066,37 @@ def test_what_a_broken_file_defines_is_not_reported_as_unknown(check: Check) -> 
     ]
 
 
+def test_what_an_unreadable_file_declares_is_not_reported_as_unknown(check: Check) -> None:
+    main = HELLO.replace("say: Hello", 'say: "{{ phrases.welcome }} {{ phrases.bye }}"\n    call: payments')
+    main += "  more:\n    call: stray\n    next: bye\n"
+    main = main.replace("next: bye\n  bye:", "next: more\n  bye:")
+    payments = HELLO.replace("flow: main", "flow: payments").replace("say: Hello", "say: Hours: 8 to 5")
+    phrases = "# greetings\nphrases:\n  welcome: Hello\n  bye: [Goodbye\n"
+    # `payment` is close to `payments`, but the broken file declares `payments`: no hint to follow
+    other = HELLO.replace("flow: main", "flow: payment")
+    stray = "steps: [\n"  # not even a kind: the file's name stands for the flow
+    assert check(main, pay=payments, payment=other, phrases=phrases, stray=stray) == [
+        "demo/pay.yaml:5:15: error yaml-syntax: YAML syntax: mapping values are not allowed in this context;"
+        " put a text that contains `: ` in quotes, or check the indentation",
+        "demo/phrases.yaml:5:1: error yaml-syntax: YAML syntax: did not find expected ',' or ']'"
+        " (while parsing a flow sequence at line 4, column 8)",
+        "demo/stray.yaml:2:1: error yaml-syntax: YAML syntax: did not find expected node content"
+        " (while parsing a flow node)",
+    ]
+
+
+def test_a_misspelt_kind_and_a_key_given_twice(check: Check) -> None:
+    flow = HELLO.replace("flow: main", "flwo: main")
+    assert check(flow) == [
+        "demo/main.yaml:1:1: error unknown-file-kind: the file starts with `flwo`, not with one of `pack:`, `flow:`,"
+        " `rules:`, `catalog:`, `lifecycle:`, `worklist:`, `phrases:`, `scenario:` - did you mean `flow`?"
+    ]
+    assert check(HELLO.replace("    next: bye\n", "    next: bye\n    nxet: bye\n")) == [
+        "demo/main.yaml:7:5: error unknown-key: unknown key `nxet` in `hello`; `next` is already given here:"
+        " remove one of them"
+    ]
+
+
 def test_a_broken_manifest_stops_the_checks_of_meaning(check: Check) -> None:
     assert check(
         HELLO.replace("next: bye", "next: bey"), pack="pack: demo\nlanguage: english\ncall_end: call_end\n"
@@ -1056,3 +1116,295 @@ def test_every_code_the_engine_reports_is_tested_here() -> None:
     tested = Path(__file__).read_text(encoding="utf-8")
     untested = sorted(code for code in codes if f"error {code}:" not in tested and f"warning {code}:" not in tested)
     assert untested == []
+
+
+# --- hints that name what exists, at the line that holds the mistake ----------------------
+
+
+def test_unknown_names_list_or_suggest_what_exists(check: Check) -> None:
+    call_end = CALL_END.replace("queue: support", "queue: helpdesk")
+    flow = HELLO.replace("say: Hello", 'say: "{{ phrases.welcome }}"\n    do: send.sms\n    with: {to: x, text: y}')
+    flow = flow.replace("    next: bye\n  bye:", "    next: mail\n  mail:\n    do: mail.send\n    next: bye\n  bye:")
+    assert check(flow, call_end=call_end, phrases="phrases:\n  greeting: Hello\n  goodbye: Bye\n") == [
+        "demo/call_end.yaml:4:3: error unknown-queue: reason `open` sends open requests to `helpdesk`, which is not"
+        " a queue of the catalog (queues of the catalog: `support`)",
+        "demo/main.yaml:5:10: error unknown-phrase: no phrase named `welcome` in the `say` of step `hello`"
+        " (phrases of the pack: `goodbye`, `greeting`)",
+        "demo/main.yaml:6:9: error unknown-effect: step `hello` does `send.sms`, which is not an effect of the pack"
+        " - did you mean `sms.send`?",
+        "demo/main.yaml:10:9: error unknown-effect: step `mail` does `mail.send`, which is not an effect of the pack"
+        " - did you mean `email.send`?",
+    ]
+
+
+def test_go_to_a_step_of_another_flow_says_to_call_it(check: Check) -> None:
+    other = "flow: payment\nstart: amount\nsteps:\n  amount:\n    say: Amount\n    next: paid\n  paid:\n"
+    other += "    end: resolved\n"
+    flow = HELLO.replace("next: bye", "next:\n      - if: agent.senior\n        go: amount\n      - go: payment")
+    assert check(flow, payment=other) == [
+        "demo/main.yaml:8:13: error unknown-step: step `hello` goes to `amount`, which is not a step of `main`;"
+        " it is a step of flow `payment`, and `go` cannot enter another flow: `call: payment` runs that flow from"
+        " its start and comes back (with `then:`)",
+        "demo/main.yaml:9:13: error unknown-step: step `hello` goes to `payment`, which is not a step of `main`;"
+        " `payment` is a flow: call it with `call: payment` (and `then:`, the step to continue at)",
+    ]
+
+
+def test_mistakes_inside_long_texts_are_reported_at_their_line(check: Check) -> None:
+    pack = PACK + "languages: [fr]\nforbidden: [{pattern: calm down, message: never tell a caller to calm down}]\n"
+    flow = HELLO.replace(
+        "say: Hello",
+        "say: >-\n      Hello, and welcome\n      to the line.\n\n      Please calm\n      down, {{ agent.name }.",
+    )
+    flow += "  other:\n    say:\n      en: Hello\n      fr: |\n        Bonjour\n        {% if x %}\n"
+    flow += "    next: bye\n"
+    flow = flow.replace("next: bye\n  bye:", "next: other\n  bye:", 1)
+    assert check(flow, pack=pack) == [
+        "demo/main.yaml:9:7: error forbidden-phrase: the `say` of step `hello` says `calm down`:"
+        " never tell a caller to calm down",
+        "demo/main.yaml:10:7: error template-syntax: Jinja template syntax in the `say` of step `hello`:"
+        " unexpected '}'; `{{ agent.name }` is not closed: close it with `}}`",
+        "demo/main.yaml:19:9: error template-syntax: Jinja template syntax in the `say` of step `other`:"
+        " Unexpected end of template. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'."
+        " The innermost block that needs to be closed is 'if'.",
+    ]
+
+
+def test_a_macro_defined_in_a_text_is_no_undefined_name(check: Check) -> None:
+    text = "{% macro money(amount) %}{{ amount }} KES{% endmacro %}You owe {{ money(42) }}, not {{ moeny(1) }}"
+    assert check(HELLO.replace("say: Hello", f'say: "{text}"')) == [
+        "demo/main.yaml:5:10: error undefined-variable: `moeny` is not stored by any step nor given as `input`"
+    ]
+
+
+# --- mistakes YAML hides ------------------------------------------------------------------
+
+
+def test_a_step_key_indented_too_deep(check: Check) -> None:
+    flow = HELLO.replace(
+        "say: Hello",
+        "ask: Why are you calling?\n    choice:\n      billing: Billing\n      other: Other\n      save: why",
+    )
+    flow = flow.replace("next: bye", "next:\n      - if: why == 'billing'\n        go: bye\n      - go: bye")
+    assert check(flow) == [
+        "demo/main.yaml:9:7: error misplaced-key: `save` among the options of `choice` looks like a key of the step"
+        " `hello`: indent it by 2 fewer spaces"
+    ]
+    flow = HELLO.replace("say: Hello", "ask: Your name?\n    text:\n      min_length: 2\n        save: name")
+    assert check(flow.replace("        save", "      save")) == [
+        "demo/main.yaml:8:7: error misplaced-key: `save` under `text` looks like a key of the step `hello`:"
+        " indent it by 2 fewer spaces"
+    ]
+    nested = HELLO.replace("  bye:\n    end: resolved\n", "    bye:\n      end: resolved\n")
+    assert check(nested) == [
+        "demo/main.yaml:7:5: error misplaced-key: `bye` looks like a step: indent it by 2 fewer spaces,"
+        " to stand beside `hello`"
+    ]
+
+
+def test_values_yaml_reads_differently(check: Check) -> None:
+    flow = HELLO.replace("say: Hello", "say: Press 1 for sales, #2 for support\n    hint: 0800 100 200")
+    flow = flow.replace("  bye:\n    end: resolved\n", "  bye:\n    say: 0800\n    end: resolved\n")
+    assert check(flow) == [
+        "demo/main.yaml:5:10: error yaml-comment: `#` after a space starts a YAML comment, so this text ends at"
+        ' `Press 1 for sales,` and `#2 for support` is dropped: put the whole text in quotes ("... #2 for support")',
+        "demo/main.yaml:9:10: error yaml-number: YAML reads `0800` as the number 800, so the text is `800`:"
+        ' put it in quotes ("0800")',
+    ]
+    said = HELLO.replace("say: Hello", "say:\n      Note: the line is recorded")
+    assert check(said) == [
+        "demo/main.yaml:6:7: error yaml-map: YAML reads `Note: the line is recorded` as a map because of the `: `"
+        ' in it: put the whole text in quotes ("Note: ...")'
+    ]
+
+
+# --- what stored names can hold -----------------------------------------------------------
+
+TYPED = """\
+flow: main
+start: reason
+steps:
+  reason:
+    ask: Why are you calling?
+    choice:
+      technical: Technical issue
+      payment: Payment issue
+      "5": Five stars
+    save: reason
+    next: client
+  client:
+    ask: Are you a client?
+    yes_no: true
+    save: is_client
+    next: age
+  age:
+    ask: How old is the system (years)?
+    number: {min: 0, max: 20, integer: true}
+    save: age
+    next: visit
+  visit:
+    ask: When can the technician come?
+    date: {min: today}
+    save: visit
+    next: services
+  services:
+    ask: Which services do you use?
+    multi:
+      tv: Television
+      internet: Internet
+    save: services
+    next: route
+  route:
+    say: "{% if visit == '23.11.2026' %}Soon.{% endif %} In {{ reason | days_since }} days."
+    next:
+      - if: reason == 'Technical issue' or reason == 'tecnical' or reason == 5
+        go: bye
+      - if: is_client == 'yes' or is_client != 'no'
+        go: bye
+      - if: age > 20 or age == 'old' or age < 30
+        go: bye
+      - if: reason in ['payment', 'Payment issue'] or 'TV' in services or services == 'tv' or 'tv' in services
+        go: bye
+      - go: bye
+  bye:
+    end: resolved
+"""
+
+
+def test_comparisons_with_what_a_name_can_never_hold(check: Check) -> None:
+    assert check(TYPED) == [
+        "demo/main.yaml:35:10: error impossible-value: `days_since` reads the value as a date, but `reason` holds the"
+        " key of an option (`technical`, `payment`, `5`), never a date (in the `say` of step `route`)",
+        "demo/main.yaml:35:10: error impossible-value: `visit` holds a date written `YYYY-MM-DD`, so it is never"
+        " `'23.11.2026'`: write it as `YYYY-MM-DD` (in the `say` of step `route`)",
+        "demo/main.yaml:37:13: error impossible-value: `reason` holds the key of an option (`technical`, `payment`,"
+        " `5`), never `'Technical issue'`: that is the label of the option `technical`; compare with its key,"
+        " `'technical'` (in a branch of step `route`)",
+        "demo/main.yaml:37:13: error impossible-value: `reason` holds the key of an option (`technical`, `payment`,"
+        " `5`), never the number 5: the key is text, write `'5'` (in a branch of step `route`)",
+        "demo/main.yaml:37:13: error impossible-value: `reason` holds the key of an option, never `'tecnical'`"
+        " - did you mean `'technical'`? (in a branch of step `route`)",
+        "demo/main.yaml:39:13: error impossible-value: `is_client` is a yes/no answer, true or false, never the text"
+        " `'no'`: write `is_client` (in a branch of step `route`)",
+        "demo/main.yaml:39:13: error impossible-value: `is_client` is a yes/no answer, true or false, never the text"
+        " `'yes'`: write `is_client` (in a branch of step `route`)",
+        "demo/main.yaml:41:13: error impossible-value: `age` holds a number, never the text `'old'`: compare with"
+        " a number (in a branch of step `route`)",
+        "demo/main.yaml:41:13: error impossible-value: `age` is at least 0 and at most 20, so `age > 20` never holds"
+        " (in a branch of step `route`)",
+        "demo/main.yaml:43:13: error impossible-value: `reason` holds the key of an option (`technical`, `payment`,"
+        " `5`), never `'Payment issue'`: that is the label of the option `payment`; compare with its key,"
+        " `'payment'` (in a branch of step `route`)",
+        "demo/main.yaml:43:13: error impossible-value: `services` holds option keys, never `'TV'`"
+        " - did you mean `'tv'`? (in a branch of step `route`)",
+        "demo/main.yaml:43:13: error impossible-value: `services` holds the list of the keys picked, never `'tv'`:"
+        " write `'tv' in services` (in a branch of step `route`)",
+    ]
+
+
+def test_a_default_the_call_cannot_pick(check: Check) -> None:
+    flow = TYPED.replace("    save: reason\n", "    save: reason\n    optional: true\n    default: Payment issue\n")
+    flow = flow.replace("{{ reason | days_since }}", "{{ visit | days_since }}").replace("'23.11.2026'", "'2026-11-23'")
+    flow = re.sub(r"      - if: .*\n        go: bye\n", "", flow)
+    assert check(flow) == []  # a label is picked too, in the one language the pack speaks
+    assert check(flow.replace("default: Payment issue", "default: paiment")) == [
+        "demo/main.yaml:12:14: error impossible-value: the `default` `paiment` is not one of the options"
+        " - did you mean `payment`? (step `reason`)"
+    ]
+    translated = flow.replace("payment: Payment issue", "payment: {en: Payment issue, fr: Paiement}")
+    translated = translated.replace("Five stars", "{en: Five stars, fr: Cinq}").replace(
+        "Technical issue", "{en: Technical issue, fr: Technique}"
+    )
+    assert check(translated, pack=PACK + "languages: [fr]\n") == [
+        "demo/main.yaml:12:14: error impossible-value: the `default` `Payment issue` is the label of the option"
+        " `payment`, which a call in `fr` shows as `Paiement`: give its key, `payment` (step `reason`)"
+    ]
+
+
+def test_names_that_may_hold_anything_are_not_checked(check: Check) -> None:
+    # `status` is also set by an expression, and the loop's `reason` is not the stored one
+    flow = TYPED.replace("    save: is_client\n", "    save: is_client\n    set: {reason: \"'other'\"}\n")
+    flow = flow.replace("{{ reason | days_since }}", "{% for reason in [1, 2] %}{{ reason > 'x' }}{% endfor %}")
+    flow = flow.replace("'23.11.2026'", "'2026-11-23'")
+    found = check(flow)
+    assert not any("`reason`" in problem for problem in found)
+    assert len(found) == 6  # is_client, age and services still are
+
+
+def test_names_an_unreadable_flow_stores_are_known_and_no_others(check: Check) -> None:
+    details = "flow: details\nstart: q\nsteps:\n  q:\n    ask: Name: first and last\n    text: true\n"
+    details += "    save: caller_name\n    set: {called: 'true'}\n    next: done\n  done:\n    end: resolved\n"
+    main = HELLO.replace("say: Hello", "call: details").replace(
+        "    end: resolved", "    say: Bye {{ caller_name }}{{ called }}{{ nmae }}\n    end: resolved"
+    )
+    assert check(main, details=details) == [
+        "demo/details.yaml:5:14: error yaml-syntax: YAML syntax: mapping values are not allowed in this context;"
+        " put a text that contains `: ` in quotes, or check the indentation",
+        "demo/main.yaml:8:10: error undefined-variable: `nmae` is not stored by any step nor given as `input`",
+    ]
+
+
+def test_a_field_the_lookups_records_do_not_have(check: Check, tmp_path: Path) -> None:
+    flow = HELLO.replace(
+        "say: Hello",
+        'ask: Find the client\n    lookup: clients\n    by: [name, account]\n    show: "{{ item.nmae }}"\n'
+        "    save: client\n    next: greet\n  greet:\n    say: Hello {{ client.first_name }} ({{ client.account }})",
+    )
+    pack = PACK + "lookups: {clients: Clients}\n"
+    assert check(flow, pack=pack) == []  # no sample records: nothing known of their fields
+    (tmp_path / "demo" / "data").mkdir()
+    (tmp_path / "demo" / "data" / "clients.yaml").write_text("- {id: 1, name: Amina, phone: '0712'}\n")
+    assert [str(problem) for problem in check_pack(Path("demo")).problems] == [
+        "demo/main.yaml:8:11: error unknown-field: `item.nmae` is read in step `hello`, but the records of the"
+        " `clients` lookup have no `nmae` - did you mean `name`?",
+        "demo/main.yaml:12:10: error unknown-field: `client.first_name` is read in step `greet`, but the records of"
+        " the `clients` lookup have no `first_name` (their fields: `account`, `id`, `name`, `phone`)",
+    ]
+
+
+def test_a_map_of_only_the_packs_language_lacks_the_others(check: Check) -> None:
+    pack = PACK + "languages: [fr]\n"
+    assert check(HELLO.replace("say: Hello", "say: {en: Hello}"), pack=pack) == [
+        "demo/main.yaml:5:10: warning missing-translation: the `say` of step `hello` has no `fr` version"
+    ]
+    assert check(HELLO.replace("say: Hello", "say:\n      en: Hello"), pack=pack) == [
+        "demo/main.yaml:6:7: warning missing-translation: the `say` of step `hello` has no `fr` version"
+    ]
+
+
+def test_names_inside_long_texts_are_reported_at_their_line(check: Check) -> None:
+    say = "say: |\n      Hello,\n      the reason is {{ cause }}\n      and {{ agent.name | uper }}.\n"
+    say += "    hint:\n      en: Hi\n      fr: >-\n        Bonjour\n        {{ phrases.bonjour }}"
+    assert check(HELLO.replace("say: Hello", say), pack=PACK + "languages: [fr]\n") == [
+        "demo/main.yaml:7:7: error undefined-variable: `cause` is not stored by any step nor given as `input`",
+        "demo/main.yaml:8:7: error unknown-filter: no filter named `uper` in the `say` of step `hello`"
+        " - did you mean `upper`?",
+        "demo/main.yaml:13:9: error unknown-phrase: no phrase named `bonjour` in the `hint` of step `hello`"
+        " (there are no phrases of the pack)",
+    ]
+
+
+def test_options_named_like_step_keys_are_options(check: Check) -> None:
+    flow = HELLO.replace(
+        "say: Hello",
+        "ask: What do you need?\n    choice:\n      set: A set of tools\n      save: Save the offer\n"
+        "      next: Next week\n    save: need",
+    )
+    assert check(flow) == []
+
+
+def test_the_check_cache_sees_a_change_of_sample_records(
+    check: Check, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLGUIDE_CACHE", str(tmp_path / "cache"))
+    flow = HELLO.replace(
+        "say: Hello\n    next: bye", "ask: Find\n    lookup: clients\n    save: client\n    next: greet"
+    )
+    flow = flow.replace("  bye:", "  greet:\n    say: Hi {{ client.nickname }}\n    next: bye\n  bye:")
+    check(flow, pack=PACK + "lookups: {clients: Clients}\n")
+    (tmp_path / "demo" / "data").mkdir()
+    records = tmp_path / "demo" / "data" / "clients.yaml"
+    records.write_text("- {id: 1, nickname: Ami}\n")
+    assert check_pack(Path("demo"), cache=True).problems == []
+    records.write_text("- {id: 1, name: Amina}\n")
+    assert [problem.code for problem in check_pack(Path("demo"), cache=True).problems] == ["unknown-field"]

@@ -46,8 +46,8 @@ steps:
   lost:
     end: resolved
 """
-# An unreachable step is a warning, not an error.
-WARNED = GOOD + "  lost:\n    end: resolved\n"
+# A branch after one without `if` is a warning, not an error.
+WARNED = GOOD.replace("next: bye", "next:\n      - go: bye\n      - go: bye")
 
 
 def invoke(*args: str) -> Result:
@@ -91,8 +91,8 @@ def test_problems_exit_1(here: Path) -> None:
         "demo/broken.yaml:5:10: error undefined-variable: `nmae` is not stored by any step nor given as `input`\n"
         "demo/broken.yaml:6:11: error unknown-step: step `hello` goes to `bey`, which is not a step of `broken`"
         " - did you mean `bye`?\n"
-        "demo/broken.yaml:9:3: warning unreachable-step: no path from `hello` leads to step `lost`\n"
-        "1 pack checked: 2 error(s), 1 warning(s)\n"
+        "demo/broken.yaml:9:3: error unreachable-step: no path from `hello` leads to step `lost`\n"
+        "1 pack checked: 3 error(s), 0 warning(s)\n"
     )
 
 
@@ -123,7 +123,7 @@ def test_json_format(here: Path) -> None:
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["packs"] == ["demo"]
-    assert (report["errors"], report["warnings"]) == (2, 1)
+    assert (report["errors"], report["warnings"]) == (3, 0)
     assert report["problems"][0] == {
         "file": "demo/broken.yaml",
         "line": 5,
@@ -152,7 +152,7 @@ def test_a_single_file_inside_a_pack_reports_only_its_own_problems(here: Path) -
     assert (result.exit_code, result.output) == (0, "1 pack checked: 0 error(s), 0 warning(s)\n")
     result = invoke("validate", "demo/broken.yaml")
     assert result.exit_code == 1
-    assert result.output.splitlines()[-1] == "1 pack checked: 2 error(s), 1 warning(s)"
+    assert result.output.splitlines()[-1] == "1 pack checked: 3 error(s), 0 warning(s)"
 
 
 def test_a_single_file_is_checked_with_the_rest_of_its_pack(here: Path) -> None:
@@ -183,7 +183,10 @@ def test_several_paths_check_each_pack_once(here: Path) -> None:
 
 def test_warnings_pass_unless_strict(here: Path) -> None:
     write_pack(here / "demo", main=WARNED)
-    warning = "demo/main.yaml:9:3: warning unreachable-step: no path from `hello` leads to step `lost`\n"
+    warning = (
+        "demo/main.yaml:8:9: warning dead-branch: the branch before has no `if`,"
+        " so the 1 branch(es) after it in `hello` are never taken\n"
+    )
     result = invoke("validate", "demo")
     assert (result.exit_code, result.output) == (0, warning + "1 pack checked: 0 error(s), 1 warning(s)\n")
     result = invoke("validate", "--strict", "demo")

@@ -1,19 +1,25 @@
 """The checker: every problem of a pack, in one run, each with its file, line and column.
 
-Reading (YAML and its limits), the schema of each file kind, then the model's meaning:
-references, the step graph, names used before they are stored, texts. A file that fails its
-schema is left out of the later stages, so one mistake is reported once, not ten times.
+Reading (YAML and its limits), the mistakes YAML hides and the schema of each file kind,
+then the model's meaning: references, the step graph, the calls between flows, names used
+before they are stored and what they can hold, texts. A file that fails its schema is left
+out of the later stages (what it declares still counts as known), so one mistake is
+reported once, not ten times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from callguide.check.broken import NOTHING_BROKEN, Broken
+from callguide.check.calls import CallChecker
 from callguide.check.flows import FlowChecker
+from callguide.check.hidden import MEANT_AS_WRITTEN, hidden_problems
+from callguide.check.lines import SourceLines
 from callguide.check.pack import PackChecker, manifest_problems
+from callguide.check.samples import sample_fields
 from callguide.check.schema import schema_problems
 from callguide.check.texts import TextChecker
 from callguide.check.variables import VariableChecker
@@ -59,13 +65,12 @@ def _check_pack(root: Path) -> CheckResult:
     valid: list[SourceFile] = []
     failed: list[tuple[str, object]] = []
     for file in source.files:
-        found = schema_problems(file.document, file.kind)
-        if not found and file.kind == "pack":
-            found = manifest_problems(file.document)
+        found = _file_problems(file)
         problems.extend(found)
-        if not found and file.kind != "scenario":
+        unusable = [p for p in found if p.severity == "error" and p.code not in MEANT_AS_WRITTEN]
+        if not unusable and file.kind != "scenario":
             valid.append(file)
-        elif found:
+        elif unusable:
             failed.append((file.kind, file.document.data))
     manifests = [file for file in valid if file.kind == "pack"]
     for extra in manifests[1:]:
@@ -81,20 +86,42 @@ def _check_pack(root: Path) -> CheckResult:
         problems,
     )
     if pack is not None:
-        problems.extend(check_model(pack, Broken.of(failed)))
+        broken = Broken.of([*failed, *Broken.salvage(source.unreadable)])
+        lines = SourceLines({file.document.file: file.document.text for file in valid})
+        problems.extend(check_model(pack, broken, lines, sample_fields(root, pack.lookups)))
     return CheckResult(root, pack, sort_problems(problems), source)
 
 
-def check_model(pack: Pack, broken: Broken = NOTHING_BROKEN) -> list[Problem]:
+def _file_problems(file: SourceFile) -> list[Problem]:
+    """What one file says wrong by itself: mistakes YAML hides, then its schema (not twice
+    on one line: a text read as a map is not also a bad language name)."""
+    hidden, lines = hidden_problems(file.document, file.kind)
+    found = hidden + [problem for problem in schema_problems(file.document, file.kind) if problem.pos.line not in lines]
+    if file.kind == "pack" and all(problem.code in MEANT_AS_WRITTEN for problem in found):
+        found += manifest_problems(file.document)
+    return found
+
+
+def check_model(
+    pack: Pack,
+    broken: Broken = NOTHING_BROKEN,
+    lines: SourceLines | None = None,
+    fields: Mapping[str, frozenset[str]] | None = None,
+) -> list[Problem]:
     """The checks of meaning, on a model whose files all passed their schema; what the
-    files that failed it define (`broken`) is not reported as unknown."""
+    files that failed it define (`broken`) is not reported as unknown. With the files'
+    `lines`, a mistake inside a long text is reported at its own line; with the `fields`
+    of each lookup's sample records, a read of a field they lack is reported."""
     problems: list[Problem] = []
-    texts = TextChecker(pack, make_environment(pack.calendar, pack.phone_digits, pack.phone_region), problems, broken)
+    env = make_environment(pack.calendar, pack.phone_digits, pack.phone_region)
+    texts = TextChecker(pack, env, problems, broken, lines)
     PackChecker(pack, problems, broken).check()
+    texts.labels()
     flows = FlowChecker(pack, texts, problems, broken)
     for flow in pack.flows.values():
         flows.check(flow)
-    VariableChecker(pack, texts, problems, broken).check()
+    CallChecker(pack, problems, broken).check()
+    VariableChecker(pack, texts, problems, broken, fields or {}).check()
     return problems
 
 

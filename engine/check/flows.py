@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 
 import phonenumbers
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
+from callguide.check.hints import suggest
 from callguide.check.texts import TextChecker
+from callguide.check.values import default_mistake
 from callguide.effects import BUILTIN_EFFECTS
 from callguide.model import INHERIT, Answer, Case, Flow, Pack, Step
-from callguide.problems import Pos, Problem, did_you_mean
+from callguide.problems import Pos, Problem, closest, did_you_mean
 
 RESERVED_NAMES = frozenset(
     {
@@ -95,7 +96,7 @@ class FlowChecker(Checker):
             self.step(flow, step)
         for name in flow.rules or ():
             if name not in self.pack.rules and not self.broken.has("rules", name):
-                hint = did_you_mean(name, self.pack.rules)
+                hint = suggest(name, self.pack.rules, "rules")
                 self.error(
                     flow.pos,
                     "unknown-rule",
@@ -142,6 +143,9 @@ class FlowChecker(Checker):
             self.effect(step)
         if step.answer:
             self.answer(step, step.answer)
+            wrong = default_mistake(step.answer, step.default, self.pack.all_languages)
+            if wrong:
+                self.error(step.at("default"), "impossible-value", f"{wrong} (step `{step.id}`)")
         for name in (step.save, *(name for name, _ in step.sets)):
             if name and name.split(".")[0] in RESERVED_NAMES:
                 self.error(
@@ -179,11 +183,21 @@ class FlowChecker(Checker):
 
     def step_ref(self, flow: Flow, name: str, pos: Pos, what: str) -> None:
         if name not in flow.steps:
-            self.error(
-                pos,
-                "unknown-step",
-                f"{what} `{name}`, which is not a step of `{flow.name}`{did_you_mean(name, flow.steps)}",
-            )
+            message = f"{what} `{name}`, which is not a step of `{flow.name}`"
+            self.error(pos, "unknown-step", message + self._meant_step(flow, name))
+
+    def _meant_step(self, flow: Flow, name: str) -> str:
+        """A flow's name, a misspelt step, or a step of another flow (a call is meant)."""
+        if name in self.pack.flows or self.broken.has("flow", name):
+            return f"; `{name}` is a flow: call it with `call: {name}` (and `then:`, the step to continue at)"
+        hint = did_you_mean(name, flow.steps)
+        owners = sorted(other.name for other in self.pack.flows.values() if name in other.steps)
+        if hint or not owners:
+            return hint
+        return (
+            f"; it is a step of flow `{owners[0]}`, and `go` cannot enter another flow:"
+            f" `call: {owners[0]}` runs that flow from its start and comes back (with `then:`)"
+        )
 
     def flow_ref(self, name: str, pos: Pos, what: str) -> None:
         if name not in self.pack.flows and not self.broken.has("flow", name):
@@ -205,7 +219,7 @@ class FlowChecker(Checker):
             self.error(
                 reason_pos or pos,
                 "unknown-reason",
-                f"`{reason}` is not a reason of the `{self.pack.call_end}` catalog{did_you_mean(reason, self.reasons)}",
+                f"`{reason}` is not a reason of the `{self.pack.call_end}` catalog{suggest(reason, self.reasons, 'its reasons')}",
             )
 
     def effect(self, step: Step) -> None:
@@ -216,7 +230,7 @@ class FlowChecker(Checker):
             self.error(
                 step.at("do"),
                 "unknown-effect",
-                f"step `{step.id}` does `{step.effect}`, which is not an effect of the pack{did_you_mean(step.effect, self.effects)}",
+                f"step `{step.id}` does `{step.effect}`, which is not an effect of the pack{suggest(step.effect, self.effects, 'effects')}",
             )
             return
         for arg in self.effects[step.effect]:
@@ -252,7 +266,7 @@ class FlowChecker(Checker):
                 self.error(
                     answer.pos,
                     "unknown-lookup",
-                    f"`{answer.source}` is not a lookup of the pack{did_you_mean(answer.source or '', lookups)}",
+                    f"`{answer.source}` is not a lookup of the pack{suggest(answer.source or '', lookups, 'lookups')}",
                 )
         elif answer.kind in ("date", "time", "datetime"):
             for bound in (answer.minimum, answer.maximum):
@@ -325,11 +339,13 @@ class FlowChecker(Checker):
         # A misspelt target is read as the step it probably means (it is reported as
         # `unknown-step`), so the steps behind a typo are not all called unreachable.
         meant = {
-            target: _closest(target, flow.steps)
+            target: closest(target, flow.steps)
             for step in flow.steps.values()
             for target, _ in successors(step)
             if target not in flow.steps
         }
+        # A typo no step resembles, or a step with nowhere to go (both reported), may be the
+        # way to the steps the walk cannot reach: they are not reported a second time.
         unresolved = any(found is None for found in meant.values())
         edges: dict[str, list[str]] = {}
         for step in flow.steps.values():
@@ -341,9 +357,11 @@ class FlowChecker(Checker):
                 if target not in reached:
                     reached.add(target)
                     todo.append(target)
-        for step in flow.steps.values():
-            if step.id not in reached and not unresolved:
-                self.warning(step.pos, "unreachable-step", f"no path from `{flow.start}` leads to step `{step.id}`")
+        if not unresolved and not any(stuck(flow.steps[step_id]) for step_id in reached):
+            for step in flow.steps.values():
+                if step.id not in reached:
+                    message = f"no path from `{flow.start}` leads to step `{step.id}`"
+                    self.error(step.pos, "unreachable-step", message)
         # Steps from which an end can be reached, walking backwards from the ends; a step
         # without `next` is reported as such, so the steps before it are not said to loop.
         predecessors: dict[str, list[str]] = {}
@@ -362,11 +380,6 @@ class FlowChecker(Checker):
                 self.error(
                     step.pos, "no-end", f"from step `{step.id}` the call can never reach an end: it loops for ever"
                 )
-
-
-def _closest(name: str, names: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
-    return close[0] if close else None
 
 
 def stuck(step: Step) -> bool:

@@ -13,6 +13,7 @@ import phonenumbers
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.flows import known_effects
+from callguide.check.hints import suggest
 from callguide.load.yaml_source import Document
 from callguide.model import Action, Catalog, Lifecycle, Pack, Rule, Worklist
 from callguide.problems import Problem, did_you_mean
@@ -109,7 +110,7 @@ class PackChecker(Checker):
                 self.error(
                     reason.pos,
                     "unknown-queue",
-                    f"reason `{reason.key}` sends open requests to `{reason.queue}`, which is not a queue of the catalog{did_you_mean(reason.queue, catalog.queues)}",
+                    f"reason `{reason.key}` sends open requests to `{reason.queue}`, which is not a queue of the catalog{suggest(reason.queue, catalog.queues, 'queues of the catalog')}",
                 )
             if not reason.close and not reason.queue:
                 self.error(
@@ -173,7 +174,7 @@ class PackChecker(Checker):
             self.error(
                 action.pos,
                 "unknown-reason",
-                f"`{action.reason}` is not a reason of the `{pack.call_end}` catalog{did_you_mean(action.reason, catalog.reasons)}",
+                f"`{action.reason}` is not a reason of the `{pack.call_end}` catalog{suggest(action.reason, catalog.reasons, 'its reasons')}",
             )
         if action.kind == "do":
             effect = action.effect or ""
@@ -181,7 +182,7 @@ class PackChecker(Checker):
                 self.error(
                     action.pos,
                     "unknown-effect",
-                    f"rule `{rule.name}` does `{effect}`, which is not an effect of the pack{did_you_mean(effect, self.effects)}",
+                    f"rule `{rule.name}` does `{effect}`, which is not an effect of the pack{suggest(effect, self.effects, 'effects')}",
                 )
             elif effect in self.effects:
                 for arg in self.effects[effect]:

@@ -13,8 +13,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from callguide.check.hidden import misplaced
 from callguide.load.yaml_source import Document
-from callguide.problems import Problem, did_you_mean
+from callguide.problems import Problem, closest, did_you_mean
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -73,7 +74,15 @@ def _explain(error: ValidationError, document: Document) -> Iterator[Problem]:
         for extra in value:
             if extra in spec.get("properties", {}):
                 continue
-            suggestion = did_you_mean(extra, known)
+            indented = misplaced(document, path, extra)
+            if indented is not None:
+                yield indented
+                continue
+            meant = closest(extra, known)
+            if meant in value:  # following a "did you mean" would give the key twice
+                suggestion = f"; `{meant}` is already given here: remove one of them"
+            else:
+                suggestion = f" - did you mean `{meant}`?" if meant else ""
             allowed = "" if suggestion else f" (allowed here: {', '.join(f'`{k}`' for k in known)})"
             yield Problem(
                 document.pos((*path, extra), key=True),

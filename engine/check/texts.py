@@ -10,6 +10,9 @@ from typing import Any
 
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
+from callguide.check.hints import suggest
+from callguide.check.lines import SourceLines, line_start, word_at
+from callguide.check.values import Finding, names_read, stored_kinds, value_mistakes
 from callguide.expr import (
     MAX_LOOP_NESTING,
     Analysis,
@@ -23,6 +26,9 @@ from callguide.model import Condition, Pack, Text
 from callguide.problems import Pos, Problem, did_you_mean
 from jinja2 import TemplateSyntaxError, nodes
 
+# `{{ name }` or `{{ name` with no `}}` before the next `{{` or the end: an unclosed print.
+_UNCLOSED = re.compile(r"\{\{(?:(?!\}\}|\{\{).)*?(?:\}(?!\})|$|(?=\{\{))", re.DOTALL)
+_UNCLOSED_ERRORS = ("unexpected '}'", "unexpected end of template, expected 'end of print statement'.")
 EMPTY_ANALYSIS = Analysis(frozenset(), frozenset(), frozenset(), frozenset(), 0)
 # How deep an expression may nest (`a + (b * (c ...`, `x.a.b.c`, `not not x`): deeper ones
 # would exhaust Python's stack when Jinja compiles them.
@@ -46,9 +52,20 @@ def _depth(tree: nodes.Node) -> int:
 
 
 class TextChecker(Checker):
-    def __init__(self, pack: Pack, env: Sandbox, problems: list[Problem], broken: Broken = NOTHING_BROKEN) -> None:
+    def __init__(
+        self,
+        pack: Pack,
+        env: Sandbox,
+        problems: list[Problem],
+        broken: Broken = NOTHING_BROKEN,
+        lines: SourceLines | None = None,
+    ) -> None:
         super().__init__(pack, problems, broken)
         self.env = env
+        self.lines = lines or SourceLines({})
+        self.kinds = stored_kinds(pack)
+        self.typed = names_read(self.kinds)
+        self.findings: dict[tuple[str, bool], list[Finding]] = {}
         self.cache: dict[tuple[str, bool], Analysis | TemplateSyntaxError | _TooDeep] = {}
         self.forbidden = [
             (re.compile(item.pattern, re.IGNORECASE), item) for item in pack.forbidden if _compiles(item.pattern)
@@ -61,12 +78,36 @@ class TextChecker(Checker):
             return EMPTY_ANALYSIS
         self._languages(text, what)
         found = EMPTY_ANALYSIS
-        for _, source in text.variants:
+        for language, source in text.variants:
+            pos = self.lines.variant(text, language) if len(text.variants) > 1 else text.pos
             if spoken:
-                self._forbidden(source, text.pos, what)
+                self._forbidden(source, pos, what)
             if is_template(source):
-                found = _merge(found, self._analyse(source, text.pos, what, condition=False))
+                found = _merge(found, self._analyse(source, pos, what, condition=False))
         return found
+
+    def labels(self) -> None:
+        """The pack's texts that are no templates (outcomes, lookups, queues, states, a rule
+        action's description): every language of them too."""
+        pack = self.pack
+        named = [
+            *((text, f"outcome `{name}`") for name, text in pack.outcomes.items()),
+            *((text, f"lookup `{name}`") for name, text in pack.lookups.items()),
+            *((text, f"queue `{name}`") for catalog in pack.catalogs.values() for name, text in catalog.queues.items()),
+            *(
+                (text, f"state `{name}` of `{lifecycle.name}`")
+                for lifecycle in pack.lifecycles.values()
+                for name, text in lifecycle.states.items()
+            ),
+            *(
+                (action.description, f"rule `{rule.name}`")
+                for rule in pack.rules.values()
+                for action in rule.then
+                if action.description
+            ),
+        ]
+        for text, what in named:
+            self._languages(text, what)
 
     def condition(self, condition: Condition | None, what: str) -> Analysis:
         if condition is None:
@@ -91,7 +132,13 @@ class TextChecker(Checker):
                 # name) must be a child to be seen
                 tree = nodes.Output([parse_condition(self.env, source)]) if condition else parse_text(self.env, source)
                 depth = _depth(tree)
-                self.cache[key] = analyse(tree) if depth <= MAX_NESTING else _TooDeep(depth)
+                if depth > MAX_NESTING:
+                    self.cache[key] = _TooDeep(depth)
+                else:
+                    analysis = analyse(tree)
+                    self.cache[key] = _without_macros(tree, analysis) if "macro" in source else analysis
+                    if analysis.names & self.typed:
+                        self.findings[key] = value_mistakes(tree, self.kinds)
             except TemplateSyntaxError as err:
                 self.cache[key] = err
             except RecursionError:
@@ -104,27 +151,47 @@ class TextChecker(Checker):
             self.error(pos, "template-limit", message)
             return EMPTY_ANALYSIS
         if isinstance(found, TemplateSyntaxError):
-            line = pos.line + (found.lineno - 1 if found.lineno and not condition else 0)
             kind = "condition" if condition else "template"
-            self.error(
-                replace(pos, line=line),
-                "template-syntax",
-                f"Jinja {kind} syntax in {what}: {found.message}",
-            )
+            message = f"Jinja {kind} syntax in {what}: {found.message}"
+            unclosed = _UNCLOSED.search(source) if found.message in _UNCLOSED_ERRORS and not condition else None
+            if unclosed is not None:
+                offset = unclosed.start()
+                message += f"; `{_shorten(unclosed.group().strip())}` is not closed: close it with `}}}}`"
+            else:
+                offset = line_start(source, found.lineno or 1)
+            self.error(self.lines.at(pos, source, offset), "template-syntax", message)
             return EMPTY_ANALYSIS
-        self._names(found, pos, what)
+        self._names(found, pos, what, source)
+        for finding in self.findings.get(key, ()):
+            at = self.lines.at(pos, source, line_start(source, finding.line))
+            self.error(at, "impossible-value", f"{finding.message} (in {what})")
         return found
 
-    def _names(self, found: Analysis, pos: Pos, what: str) -> None:
+    def locate(self, item: Text | Condition | None, word: str, pos: Pos) -> Pos:
+        """Where `word` is used in a text or condition (its line in a long text), else `pos`."""
+        if isinstance(item, Condition):
+            return self._at(item.pos, item.source, word)
+        if item is None:
+            return pos
+        for language, source in item.variants:
+            if word_at(source, word) >= 0:
+                start = self.lines.variant(item, language) if len(item.variants) > 1 else item.pos
+                return self._at(start, source, word)
+        return pos
+
+    def _at(self, pos: Pos, source: str, word: str) -> Pos:
+        return self.lines.at(pos, source, max(word_at(source, word), 0))
+
+    def _names(self, found: Analysis, pos: Pos, what: str, source: str) -> None:
         for name in sorted(found.filters - set(self.env.filters)):
             self.error(
-                pos,
+                self._at(pos, source, name),
                 "unknown-filter",
                 f"no filter named `{name}` in {what}{did_you_mean(name, self.env.filters)}",
             )
         for name in sorted(found.tests - set(self.env.tests)):
             self.error(
-                pos,
+                self._at(pos, source, name),
                 "unknown-filter",
                 f"no test named `{name}` in {what}{did_you_mean(name, self.env.tests)}",
             )
@@ -135,20 +202,20 @@ class TextChecker(Checker):
                 f"loops nested {found.loop_depth} deep in {what}; the limit is {MAX_LOOP_NESTING}",
             )
         for path in sorted(found.paths):
-            self._standard_name(path, pos, what)
+            self._standard_name(path, self._at(pos, source, ".".join(path[:2])), what)
         if "phrases" in found.names and not any(p[0] == "phrases" for p in found.paths):
             self.error(pos, "unknown-phrase", f"use a phrase by its name, `phrases.name`, in {what}")
 
     def _standard_name(self, path: tuple[str, ...], pos: Pos, what: str) -> None:
         head, rest = path[0], path[1:]
         if head == "phrases" and rest[0] not in self.pack.phrases and not self.broken.has("phrases", rest[0]):
-            hint = did_you_mean(rest[0], self.pack.phrases)
+            hint = suggest(rest[0], self.pack.phrases, "phrases of the pack")
             self.error(pos, "unknown-phrase", f"no phrase named `{rest[0]}` in {what}{hint}")
         elif head == "rules" and rest[0] not in self.pack.rules and not self.broken.has("rules", rest[0]):
             self.error(
                 pos,
                 "unknown-rule",
-                f"no rule named `{rest[0]}` in {what}{did_you_mean(rest[0], self.pack.rules)}",
+                f"no rule named `{rest[0]}` in {what}{suggest(rest[0], self.pack.rules, 'rules')}",
             )
         elif head == "env" and not self.pack.environments:
             self.error(
@@ -178,15 +245,34 @@ class TextChecker(Checker):
                 self.error(text.pos, "unknown-language", message)
         missing = [language for language in known if language not in text.languages]
         # a plain text is in the pack's language; a map of languages should have them all
-        translated = len(text.variants) > 1 or text.languages != (self.pack.language,)
-        if translated and missing:
+        if missing and (len(text.variants) > 1 or text.languages != (self.pack.language,) or self.lines.is_map(text)):
             self.warning(text.pos, "missing-translation", f"{what} has no `{'`, `'.join(missing)}` version")
 
     def _forbidden(self, source: str, pos: Pos, what: str) -> None:
         for pattern, item in self.forbidden:
             match = pattern.search(source)
             if match:
-                self.error(pos, "forbidden-phrase", f"{what} says `{match.group()}`: {item.message}")
+                shown = " ".join(match.group().split())
+                self.error(
+                    self.lines.at(pos, source, match.start()),
+                    "forbidden-phrase",
+                    f"{what} says `{shown}`: {item.message}",
+                )
+
+
+def _without_macros(tree: nodes.Node, found: Analysis) -> Analysis:
+    """A text's own `{% macro name(...) %}` defines `name` (and, in its body, `caller`,
+    `varargs` and `kwargs`): calling it reads no stored name."""
+    macros = {node.name for node in tree.find_all(nodes.Macro)}
+    if not macros:
+        return found
+    defined = macros | {"caller", "varargs", "kwargs"}
+    paths = frozenset(path for path in found.paths if path[0] not in defined)
+    return replace(found, names=found.names - defined, paths=paths)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _compiles(pattern: str) -> bool:

@@ -8,16 +8,18 @@ before a call does: usually a typo, or a question placed after the text that nee
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
+from callguide.check.calls import calls
 from callguide.check.flows import RESERVED_NAMES, successors
+from callguide.check.hints import suggest
 from callguide.check.texts import TextChecker
 from callguide.expr import Analysis
 from callguide.model import Condition, Flow, Pack, Step, Text
-from callguide.problems import Pos, Problem, did_you_mean
+from callguide.problems import Pos, Problem, closest, did_you_mean
 
 
 def top(name: str) -> str:
@@ -29,11 +31,7 @@ def own_names(step: Step) -> set[str]:
 
 
 def callees(step: Step) -> Iterator[str]:
-    if step.call:
-        yield step.call
-    for case in (*step.next, *([step.attempts.then] if step.attempts else [])):
-        if case.call:
-            yield case.call
+    return (name for name, _ in calls(step))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +41,22 @@ class Use:
     what: str
     after_save: bool = False
     extra: frozenset[str] = frozenset()
+    item: tuple[str, frozenset[str]] | None = None  # a lookup's `show`: its records' fields
+    text: Text | Condition | None = None  # where the names are read, to point at their line
 
 
 class VariableChecker(Checker):
     def __init__(
-        self, pack: Pack, texts: TextChecker, problems: list[Problem], broken: Broken = NOTHING_BROKEN
+        self,
+        pack: Pack,
+        texts: TextChecker,
+        problems: list[Problem],
+        broken: Broken = NOTHING_BROKEN,
+        fields: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         super().__init__(pack, problems, broken)
         self.texts = texts
+        self.records = self._record_fields(fields or {})
         flows = pack.flows.values()
         self.own = {flow.name: set().union(*(own_names(step) for step in flow.steps.values())) for flow in flows}
         self.everything = set().union(*self.own.values(), *(flow.inputs for flow in flows))
@@ -59,9 +65,25 @@ class VariableChecker(Checker):
         self._graphs: dict[str, tuple[list[str], dict[str, list[tuple[str, bool]]]]] = {}
         self.unsure = self._calling_broken()
 
+    def _record_fields(self, samples: Mapping[str, frozenset[str]]) -> dict[str, tuple[str, frozenset[str]]]:
+        """Each name that stores a lookup's pick -> the lookup and the fields its records
+        have: those of its sample records and those it is searched `by`."""
+        known = {source: set(found) for source, found in samples.items()}
+        for flow in self.pack.flows.values():
+            for step in flow.steps.values():
+                answer = step.answer
+                if answer is not None and answer.kind == "lookup" and answer.source in known:
+                    known[answer.source].update(answer.search_by)
+        self.lookups = {source: frozenset(found) for source, found in known.items()}
+        return {
+            name: (kind.source, self.lookups[kind.source])
+            for name, kind in self.texts.kinds.items()
+            if kind.kind == "record" and kind.source in self.lookups
+        }
+
     def _calling_broken(self) -> set[str]:
-        """The flows that call, maybe through others, a flow whose file failed its schema:
-        what it stores is unknown, so their names are not checked."""
+        """The flows that call, maybe through others, a flow whose file is broken: it may
+        store a name before they read it, so only names nobody stores are reported there."""
         unsure: set[str] = set()
         changed = True
         while changed:
@@ -162,6 +184,12 @@ class VariableChecker(Checker):
 
     def check(self) -> None:
         switched = {action.flow for rule in self.pack.rules.values() for action in rule.then if action.flow}
+        if self.broken.names.get("flow"):
+            # a flow whose file is broken may call any flow no other flow calls, with any name
+            called = {
+                callee for flow in self.pack.flows.values() for step in flow.steps.values() for callee in callees(step)
+            }
+            switched |= set(self.pack.flows) - called
         entry = {
             flow.name: set(flow.inputs) | (self.everything if flow.name in switched else set())
             for flow in self.pack.flows.values()
@@ -185,8 +213,9 @@ class VariableChecker(Checker):
                 after = names | self.defines(step)
                 for use in self.uses(step):
                     available = (after if use.after_save else names) | use.extra
-                    if flow.name not in self.unsure:
-                        self.report(flow, step, use, available)
+                    if flow.name in self.unsure:  # a broken sub-flow may have stored any of them
+                        available = available | self.everything | self.broken.stores
+                    self.report(flow, step, use, available)
         self.pack_texts()
 
     def uses(self, step: Step) -> Iterator[Use]:
@@ -217,7 +246,9 @@ class VariableChecker(Checker):
                 what = f"option `{option.key}` of {where}"
                 texts += [(option.label, what, True), (option.condition, what, False), (option.disabled, what, False)]
             if answer.show:
-                yield self.use(answer.show, f"the `show` of {where}", where, extra=sets | {"item"})
+                use = self.use(answer.show, f"the `show` of {where}", where, extra=sets | {"item"})
+                source = answer.source or ""
+                yield replace(use, item=(source, self.lookups[source])) if source in self.lookups else use
         for text, what, spoken in texts:
             if text is not None:
                 yield self.use(text, what, where, extra=sets, spoken=spoken)
@@ -243,24 +274,37 @@ class VariableChecker(Checker):
             if isinstance(text, Condition)
             else self.texts.text(text, what, spoken=spoken)
         )
-        return Use(analysis, text.pos, where, after_save=after_save, extra=extra)
+        return Use(analysis, text.pos, where, after_save=after_save, extra=extra, text=text)
 
     def report(self, flow: Flow, step: Step, use: Use, available: set[str]) -> None:
         inputs = set(flow.inputs)
         for name in sorted(use.analysis.names - RESERVED_NAMES - available):
+            if name not in self.everything and name in self.broken.stores:
+                continue  # a flow whose file is broken stores it
             if name in self.everything:
                 message = f"`{name}` is read in {use.what} before any step can have stored it"
             else:
-                candidates = self.everything | RESERVED_NAMES | available
-                message = f"`{name}` is not stored by any step nor given as `input`{did_you_mean(name, candidates)}"
-            self.error(use.pos, "undefined-variable", message)
+                message = f"`{name}` is not stored by any step nor given as `input`"
+                meant = closest(name, self.everything | RESERVED_NAMES | available)
+                if meant is not None:
+                    # a name stored only further on would be read too early: say so with the hint
+                    later = "" if meant in available | RESERVED_NAMES else " (no path stores it before this yet)"
+                    message += f" - did you mean `{meant}`?{later}"
+            self.error(self.texts.locate(use.text, name, use.pos), "undefined-variable", message)
         for path in sorted(use.analysis.paths):
             head, attribute = path[0], path[1]
+            record = use.item if head == "item" else self.records.get(head)
+            if record is not None and attribute not in record[1]:
+                source, fields = record
+                hint = suggest(attribute, fields, "their fields")
+                message = f"`{head}.{attribute}` is read in {use.what}, but the records of the `{source}` lookup have no `{attribute}`{hint}"
+                self.error(self.texts.locate(use.text, f"{head}.{attribute}", use.pos), "unknown-field", message)
+                continue
             dotted_only = head in self.attributes and head not in self.whole | inputs | RESERVED_NAMES
             if dotted_only and attribute not in self.attributes[head]:
                 hint = did_you_mean(attribute, self.attributes[head])
                 message = f"`{head}.{attribute}` is read in {use.what}, but no step stores `{head}.{attribute}`{hint}"
-                self.error(use.pos, "undefined-variable", message)
+                self.error(self.texts.locate(use.text, f"{head}.{attribute}", use.pos), "undefined-variable", message)
 
     def pack_texts(self) -> None:
         """Texts outside flows (rules, phrases, catalogs, lifecycles) may read any name."""
@@ -302,8 +346,7 @@ class VariableChecker(Checker):
         self._unknown(analyses, known)
 
     def _unknown(self, analyses: Iterable[tuple[Analysis, Pos]], known: set[str]) -> None:
-        if self.broken.names.get("flow"):
-            return  # a flow that failed its schema may store any name
+        known = known | self.broken.stores  # what the flows whose files are broken store
         for analysis, pos in analyses:
             for name in sorted(analysis.names - known):
                 message = f"`{name}` is not stored by any flow of the pack{did_you_mean(name, known)}"

@@ -39,7 +39,8 @@ def pack_key(root: Path) -> str:
     """Hash of everything the check of a pack depends on: its files and the engine."""
     # problems name files as seen from the working folder: that is part of the key too
     digest = hashlib.sha256(f"{FORMAT}:{_engine_version()}:{display(root)}".encode())
-    for path in pack_files(root):
+    # the lookups' sample records (`data/*.yaml`) tell the checker the fields of a record
+    for path in [*pack_files(root), *sorted((root / "data").glob("*.yaml"))]:
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

@@ -14,7 +14,7 @@ from callguide.load.yaml_source import (
     YamlProblem,
     read_yaml,
 )
-from callguide.problems import Pos, Problem
+from callguide.problems import Pos, Problem, did_you_mean
 
 KINDS = ("pack", "flow", "rules", "catalog", "lifecycle", "worklist", "phrases", "scenario")
 PACK_FILE = "pack.yaml"
@@ -40,6 +40,7 @@ class PackSource:
     root: Path
     files: list[SourceFile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    unreadable: list[Path] = field(default_factory=list)  # files whose problem is in `problems`
 
     def of_kind(self, kind: str) -> list[SourceFile]:
         return [source for source in self.files if source.kind == kind]
@@ -82,7 +83,7 @@ def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceFile | Probl
     kinds = [key for key in data if key in KINDS]
     if not kinds:
         first = next(iter(data))
-        message = f"the file starts with `{first}`, not with one of {_kinds_list()}"
+        message = f"the file starts with `{first}`, not with one of {_kinds_list()}{did_you_mean(first, KINDS)}"
         return Problem(document.pos((first,), key=True), "error", "unknown-file-kind", message)
     return SourceFile(path, kinds[0], document, hashlib.sha256(raw).hexdigest())
 
@@ -108,6 +109,7 @@ def read_pack(root: Path) -> PackSource:
         result = read_file(path, limits)
         if isinstance(result, Problem):
             source.problems.append(result)
+            source.unreadable.append(path)
         else:
             source.files.append(result)
     return source

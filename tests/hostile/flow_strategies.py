@@ -81,7 +81,22 @@ def flows(draw: st.DrawFn) -> dict[str, Any]:
         default = draw(st.sampled_from(later))
         step["next"] = [*cases, {"go": default}] if cases else default
         steps[f"s{index}"] = step
-    return {"flow": "main", "title": "Generated", "input": list(INPUTS), "start": "s0", "steps": steps}
+    return {"flow": "main", "title": "Generated", "input": list(INPUTS), "start": "s0", "steps": _reached(steps)}
+
+
+def _reached(steps: dict[str, Any]) -> dict[str, Any]:
+    """The steps a path from `s0` leads to: a step no path reaches is an error, not a valid flow."""
+    reached, todo = {"s0"}, ["s0"]
+    while todo:
+        step = steps[todo.pop()]
+        branches = step.get("next")
+        cases = branches if isinstance(branches, list) else [{"go": branches}] if branches else []
+        targets = [step.get("on_failure"), *(case.get("go") or case.get("then") for case in cases)]
+        for target in targets:
+            if target and target not in reached:
+                reached.add(target)
+                todo.append(target)
+    return {name: step for name, step in steps.items() if name in reached}
 
 
 SUB_FLOW = {
