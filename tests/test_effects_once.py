@@ -45,6 +45,8 @@ steps:
     next: after
   after:
 {after}
+"""
+BYE = """\
   bye:
     say: Goodbye
     end: resolved
@@ -60,6 +62,11 @@ FAILS_AFTER_THE_EFFECTS = {
     "a branch condition": "    next:\n      - if: 1 // now.minute > 0\n        go: bye\n      - go: bye",
     "the end's description": '    end: resolved\n    reason: done\n    description: "{{ 1 // now.minute }}"',
 }
+
+
+def flow(after: str) -> str:
+    """The flow with `after` as its last step but one (the goodbye only when `after` goes there)."""
+    return FLOW.format(after=after) + (BYE if "bye" in after else "")
 
 
 class CountingHost:
@@ -99,7 +106,7 @@ def recorded(session: Session, reason: str = "done") -> list[str]:
 @pytest.mark.parametrize("then", ["the same answer", "a rule event, then the same answer"])
 def test_a_move_that_fails_after_its_effects_never_performs_them_again(tmp_path: Path, where: str, then: str) -> None:
     clock, host = FrozenClock("2026-11-23 10:00"), CountingHost()
-    engine = engine_for(tmp_path, FLOW.format(after=FAILS_AFTER_THE_EFFECTS[where]), clock, host)
+    engine = engine_for(tmp_path, flow(FAILS_AFTER_THE_EFFECTS[where]), clock, host)
     session = engine.start("main")
     for _ in range(2):
         with pytest.raises(FlowRuntimeError):
@@ -122,7 +129,7 @@ def test_a_move_that_fails_after_its_effects_never_performs_them_again(tmp_path:
 
 def test_an_effect_of_a_failed_move_the_call_never_reaches_again_is_in_the_record(tmp_path: Path) -> None:
     clock, host = FrozenClock("2026-11-23 10:00"), CountingHost()
-    engine = engine_for(tmp_path, FLOW.format(after=FAILS_AFTER_THE_EFFECTS["the next screen"]), clock, host)
+    engine = engine_for(tmp_path, flow(FAILS_AFTER_THE_EFFECTS["the next screen"]), clock, host)
     session = engine.start("main")
     with pytest.raises(FlowRuntimeError):
         session.answer("yes")

@@ -19,6 +19,7 @@ from typing import Any
 
 from callguide.load.yaml_source import Document, Path
 from callguide.problems import Problem
+from callguide.schemas import schema
 
 # Step keys no analyst would give an option of a question.
 _NEVER_OPTIONS = frozenset(
@@ -46,8 +47,6 @@ MEANT_AS_WRITTEN = frozenset({"yaml-comment", "yaml-number"})
 
 @cache
 def step_keys() -> frozenset[str]:
-    from callguide.check.schema import schema  # the schema's explanations use this module
-
     steps = schema("flow")["properties"]["steps"]["additionalProperties"]
     return frozenset(steps["properties"])
 

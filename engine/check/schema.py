@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from callguide.check.hidden import misplaced
 from callguide.load.yaml_source import Document
 from callguide.problems import Problem, closest, did_you_mean
+from callguide.schemas import schema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -42,12 +42,6 @@ _TYPE_WORDS = {
 
 
 @cache
-def schema(kind: str) -> dict[str, Any]:
-    text = resources.files("callguide.schemas").joinpath(f"{kind}.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
 @cache
 def validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema(kind))
