@@ -66,7 +66,7 @@ def _styled(problem: Problem) -> str:
 @click.argument("kind", required=False, type=click.Choice(SCHEMA_KINDS))
 def schema(kind: str | None) -> None:
     """Print the JSON Schema of a file kind (all kinds' names without KIND)."""
-    from callguide.check.schema import schema as load_schema
+    from callguide.schemas import schema as load_schema
 
     if kind is None:
         for name in SCHEMA_KINDS:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from callguide.check import check_pack
-from callguide.check.schema import schema
+from callguide.schemas import schema
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
 

@@ -8,8 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from callguide.check.schema import schema as load_schema
 from callguide.cli.main import main
+from callguide.schemas import schema as load_schema
 from click.testing import CliRunner, Result
 
 ROOT = Path(__file__).resolve().parent.parent
