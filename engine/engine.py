@@ -3,6 +3,7 @@ the host's effect handlers."""
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -95,7 +96,7 @@ class Engine:
             raise InputError(
                 f"pack `{pack.name}` has no flow `{flow}` (flows: {', '.join(sorted(self.compiled.flows))})"
             )
-        inputs = dict(context or {})
+        inputs = copy.deepcopy(dict(context or {}))  # the call's own: nothing it does reaches the host's maps
         clash = sorted(RESERVED_INPUTS & set(inputs))
         if clash:
             raise InputError(f"`{clash[0]}` is provided by the engine; it cannot be passed in the context")

@@ -28,8 +28,8 @@ import string
 import threading
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from types import MappingProxyType
+from datetime import date, datetime, time, timedelta, tzinfo
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 from callguide.model import Calendar
@@ -41,6 +41,7 @@ from jinja2.nodes import EvalContext
 from jinja2.parser import Parser
 from jinja2.runtime import LoopContext, Macro, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import missing
 
 MAX_OUTPUT = 20_000  # characters in one rendered text
 MAX_SEQUENCE = 10_000  # items or characters made by `*`, `range`, widths
@@ -60,6 +61,43 @@ _GSM7 = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 _GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+
+
+class AnalystUndefined(StrictUndefined):
+    """Jinja's strict undefined, saying what is missing in an analyst's words: never the
+    name of a Python class (`jinja2.runtime.StrictUndefined object has no attribute`)."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        name = self._undefined_name
+        if self._undefined_hint:
+            return self._undefined_hint
+        if isinstance(name, Undefined):
+            return str(name._undefined_message)
+        if self._undefined_obj is missing:
+            return f"`{name}` is undefined"
+        what = _kind(self._undefined_obj)
+        return f"{what} has no field `{name}`" if isinstance(name, str) else f"{what} has no item {name!r}"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Undefined):
+        return str(value._undefined_message)
+    if inspect.isroutine(value) or isinstance(value, (type, Macro)):
+        return "a function"
+    kinds: tuple[tuple[type | tuple[type, ...], str], ...] = (
+        (bool, "a yes/no value"),
+        (str, "a text"),
+        ((int, float), "a number"),
+        (Mapping, "a map"),
+        ((list, tuple, range), "a list"),
+        (datetime, "a date and time"),
+        (date, "a date"),
+        (type(None), "an empty value"),
+    )
+    return next((what for kind, what in kinds if isinstance(value, kind)), "this value")
 
 
 class BoundedCodeGenerator(CodeGenerator):
@@ -123,6 +161,17 @@ class Sandbox(ImmutableSandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(finalize=self.printed, **options)
 
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Jinja's rules (no `_` names, no method that changes a list or map), and nothing of
+        a function, a class or a module (`dict.update(x, ...)` would change `x`), nor a method
+        of the class behind a value (`now.now()`, `now.tzinfo.clear_cache()`)."""
+        if inspect.isroutine(obj) or isinstance(obj, (type, ModuleType)) or _bound_to_class(value):
+            return False
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
+        return self.undefined(f"`{attribute}` cannot be used in a text", name=attribute, obj=obj, exc=SecurityError)
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
             if (isinstance(right, (int, float)) and abs(right) > 64) or _big(left):
@@ -147,16 +196,23 @@ class Sandbox(ImmutableSandboxedEnvironment):
         return self.made(context, result)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(__obj, type) or _bound_to_class(__obj):
+            raise SecurityError(f"`{getattr(__obj, '__name__', 'this')}` cannot be used in a text")
         owner = getattr(__obj, "__self__", None)
+        # a call costs what it reads: its arguments, and the value whose method it is
+        read = sum(_cost(part) for part in (*args, *kwargs.values()))
+        if isinstance(owner, _COLLECTIONS):
+            read += _cost(owner)
         if isinstance(owner, (str, bytes, int)) and not isinstance(owner, bool) and callable(__obj):
             args = _check_method(getattr(__obj, "__name__", ""), owner, args, kwargs)
         if not isinstance(__obj, (Macro, LoopContext)):
+            _spend(__context, read)
             return __self.made(__context, super().call(__context, __obj, *args, **kwargs))
         # a macro or a recursive loop: it may call itself
         depth = getattr(__context, "_callguide_depth", 0)
         if depth >= MAX_CALL_DEPTH:
             raise SecurityError(f"macros or recursive loops call themselves more than {MAX_CALL_DEPTH} deep")
-        _spend(__context, _CALL_COST + sum(size_of(arg) for arg in args))
+        _spend(__context, _CALL_COST + read)
         __context._callguide_depth = depth + 1
         try:
             return __self.made(__context, super().call(__context, __obj, *args, **kwargs))
@@ -189,7 +245,10 @@ class Sandbox(ImmutableSandboxedEnvironment):
         return value
 
     def made(self, context: Any, value: Any) -> Any:
-        """A value the template made: at most `MAX_VALUE`, and charged to the render."""
+        """A value the template made: plain data of at most `MAX_VALUE`, charged to the render.
+        What a filter makes lazily (`map`, `select`...) becomes the list of its items."""
+        if isinstance(value, Iterator):
+            value = list(value)
         size = size_of(value)
         _check_size(size)
         _spend(context, size)
@@ -208,10 +267,16 @@ class Sandbox(ImmutableSandboxedEnvironment):
             yield item
 
 
+# Values that print as themselves (a zone prints as its name); anything else that is not a
+# text, a number or a collection of values is Python's, never shown nor stored.
+_PLAIN_SCALARS = (float, bool, type(None), date, time, timedelta, tzinfo)
+
+
 def size_of(value: Any, limit: int = MAX_VALUE) -> int:
     """About how many characters `value` prints to: its texts, plus a few for each item (a
     part that several lists share counts once for each, as it prints). Stops counting soon
-    after `limit`; refuses values nested deeper than `MAX_VALUE_DEPTH`."""
+    after `limit`; refuses values nested deeper than `MAX_VALUE_DEPTH`, and anything in it
+    that is not plain data (a function, a macro, an object of Python's)."""
     return _measure(value, limit)[0]
 
 
@@ -235,9 +300,13 @@ def _measure(value: Any, limit: int = MAX_VALUE) -> tuple[int, int]:
             children = [*item.keys(), *item.values()]
         elif isinstance(item, (list, tuple, set, frozenset, KeysView, ValuesView, ItemsView)):
             children = item
-        else:
+        elif isinstance(item, _PLAIN_SCALARS):
             total += 8
             continue
+        elif isinstance(item, Undefined):
+            item._fail_with_undefined_error()
+        else:
+            raise SecurityError(_not_a_value(item))
         if depth >= MAX_VALUE_DEPTH:
             raise SecurityError(f"values nested more than {MAX_VALUE_DEPTH} deep")
         deepest = max(deepest, depth + 1)
@@ -245,6 +314,28 @@ def _measure(value: Any, limit: int = MAX_VALUE) -> tuple[int, int]:
         if total <= limit:
             todo.extend((child, depth + 1) for child in children)
     return total, deepest
+
+
+def _not_a_value(value: Any) -> str:
+    if callable(value):
+        return "a function cannot be shown nor stored; call it, e.g. `x.upper()`"
+    if isinstance(value, Mapping):
+        return "a group of phrases cannot be shown as a whole; use one by its name, e.g. `phrases.thanks`"
+    return "this value cannot be shown nor stored: it is not plain data"
+
+
+def _bound_to_class(value: Any) -> bool:
+    """A method of a class or module rather than of a value (`datetime.now`, `ZoneInfo.clear_cache`)."""
+    return inspect.isroutine(value) and isinstance(getattr(value, "__self__", None), (type, ModuleType))
+
+
+def _cost(value: Any) -> int:
+    """What reading `value` costs a filter, test or method: its size (an undefined value is
+    for the filter to deal with, e.g. `default`)."""
+    return 1 if isinstance(value, Undefined) else size_of(value, MAX_WORK)
+
+
+_COLLECTIONS = (str, bytes, list, tuple, dict, set, frozenset, MappingProxyType)
 
 
 def _check_size(size: int) -> None:
@@ -352,6 +443,11 @@ def _width(digits: str) -> int:
     return int(digits) if len(digits) <= 9 else 10**9
 
 
+def _new_dict(**items: Any) -> dict[str, Any]:
+    """`dict(a=1)`: a new map, and nothing of the `dict` type (its `update` would change maps)."""
+    return items
+
+
 def _safe_range(*args: int) -> range:
     result = range(*args)
     if len(result) > MAX_SEQUENCE:
@@ -395,7 +491,8 @@ _PREDICTED = frozenset({"join", "replace", "indent", "wordwrap", "urlize", "tojs
 
 
 def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
-    """A filter whose arguments are measured first and whose result is a made value."""
+    """A filter charged for what it reads, whose arguments are measured first and whose
+    result is a made value."""
     kind = getattr(filter_, "jinja_pass_arg", None)
     signature = inspect.signature(filter_) if name in _PREDICTED else None
 
@@ -408,17 +505,32 @@ def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
             lead = (context.eval_ctx,)
         elif kind is _PASS_ENVIRONMENT:
             lead = (context.environment,)
+        if name == "join" and not isinstance(value, (str, Sequence, Mapping, Undefined)):
+            value = list(value)
+        _spend(context, sum(_cost(part) for part in (value, *args, *kwargs.values())))
         if name in _WIDTH_FILTERS:
             _check_widths((*args, *kwargs.values()))
         if signature is not None:
-            if name == "join" and not isinstance(value, (str, Sequence, Mapping)):
-                value = list(value)
             _check_size(_predicted(name, signature.bind(*lead, value, *args, **kwargs).arguments))
         return context.environment.made(context, filter_(*lead, value, *args, **kwargs))
 
     guarded.__name__ = name
     guarded.__doc__ = filter_.__doc__
     return guarded
+
+
+def _charged_test(test: Any) -> Callable[..., Any]:
+    """A test (`is email`, `is in`...) charged for what it reads."""
+    kind = getattr(test, "jinja_pass_arg", None)
+
+    @pass_context
+    def charged(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        _spend(context, sum(_cost(part) for part in (value, *args, *kwargs.values())))
+        lead = (context,) if kind is _PASS_CONTEXT else (context.environment,) if kind is _PASS_ENVIRONMENT else ()
+        return test(*lead, value, *args, **kwargs)
+
+    charged.__name__ = getattr(test, "__name__", "test")
+    return charged
 
 
 # --- filters analysts use ------------------------------------------------------------------
@@ -505,7 +617,7 @@ def make_environment(
     """The sandbox of one pack, with its business calendar and phone rule behind the filters."""
     from callguide.answers import valid_email, valid_phone
 
-    env = Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    env = Sandbox(undefined=AnalystUndefined, autoescape=False, keep_trailing_newline=False)
     business = BusinessCalendar(calendar or Calendar())
 
     @pass_context
@@ -546,8 +658,9 @@ def make_environment(
     env.tests["email"] = valid_email
     env.tests["phone"] = lambda value: valid_phone(value, phone_digits, phone_region)
     env.tests["mobile"] = lambda value: valid_phone(value, phone_digits, phone_region, mobile=True)
-    env.globals = {"range": _safe_range, "dict": dict}
+    env.globals = {"range": _safe_range, "dict": _new_dict}  # never Python's own types
     env.filters = {name: _guarded(name, filter_) for name, filter_ in env.filters.items()}
+    env.tests = {name: _charged_test(test) for name, test in env.tests.items()}
     return env
 
 
@@ -751,8 +864,8 @@ class CompiledCondition(_Compiled):
 
         def checked(context: dict[str, Any]) -> Any:
             result = evaluate(context)
-            if isinstance(result, Undefined):
-                str(result)  # raises the UndefinedError that says which name
+            if not isinstance(result, (str, int)):
+                size_of(result)  # raises the UndefinedError that says which name, or refuses a function
             return result
 
         return checked
@@ -841,7 +954,7 @@ def _direct_text(env: Sandbox, tree: nodes.Template) -> Callable[[dict[str, Any]
         parts.append(value)
 
     def render(context: dict[str, Any]) -> str:
-        text = "".join(part if isinstance(part, str) else str(part(context)) for part in parts)
+        text = "".join(part if isinstance(part, str) else _shown(part(context)) for part in parts)
         _check_output(len(text))
         return text
 
@@ -849,6 +962,12 @@ def _direct_text(env: Sandbox, tree: nodes.Template) -> Callable[[dict[str, Any]
 
 
 _MISSING = object()
+
+
+def _shown(value: Any) -> str:
+    if not isinstance(value, str):
+        _check_output(size_of(value, MAX_OUTPUT))  # refuses what is not plain data
+    return str(value)
 
 
 def _explain_runtime(err: BaseException) -> str:

@@ -191,7 +191,7 @@ def test_acm_two_confirms_of_a_new_decline_reason_add_it_once(tmp_path: Path) ->
     assert session.answer("Van going for export").step == "add_reason"
     for _ in range(2):  # the report after it needs the reason's label: the move fails
         with pytest.raises(
-            FlowRuntimeError, match=re.escape("customer_declined.yaml:62:21: `dict object` has no attribute `label`")
+            FlowRuntimeError, match=re.escape("customer_declined.yaml:62:21: a map has no field `label`")
         ):
             session.answer("yes")
     session.back()  # and whatever the agent does next

@@ -60,7 +60,8 @@ def test_sandbox_escapes_are_refused_or_harmless(corpus: Corpus) -> None:
     assert not wrong, "\n".join(wrong)
     # the few that render print nothing of Python's (the probe checks every output for leaks)
     rendered = sorted(name for name, report in reports.items() if report["verdict"] == ACCEPTED)
-    assert rendered == ["condition_attr", "condition_globals", "map_attribute_dunder"], rendered
+    # (an unsafe attribute read by `attr` or `map` is refused as soon as the value is made)
+    assert rendered == ["condition_globals"], rendered
 
 
 def test_resource_abuse_is_refused_within_the_limits(corpus: Corpus) -> None:
