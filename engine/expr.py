@@ -488,13 +488,35 @@ def _predicted(name: str, arguments: Mapping[str, Any]) -> int:
 
 
 _PREDICTED = frozenset({"join", "replace", "indent", "wordwrap", "urlize", "tojson", "format"})
+# Jinja filters that take a size or count they use unchecked (`truncate(-5)` fails an
+# assert, `batch(0)` loops): the argument, what it is, and the smallest allowed.
+_COUNTS: dict[str, tuple[str, str, int]] = {
+    "truncate": ("length", "a length", 0),
+    "batch": ("linecount", "a count", 1),
+    "slice": ("slices", "a count", 1),
+    "wordwrap": ("width", "a width", 1),
+}
+
+
+def _check_count(name: str, arguments: Mapping[str, Any]) -> None:
+    argument, what, lowest = _COUNTS[name]
+    count = arguments.get(argument)
+    if not isinstance(count, int):
+        return
+    if not lowest <= count <= MAX_SEQUENCE:
+        raise SecurityError(f"`{name}` takes {what} from {lowest} to {MAX_SEQUENCE:,}, not {count:,}")
+    end = arguments.get("end", "...")
+    if name == "truncate" and isinstance(end, str) and count < len(end):
+        raise SecurityError(f"`truncate` needs a length of at least {len(end)} to fit `{end}`")
 
 
 def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
     """A filter charged for what it reads, whose arguments are measured first and whose
     result is a made value."""
     kind = getattr(filter_, "jinja_pass_arg", None)
-    signature = inspect.signature(filter_) if name in _PREDICTED else None
+    signature = inspect.signature(filter_) if name in _PREDICTED or name in _COUNTS else None
+    # Jinja's async-ready filters wrap a plain one that may not take the context
+    takes_lead = getattr(inspect.unwrap(filter_), "jinja_pass_arg", None) is not None
 
     @pass_context
     def guarded(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
@@ -511,7 +533,11 @@ def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
         if name in _WIDTH_FILTERS:
             _check_widths((*args, *kwargs.values()))
         if signature is not None:
-            _check_size(_predicted(name, signature.bind(*lead, value, *args, **kwargs).arguments))
+            arguments = signature.bind(*(lead if takes_lead else ()), value, *args, **kwargs).arguments
+            if name in _COUNTS:
+                _check_count(name, arguments)
+            if name in _PREDICTED:
+                _check_size(_predicted(name, arguments))
         return context.environment.made(context, filter_(*lead, value, *args, **kwargs))
 
     guarded.__name__ = name
@@ -571,8 +597,14 @@ def sms_segments(text: str) -> int:
     return 1 if units <= 70 else math.ceil(units / 67)
 
 
+MAX_MASK_KEEP = 20
+
+
 def mask_phone(phone: Any, keep: int = 2) -> str:
     """`0712345678` -> `07******78`: enough to confirm a number without reading it out."""
+    if not isinstance(keep, int) or not 0 <= keep <= MAX_MASK_KEEP:
+        shown = f"{keep:,}" if isinstance(keep, int) else f"`{keep}`"
+        raise SecurityError(f"`mask_phone` keeps 0 to {MAX_MASK_KEEP} digits at each end, not {shown}")
     digits = str(phone)
     if len(digits) <= keep * 2:
         return "*" * len(digits)

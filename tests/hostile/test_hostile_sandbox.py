@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from callguide import Engine, FrozenClock, RenderError
+from callguide.context import PhraseBook
 from callguide.expr import CompiledCondition, CompiledText, make_environment
 from callguide.problems import Pos
-from callguide.context import PhraseBook
 
+from .isolation import run_snippet
 from .packs import say_flow, write_pack
 
 ENV = make_environment()
@@ -211,3 +212,44 @@ def test_filters_and_methods_pay_for_what_they_read(source: str) -> None:
 
 def test_reading_small_values_stays_within_the_budget() -> None:
     assert render("{% for i in range(300) %}{{ x|sms_segments }}{% endfor %}") == "1" * 300
+
+
+# --- 4. filters check their sizes before they allocate -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{{ '07'|mask_phone(-100000) }}", "`mask_phone` keeps 0 to 20 digits at each end, not -100,000"),
+        ("{{ '07'|mask_phone(10**12) }}", "`mask_phone` keeps 0 to 20 digits at each end, not 1,000,000,000,000"),
+        ("{{ x|truncate(-5) }}", "`truncate` takes a length from 0 to 10,000, not -5"),
+        ("{{ x|truncate(1) }}", "`truncate` needs a length of at least 3 to fit `...`"),
+        ("{{ stored|batch(-3)|list }}", "`batch` takes a count from 1 to 10,000, not -3"),
+        ("{{ stored|slice(0)|list }}", "`slice` takes a count from 1 to 10,000, not 0"),
+        ("{{ x|wordwrap(-1) }}", "`wordwrap` takes a width from 1 to 10,000, not -1"),
+    ],
+)
+def test_filter_sizes_are_checked_first_with_a_clear_message(source: str, message: str) -> None:
+    assert refused(source) == f"refused by the sandbox: {message}"
+
+
+def test_mask_phone_still_masks() -> None:
+    assert render("{{ customer.phone|mask_phone }} {{ customer.phone|mask_phone(3) }}") == "07******78 071****678"
+
+
+HUGE_MASK = """
+from callguide.expr import CompiledText, make_environment
+from callguide.problems import Pos
+from callguide import RenderError
+for keep in (-1_000_000_000, -400_000_000):
+    try:
+        CompiledText(make_environment(), "{{ '07'|mask_phone(%d) }}" % keep, Pos("f.yaml", 1, 1)).render({})
+    except RenderError as refused:
+        report(keep, verdict="refused", message=str(refused))
+"""
+
+
+def test_a_huge_mask_is_refused_before_any_memory_is_taken() -> None:
+    outcome = run_snippet(HUGE_MASK, memory=512 << 20, cpu=20)
+    assert outcome.ok, outcome.describe()
+    assert [report["verdict"] for report in outcome.reports] == ["refused", "refused"]
