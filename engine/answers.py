@@ -11,9 +11,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
+import re2
 from callguide.model import Answer
 from callguide.problems import InputError
 
@@ -23,6 +25,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _RELATIVE = re.compile(r"^(today|now|tomorrow)?\s*(?:([+-])\s*(\d+)\s*([smhd]))?$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 MAX_TEXT = 10_000
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused pattern is the checker's problem, not stderr's
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +127,38 @@ def _check_text(answer: Answer, text: str, mismatch: Callable[[], str] | None) -
         raise InputError(f"must be at least {_characters(answer.min_length)} long (it has {len(text)})")
     if answer.max_length is not None and len(text) > answer.max_length:
         raise InputError(f"must be at most {_characters(answer.max_length)} long (it has {len(text)})")
-    if answer.pattern is not None and not re.fullmatch(answer.pattern, text):
+    if answer.pattern is not None and not answer_pattern(answer.pattern).fullmatch(text):
         raise InputError(mismatch() if mismatch else f"`{text}` does not have the expected form")
     return text
+
+
+@lru_cache(maxsize=1024)
+def answer_pattern(pattern: str) -> Any:
+    """An analyst's pattern, compiled by RE2: it matches in a time linear in the answer, so no
+    pattern can hang the engine (`(a+)+$` backtracks for hours in Python's `re`). Raises
+    `ValueError` with the reason when RE2 cannot run it (see `pattern_problem`)."""
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as err:
+        reason = err.args[0].decode("utf-8", "replace") if err.args and isinstance(err.args[0], bytes) else str(err)
+        raise ValueError(reason) from None
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why an answer pattern cannot be used, in the checker's words; None when it can."""
+    try:
+        answer_pattern(pattern)
+    except ValueError as err:
+        try:
+            re.compile(pattern)
+        except re.error:
+            return str(err)
+        # valid for Python, but needs backtracking
+        return (
+            f"{err} (back-references and look-arounds are not supported:"
+            " patterns are matched in a time linear in the answer)"
+        )
+    return None
 
 
 def _characters(count: int) -> str:

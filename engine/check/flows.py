@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 
 import phonenumbers
+from callguide.answers import pattern_problem
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.hints import suggest
@@ -252,14 +253,9 @@ class FlowChecker(Checker):
         if answer.kind in ("choice", "multi"):
             self.options(step, answer)
         elif answer.kind == "text" and answer.pattern is not None:
-            try:
-                re.compile(answer.pattern)
-            except re.error as err:
-                self.error(
-                    answer.pos,
-                    "bad-pattern",
-                    f"the pattern of `{step.id}` is not a valid regular expression: {err}",
-                )
+            problem = pattern_problem(answer.pattern)
+            if problem is not None:
+                self.error(answer.pos, "bad-pattern", f"the pattern of `{step.id}` cannot be used: {problem}")
         elif answer.kind == "lookup":
             lookups = self.pack.lookups
             if lookups and answer.source not in lookups:

@@ -7,8 +7,14 @@ wrong type is refused with `InputError` naming the step and the answer.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+from callguide.check import check_pack
+
 from .corpus import ACCEPTED, REFUSED, Corpus
 from .isolation import run_snippet
+from .packs import write_pack
 
 HOSTILE_ANSWERS = [
     "{{ 7*7 }}",
@@ -167,3 +173,41 @@ def test_answers_and_effect_results_are_never_rendered(corpus: Corpus) -> None:
         assert "number" in amount, amount
         assert "1. Billing, 2. Technical" in topic, topic
         assert "date" in when, when
+
+
+# --- analysts' answer patterns: matched in linear time ---------------------------------------
+
+BACKTRACKING = """
+from datetime import UTC, datetime
+from callguide.answers import parse
+from callguide.model import Answer
+from callguide.problems import InputError, Pos
+for pattern in ("(a+)+$", "(a|aa)+$", "(a*)*b", "(x+x+)+y"):
+    spec = Answer("text", Pos("flow.yaml", 1, 1), pattern=pattern)
+    try:
+        parse(spec, "a" * 5_000 + "!", now=datetime(2026, 1, 1, tzinfo=UTC))
+        report(pattern, verdict="accepted")
+    except InputError as refused:
+        report(pattern, verdict="refused", message=refused.message)
+"""
+
+
+def test_a_backtracking_pattern_answers_at_once() -> None:
+    # on a backtracking matcher 40 `a`s take hours: a few seconds of CPU is a generous bound
+    outcome = run_snippet(BACKTRACKING, cpu=10)
+    assert outcome.ok, outcome.describe()
+    assert [report["verdict"] for report in outcome.reports] == ["refused"] * 4
+
+
+def test_a_pattern_the_linear_matcher_cannot_run_is_refused_by_the_checker_at_its_place() -> None:
+    flow = (
+        "flow: main\ntitle: Main\nstart: code\nsteps:\n  code:\n    ask: Code?\n"
+        '    text: {pattern: "(\\\\w)\\\\1"}\n    save: code\n    next: bye\n  bye:\n    end: resolved\n'
+    )
+    root = write_pack(Path(tempfile.mkdtemp()) / "pack", {"main.yaml": flow})
+    problems = [problem for problem in check_pack(root).problems if problem.code == "bad-pattern"]
+    assert [str(problem) for problem in problems] == [
+        f"{root / 'main.yaml'}:7:11: error bad-pattern: the pattern of `code` cannot be used:"
+        " invalid escape sequence: \\1 (back-references and look-arounds are not supported:"
+        " patterns are matched in a time linear in the answer)"
+    ]
