@@ -159,6 +159,16 @@ def test_file_read(check: Check, monkeypatch: pytest.MonkeyPatch) -> None:
     assert check() == ["demo/main.yaml:1:1: error file-read: cannot read the file: Permission denied"]
 
 
+def test_file_outside_pack(check: Check, tmp_path: Path) -> None:
+    (tmp_path / "passwords.yaml").write_text("root: secret\n", encoding="utf-8")
+    check()
+    (tmp_path / "demo" / "linked.yaml").symlink_to(tmp_path / "passwords.yaml")
+    assert [str(problem) for problem in check_pack(Path("demo")).problems] == [
+        "demo/linked.yaml:1:1: error file-outside-pack: the file links to a place outside the pack's folder;"
+        " a pack's files must be inside it"
+    ]
+
+
 # --- schema ---------------------------------------------------------------------------------
 
 

@@ -34,8 +34,9 @@ from callguide.testing import run_scenario
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "language.md"
 ENGINE = ROOT / "engine"
-# Codes no markdown example can show: bytes that are not UTF-8 text, a file the system cannot read.
-NO_EXAMPLE = frozenset({"yaml-encoding", "file-read"})
+# Codes no markdown example can show: bytes that are not UTF-8 text, a file the system cannot
+# read, a link out of the pack.
+NO_EXAMPLE = frozenset({"yaml-encoding", "file-read", "file-outside-pack"})
 
 
 @dataclass(frozen=True, slots=True)

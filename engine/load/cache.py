@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from callguide import model
-from callguide.load.files import display, pack_files
+from callguide.load.files import display, scan_pack
 from callguide.problems import Pos, Problem
 
 FORMAT = 1
@@ -39,10 +39,13 @@ def pack_key(root: Path) -> str:
     """Hash of everything the check of a pack depends on: its files and the engine."""
     # problems name files as seen from the working folder: that is part of the key too
     digest = hashlib.sha256(f"{FORMAT}:{_engine_version()}:{display(root)}".encode())
+    files, links_out = scan_pack(root)
     # the lookups' sample records (`data/*.yaml`) tell the checker the fields of a record
-    for path in [*pack_files(root), *sorted((root / "data").glob("*.yaml"))]:
+    for path in [*files, *sorted((root / "data").glob("*.yaml"))]:
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in links_out:  # never read: only that they are there
+        digest.update(b"link out\0" + str(path.relative_to(root)).encode() + b"\0")
     return digest.hexdigest()
 
 

@@ -49,19 +49,42 @@ class PackSource:
 def display(path: Path) -> str:
     """A path as the analyst typed it: relative to the working folder when possible."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        itself = path.parent.resolve() / path.name  # a link is shown as itself, never its target
+        return str(itself.relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
 
-def pack_files(root: Path) -> list[Path]:
-    """The YAML files of a pack: its folder and sub-folders, except sample data and tests."""
-    found = []
+def scan_pack(root: Path) -> tuple[list[Path], list[Path]]:
+    """The YAML files of a pack (its folder and sub-folders, except sample data and tests),
+    and the links in it to YAML files or folders outside it (a password file...), which are
+    never read."""
+    found, outside = [], []
+    real_root = root.resolve()
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).parts
-        if path.suffix in YAML_SUFFIXES and path.is_file() and not NOT_FLOW_FOLDERS & set(relative[:-1]):
+        if NOT_FLOW_FOLDERS & set(relative[:-1]) or not (path.suffix in YAML_SUFFIXES or path.is_dir()):
+            continue
+        if not is_inside(path, real_root):
+            outside.append(path)
+        elif path.suffix in YAML_SUFFIXES and path.is_file():
             found.append(path)
-    return found
+    return found, outside
+
+
+def is_inside(path: Path, folder: Path) -> bool:
+    """Whether `path`, links followed, is in `folder` (itself resolved)."""
+    try:
+        return path.resolve().is_relative_to(folder)
+    except (OSError, RuntimeError):  # a loop of links
+        return False
+
+
+def outside_problem(path: Path) -> Problem:
+    """A link out of the pack, at the link's own path: nothing of its target is quoted."""
+    what = "folder" if path.is_dir() else "file"
+    message = f"the {what} links to a place outside the pack's folder; a pack's files must be inside it"
+    return Problem(Pos(display(path)), "error", "file-outside-pack", message)
 
 
 def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceFile | Problem:
@@ -90,16 +113,11 @@ def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceFile | Probl
 
 def read_pack(root: Path) -> PackSource:
     source = PackSource(root)
-    manifest = root / PACK_FILE
-    limits = DEFAULT_LIMITS
-    if manifest.is_file():
-        first = read_file(manifest, HARD_LIMITS)
-        if isinstance(first, SourceFile):
-            limits = pack_limits(first.document.data)
-    else:
-        message = f"no `{PACK_FILE}` in this folder: every pack needs a manifest (`callguide new pack`)"
-        source.problems.append(Problem(Pos(display(root)), "error", "missing-pack", message))
-    paths = pack_files(root)
+    limits, problem = manifest_limits(root)
+    if problem is not None:
+        source.problems.append(problem)
+    paths, outside = scan_pack(root)
+    source.problems.extend(outside_problem(path) for path in outside)
     total = sum(path.stat().st_size for path in paths)
     if len(paths) > MAX_FILES or total > MAX_PACK_BYTES:
         message = f"the pack has {len(paths):,} YAML files ({total:,} bytes); the limits are {MAX_FILES:,} files and {MAX_PACK_BYTES:,} bytes"
@@ -113,6 +131,19 @@ def read_pack(root: Path) -> PackSource:
         else:
             source.files.append(result)
     return source
+
+
+def manifest_limits(root: Path) -> tuple[Limits, Problem | None]:
+    """The YAML limits a pack's manifest sets (read within the hard maxima), or why there is
+    no manifest to read them from."""
+    manifest = root / PACK_FILE
+    if not manifest.is_file():
+        message = f"no `{PACK_FILE}` in this folder: every pack needs a manifest (`callguide new pack`)"
+        return DEFAULT_LIMITS, Problem(Pos(display(root)), "error", "missing-pack", message)
+    if not is_inside(manifest, root.resolve()):
+        return DEFAULT_LIMITS, None  # never read; `read_pack` reports it
+    first = read_file(manifest, HARD_LIMITS)
+    return (pack_limits(first.document.data) if isinstance(first, SourceFile) else DEFAULT_LIMITS), None
 
 
 def pack_limits(manifest: object) -> Limits:

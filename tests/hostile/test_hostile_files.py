@@ -1,0 +1,82 @@
+"""A pack's files are inside its folder, and `callguide fmt` reads them as `validate` does.
+
+`validate` never follows a link out of the pack (it quoted the first key of whatever the link
+pointed at); `fmt` reads with the same reader and limits (a hostile file gives a problem at
+its place, never a traceback) and never writes through a link nor outside the folder given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from callguide.cli.main import main
+from click.testing import CliRunner
+
+from .packs import say_flow, write_pack
+
+SECRET = "root_password: hunter2\n"
+FLOW = say_flow("Hello")
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A file, and a folder holding one, outside the pack; each starts with a key of its own."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "secret.yaml").write_text(SECRET, encoding="utf-8")
+    return folder
+
+
+# --- 7. validate does not follow links out of the pack ---------------------------------------
+
+
+def test_validate_refuses_a_link_out_of_the_pack_and_quotes_nothing_of_it(tmp_path: Path, outside: Path) -> None:
+    pack = write_pack(tmp_path / "pack", {"main.yaml": FLOW})
+    (pack / "passwords.yaml").symlink_to(outside / "secret.yaml")
+    (pack / "more").symlink_to(outside, target_is_directory=True)
+    code, out = invoke("validate", str(pack))
+    assert code == 1
+    assert "root_password" not in out and "hunter2" not in out and "elsewhere" not in out
+    lines = [line for line in out.splitlines() if "file-outside-pack" in line]
+    assert lines == [
+        f"{pack / 'more'}:1:1: error file-outside-pack: the folder links to a place outside"
+        " the pack's folder; a pack's files must be inside it",
+        f"{pack / 'passwords.yaml'}:1:1: error file-outside-pack: the file links to a place outside"
+        " the pack's folder; a pack's files must be inside it",
+    ]
+
+
+def test_a_link_to_a_file_inside_the_pack_is_read(tmp_path: Path) -> None:
+    pack = write_pack(tmp_path / "pack", {"main.yaml": FLOW})
+    (pack / "sub").mkdir()
+    (pack / "sub" / "other.yaml").write_text(FLOW.replace("flow: main", "flow: other"), encoding="utf-8")
+    (pack / "linked.yaml").symlink_to(pack / "sub" / "other.yaml")
+    _, out = invoke("validate", str(pack))
+    assert "file-outside-pack" not in out
+    assert "duplicate" in out  # the link is read: the flow `other` is there twice
+
+
+def test_a_manifest_linked_out_of_the_pack_is_refused(tmp_path: Path, outside: Path) -> None:
+    pack = write_pack(tmp_path / "pack", {"main.yaml": FLOW})
+    (outside / "pack.yaml").write_text((pack / "pack.yaml").read_text(), encoding="utf-8")
+    (pack / "pack.yaml").unlink()
+    (pack / "pack.yaml").symlink_to(outside / "pack.yaml")
+    code, out = invoke("validate", str(pack))
+    assert code == 1 and f"{pack / 'pack.yaml'}:1:1: error file-outside-pack" in out
+
+
+def test_a_link_out_of_a_pack_under_the_working_folder_is_shown_as_itself(
+    tmp_path: Path, outside: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack = write_pack(tmp_path / "pack", {"main.yaml": FLOW})
+    (pack / "passwords.yaml").symlink_to(outside / "secret.yaml")
+    monkeypatch.chdir(tmp_path)  # the target is under the working folder too
+    _, out = invoke("validate", "pack")
+    assert "pack/passwords.yaml:1:1: error file-outside-pack" in out and "elsewhere" not in out
