@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from pathlib import Path
 
 import click
-from callguide.load.files import YAML_SUFFIXES, display
+from callguide.load.files import (
+    PACK_FILE,
+    YAML_SUFFIXES,
+    display,
+    is_inside,
+    manifest_limits,
+    outside_problem,
+    read_document,
+)
+from callguide.load.yaml_source import DEFAULT_LIMITS
+from callguide.problems import Pos, Problem
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -35,32 +46,56 @@ def formatted(text: str) -> str:
 def fmt(paths: tuple[Path, ...], check: bool) -> None:
     """Normalise flow files (indentation, layout); comments and key order are kept."""
     files = [
-        p
+        (p, path if path.is_dir() else path.parent)
         for path in paths
-        for p in ([path] if path.is_file() else sorted(path.rglob("*")))
-        if p.suffix in YAML_SUFFIXES and p.is_file()
+        for p in ([path] if not path.is_dir() else sorted(path.rglob("*")))
+        if p.suffix in YAML_SUFFIXES and (p.is_file() or p.is_symlink())
     ]
     changed = broken = 0
-    for file in files:
-        text = file.read_text(encoding="utf-8")
+    for file, root in files:
+        text = _readable(file, root)
+        if isinstance(text, Problem):
+            broken += text.severity == "error"
+            click.echo(str(text), err=True)
+            continue
         try:
             new_text = formatted(text)
-        except YAMLError as error:
+        except (YAMLError, RecursionError, ValueError) as error:
             broken += 1
             mark = getattr(error, "problem_mark", None)
             where = f"{display(file)}:{mark.line + 1}:{mark.column + 1}" if mark else display(file)
-            click.echo(f"{where}: error yaml-syntax: {getattr(error, 'problem', error)}", err=True)
+            click.echo(f"{where}: error yaml-syntax: {getattr(error, 'problem', None) or error}", err=True)
             continue
         if new_text != text:
             changed += 1
             if check:
                 click.echo(f"would reformat {display(file)}")
             else:
-                file.write_text(new_text, encoding="utf-8")
+                _rewrite(file, new_text)
                 click.echo(f"reformatted {display(file)}")
     verb = "would be reformatted" if check else "reformatted"
     click.echo(f"{len(files)} file(s) checked, {changed} {verb}" + (f", {broken} unreadable" if broken else ""))
     sys.exit(1 if broken or (check and changed) else 0)
+
+
+def _readable(file: Path, root: Path) -> str | Problem:
+    """The text of a file to format, read as `validate` reads it (same reader, the pack's own
+    limits), or why it is left alone: it cannot be read, or it is a link (never written through)."""
+    if not is_inside(file, root.resolve()):
+        return outside_problem(file)
+    if file.is_symlink():
+        message = "the file is a link: it is left alone; format the file it points to"
+        return Problem(Pos(display(file)), "warning", "file-is-link", message)
+    pack = next((folder for folder in (file.parent, *file.parent.parents) if (folder / PACK_FILE).is_file()), None)
+    read = read_document(file, manifest_limits(pack)[0] if pack else DEFAULT_LIMITS)
+    return read if isinstance(read, Problem) else read[1].text
+
+
+def _rewrite(file: Path, text: str) -> None:
+    """Write `file` in place; refused (ELOOP) if it became a link since it was read."""
+    descriptor = os.open(file, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(text)
 
 
 PACK_TEMPLATE = """\

@@ -12,6 +12,7 @@ from callguide.load.yaml_source import (
     Document,
     Limits,
     YamlProblem,
+    check_file_size,
     read_yaml,
 )
 from callguide.problems import Pos, Problem, did_you_mean
@@ -87,17 +88,27 @@ def outside_problem(path: Path) -> Problem:
     return Problem(Pos(display(path)), "error", "file-outside-pack", message)
 
 
-def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceFile | Problem:
-    """Read one file and tell its kind by its first key, or say why it cannot be used."""
+def read_document(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, Document] | Problem:
+    """Read one YAML file within `limits`, or say (at a place) why it cannot be read. Every
+    command that reads a pack's files reads them here (`validate`, the engine, `fmt`)."""
     name = display(path)
     try:
+        check_file_size(path.stat().st_size, name, limits)  # before it is read into memory
         raw = path.read_bytes()
+        return raw, read_yaml(raw, name, limits)
     except OSError as err:
         return Problem(Pos(name), "error", "file-read", f"cannot read the file: {err.strerror or err}")
-    try:
-        document = read_yaml(raw, name, limits)
     except YamlProblem as err:
         return err.problem
+
+
+def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> SourceFile | Problem:
+    """Read one file and tell its kind by its first key, or say why it cannot be used."""
+    read = read_document(path, limits)
+    if isinstance(read, Problem):
+        return read
+    raw, document = read
+    name = document.file
     data = document.data
     if not isinstance(data, dict) or not data:
         what = "empty" if not data else f"a {type(data).__name__}, not a map"

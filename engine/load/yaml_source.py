@@ -138,10 +138,15 @@ def read_yaml(raw: bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> Documen
     return document
 
 
-def _decode(raw: bytes, file: str, limits: Limits) -> str:
-    if len(raw) > limits.max_bytes:
-        message = f"the file is {len(raw):,} bytes; the limit is {limits.max_bytes:,}"
+def check_file_size(size: int, file: str, limits: Limits) -> None:
+    """Refuse a file too big to read (before reading it, when its size is known)."""
+    if size > limits.max_bytes:
+        message = f"the file is {size:,} bytes; the limit is {limits.max_bytes:,}"
         raise YamlProblem(Problem(Pos(file), "error", "yaml-limit", message))
+
+
+def _decode(raw: bytes, file: str, limits: Limits) -> str:
+    check_file_size(len(raw), file, limits)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         message = "the file is UTF-16; save it as UTF-8"
         raise YamlProblem(Problem(Pos(file), "error", "yaml-encoding", message))

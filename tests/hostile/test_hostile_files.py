@@ -7,6 +7,7 @@ its place, never a traceback) and never writes through a link nor outside the fo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,59 @@ def test_a_link_out_of_a_pack_under_the_working_folder_is_shown_as_itself(
     monkeypatch.chdir(tmp_path)  # the target is under the working folder too
     _, out = invoke("validate", "pack")
     assert "pack/passwords.yaml:1:1: error file-outside-pack" in out and "elsewhere" not in out
+
+
+# --- 6. fmt reads like validate, and writes only inside ---------------------------------------
+
+HOSTILE = {
+    "deep.yaml": (b"a: " + b"[" * 5_000 + b"]" * 5_000 + b"\n", "deep.yaml:1:"),
+    "latin1.yaml": (b"flow: caf\xe9\n", "latin1.yaml:1:"),
+    "huge_int.yaml": (b"flow: x\nn: " + b"9" * 5_000 + b"\n", "huge_int.yaml:2:"),
+    "merge.yaml": (b"a: &a\n  <<: *a\n", "merge.yaml:"),
+    "big.yaml": (b"flow: x\nnote: '" + b"x" * 2_000_000 + b"'\n", "big.yaml:1:1: error yaml-limit"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_fmt_reports_a_hostile_file_at_its_place_and_leaves_it_alone(tmp_path: Path, name: str) -> None:
+    raw, where = HOSTILE[name]
+    path = tmp_path / name
+    path.write_bytes(raw)
+    code, out = invoke("fmt", str(path))
+    assert code == 1
+    assert "Traceback" not in out and "Error:" not in out.split(": error ")[0]
+    problem = next(line for line in out.splitlines() if " error " in line)
+    assert problem.startswith(str(tmp_path / where)), out
+    assert "1 unreadable" in out
+    assert path.read_bytes() == raw
+
+
+def test_fmt_uses_the_packs_own_limits(tmp_path: Path) -> None:
+    pack = write_pack(tmp_path / "pack", {"main.yaml": FLOW.replace("title: Main", "title: '" + "x" * 300 + "'")})
+    (pack / "pack.yaml").write_text((pack / "pack.yaml").read_text() + "limits: {max_line_length: 100}\n")
+    code, out = invoke("fmt", "--check", str(pack))
+    assert code == 1 and f"{pack / 'main.yaml'}:2:" in out and "yaml-limit" in out
+
+
+def test_fmt_never_writes_through_a_link(tmp_path: Path, outside: Path) -> None:
+    pack = write_pack(tmp_path / "pack", {"main.yaml": FLOW})
+    target = outside / "secret.yaml"
+    target.write_text("flow:    x\nsteps:     {}\n", encoding="utf-8")
+    before = target.read_bytes()
+    (pack / "linked.yaml").symlink_to(target)
+    code, out = invoke("fmt", str(pack))
+    assert code == 1
+    assert f"{pack / 'linked.yaml'}:1:1: error file-outside-pack" in out
+    assert target.read_bytes() == before
+    # a link named on the command line is refused the same way
+    code, out = invoke("fmt", str(pack / "linked.yaml"))
+    assert code == 1 and target.read_bytes() == before
+
+
+def test_fmt_never_writes_through_a_link_inside_the_pack(tmp_path: Path) -> None:
+    pack = write_pack(tmp_path / "pack", {"main.yaml": FLOW.replace("title: Main", "title:    Main")})
+    (pack / "alias.yaml").symlink_to(pack / "main.yaml")
+    _, out = invoke("fmt", str(pack))
+    assert os.path.islink(pack / "alias.yaml")
+    assert f"{pack / 'alias.yaml'}:1:1: warning file-is-link" in out
+    assert "title: Main" in (pack / "main.yaml").read_text()  # the file itself is formatted
