@@ -21,6 +21,8 @@ from callguide.problems import CallguideError, FlowError, InputError, ScenarioEr
 from callguide.session import Session
 from callguide.testing import simulate
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 HELP = """Type the answer (a number picks an option), or:
   !event          a rule event, e.g. !insult
@@ -105,7 +107,7 @@ def run(call: Call, record_file: Path | None) -> None:
     context = call_context(engine, store, call, console)
     session = _start(engine, call.flow, context, call.language)
     console.print(
-        f"[bold]callguide[/bold] · {engine.pack.title or engine.pack.name} · flow [bold]{call.flow}[/bold]"
+        f"[bold]callguide[/bold] · {escape(engine.pack.title or engine.pack.name)} · flow [bold]{escape(call.flow)}[/bold]"
         + ("   (:help for commands)" if interactive else "")
     )
     while not session.ended:
@@ -137,7 +139,7 @@ def _read(console: Console, interactive: bool) -> str | None:
     line = sys.stdin.readline()
     if not line:
         return None
-    console.print(f"> {line.rstrip()}", style="dim")
+    console.print(f"> {line.rstrip()}", style="dim", markup=False)  # as typed: `[/foo]` is no markup
     return line.rstrip("\n")
 
 
@@ -166,9 +168,9 @@ def _command(console: Console, session: Session, store: Store, clock: Clock, lin
         else:
             session.answer(text if text else None)
     except InputError as refused:
-        console.print(f"[bold red]✗ {refused.message}[/bold red]")
+        console.print(Text(f"✗ {refused.message}", style="bold red"))
     except (ValueError, json.JSONDecodeError) as bad:
-        console.print(f"[bold red]✗ {bad}[/bold red]")
+        console.print(Text(f"✗ {bad}", style="bold red"))
 
 
 def _show_data(console: Console, session: Session, store: Store) -> None:
@@ -178,7 +180,7 @@ def _show_data(console: Console, session: Session, store: Store) -> None:
     key = customer.get("id") if isinstance(customer, dict) else None
     for entry in store.all("history"):
         if key is not None and str(entry.get("customer")) == str(key):
-            console.print(f"  {entry.get('date')}: {entry.get('text')}")
+            console.print(Text(f"  {entry.get('date')}: {entry.get('text')}"))
 
 
 def _engine(pack: Path, clock: Clock, environment: str | None) -> tuple[Engine, Store]:
@@ -227,7 +229,7 @@ def call_context(engine: Engine, store: Store, call: Call, console: Console) -> 
             raise click.UsageError(f"no task {task!r} in the pack's data/tasks.yaml")
         context["task"] = found
         if not task:
-            console.print(f"[dim]task {found.get('id')} from the sample data (--task to choose)[/dim]")
+            console.print(Text(f"task {found.get('id')} from the sample data (--task to choose)", style="dim"))
         customer = customer or found.get("customer")
     if customer or ("customer" in needs and "customer" not in context):
         found = store.get("customers", customer) if customer else next(iter(store.all("customers")), None)

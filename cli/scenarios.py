@@ -13,6 +13,7 @@ from callguide.load.files import display
 from callguide.problems import FlowError, ScenarioError
 from callguide.testing import Result, compiled_pack, find_scenarios, run_scenario
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 
@@ -46,14 +47,14 @@ def test(paths: tuple[Path, ...], coverage: bool, generate: bool, pattern: str |
             except (ScenarioError, FlowError) as error:
                 errors += 1
                 for problem in error.problems:
-                    console.print(f"[red]{problem}[/red]", markup=True)
+                    console.print(f"[red]{escape(str(problem))}[/red]", markup=True)
                 progress.advance(task)
                 continue
             results.append(result)
             progress.advance(task)
             if verbose or not result.passed:
                 mark = "[green]PASS[/green]" if result.passed else "[bold red]FAIL[/bold red]"
-                console.print(f"{mark} {result.file}: {result.name}")
+                console.print(f"{mark} {escape(str(result.file))}: {escape(result.name)}")
             for failure in result.failures:
                 console.print(f"  {failure}", markup=False)
             if verbose:
@@ -95,7 +96,7 @@ def _coverage(console: Console, packs: list[Path], results: list[Result], report
         gaps = measured.gaps()
         incomplete = incomplete or bool(gaps)
         colour = "green" if not gaps else "yellow"
-        console.print(f"[{colour}]coverage of {display(root)}: {summary}[/{colour}]")
+        console.print(f"[{colour}]coverage of {escape(display(root))}: {escape(summary)}[/{colour}]")
         if report:
             for gap in gaps:
                 console.print(f"  {gap}", markup=False)
@@ -117,6 +118,6 @@ def _generate(console: Console, root: Path, compiled: object, measured: Coverage
             target = folder / f"generated_{flow.name}_{step}.yaml"
             if not target.exists():
                 target.write_text(text, encoding="utf-8")
-                console.print(f"  wrote {display(target)}")
+                console.print(f"  wrote {escape(display(target))}")
             measured.steps.update((flow.name, s) for s in flow.steps)  # one skeleton reaches much of a flow
             break

@@ -7,6 +7,7 @@ from typing import Any
 
 from callguide.view import View
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -30,7 +31,9 @@ def show_view(console: Console, view: View) -> None:
         title = f"rule {view.notice['rule']}" if view.notice.get("rule") else view.notice.get("kind", "")
         counted = f" ({view.notice['count']}/{view.notice['of']})" if view.notice.get("of") else ""
         console.print(
-            Panel(Text(view.notice.get("text") or "", style=style), title=f"{title}{counted}", border_style="yellow")
+            Panel(
+                Text(view.notice.get("text") or "", style=style), title=Text(f"{title}{counted}"), border_style="yellow"
+            )
         )
     console.print(Text(f"{view.flow} › {view.step}", style="dim"))
     if view.say:
@@ -43,7 +46,7 @@ def show_view(console: Console, view: View) -> None:
         console.print(Text(f"⚠ {warning}", style="bold yellow"))
     answer = view.answer or {}
     for number, option in enumerate(answer.get("options", []), 1):
-        console.print(f"  [bold]{number}[/bold]. {option['label']} [dim]({option['key']})[/dim]")
+        console.print(f"  [bold]{number}[/bold]. {escape(option['label'])} [dim]({escape(option['key'])})[/dim]")
     hints = [
         template.format(answer[key])
         for key, template in _CONSTRAINT_WORDS.items()
@@ -96,13 +99,28 @@ def show_effects(console: Console, effects: list[dict[str, Any]]) -> None:
 
 def show_record(console: Console, record: dict[str, Any]) -> None:
     table = Table(title="Call record", show_header=False, title_style="bold green")
-    for key in ("call_id", "flow", "outcome", "reason_label", "close", "queue_name", "description", "duration_seconds"):
-        table.add_row(key, str(record.get(key)))
-    table.add_row("path", " → ".join(step.split(":", 1)[1] for step in record.get("path", [])))
-    for effect in record.get("effects", []):
-        table.add_row(
-            "effect", f"{effect['name']} {'ok' if effect.get('ok') else 'FAILED: ' + str(effect.get('error'))}"
+    rows = [
+        (key, str(record.get(key)))
+        for key in (
+            "call_id",
+            "flow",
+            "outcome",
+            "reason_label",
+            "close",
+            "queue_name",
+            "description",
+            "duration_seconds",
         )
-    for event in record.get("events", []):
-        table.add_row("event", f"{event['rule']} #{event['count']}{' (limit)' if event.get('limit') else ''}")
+    ]
+    rows.append(("path", " → ".join(step.split(":", 1)[1] for step in record.get("path", []))))
+    rows.extend(
+        ("effect", f"{effect['name']} {'ok' if effect.get('ok') else 'FAILED: ' + str(effect.get('error'))}")
+        for effect in record.get("effects", [])
+    )
+    rows.extend(
+        ("event", f"{event['rule']} #{event['count']}{' (limit)' if event.get('limit') else ''}")
+        for event in record.get("events", [])
+    )
+    for key, value in rows:
+        table.add_row(key, Text(value))  # as written: a description may hold `[...]`
     console.print(table)

@@ -52,6 +52,29 @@ def test_run_shows_the_engines_message_and_asks_again(given: Path) -> None:
     assert out.count("What is it about?") == 2
 
 
+@pytest.mark.parametrize("typed", ["[/foo]", "[reverse]x[/reverse]", "[bold red]x", "[link=file:///etc]y"])
+def test_run_shows_what_the_agent_typed_as_typed(given: Path, typed: str) -> None:
+    code, out = invoke("run", str(DEMO), "main", "--given", str(given), stdin=f"\n{typed}\n:quit\n")
+    assert code == 0, out
+    assert f"> {typed}\n" in out
+    assert f"✗ `{typed}` is not one of the options: 1. Billing" in out
+
+
+def test_run_shows_flow_texts_and_the_record_as_written(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(DEMO, pack)
+    main = pack / "main.yaml"
+    main.write_text(
+        main.read_text(encoding="utf-8").replace("billing: Billing", "billing: '[/b] Billing'"), encoding="utf-8"
+    )
+    given = tmp_path / "given.yaml"
+    given.write_text(CUSTOMER.replace("Ann Smith", "'[reverse]Ann[/reverse]'"), encoding="utf-8")
+    code, out = invoke("run", str(pack), "main", "--given", str(given), stdin="\n:quit\n")
+    assert code == 0, out
+    assert "Hello [reverse]Ann[/reverse]" in out
+    assert "1. [/b] Billing (billing)" in out
+
+
 def test_run_takes_rule_events_and_says_when_input_ends_early(given: Path) -> None:
     code, out = invoke("run", str(DEMO), "main", "--given", str(given), stdin="!insult\n")
     assert code == 1
@@ -104,6 +127,16 @@ def test_test_passes_and_fails_with_the_line_of_the_expectation(tmp_path: Path) 
         str(tmp_path.resolve()), str(tmp_path)
     )
     assert out.rstrip().endswith("0 passed, 1 failed")
+
+
+def test_test_shows_scenario_names_and_problems_as_written(tmp_path: Path) -> None:
+    failing = "scenario: '[/b] skip [reverse]'\nflow: main\ngiven: {customer: {name: Ann, phone: '0712345678'}}\nplay:\n  - answer: null\n  - answer: skip\nexpect:\n  outcome: dropped\n"
+    path = write_scenario(tmp_path, failing)
+    code, out = invoke("test", str(path))
+    assert code == 1 and "FAIL" in out and ": [/b] skip [reverse]" in out
+    path.write_text(failing.replace("flow: main", "flow: '[/nope]'"))
+    code, out = invoke("test", str(path))
+    assert code == 1 and "[/nope]" in out
 
 
 def test_a_scenario_may_expect_the_wrap_up_to_be_refused(tmp_path: Path) -> None:
