@@ -79,7 +79,11 @@ class AnalystUndefined(StrictUndefined):
         if self._undefined_obj is missing:
             return f"`{name}` is undefined"
         what = _kind(self._undefined_obj)
-        return f"{what} has no field `{name}`" if isinstance(name, str) else f"{what} has no item {name!r}"
+        if isinstance(name, str):
+            return f"{what} has no field `{name}`"
+        if isinstance(name, (int, float)):
+            return f"{what} has no item {name!r}"
+        return f"{what} has no item {_kind(name)}"  # a key that is a list, a function...
 
 
 def _kind(value: Any) -> str:
