@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench lock clean
+.PHONY: run test lint typecheck unit fuzz bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,18 @@ unit: $(STAMP)
 	$(BIN)/callguide test flows/ --coverage
 	$(BIN)/pytest
 
+# CI fuzzes with a fixed seed and number of inputs (tests/hostile/test_hostile_fuzz.py), and
+# its property tests always draw the same examples. This fuzzes longer, from new seeds: the
+# loader under libFuzzer for FUZZ_SECONDS (findings land in fuzz-artifacts/), then the
+# property tests with new random examples (Hypothesis profile `fuzz`, tests/hypothesis_profiles.py).
+FUZZ_SECONDS ?= 600
+fuzz: $(STAMP)
+	mkdir -p fuzz-artifacts
+	$(BIN)/python tests/hostile/fuzz_loader.py -max_total_time=$(FUZZ_SECONDS) -timeout=60 -rss_limit_mb=900 \
+		-artifact_prefix=fuzz-artifacts/
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:cacheprovider tests/hostile/test_hostile_sandbox_properties.py \
+		tests/hostile/test_hostile_properties.py tests/test_yaml_source.py
+
 # The peers (python-statemachine, sismic) and the profiler come with the `bench` extra.
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP)
@@ -52,4 +64,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache fuzz-artifacts

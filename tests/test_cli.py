@@ -211,7 +211,7 @@ def test_run_in_a_real_terminal(tmp_path: Path, given: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     command = str(Path(sys.executable).parent / "callguide")
     child = pexpect.spawn(
-        command, ["run", str(DEMO), "main", "--given", str(given)], encoding="utf-8", timeout=20, dimensions=(40, 120)
+        command, ["run", str(DEMO), "main", "--given", str(given)], encoding="utf-8", timeout=120, dimensions=(40, 120)
     )
     child.expect("Hello Ann Smith")
     child.expect("> ")

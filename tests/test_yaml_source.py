@@ -513,6 +513,7 @@ def check_with(root: Path, name: str, raw: bytes) -> None:
         assert problem.pos.line >= 1 and problem.pos.col >= 1
 
 
+@pytest.mark.slow_hostile
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_fuzz_check_pack_with_a_mutated_file(fuzz_pack: Path, data: st.DataObject) -> None:
@@ -543,6 +544,7 @@ KEYS = st.sampled_from(
 )  # fmt: skip
 
 
+@pytest.mark.slow_hostile
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_fuzz_check_pack_with_changed_values(fuzz_pack: Path, data: st.DataObject) -> None:

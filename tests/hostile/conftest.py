@@ -17,7 +17,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     summary = CORPUS.summary()
     slowest = summary["slowest_refusal"]
-    slow = f"{slowest['seconds']:.3f}s ({slowest['attack']}: {slowest['input'][:60]})" if slowest else "none"
+    slow = f"{slowest['cpu_seconds']:.3f}s CPU ({slowest['attack']}: {slowest['input'][:60]})" if slowest else "none"
     terminalreporter.section("hostile-input corpus")
     terminalreporter.write_line(
         f"inputs tried: {summary['inputs']}, refused cleanly: {summary['refused']},"

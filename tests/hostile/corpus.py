@@ -23,9 +23,9 @@ class Corpus:
 
     def summary(self) -> dict[str, Any]:
         refused = [row for row in self.rows if row.get("verdict") == REFUSED]
-        # a whole pack's check reports `pack_seconds` instead: the slowest is of one input
-        timed = [row for row in refused if isinstance(row.get("seconds"), (int, float))]
-        slowest = max(timed, key=lambda row: float(row["seconds"]), default=None)
+        # CPU seconds of one input (a whole pack's check reports `pack_cpu_seconds` instead)
+        timed = [row for row in refused if isinstance(row.get("cpu_seconds"), (int, float))]
+        slowest = max(timed, key=lambda row: float(row["cpu_seconds"]), default=None)
         return {
             "inputs": sum(_count(row) for row in self.rows),
             "refused": sum(_count(row) for row in refused),
@@ -33,7 +33,7 @@ class Corpus:
             "crashes": sum(_count(row) for row in self.rows if row.get("verdict") == CRASH),
             "slowest_refusal": None
             if slowest is None
-            else {"attack": slowest["attack"], "input": slowest["input"], "seconds": slowest.get("seconds")},
+            else {"attack": slowest["attack"], "input": slowest["input"], "cpu_seconds": slowest["cpu_seconds"]},
             "by_attack": {
                 attack: sum(_count(row) for row in self.rows if row["attack"] == attack)
                 for attack in sorted({row["attack"] for row in self.rows})

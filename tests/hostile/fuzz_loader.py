@@ -5,9 +5,11 @@ that reads as a map is then put in a pack as one of its flow files and the whole
 checked: `check_pack` may only answer with problems, each with a place. Anything else (an
 exception, a crash, a hang past `-timeout`, memory past `-rss_limit_mb`) is a finding.
 
-    .venv/bin/python tests/hostile/fuzz_loader.py -max_total_time=60 -timeout=5 CORPUS_DIR
+    .venv/bin/python tests/hostile/fuzz_loader.py -max_total_time=600 -timeout=30 [CORPUS_DIR]
 
-`test_hostile_fuzz.py` runs it for a bounded time, seeded with the bundled flow files.
+Without a corpus folder it starts from the bundled flow files and the small hostile YAML cases
+(`write_seeds`). `test_hostile_fuzz.py` runs a fixed number of inputs from a fixed seed in CI;
+`make fuzz` runs it for minutes, from a new seed each time.
 """
 
 from __future__ import annotations
@@ -19,22 +21,37 @@ from pathlib import Path
 
 import atheris
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `hostile.*`, when run as a script
+
 with atheris.instrument_imports(include=["callguide", "yaml"]):
     from callguide.check import check_pack
     from callguide.load.yaml_source import YamlProblem, read_yaml
     from callguide.problems import Problem
 
 HERE = Path(__file__).resolve().parent
-DEMO = HERE.parent / "packs" / "demo"
+REPO = HERE.parent.parent
 PACK = Path(tempfile.mkdtemp(prefix="callguide-fuzz-")) / "pack"
 
 
 def _make_pack() -> Path:
     """A small valid pack; the fuzzed file joins it as `fuzzed.yaml`."""
-    sys.path.insert(0, str(HERE.parent))
     from hostile.packs import say_flow, write_pack
 
     return write_pack(PACK, {"main.yaml": say_flow("Hello {{ x }}")})
+
+
+def write_seeds(folder: Path) -> Path:
+    """The inputs libFuzzer starts from: every bundled flow file and the small hostile cases."""
+    from hostile.yaml_cases import CASES
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, path in enumerate(sorted((REPO / "flows").glob("*/*.yaml"))):
+        (folder / f"flow-{n}.yaml").write_bytes(path.read_bytes())
+    for name, case in CASES.items():
+        raw = case.make()
+        if len(raw) <= 4096:
+            (folder / f"hostile-{name}.yaml").write_bytes(raw)
+    return folder
 
 
 def _placed(problem: Problem) -> None:
@@ -57,8 +74,11 @@ def TestOneInput(data: bytes) -> None:  # the name atheris calls
 
 def main() -> None:
     _make_pack()
+    argv = list(sys.argv)
+    if not any(not arg.startswith("-") for arg in argv[1:]):  # no corpus folder given
+        argv.append(str(write_seeds(PACK.parent / "corpus")))
     try:
-        atheris.Setup(sys.argv, TestOneInput)
+        atheris.Setup(argv, TestOneInput)
         atheris.Fuzz()
     finally:
         shutil.rmtree(PACK.parent, ignore_errors=True)

@@ -38,6 +38,7 @@ from callguide.host.store import Store, StoreHandlers
 from callguide.load.yaml_source import read_yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import settings as _profile_loaded  # noqa: F401  (deterministic examples, as in CI)
 
 from .flow_strategies import RULES, SUB_FLOW, dump, flows, mutated_flows
 from .packs import CONTEXT, write_pack

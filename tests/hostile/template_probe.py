@@ -78,7 +78,7 @@ def run_payloads(payloads: Iterable[Payload], report: Report) -> None:
         "env": MappingProxyType({"queues": {"desk": "DESK"}}),
     }
     for payload in payloads:
-        started = time.perf_counter()
+        started = time.process_time()
         shell_before = len(SHELL)
         layers: dict[str, Any] = {}
         try:
@@ -86,7 +86,7 @@ def run_payloads(payloads: Iterable[Payload], report: Report) -> None:
             layers["sandbox"] = _straight_into_the_sandbox(payload, env, direct_context)
         except BaseException as crash:  # the point of the probe: report it, do not die
             layers["crash"] = f"{type(crash).__name__}: {crash}"[:500]
-        seconds = time.perf_counter() - started
+        seconds = time.process_time() - started
         shown = [output for status, output in layers.values() if status == "rendered"] if "crash" not in layers else []
         problems = [*leaked(shown), *SHELL[shell_before:]]
         if "crash" in layers or problems or "crash" in (layers["flow"][0], layers["sandbox"][0]):
@@ -95,7 +95,7 @@ def run_payloads(payloads: Iterable[Payload], report: Report) -> None:
             verdict = "refused"
         else:
             verdict = "accepted"
-        report(payload.name, verdict=verdict, seconds=seconds, kind=payload.kind, layers=layers, leaks=problems)
+        report(payload.name, verdict=verdict, cpu_seconds=seconds, kind=payload.kind, layers=layers, leaks=problems)
     new_imports = sorted(set(_imported) - imports_before)
     named = sorted(name for name in new_imports if name.split(".")[0] in FORBIDDEN_IMPORTS)
     report("(imports)", verdict="accepted" if not named else "crash", imported=new_imports, forbidden=named)

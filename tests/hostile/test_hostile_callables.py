@@ -184,7 +184,7 @@ for event in ["os.system", "__init__", "to_os", "trigger.__globals__", "", "x" *
         session.signal(event)
         report(f"event {{event[:30]}}", verdict="crash", why="accepted")
     except InputError as refused:
-        report(f"event {{event[:30]}}", verdict="refused", seconds=0.0, message=str(refused)[:200])
+        report(f"event {{event[:30]}}", verdict="refused", message=str(refused)[:200])
 
 # the compiled machines hold only Python callables: no string reaches `transitions`
 def not_code(callback):

@@ -5,8 +5,12 @@ The properties themselves are in `properties.py`; the flow strategies in `flow_s
 
 from __future__ import annotations
 
+import pytest
+
 from .corpus import ACCEPTED, Corpus
 from .isolation import run_snippet
+
+pytestmark = pytest.mark.slow_hostile
 
 EXAMPLES = 50  # per bundled pack, and per kind of generated flow
 
@@ -18,7 +22,7 @@ run_generated(report, {examples})
 
 
 def test_random_calls_raise_only_engine_errors_and_resume_exactly(corpus: Corpus) -> None:
-    outcome = run_snippet(PROBE.format(examples=EXAMPLES), cpu=60, wall=90)
+    outcome = run_snippet(PROBE.format(examples=EXAMPLES), cpu=60)
     corpus.add(
         "properties",
         [{"input": report["input"], "verdict": ACCEPTED, "count": report["examples"]} for report in outcome.reports],

@@ -6,8 +6,12 @@ never crash a later move. With a host key, anything but this host's own signatur
 
 from __future__ import annotations
 
+import pytest
+
 from .corpus import ACCEPTED, CRASH, REFUSED, Corpus
 from .isolation import run_snippet
+
+pytestmark = pytest.mark.slow_hostile
 
 MAIN_V1 = """\
 flow: main
@@ -60,6 +64,7 @@ from callguide import CallguideError, Engine, FrozenClock, SnapshotError
 from callguide.state import State
 from hostile.packs import MANIFEST, write_pack
 
+
 V1, V2, TECH, RULES = {v1!r}, {v2!r}, {tech!r}, {rules!r}
 base = Path(tempfile.mkdtemp())
 pack = write_pack(base / "v1", {{"main.yaml": V1, "tech.yaml": TECH, "rules.yaml": RULES}})
@@ -82,18 +87,18 @@ def at_topic(which):
     return data
 
 def attempt(name, engine, data, expected=None):
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         session = engine.resume(data)
     except SnapshotError as refused:
-        seconds = time.perf_counter() - started
+        seconds = time.process_time() - started
         ok = expected is None or expected in str(refused)
-        report(name, verdict="refused" if ok else "crash", seconds=seconds, message=str(refused), expected=expected)
+        report(name, verdict="refused" if ok else "crash", cpu_seconds=seconds, message=str(refused), expected=expected)
         return
     except BaseException as other:
         report(name, verdict="crash", error=f"{{type(other).__name__}}: {{other}}")
         return
-    report(name, verdict="accepted" if expected is None else "crash", seconds=time.perf_counter() - started,
+    report(name, verdict="accepted" if expected is None else "crash", cpu_seconds=time.process_time() - started,
            step=session.step, expected=expected)
 
 def edit(path, value, data=None):
@@ -191,7 +196,7 @@ def phases():
     session.wrap_up("done"); yield unsigned()
 tried = refused = 0
 crashes = []
-started = time.perf_counter()
+started = time.process_time()
 for snapshot in phases():
     for field in snapshot["state"]:
         for value in values:
@@ -220,7 +225,7 @@ for snapshot in phases():
                 except BaseException as other:
                     crashes.append(f"{{field}}={{value!r:.40}} then {{move}}: {{type(other).__name__}}: {{other}}")
 report(f"{{tried}} snapshots with one field of a wrong type", verdict="accepted" if not crashes else "crash",
-       tried=tried, refused=refused, crashes=crashes[:20], pack_seconds=time.perf_counter() - started)
+       tried=tried, refused=refused, crashes=crashes[:20], pack_cpu_seconds=time.process_time() - started)
 """
 
 
@@ -253,5 +258,6 @@ def test_hostile_snapshots_are_refused_with_a_clear_message(corpus: Corpus) -> N
     ]
     by_name = {report["input"]: report for report in reports}
     assert by_name["other flow version, migrated"]["step"] == "subject"
-    assert max(report.get("seconds", 0) for report in reports) < 1.0
+    # CPU seconds with a generous margin (never wall-clock time): a refusal takes milliseconds
+    assert max(report.get("cpu_seconds", 0) for report in reports) < 5.0
     assert fuzz and fuzz[0]["crashes"] == []

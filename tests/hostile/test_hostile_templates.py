@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from .corpus import ACCEPTED, CRASH, REFUSED, Corpus
 from .isolation import run_snippet
 from .payloads import ESCAPES, RESOURCES
+
+pytestmark = pytest.mark.slow_hostile
 
 PROBE = """
 from hostile.payloads import {which}
@@ -26,7 +30,9 @@ run_payloads({which}, report)
 PLACED = re.compile(r"^/\S+/main\.yaml:\d+:\d+: ")
 # resource payloads whose result is bounded and harmless: they may render
 BOUNDED = {"power_tower", "huge_int_to_text", "int_of_10000_digits"}
-MAX_SECONDS = 2.0  # one payload, through both layers
+# CPU seconds for one payload through both layers, with a generous margin (never wall-clock
+# time: CI runs on two busy cores); the slowest takes about half a second.
+MAX_CPU_SECONDS = 10.0
 
 
 def run(which: str, corpus: Corpus) -> dict[str, dict[str, Any]]:
@@ -46,8 +52,8 @@ def problems_with(report: dict[str, Any]) -> list[str]:
         unplaced = [said for said in flow_said if not PLACED.match(said)]
         if unplaced:
             wrong.append(f"{name}: refused without file:line:col: {unplaced}")
-    if report["seconds"] > MAX_SECONDS:
-        wrong.append(f"{name}: took {report['seconds']:.2f}s")
+    if report["cpu_seconds"] > MAX_CPU_SECONDS:
+        wrong.append(f"{name}: took {report['cpu_seconds']:.2f}s of CPU")
     return wrong
 
 

@@ -110,7 +110,7 @@ ok = (not errors and not refused and state.vars["count"] == total + 1 and state.
 resumed = engine.resume(json.loads(json.dumps(session.snapshot())))
 ok = ok and resumed.state.vars == state.vars and resumed.answer("stop").kind == "wrapup"
 report(f"{{total}} answers to one session from {{THREADS}} threads", verdict="accepted" if ok else "crash",
-       errors=errors[:5], counter=state.vars.get("count"), seconds=seconds)
+       errors=errors[:5], counter=state.vars.get("count"), wall_seconds=seconds)
 
 # 2. one session, every thread signalling a rule event: 20 warnings, the 21st ends the call
 session = engine.start("main")
@@ -120,7 +120,7 @@ ok = not errors and [event["count"] for event in state.events] == list(range(1, 
 ok = ok and state.events[-1].get("limit") is True and state.phase == "wrapup" and state.outcome == "dropped"
 ok = ok and len(refused) == total - 21 and all("the call is over" in message for message in refused)
 report(f"{{total}} rule events on one session from {{THREADS}} threads", verdict="accepted" if ok else "crash",
-       errors=errors[:5], events=len(state.events), refused=len(refused), seconds=seconds)
+       errors=errors[:5], events=len(state.events), refused=len(refused), wall_seconds=seconds)
 
 # 3. many sessions at once on one shared machine: each ends exactly as it would alone
 def script(worker, i):
@@ -141,7 +141,7 @@ together = {{}}
 errors, refused, seconds = hammer(lambda worker, i: together.__setitem__((worker, i), play(worker, i)))
 ok = not errors and not refused and together == alone
 report(f"{{total}} sessions at once on one machine", verdict="accepted" if ok else "crash", errors=errors[:5],
-       differ=[str(key) for key in alone if together.get(key) != alone[key]][:5], seconds=seconds)
+       differ=[str(key) for key in alone if together.get(key) != alone[key]][:5], wall_seconds=seconds)
 """
 
 
