@@ -880,7 +880,14 @@ class CompiledCondition(_Compiled):
     __slots__ = ()
 
     def value(self, context: dict[str, Any]) -> Any:
-        return self._value(context)
+        """The condition's value, to store: plain data only (never a function or macro)."""
+        result = self._value(context)
+        if not isinstance(result, (str, int, float, type(None))):
+            try:
+                size_of(result)
+            except RUNTIME_ERRORS as err:
+                raise RenderError(self.pos, _explain_runtime(err)) from None
+        return result
 
     def test(self, context: dict[str, Any]) -> bool:
         return bool(self._value(context))
@@ -900,8 +907,8 @@ class CompiledCondition(_Compiled):
 
         def checked(context: dict[str, Any]) -> Any:
             result = evaluate(context)
-            if not isinstance(result, (str, int)):
-                size_of(result)  # raises the UndefinedError that says which name, or refuses a function
+            if isinstance(result, Undefined):
+                str(result)  # raises the UndefinedError that says which name
             return result
 
         return checked
