@@ -1,14 +1,21 @@
 """Texts and conditions: Jinja, sandboxed and bounded.
 
 Every template and expression of a flow runs in `Sandbox`: Jinja's immutable sandbox (a
-text cannot reach Python internals, nor change the call's data in place) with
-`StrictUndefined`, plus bounds on the resource abuse Jinja's sandbox lets through:
+text cannot reach Python internals, nor change the call's data in place) with a strict
+undefined that names what is missing in an analyst's words, plus:
 
+* nothing of Python's own: no type among the globals (`dict(...)` is a function that makes
+  a map, so no `dict.update(pack, ...)`), no attribute of a function, class or module, no
+  method of the class behind a value (`now.now()`, `now.tzinfo.clear_cache()`); every value
+  made, shown, stored or handed to a filter, test or call must be plain data (a function, a
+  macro or the phrase book is refused; a lazy sequence a filter makes becomes a list);
 * every value a text or condition makes (`~`, `+`, `*`, literals, filters, calls) prints
   to at most `MAX_VALUE` characters, and what can grow far beyond its inputs (`*`, `join`,
   `replace`, `indent`, widths of `center` / `format` / `%5s`...) is measured before it is made;
-* one render does at most `MAX_WORK` (every loop round and every value made counts), so
-  nested loops end with an error instead of running for minutes;
+* one render does at most `MAX_WORK` (every loop round and every value made counts, and
+  every filter, test and method pays for the size of what it reads), so nested loops end
+  with an error instead of running for minutes;
+* filters check their size and count arguments before they use them;
 * powers, `range`, macros and recursive loops calling themselves, and the rendered text
   have their own limits.
 
@@ -204,9 +211,9 @@ class Sandbox(ImmutableSandboxedEnvironment):
             raise SecurityError(f"`{getattr(__obj, '__name__', 'this')}` cannot be used in a text")
         owner = getattr(__obj, "__self__", None)
         # a call costs what it reads: its arguments, and the value whose method it is
-        read = sum(_cost(part) for part in (*args, *kwargs.values()))
+        read = _read_arguments(args, kwargs)
         if isinstance(owner, _COLLECTIONS):
-            read += _cost(owner)
+            read += size_of(owner, MAX_WORK)
         if isinstance(owner, (str, bytes, int)) and not isinstance(owner, bool) and callable(__obj):
             args = _check_method(getattr(__obj, "__name__", ""), owner, args, kwargs)
         if not isinstance(__obj, (Macro, LoopContext)):
@@ -333,10 +340,27 @@ def _bound_to_class(value: Any) -> bool:
     return inspect.isroutine(value) and isinstance(getattr(value, "__self__", None), (type, ModuleType))
 
 
-def _cost(value: Any) -> int:
-    """What reading `value` costs a filter, test or method: its size (an undefined value is
-    for the filter to deal with, e.g. `default`)."""
-    return 1 if isinstance(value, Undefined) else size_of(value, MAX_WORK)
+# The filters and tests made for an undefined value; any other fails on one at once, naming
+# what is missing (Python would name the undefined value's type).
+_TAKE_UNDEFINED = frozenset({"default", "d", "defined", "undefined"})
+
+
+def _cost(name: str, value: Any) -> int:
+    """What reading the value a filter or test is applied to costs: its size."""
+    if not isinstance(value, Undefined):
+        return size_of(value, MAX_WORK)
+    if name not in _TAKE_UNDEFINED:
+        value._fail_with_undefined_error()
+    return 1
+
+
+def _read_arguments(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
+    """What reading the arguments of a call, filter or test costs; an undefined argument
+    fails here, naming what is missing (Python would name its type)."""
+    for argument in (*args, *kwargs.values()):
+        if isinstance(argument, Undefined):
+            argument._fail_with_undefined_error()
+    return sum(size_of(argument, MAX_WORK) for argument in (*args, *kwargs.values()))
 
 
 _COLLECTIONS = (str, bytes, list, tuple, dict, set, frozenset, MappingProxyType)
@@ -533,7 +557,7 @@ def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
             lead = (context.environment,)
         if name == "join" and not isinstance(value, (str, Sequence, Mapping, Undefined)):
             value = list(value)
-        _spend(context, sum(_cost(part) for part in (value, *args, *kwargs.values())))
+        _spend(context, _cost(name, value) + _read_arguments(args, kwargs))
         if name in _WIDTH_FILTERS:
             _check_widths((*args, *kwargs.values()))
         if signature is not None:
@@ -549,17 +573,17 @@ def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
-def _charged_test(test: Any) -> Callable[..., Any]:
+def _charged_test(name: str, test: Any) -> Callable[..., Any]:
     """A test (`is email`, `is in`...) charged for what it reads."""
     kind = getattr(test, "jinja_pass_arg", None)
 
     @pass_context
     def charged(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
-        _spend(context, sum(_cost(part) for part in (value, *args, *kwargs.values())))
+        _spend(context, _cost(name, value) + _read_arguments(args, kwargs))
         lead = (context,) if kind is _PASS_CONTEXT else (context.environment,) if kind is _PASS_ENVIRONMENT else ()
         return test(*lead, value, *args, **kwargs)
 
-    charged.__name__ = getattr(test, "__name__", "test")
+    charged.__name__ = name
     return charged
 
 
@@ -696,7 +720,7 @@ def make_environment(
     env.tests["mobile"] = lambda value: valid_phone(value, phone_digits, phone_region, mobile=True)
     env.globals = {"range": _safe_range, "dict": _new_dict}  # never Python's own types
     env.filters = {name: _guarded(name, filter_) for name, filter_ in env.filters.items()}
-    env.tests = {name: _charged_test(test) for name, test in env.tests.items()}
+    env.tests = {name: _charged_test(name, test) for name, test in env.tests.items()}
     return env
 
 
