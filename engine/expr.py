@@ -288,6 +288,8 @@ def size_of(value: Any, limit: int = MAX_VALUE) -> int:
     part that several lists share counts once for each, as it prints). Stops counting soon
     after `limit`; refuses values nested deeper than `MAX_VALUE_DEPTH`, and anything in it
     that is not plain data (a function, a macro, an object of Python's)."""
+    if isinstance(value, str):  # most values: no walk needed
+        return len(value)
     return _measure(value, limit)[0]
 
 
@@ -337,30 +339,32 @@ def _not_a_value(value: Any) -> str:
 
 def _bound_to_class(value: Any) -> bool:
     """A method of a class or module rather than of a value (`datetime.now`, `ZoneInfo.clear_cache`)."""
-    return inspect.isroutine(value) and isinstance(getattr(value, "__self__", None), (type, ModuleType))
+    return isinstance(getattr(value, "__self__", None), (type, ModuleType)) and inspect.isroutine(value)
 
 
 # The filters and tests made for an undefined value; any other fails on one at once, naming
 # what is missing (Python would name the undefined value's type).
 _TAKE_UNDEFINED = frozenset({"default", "d", "defined", "undefined"})
+# Filters and tests that look at their value without reading it through.
+_READ_NOTHING = _TAKE_UNDEFINED | {"length", "count", "first", "last", "none", "mapping", "sequence", "iterable"}
 
 
 def _cost(name: str, value: Any) -> int:
     """What reading the value a filter or test is applied to costs: its size."""
-    if not isinstance(value, Undefined):
-        return size_of(value, MAX_WORK)
-    if name not in _TAKE_UNDEFINED:
+    if isinstance(value, Undefined) and name not in _TAKE_UNDEFINED:
         value._fail_with_undefined_error()
-    return 1
+    return 1 if name in _READ_NOTHING else size_of(value, MAX_WORK)
 
 
 def _read_arguments(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
     """What reading the arguments of a call, filter or test costs; an undefined argument
     fails here, naming what is missing (Python would name its type)."""
-    for argument in (*args, *kwargs.values()):
+    read = 0
+    for argument in (*args, *kwargs.values()) if kwargs else args:
         if isinstance(argument, Undefined):
             argument._fail_with_undefined_error()
-    return sum(size_of(argument, MAX_WORK) for argument in (*args, *kwargs.values()))
+        read += size_of(argument, MAX_WORK)
+    return read
 
 
 _COLLECTIONS = (str, bytes, list, tuple, dict, set, frozenset, MappingProxyType)

@@ -220,7 +220,7 @@ def test_a_condition_cannot_hand_a_function_to_the_engine() -> None:
     [
         "{% for i in range(300) %}{{ big|sms_segments }}{% endfor %}",
         "{% for i in range(300) %}{{ big|wordcount }}{% endfor %}",
-        "{% for i in range(300) %}{{ big|length }}{% endfor %}",
+        "{% for i in range(300) %}{{ big|upper|length }}{% endfor %}",
         "{% for i in range(300) %}{{ big.count('a') }}{% endfor %}",
         "{% for i in range(300) %}{{ big is email }}{% endfor %}",
         "{% for i in range(300) %}{{ big|sms_encoding|length }}{% endfor %}",
@@ -233,6 +233,11 @@ def test_filters_and_methods_pay_for_what_they_read(source: str) -> None:
 
 def test_reading_small_values_stays_within_the_budget() -> None:
     assert render("{% for i in range(300) %}{{ x|sms_segments }}{% endfor %}") == "1" * 300
+
+
+def test_what_looks_at_a_value_without_reading_it_costs_little() -> None:
+    source = "{% for i in range(300) %}{{ big|length }}{{ big|first }}{{ big is defined }}{% endfor %}"
+    assert render(source, {**context(), "big": "a" * 100_000}) == "100000aTrue" * 300
 
 
 # --- 4. filters check their sizes before they allocate -------------------------------------
