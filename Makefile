@@ -29,10 +29,12 @@ typecheck: $(STAMP)
 
 # The bundled packs must stay fully covered by their scenarios (every step, branch, rule
 # and end reason); pytest runs the same scenarios again beside the engine's own tests.
+# pytest gets a temporary folder of its own: in the shared /tmp/pytest-of-USER, whichever run
+# starts next cleans up old folders, and two runs at once would delete each other's files.
 unit: $(STAMP)
 	$(BIN)/callguide validate flows/
 	$(BIN)/callguide test flows/ --coverage
-	$(BIN)/pytest
+	temporary=$$(mktemp -d) && $(BIN)/pytest --basetemp=$$temporary/pytest; status=$$?; rm -rf $$temporary; exit $$status
 
 # CI fuzzes with a fixed seed and number of inputs (tests/hostile/test_hostile_fuzz.py), and
 # its property tests always draw the same examples. This fuzzes longer, from new seeds: the
