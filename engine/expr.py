@@ -113,7 +113,7 @@ def _kind(value: Any) -> str:
 
 class BoundedCodeGenerator(CodeGenerator):
     """Jinja's code generator, with the values a template builds itself (`~`, list, tuple
-    and map literals) checked for size, and every round of a loop charged."""
+    and map literals, slices) checked for size, and every round of a loop charged."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -142,6 +142,14 @@ class BoundedCodeGenerator(CodeGenerator):
             return
         self.write("environment.made(context, ")
         super().visit_Tuple(node, frame)
+        self.write(")")
+
+    def visit_Getitem(self, node: nodes.Getitem, frame: Frame) -> None:
+        if not isinstance(node.arg, nodes.Slice):  # an item: looked up, nothing made
+            super().visit_Getitem(node, frame)
+            return
+        self.write("environment.made(context, ")  # a slice copies what it takes
+        super().visit_Getitem(node, frame)
         self.write(")")
 
     def visit_For(self, node: nodes.For, frame: Frame) -> None:

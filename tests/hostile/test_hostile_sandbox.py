@@ -224,6 +224,7 @@ def test_a_condition_cannot_hand_a_function_to_the_engine() -> None:
         "{% for i in range(300) %}{{ big.count('a') }}{% endfor %}",
         "{% for i in range(300) %}{{ big is email }}{% endfor %}",
         "{% for i in range(300) %}{{ big|sms_encoding|length }}{% endfor %}",
+        "{% for i in range(300) %}{% set copy = big[1:] %}{% endfor %}",
     ],
 )
 def test_filters_and_methods_pay_for_what_they_read(source: str) -> None:
