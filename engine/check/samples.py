@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from callguide.load.files import is_inside
 from callguide.load.yaml_source import DEFAULT_LIMITS, YamlProblem, read_yaml
 
 SAMPLE_FOLDER = "data"
@@ -24,6 +25,8 @@ def sample_fields(root: Path, lookups: Iterable[str]) -> dict[str, frozenset[str
         try:
             if not path.is_file() or path.stat().st_size > DEFAULT_LIMITS.max_bytes:
                 continue
+            if not is_inside(path, root.resolve()):
+                continue  # a link out of the pack: never read, nothing of it shown
             records = read_yaml(path.read_bytes(), str(path)).data
         except (OSError, YamlProblem):
             continue  # the host reports sample data it cannot read when it loads it

@@ -14,7 +14,7 @@ import pytest
 from callguide.cli.main import main
 from click.testing import CliRunner
 
-from .packs import say_flow, write_pack
+from .packs import MANIFEST, say_flow, write_pack
 
 SECRET = "root_password: hunter2\n"
 FLOW = say_flow("Hello")
@@ -81,6 +81,20 @@ def test_a_link_out_of_a_pack_under_the_working_folder_is_shown_as_itself(
     monkeypatch.chdir(tmp_path)  # the target is under the working folder too
     _, out = invoke("validate", "pack")
     assert "pack/passwords.yaml:1:1: error file-outside-pack" in out and "elsewhere" not in out
+
+
+def test_sample_records_linked_out_of_the_pack_are_not_read(tmp_path: Path, outside: Path) -> None:
+    flow = (
+        "flow: main\ntitle: Main\nstart: find\nsteps:\n  find:\n    ask: Find\n    lookup: clients\n"
+        "    save: client\n    next: greet\n  greet:\n    say: Hi {{ client.nickname }}\n    next: bye\n"
+        "  bye:\n    end: resolved\n"
+    )
+    pack = write_pack(tmp_path / "pack", {"main.yaml": flow}, manifest=MANIFEST + "lookups: {clients: Clients}\n")
+    (outside / "records.yaml").write_text("- {root_password: hunter2}\n", encoding="utf-8")
+    (pack / "data").mkdir()
+    (pack / "data" / "clients.yaml").symlink_to(outside / "records.yaml")
+    _, out = invoke("validate", str(pack))
+    assert "root_password" not in out and "unknown-field" not in out
 
 
 # --- 6. fmt reads like validate, and writes only inside ---------------------------------------
