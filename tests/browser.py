@@ -1,0 +1,59 @@
+"""Headless Chromium for the browser tests: Debian's chromium, driven by Playwright.
+
+Playwright's own browser download does not work on a closed network, so the tests launch
+the system's Chromium (``CALLGUIDE_CHROMIUM`` or ``chromium`` on the PATH). Without it a
+browser test is skipped and says why, unless ``CALLGUIDE_REQUIRE_BROWSER`` is set (CI sets
+it in ``.ci/setup.d/chromium.sh``): then the skip is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+# As root Chromium needs --no-sandbox; the rest keep it from calling home on a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CALLGUIDE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def skip_or_fail(reason: str) -> None:
+    if os.environ.get("CALLGUIDE_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason} (CALLGUIDE_REQUIRE_BROWSER is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole run; each test opens its own context."""
+    executable = chromium_path()
+    if executable is None:
+        skip_or_fail("no Chromium on this machine: install Debian's chromium to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed: pip install -c constraints.txt -e '.[dev]'")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
