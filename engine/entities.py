@@ -168,7 +168,7 @@ def task_request(
         current = record.get("method") or (methods[0] if methods else None)
         index = methods.index(current) if current in methods else -1
         if index + 1 < len(methods):
-            record.update(method=methods[index + 1], attempts=0, status="waiting")
+            record.update(method=methods[index + 1], attempts=0, status=worklist.waiting if worklist else "waiting")
         else:
             record.update(status="removed", removed_because="last_method")
     elif action == "complete":
@@ -176,7 +176,7 @@ def task_request(
     elif action == "remove":
         record.update(status="removed", removed_because=str(args.get("reason") or "removed"))
     elif action == "clear":
-        record.update(status="awaiting_call")
+        record.update(status=worklist.waiting if worklist else "waiting")
         for key in ("outcome", "notes", "due"):
             record.pop(key, None)
     elif action == "move":

@@ -274,7 +274,7 @@ class StoreHandlers:
         record = {
             "method": worklist.methods[0] if worklist else None,
             "attempts": 0,
-            "status": "waiting",
+            "status": worklist.waiting if worklist else "waiting",
             **request.args,
             "id": key,
         }
