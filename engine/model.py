@@ -264,9 +264,6 @@ class LifecycleTransition:
     comment_required: bool = False
     warning: Text | None = None
 
-    def allowed_from(self, state: str) -> bool:
-        return "any" in self.sources or state in self.sources
-
 
 @dataclass(frozen=True, slots=True)
 class Lifecycle:
