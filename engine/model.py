@@ -189,7 +189,8 @@ class Access:
     message: Text
 
 
-@dataclass(frozen=True, slots=True)
+# compared by identity, so that the flow's step graph can be kept beside it (graph.graph_of)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class Flow:
     name: str
     pos: Pos
