@@ -17,6 +17,7 @@ from callguide.engine import Engine
 from callguide.host import Store, local_engine
 from callguide.load.yaml_source import YamlProblem, read_yaml
 from callguide.problems import CallguideError, FlowError, InputError, ScenarioError
+from callguide.schedules import Scheduler
 from callguide.session import Session
 from callguide.testing import simulate
 from rich.console import Console
@@ -105,6 +106,7 @@ def run(call: Call, record_file: Path | None) -> None:
     engine, store = _engine(call.pack, the_clock, call.environment)
     context = call_context(engine, store, call, console)
     session = _start(engine, call.flow, context, call.language)
+    scheduler = Scheduler(engine)  # the pack's timed work, shown when it falls due
     console.print(
         f"[bold]callguide[/bold] · {escape(engine.pack.title or engine.pack.name)} · flow [bold]{escape(call.flow)}[/bold]"
         + ("   (:help for commands)" if interactive else "")
@@ -121,12 +123,21 @@ def run(call: Call, record_file: Path | None) -> None:
         done = len(session.state.effects)
         _command(console, session, store, the_clock, line)
         show_effects(console, session.state.effects[done:])
+        _show_due(console, scheduler)
     record = session.record or {}
     store.save_call(record)
     console.print()
     show_record(console, record)
     if record_file:
         record_file.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _show_due(console: Console, scheduler: Scheduler) -> None:
+    missed = len(scheduler.missed)
+    for run in scheduler.take():
+        console.print(Text(f"⏰ due {run.due:%H:%M}: {run.title} (flow {run.flow})", style="bold yellow"))
+    for run in scheduler.missed[missed:]:
+        console.print(Text(f"⏰ missed {run.due:%H:%M}: {run.title}", style="bold red"))
 
 
 def _read(console: Console, interactive: bool) -> str | None:

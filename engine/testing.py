@@ -26,10 +26,13 @@ from callguide.host.store import Store, StoreHandlers
 from callguide.load.files import display, read_file
 from callguide.load.yaml_source import Document, YamlProblem, read_yaml
 from callguide.problems import CallguideError, EffectFailed, FlowError, InputError, Pos, Problem, ScenarioError
+from callguide.schedules import Run, Scheduler
 from callguide.session import Session
 
 MOVES = ("answer", "event", "wait", "back", "hangup", "resolve", "fail")
-VIEW_KEYS = ("step", "kind", "say", "text", "hint", "notice", "warnings", "error", "options", "contains", "pending")
+VIEW_KEYS = (
+    "step", "kind", "say", "text", "hint", "notice", "warnings", "error", "options", "contains", "pending", "due", "missed",
+)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -181,6 +184,9 @@ class _Runner:
         self.engine = Engine(self.compiled, clock=self.clock, handlers=handlers, environment=spec.get("environment"))
         self.result = Result(str(spec["scenario"]), document.file, root, flow=str(spec["flow"]))
         self.session: Session | None = None
+        self.scheduler = Scheduler(self.engine)
+        self.due: list[Run] = []  # the runs that fell due in the last move
+        self.missed: list[Run] = []  # ... and the runs missed in it
 
     def fail(self, path: tuple[str | int, ...], message: str) -> None:
         self.result.failures.append(Failure(self.doc.pos(path), message))
@@ -189,7 +195,12 @@ class _Runner:
         spec = self.spec
         refusal = (spec.get("expect") or {}).get("refused")
         try:
-            self.session = self.engine.start(spec["flow"], spec.get("given") or {}, language=spec.get("language"))
+            if "schedule" in spec:
+                self.session = self.start_on_schedule(str(spec["schedule"]))
+                if self.session is None:
+                    return
+            else:
+                self.session = self.engine.start(spec["flow"], spec.get("given") or {}, language=spec.get("language"))
         except InputError as error:
             if refusal is None:
                 self.fail(("flow",), f"the call could not start: {error.message}")
@@ -208,6 +219,22 @@ class _Runner:
                 break
         else:
             self.finish()
+
+    def start_on_schedule(self, name: str) -> Session | None:
+        """The call starts by itself: the clock runs on to the schedule's next run."""
+        schedule = self.compiled.pack.schedules.get(name)
+        if schedule is None or schedule.flow != self.spec["flow"]:
+            known = ", ".join(f"{s.name} ({s.flow})" for s in self.compiled.pack.schedules.values()) or "none"
+            self.fail(("schedule",), f"no schedule `{name}` starts `{self.spec['flow']}` (schedules: {known})")
+            return None
+        run = self.scheduler.next_run(name)
+        if run is None:
+            self.fail(("schedule",), f"schedule `{name}` does not fall due within two weeks of {self.clock.now()}")
+            return None
+        self.clock.advance((run.due - self.clock.now()).total_seconds())
+        self.due = self.scheduler.take()
+        self.result.transcript.append(f"  ⏰ {run.title} ({run.due:%H:%M})")
+        return self.scheduler.start(run, self.spec.get("given") or {}, language=self.spec.get("language"))
 
     def note_view(self) -> None:
         assert self.session is not None
@@ -258,8 +285,11 @@ class _Runner:
                 (*path, "expect", "error"),
                 f"expected the move to be refused with `{expect['error']}`, but it was accepted",
             )
-        if kinds:
+        if kinds:  # what fell due (or was missed) during this move
             self.note_view()
+            missed = len(self.scheduler.missed)
+            self.due = self.scheduler.take()
+            self.missed = self.scheduler.missed[missed:]
         self.check_view(path, expect, error)
         return True
 
@@ -279,6 +309,8 @@ class _Runner:
             "error": error.message if error else view.error,
             "options": [option["key"] for option in (view.answer or {}).get("options", [])],
             "pending": [pending["name"] for pending in view.pending],
+            "due": [run.label for run in self.due],
+            "missed": [run.label for run in self.missed],
         }
         for key, wanted in expect.items():
             at = (*path, "expect", key)
