@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from callguide import i18n
 from callguide.cli.screen import show_effects, show_record, show_view
 from callguide.clock import Clock, FrozenClock, SystemClock, seconds
 from callguide.engine import Engine
 from callguide.host import Store, local_engine
+from callguide.i18n import _
 from callguide.load.yaml_source import YamlProblem, read_yaml
 from callguide.problems import CallguideError, FlowError, InputError, ScenarioError
 from callguide.schedules import Scheduler
@@ -106,17 +108,18 @@ def run(call: Call, record_file: Path | None) -> None:
     engine, store = _engine(call.pack, the_clock, call.environment)
     context = call_context(engine, store, call, console)
     session = _start(engine, call.flow, context, call.language)
+    i18n.use(session.state.language)  # the simulator speaks the call's language
     scheduler = Scheduler(engine)  # the pack's timed work, shown when it falls due
     console.print(
-        f"[bold]callguide[/bold] · {escape(engine.pack.title or engine.pack.name)} · flow [bold]{escape(call.flow)}[/bold]"
-        + ("   (:help for commands)" if interactive else "")
+        f"[bold]callguide[/bold] · {escape(engine.pack.title or engine.pack.name)} · [bold]{escape(call.flow)}[/bold]"
+        + ("   " + escape(_("(:help for commands)")) if interactive else "")
     )
     while not session.ended:
         console.print()
         show_view(console, session.view)
         line = _read(console, interactive)
         if line is None:
-            console.print("[red]the input ended before the call did[/red]")
+            console.print(Text(_("the input ended before the call did"), style="red"))
             sys.exit(1)
         if line.strip() == ":quit":
             sys.exit(0)
@@ -135,9 +138,11 @@ def run(call: Call, record_file: Path | None) -> None:
 def _show_due(console: Console, scheduler: Scheduler) -> None:
     missed = len(scheduler.missed)
     for run in scheduler.take():
-        console.print(Text(f"⏰ due {run.due:%H:%M}: {run.title} (flow {run.flow})", style="bold yellow"))
+        due = _("due {time}: {title}").format(time=f"{run.due:%H:%M}", title=run.title)
+        console.print(Text(f"⏰ {due} ({run.flow})", style="bold yellow"))
     for run in scheduler.missed[missed:]:
-        console.print(Text(f"⏰ missed {run.due:%H:%M}: {run.title}", style="bold red"))
+        missed_run = _("missed {time}: {title}").format(time=f"{run.due:%H:%M}", title=run.title)
+        console.print(Text(f"⏰ {missed_run}", style="bold red"))
 
 
 def _read(console: Console, interactive: bool) -> str | None:
@@ -168,7 +173,9 @@ def _command(console: Console, session: Session, store: Store, clock: Clock, lin
             _show_data(console, session, store)
         elif text.startswith(":wait"):
             if not isinstance(clock, FrozenClock):
-                console.print("[yellow]:wait needs a frozen clock (--clock); real time passes by itself[/yellow]")
+                console.print(
+                    Text(_(":wait needs a frozen clock (--clock); real time passes by itself"), style="yellow")
+                )
             else:
                 clock.advance(seconds(text.split(maxsplit=1)[1] if " " in text else "10s"))
         elif text.startswith(":resolve"):

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from callguide import i18n
 from callguide.check import check_pack
 from callguide.clock import Clock, SystemClock
 from callguide.compile import CompiledPack, compile_pack
@@ -119,6 +120,7 @@ class Engine:
             stack=[[flow, compiled_flow.flow.start]],
         )
         turn = Turn(self, state)
+        speaking = i18n.use(chosen)  # the engine's messages in the call's language
         try:
             if compiled_flow.access:
                 condition, message = compiled_flow.access
@@ -127,6 +129,8 @@ class Engine:
             turn.enter(compiled_flow.flow.start)
         except RenderError as error:
             raise FlowRuntimeError(str(error)) from None
+        finally:
+            i18n.LANGUAGE.reset(speaking)
         return Session(self, turn.state, turn.cached_context())
 
     def resume(self, data: Mapping[str, Any]) -> Session:
