@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from callguide.expr import BusinessCalendar
+from callguide.filters import BusinessCalendar
 from callguide.model import Pack
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from callguide.effects import EffectRequest
-from callguide.expr import BusinessCalendar
+from callguide.filters import BusinessCalendar
 from callguide.problems import EffectFailed, InputError
 from callguide.texts import Texts, render_value
 

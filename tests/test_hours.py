@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from callguide.expr import BusinessCalendar
+from callguide.filters import BusinessCalendar
 from callguide.model import Calendar
 from hypothesis import given
 from hypothesis import strategies as st

@@ -19,7 +19,7 @@ from typing import Any
 
 from callguide.effects import EffectRequest
 from callguide.entities import TASK_ACTIONS
-from callguide.expr import sms_segments
+from callguide.filters import sms_segments
 from callguide.load.yaml_source import YamlProblem, read_yaml
 from callguide.model import Pack
 from callguide.problems import EffectFailed, StoreError
