@@ -108,31 +108,31 @@ def run(call: Call, record_file: Path | None) -> None:
     engine, store = _engine(call.pack, the_clock, call.environment)
     context = call_context(engine, store, call, console)
     session = _start(engine, call.flow, context, call.language)
-    i18n.use(session.state.language)  # the simulator speaks the call's language
-    scheduler = Scheduler(engine)  # the pack's timed work, shown when it falls due
-    console.print(
-        f"[bold]callguide[/bold] · {escape(engine.pack.title or engine.pack.name)} · [bold]{escape(call.flow)}[/bold]"
-        + ("   " + escape(_("(:help for commands)")) if interactive else "")
-    )
-    while not session.ended:
+    with i18n.speaking(session.state.language):  # the simulator speaks the call's language
+        scheduler = Scheduler(engine)  # the pack's timed work, shown when it falls due
+        console.print(
+            f"[bold]callguide[/bold] · {escape(engine.pack.title or engine.pack.name)} · [bold]{escape(call.flow)}[/bold]"
+            + ("   " + escape(_("(:help for commands)")) if interactive else "")
+        )
+        while not session.ended:
+            console.print()
+            show_view(console, session.view)
+            line = _read(console, interactive)
+            if line is None:
+                console.print(Text(_("the input ended before the call did"), style="red"))
+                sys.exit(1)
+            if line.strip() == ":quit":
+                sys.exit(0)
+            done = len(session.state.effects)
+            _command(console, session, store, the_clock, line)
+            show_effects(console, session.state.effects[done:])
+            _show_due(console, scheduler)
+        record = session.record or {}
+        store.save_call(record)
         console.print()
-        show_view(console, session.view)
-        line = _read(console, interactive)
-        if line is None:
-            console.print(Text(_("the input ended before the call did"), style="red"))
-            sys.exit(1)
-        if line.strip() == ":quit":
-            sys.exit(0)
-        done = len(session.state.effects)
-        _command(console, session, store, the_clock, line)
-        show_effects(console, session.state.effects[done:])
-        _show_due(console, scheduler)
-    record = session.record or {}
-    store.save_call(record)
-    console.print()
-    show_record(console, record)
-    if record_file:
-        record_file.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+        show_record(console, record)
+        if record_file:
+            record_file.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def _show_due(console: Console, scheduler: Scheduler) -> None:

@@ -129,24 +129,29 @@ def _text(raw: Any) -> str:
 
 def _check_text(answer: Answer, text: str, mismatch: Callable[[], str] | None) -> str:
     if answer.min_length is not None and len(text) < answer.min_length:
-        raise InputError(
-            ngettext(
-                "must be at least {count} character long (it has {length})",
-                "must be at least {count} characters long (it has {length})",
-                answer.min_length,
-            ).format(count=answer.min_length, length=len(text))
-        )
+        raise _length_refusal(answer.min_length, len(text), at_least=True)
     if answer.max_length is not None and len(text) > answer.max_length:
-        raise InputError(
-            ngettext(
-                "must be at most {count} character long (it has {length})",
-                "must be at most {count} characters long (it has {length})",
-                answer.max_length,
-            ).format(count=answer.max_length, length=len(text))
-        )
+        raise _length_refusal(answer.max_length, len(text), at_least=False)
     if answer.pattern is not None and not answer_pattern(answer.pattern).fullmatch(text):
         raise InputError(mismatch() if mismatch else _("`{text}` does not have the expected form").format(text=text))
     return text
+
+
+def _length_refusal(limit: int, length: int, *, at_least: bool) -> InputError:
+    form = (
+        ngettext(
+            "must be at least {count} character long (it has {length})",
+            "must be at least {count} characters long (it has {length})",
+            limit,
+        )
+        if at_least
+        else ngettext(
+            "must be at most {count} character long (it has {length})",
+            "must be at most {count} characters long (it has {length})",
+            limit,
+        )
+    )
+    return InputError(form.format(count=limit, length=length))
 
 
 @lru_cache(maxsize=1024)

@@ -11,6 +11,8 @@ session sets its call's language; the simulator its pack's), English by default.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from functools import cache
 from pathlib import Path
@@ -31,6 +33,16 @@ def catalog(language: str) -> gettext.NullTranslations:
 def use(language: str) -> Token[str]:
     """Speak `language` from now on in this context; `LANGUAGE.reset(token)` undoes it."""
     return LANGUAGE.set(language)
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Speak `language` within the block."""
+    token = use(language)
+    try:
+        yield
+    finally:
+        LANGUAGE.reset(token)
 
 
 def _(message: str) -> str:

@@ -137,11 +137,8 @@ def question(step: str, context: dict[str, Any], language: str, phrases: Any) ->
     custom = phrases.get(f"wrapup_{step}")
     if custom is not None:
         return str(custom.render(context, language))
-    speaking = i18n.use(language)
-    try:
+    with i18n.speaking(language):
         return _questions()[step]
-    finally:
-        i18n.LANGUAGE.reset(speaking)
 
 
 # --- the answers --------------------------------------------------------------------------------

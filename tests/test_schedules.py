@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from callguide.clock import FrozenClock
-from callguide.host import local_engine
-from callguide.schedules import Scheduler, due_times
+from callguide.host import Store, local_engine
+from callguide.schedules import Run, Scheduler, due_times
 
 HELPDESK = Path(__file__).resolve().parent.parent / "flows" / "helpdesk"
 FLORIDA = ZoneInfo("America/New_York")
@@ -26,12 +28,27 @@ def test_the_queue_report_falls_due_on_the_half_hours_of_the_shift_only() -> Non
     assert [f"{moment:%d %H:%M}" for moment in found] == ["23 20:30", "24 08:00", "24 08:30"]
 
 
-def test_a_run_nobody_starts_is_missed_and_the_supervisor_is_told() -> None:
+@dataclass
+class Shift:
+    clock: FrozenClock
+    store: Store
+    scheduler: Scheduler
+    run: Run
+
+
+@pytest.fixture
+def at_eleven() -> Shift:
+    """The helpdesk's scheduler watching from 10:55: the 11:00 queue report has just fallen due."""
     clock = FrozenClock("2026-11-23 10:55-05:00")
     engine, store = local_engine(HELPDESK, clock=clock)
     scheduler = Scheduler(engine)
     clock.advance(5 * 60)
     [run] = scheduler.take()
+    return Shift(clock, store, scheduler, run)
+
+
+def test_a_run_nobody_starts_is_missed_and_the_supervisor_is_told(at_eleven: Shift) -> None:
+    clock, store, scheduler, run = at_eleven.clock, at_eleven.store, at_eleven.scheduler, at_eleven.run
     assert (run.label, run.title, run.flow) == ("queue_report 11:00", "30-minute queue report", "queue_report")
     clock.advance(9 * 60)
     assert scheduler.take() == [] and scheduler.missed == []
@@ -44,12 +61,8 @@ def test_a_run_nobody_starts_is_missed_and_the_supervisor_is_told() -> None:
     )
 
 
-def test_a_started_run_is_not_missed() -> None:
-    clock = FrozenClock("2026-11-23 10:55-05:00")
-    engine, store = local_engine(HELPDESK, clock=clock)
-    scheduler = Scheduler(engine)
-    clock.advance(5 * 60)
-    [run] = scheduler.take()
+def test_a_started_run_is_not_missed(at_eleven: Shift) -> None:
+    clock, store, scheduler, run = at_eleven.clock, at_eleven.store, at_eleven.scheduler, at_eleven.run
     session = scheduler.start(run, {"agent": {"name": "Dana Reyes"}})
     assert session.step == "dispatch_flash"
     clock.advance(20 * 60)
