@@ -8,9 +8,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from callguide.cli.main import main
 from callguide.clock import FrozenClock
 from callguide.host import Store, local_engine
 from callguide.schedules import Run, Scheduler, due_times
+from click.testing import CliRunner
 
 HELPDESK = Path(__file__).resolve().parent.parent / "flows" / "helpdesk"
 FLORIDA = ZoneInfo("America/New_York")
@@ -69,3 +71,19 @@ def test_a_started_run_is_not_missed(at_eleven: Shift) -> None:
     scheduler.take()
     assert scheduler.missed == []
     assert all(effect != "supervisor.notify" for effect, _ in store.outbox())
+
+
+def test_callguide_run_shows_a_run_when_it_falls_due_and_when_it_is_missed() -> None:
+    result = CliRunner().invoke(
+        main,
+        ["run", str(HELPDESK), "lunch_break", "--clock", "2026-11-23 10:20-05:00"],
+        input=":wait 14m\nyes\n:wait 30m\nyes\n" + "\n" * 6,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    shown = [line for line in result.output.splitlines() if line.startswith("⏰")]
+    assert shown == [
+        "⏰ due 10:30: 30-minute queue report (queue_report)",
+        "⏰ due 11:00: 30-minute queue report (queue_report)",
+        "⏰ missed 10:30: 30-minute queue report",
+    ]
