@@ -238,7 +238,7 @@ class PackChecker(Checker):
                 "unknown-flow",
                 f"schedule `{schedule.name}` starts `{schedule.flow}`, which is not a flow of the pack{did_you_mean(schedule.flow, pack.flows)}",
             )
-        elif pack.flows[schedule.flow].inputs:
+        elif schedule.flow in pack.flows and pack.flows[schedule.flow].inputs:  # (a broken flow is reported already)
             needs = ", ".join(pack.flows[schedule.flow].inputs)
             self.error(
                 schedule.pos,
