@@ -13,8 +13,7 @@ from pathlib import Path
 import click
 from callguide.check import check_paths
 from callguide.problems import Problem, sort_problems
-
-SCHEMA_KINDS = ("pack", "flow", "rules", "catalog", "lifecycle", "worklist", "phrases", "scenario")
+from callguide.schemas.source import KINDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,13 +62,13 @@ def _styled(problem: Problem) -> str:
 
 
 @main.command()
-@click.argument("kind", required=False, type=click.Choice(SCHEMA_KINDS))
+@click.argument("kind", required=False, type=click.Choice(KINDS))
 def schema(kind: str | None) -> None:
     """Print the JSON Schema of a file kind (all kinds' names without KIND)."""
     from callguide.schemas import schema as load_schema
 
     if kind is None:
-        for name in SCHEMA_KINDS:
+        for name in KINDS:
             title = load_schema(name).get("title", "")
             click.echo(f"{name:<10} {title}")
         return
