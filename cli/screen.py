@@ -35,7 +35,7 @@ def show_view(console: Console, view: View) -> None:
                 Text(view.notice.get("text") or "", style=style), title=Text(f"{title}{counted}"), border_style="yellow"
             )
         )
-    console.print(Text(f"{view.flow} › {view.step}", style="dim"))
+    console.print(Text(f"{view.flow} › {view.step}" + (f" · {view.title}" if view.title else ""), style="dim"))
     if view.say:
         console.print(Text(view.say, style="bold"))
     if view.text:

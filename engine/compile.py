@@ -52,6 +52,7 @@ class CompiledStep:
     say: LocalText | None
     ask: LocalText | None
     hint: LocalText | None
+    title: LocalText | None
     confirm: LocalText | None
     description: LocalText | None
     options: tuple[CompiledOption, ...]
@@ -226,6 +227,7 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         say=texts.text(step.say),
         ask=texts.text(step.ask),
         hint=texts.text(step.hint),
+        title=texts.text(step.title),
         confirm=texts.text(step.confirm),
         description=texts.text(step.description),
         options=options,

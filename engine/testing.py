@@ -30,7 +30,7 @@ from callguide.sandbox import Sandbox
 from callguide.session import Session
 
 MOVES = ("answer", "event", "wait", "back", "hangup", "resolve", "fail")
-VIEW_KEYS = ("step", "kind", "say", "text", "hint", "notice", "warnings", "error", "options", "contains", "pending")
+VIEW_KEYS = ("step", "kind", "title", "say", "text", "hint", "notice", "warnings", "error", "options", "contains", "pending")  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -272,6 +272,7 @@ class _Runner:
         actual: dict[str, Any] = {
             "step": view.step,
             "kind": view.kind,
+            "title": view.title,
             "say": view.say,
             "text": view.text,
             "hint": view.hint,
@@ -293,6 +294,7 @@ class _Runner:
                     for o in (view.answer or {}).get("options", [])
                 ]
                 on_screen = (
+                    view.title,
                     view.say,
                     view.text,
                     view.hint,

@@ -33,6 +33,7 @@ class View:
     say: str | None = None
     text: str | None = None
     hint: str | None = None
+    title: str | None = None
     answer: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
     notice: dict[str, Any] | None = None
@@ -83,6 +84,8 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
         )
     if step.hint is not None:
         view.hint = step.hint.render(context, language)
+    if step.title is not None:
+        view.title = step.title.render(context, language)
     if step.say is not None:
         view.say = step.say.render(context, language)
     view.can_back = bool(state.trail) and step.model.back is not False and phase in ("step", "confirm")

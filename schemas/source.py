@@ -257,6 +257,15 @@ STEP_KEYS: tuple[StepKey, ...] = (
     ),
     StepKey("hint", EVERY, ref("text", "Hint", "A note for the agent only, shown under the text (never read aloud).")),
     StepKey(
+        "title",
+        EVERY,
+        ref(
+            "text",
+            "Title",
+            "A short heading of the step for the agent, shown above its text and in diagrams; never read aloud.",
+        ),
+    ),
+    StepKey(
         "choice",
         ("ask",),
         OPTIONS | {"title": "Choice", "description": "The answer is one of these options: `key: label`."},
@@ -918,7 +927,7 @@ PLAY_ITEM = obj(
         ),
         "expect": p(
             "Expect",
-            "What must hold after this move (or now, alone): `step`, `kind`, `say`, `text`, `hint`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`.",
+            "What must hold after this move (or now, alone): `step`, `kind`, `title`, `say`, `text`, `hint`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`.",
             {"type": "object"},
         ),
     },

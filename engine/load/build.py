@@ -162,6 +162,7 @@ class Builder:
             say=self.maybe_text(spec.get("say"), (*path, "say")),
             ask=self.maybe_text(spec.get("ask"), (*path, "ask")),
             hint=self.maybe_text(spec.get("hint"), (*path, "hint")),
+            title=self.maybe_text(spec.get("title"), (*path, "title")),
             answer=self.answer(answers[0], spec, path) if answers else None,
             save=spec.get("save"),
             default=self.arg(spec.get("default"), (*path, "default")),
