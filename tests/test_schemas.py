@@ -126,8 +126,8 @@ def test_an_editor_completes_only_the_keys_of_the_kind_of_step_being_written() -
     assert sorted(branches) == ["ask", "call", "do", "end", "next", "say"]
     assert all(branch["additionalProperties"] is False for branch in branches.values())
     keys = {kind: set(branch["properties"]) for kind, branch in branches.items()}
-    assert keys["say"] == {"say", "hint", "next", "set", "warn", "back"}
-    assert keys["next"] == {"hint", "next", "set", "warn", "back"}
+    assert keys["say"] == {"say", "hint", "title", "next", "set", "warn", "back"}
+    assert keys["next"] == {"hint", "title", "next", "set", "warn", "back"}
     assert {"ask", "choice", "lookup", "by", "save", "attempts", "default", "optional"} <= keys["ask"]
     assert keys["do"] & {"choice", "end", "close"} == set() and {"with", "confirm", "on_failure"} <= keys["do"]
     assert {"end", "reason", "close", "description"} <= keys["end"] and "next" not in keys["end"]
