@@ -104,6 +104,18 @@ class BusinessCalendar:
             self.is_business_day(when.date()) and self.calendar.opens <= when.strftime("%H:%M") < self.calendar.closes
         )
 
+    def next_open(self, moment: Any) -> datetime:
+        """The moment itself when the centre is open then, else the next opening (a due
+        time at 22:00 moves to 08:00 of the next business day). Local time in, local out."""
+        when = as_datetime(moment)
+        if self.is_open(when):
+            return when
+        opens = time.fromisoformat(self.calendar.opens)
+        day = when.date()
+        if not (self.is_business_day(day) and when.time() < opens):
+            day = self.add_business_days(day, 1)
+        return datetime.combine(day, opens, tzinfo=when.tzinfo)
+
 
 def make_environment(
     calendar: Calendar | None = None, phone_digits: int | None = None, phone_region: str | None = None
@@ -138,6 +150,7 @@ def make_environment(
         add_business_days=business.add_business_days,
         business_days_between=business.business_days_between,
         is_open=business.is_open,
+        next_open=business.next_open,
         sms_segments=sms_segments,
         sms_encoding=sms_encoding,
         mask_phone=mask_phone,
