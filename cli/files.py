@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from pathlib import Path
 
 import click
+from callguide.cli.yaml_style import house_style
 from callguide.load.files import (
     PACK_FILE,
     YAML_SUFFIXES,
@@ -19,32 +19,19 @@ from callguide.load.files import (
 )
 from callguide.load.yaml_source import DEFAULT_LIMITS
 from callguide.problems import Pos, Problem
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
 def formatted(text: str) -> str:
-    """The file as `fmt` writes it: same data, comments and order; uniform layout."""
-    yaml = _yaml()
-    data = yaml.load(text)
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
+    """The file as `fmt` writes it: same data, comments and order, in the house style."""
+    return house_style(text)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file would be changed.")
 def fmt(paths: tuple[Path, ...], check: bool) -> None:
-    """Normalise flow files (indentation, layout); comments and key order are kept."""
+    """Write flow files in the house style of the bundled packs; comments, key order and alignment are kept."""
     files = [
         (p, path if path.is_dir() else path.parent)
         for path in paths
