@@ -15,6 +15,7 @@ from callguide.cli.screen import show_effects, show_record, show_view
 from callguide.clock import Clock, FrozenClock, SystemClock
 from callguide.engine import Engine
 from callguide.host import Store, local_engine
+from callguide.host.given import UnknownSample, resolve_ids
 from callguide.load.build import seconds
 from callguide.load.yaml_source import YamlProblem, read_yaml
 from callguide.problems import CallguideError, FlowError, InputError, ScenarioError
@@ -222,20 +223,25 @@ def call_context(engine: Engine, store: Store, call: Call, console: Console) -> 
             raise click.UsageError(f"--input takes NAME=VALUE, not `{item}`")
         context[name.strip()] = value
     context.setdefault("agent", {"name": call.agent, "permissions": list(call.permission)})
+    if task:
+        context["task"] = task
+    if customer:
+        context["customer"] = customer
     needs = engine.compiled.flows[flow].flow.inputs if flow in engine.compiled.flows else ()
-    if task or ("task" in needs and "task" not in context):
-        found = store.get("tasks", task) if task else _first_task(engine, store, flow)
-        if found is None:
-            raise click.UsageError(f"no task {task!r} in the pack's data/tasks.yaml")
-        context["task"] = found
-        if not task:
-            console.print(Text(f"task {found.get('id')} from the sample data (--task to choose)", style="dim"))
-        customer = customer or found.get("customer")
-    if customer or ("customer" in needs and "customer" not in context):
-        found = store.get("customers", customer) if customer else next(iter(store.all("customers")), None)
-        if found is None:
-            raise click.UsageError(f"no customer {customer!r} in the pack's sample data")
-        context["customer"] = found
+    if "task" in needs and "task" not in context:
+        first = _first_task(engine, store, flow)
+        if first is not None:
+            context["task"] = first
+            console.print(Text(f"task {first.get('id')} from the sample data (--task to choose)", style="dim"))
+    try:
+        context = resolve_ids(store, context)  # a task given by id brings its customer
+    except UnknownSample as unknown:
+        raise click.UsageError(unknown.message) from None
+    if "customer" in needs and "customer" not in context:
+        first = next(iter(store.all("customers")), None)
+        if first is None:
+            raise click.UsageError("the flow needs a customer and the pack's sample data has none (--given)")
+        context["customer"] = first
     return context
 
 

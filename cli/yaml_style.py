@@ -59,7 +59,7 @@ class HouseEmitter(Emitter):
     def increase_indent(self, flow: bool = False, sequence: bool | None = None, indentless: bool = False) -> None:
         super().increase_indent(flow, sequence, indentless)
         # the items of a bare list sit two columns after its dash, not four
-        if self.indents.last_seq() and self._bare and self._bare[-1] and not indentless:
+        if self.indent is not None and self.indents.last_seq() and self._bare and self._bare[-1] and not indentless:
             self.indent -= self.best_sequence_indent - 2
 
 

@@ -22,6 +22,7 @@ from callguide.compile import CompiledPack, compile_pack
 from callguide.effects import EffectRequest
 from callguide.engine import Engine
 from callguide.expr import CompiledText, Sandbox
+from callguide.host.given import UnknownSample, resolve_ids
 from callguide.host.store import Store, StoreHandlers
 from callguide.load.build import seconds
 from callguide.load.files import display, read_file
@@ -190,7 +191,12 @@ class _Runner:
         spec = self.spec
         refusal = (spec.get("expect") or {}).get("refused")
         try:
-            self.session = self.engine.start(spec["flow"], spec.get("given") or {}, language=spec.get("language"))
+            given = resolve_ids(self.store, spec.get("given") or {})  # `customer: NB-001` as `run --customer`
+        except UnknownSample as unknown:
+            self.fail(("given", unknown.name), unknown.message)
+            return
+        try:
+            self.session = self.engine.start(spec["flow"], given, language=spec.get("language"))
         except InputError as error:
             if refusal is None:
                 self.fail(("flow",), f"the call could not start: {error.message}")
