@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from callguide.compile import CompiledFlow
-from callguide.coverage import Coverage, outgoing
+from callguide.coverage import Coverage
 from callguide.diagram import edges, mermaid, node_id
 from callguide.model import Pack
 
@@ -113,12 +113,9 @@ def branch_taken(flow: CompiledFlow, coverage: Coverage, source: str, target: st
     if ":" not in target:
         return (name, source, target) in coverage.edges
     kind, _, what = target.partition(":")
-    for _, dest in outgoing(flow, source):
-        if "~" not in dest:
-            continue
-        model = flow.steps[dest].model
-        if (kind == "end" and model.kind == "end" and model.end == what) or (
-            kind == "flow" and model.kind == "call" and model.call == what
-        ):
-            return (name, source, dest) in coverage.edges
+    graph = flow.graph
+    for way in graph.ways.get(source, ()):
+        branch = graph.branches.get(way.dest)
+        if branch is not None and (branch.end if kind == "end" else branch.call) == what:
+            return (name, source, way.dest) in coverage.edges
     return (name, source) in coverage.steps if kind == "flow" else None
