@@ -140,14 +140,20 @@ def _aligned_column(node: CommentedMap, lines: list[str]) -> int | None:
 
 
 def _block_maps(node: Any) -> Iterator[CommentedMap]:
-    if isinstance(node, CommentedMap) and not node.fa.flow_style():
-        yield node
-    if isinstance(node, CommentedMap):
-        for value in node.values():
-            yield from _block_maps(value)
-    elif isinstance(node, CommentedSeq):
-        for item in node:
-            yield from _block_maps(item)
+    for found in _collections(node):
+        if isinstance(found, CommentedMap) and not found.fa.flow_style():
+            yield found
+
+
+def _collections(node: Any, seen: set[int] | None = None) -> Iterator[CommentedMap | CommentedSeq]:
+    """Every list and map of a document, each once (an alias names one written elsewhere)."""
+    seen = set() if seen is None else seen
+    if not isinstance(node, CommentedMap | CommentedSeq) or id(node) in seen:
+        return
+    seen.add(id(node))
+    yield node
+    for child in node.values() if isinstance(node, CommentedMap) else node:
+        yield from _collections(child, seen)
 
 
 def _one_line(value: Any) -> bool:
@@ -228,19 +234,27 @@ def _break_line(lines: list[str], node: CommentedMap | CommentedSeq, wanted: _Br
     lines[line : line + 1] = [text[:column].rstrip(), " " * indent + text[column:]]
 
 
-def _breaks(node: Any, path: tuple[Any, ...]) -> Iterator[_Break]:
+def _breaks(node: Any, path: tuple[Any, ...], seen: set[int] | None = None) -> Iterator[_Break]:
+    """The author's breaks, each collection once (an alias is the collection it names)."""
+    seen = set() if seen is None else seen
+    if isinstance(node, CommentedSeq | CommentedMap):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
     if isinstance(node, CommentedSeq | CommentedMap) and node.fa.flow_style():
         keys = list(range(len(node))) if isinstance(node, CommentedSeq) else list(node)
         for index in range(1, len(keys)):
+            if isinstance(node, CommentedSeq) and _written_at(node, index) is None:
+                continue  # an alias: where it stands is not recorded
             line, column = _item_position(node, index)
             if line != _last_line(node, index - 1):
                 yield _Break(path, index, column - node.lc.col)
     if isinstance(node, CommentedSeq):
         for index, item in enumerate(node):
-            yield from _breaks(item, (*path, index))
+            yield from _breaks(item, (*path, index), seen)
     elif isinstance(node, CommentedMap):
         for key, value in node.items():
-            yield from _breaks(value, (*path, key))
+            yield from _breaks(value, (*path, key), seen)
 
 
 def _item_position(node: CommentedMap | CommentedSeq, index: int) -> tuple[int, int]:
@@ -253,12 +267,30 @@ def _item_position(node: CommentedMap | CommentedSeq, index: int) -> tuple[int, 
 
 def _last_line(node: CommentedMap | CommentedSeq, index: int) -> int:
     """The line an item ends on, as far as positions tell: a flow collection ends with its last item."""
-    value = node[index] if isinstance(node, CommentedSeq) else node[list(node)[index]]
+    if isinstance(node, CommentedSeq):
+        value, place = node[index], _written_at(node, index)
+    else:
+        key = list(node)[index]
+        value, place = node[key], _value_at(node, key)
+    if place is None:  # an alias: a word on the line of what is before it
+        return (
+            _last_line(node, index - 1) if isinstance(node, CommentedSeq) and index else _item_position(node, index)[0]
+        )
     if isinstance(value, CommentedMap | CommentedSeq) and value.fa.flow_style() and len(value):
         return _last_line(value, len(value) - 1)
-    if isinstance(node, CommentedMap):
-        return int(node.lc.value(list(node)[index])[0])
-    return _item_position(node, index)[0]
+    return place[0]
+
+
+def _written_at(node: CommentedSeq, index: int) -> tuple[int, int] | None:
+    """Where a list's item is written; None for an alias, whose recorded place is its anchor's."""
+    place = (int(node.lc.item(index)[0]), int(node.lc.item(index)[1]))
+    return place if place > (node.lc.line, node.lc.col) else None
+
+
+def _value_at(node: CommentedMap, key: Any) -> tuple[int, int] | None:
+    """Where a map's value is written; None for an alias."""
+    place = (int(node.lc.value(key)[0]), int(node.lc.value(key)[1]))
+    return place if place > (int(node.lc.key(key)[0]), int(node.lc.key(key)[1])) else None
 
 
 def _at(tree: Any, path: tuple[Any, ...]) -> Any:
@@ -275,12 +307,16 @@ def _indent_of(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-def _pairs(before: Any, after: Any) -> Iterator[tuple[Any, Any]]:
-    """The collections of two documents with the same data, side by side."""
+def _pairs(before: Any, after: Any, seen: set[int] | None = None) -> Iterator[tuple[Any, Any]]:
+    """The collections of two documents with the same data, side by side, each once."""
+    seen = set() if seen is None else seen
+    if not isinstance(before, CommentedMap | CommentedSeq) or id(before) in seen:
+        return
+    seen.add(id(before))
     yield before, after
     if isinstance(before, CommentedMap) and isinstance(after, CommentedMap):
         for key in before:
-            yield from _pairs(before[key], after[key])
+            yield from _pairs(before[key], after[key], seen)
     elif isinstance(before, CommentedSeq) and isinstance(after, CommentedSeq):
         for item_before, item_after in zip(before, after, strict=True):
-            yield from _pairs(item_before, item_after)
+            yield from _pairs(item_before, item_after, seen)

@@ -151,3 +151,14 @@ def test_fmt_is_idempotent_and_keeps_what_the_flow_means(
     before = _problems(write_pack(tmp_path / "before", {"main.yaml": text, "sub.yaml": dump(SUB_FLOW)}))
     after = _problems(write_pack(tmp_path / "after", {"main.yaml": once, "sub.yaml": dump(SUB_FLOW)}))
     assert after == before
+
+
+def test_an_alias_is_not_the_collection_it_names() -> None:
+    text = (
+        "first: &report {a: 1, b: 2,\n"
+        "                 c: 3}\n"
+        "again: [{report: *report, via: link}, {report: *report, via: pc}]\n"
+        "block: &block\n  x:   1\n  yy:  2\n"
+        "copy: *block\n"
+    )
+    assert formatted(text) == text
