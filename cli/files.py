@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from callguide.cli.schema_files import SCHEMA_FOLDER, modeline, schema_reference, write_schemas
 from callguide.cli.yaml_style import house_style
 from callguide.load.files import (
     PACK_FILE,
@@ -86,7 +87,6 @@ def _rewrite(file: Path, text: str) -> None:
 
 
 PACK_TEMPLATE = """\
-# yaml-language-server: $schema=../../schemas/pack.json
 pack: {name}
 title: {title}
 language: en
@@ -100,7 +100,6 @@ call_end: call_end
 """
 
 CATALOG_TEMPLATE = """\
-# yaml-language-server: $schema=../../schemas/catalog.json
 catalog: call_end
 title: End of call
 description: optional
@@ -112,7 +111,6 @@ queues:
 """
 
 FLOW_TEMPLATE = """\
-# yaml-language-server: $schema=../../schemas/flow.json
 flow: {name}
 title: {title}
 start: greeting
@@ -145,7 +143,6 @@ steps:
 """
 
 SCENARIO_TEMPLATE = """\
-# yaml-language-server: $schema=../../../schemas/scenario.json
 scenario: A question is answered and the call is closed
 flow: {name}
 given: {{agent: {{name: Sam}}}}
@@ -183,14 +180,19 @@ def new(kind: str, name: str, folder: Path) -> None:
             raise click.UsageError(f"{root} already exists")
         (root / "tests").mkdir(parents=True)
         (root / "data").mkdir()
+        if schema_reference(root, "flow") is None:
+            # far from any `schemas/`: the pack gets its own, so that its modelines resolve
+            for path in write_schemas(root / SCHEMA_FOLDER):
+                click.echo(f"created {display(path)}")
         files = {
-            root / "pack.yaml": PACK_TEMPLATE.format(name=name, title=title),
-            root / "call_end.yaml": CATALOG_TEMPLATE,
-            root / "welcome.yaml": FLOW_TEMPLATE.format(name="welcome", title="Welcome"),
-            root / "tests" / "welcome_question.yaml": SCENARIO_TEMPLATE.format(name="welcome"),
-            root
-            / "data"
-            / "customers.yaml": "# Sample customers for the simulator: a list of records with `id`.\n- id: C1\n  name: Sample Customer\n",
+            root / "pack.yaml": ("pack", PACK_TEMPLATE.format(name=name, title=title)),
+            root / "call_end.yaml": ("catalog", CATALOG_TEMPLATE),
+            root / "welcome.yaml": ("flow", FLOW_TEMPLATE.format(name="welcome", title="Welcome")),
+            root / "tests" / "welcome_question.yaml": ("scenario", SCENARIO_TEMPLATE.format(name="welcome")),
+            root / "data" / "customers.yaml": (
+                "",
+                "# Sample customers for the simulator: a list of records with `id`.\n- id: C1\n  name: Sample Customer\n",
+            ),
         }
     else:
         if not (folder / "pack.yaml").is_file():
@@ -198,7 +200,8 @@ def new(kind: str, name: str, folder: Path) -> None:
         target = folder / f"{name}.yaml"
         if target.exists():
             raise click.UsageError(f"{target} already exists")
-        files = {target: FLOW_TEMPLATE.format(name=name, title=title)}
-    for path, text in files.items():
-        path.write_text(text, encoding="utf-8")
+        files = {target: ("flow", FLOW_TEMPLATE.format(name=name, title=title))}
+    for path, (file_kind, text) in files.items():
+        head = modeline(path.parent, file_kind) if file_kind else ""
+        path.write_text(head + text, encoding="utf-8")
         click.echo(f"created {display(path)}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from callguide.check import find_packs, pack_of
+from callguide.cli.schema_files import modeline
 from callguide.cli.test_reports import Ran, json_report, junit_xml
 from callguide.coverage import Coverage, skeleton
 from callguide.load.files import display
@@ -194,7 +195,7 @@ def _generate(console: Console, root: Path, measured: Coverage) -> None:
         for step in flow.steps:
             if "~" in step or (flow.name, step) in measured.steps:
                 continue
-            text = skeleton(measured.compiled, flow.name, step)
+            text = skeleton(measured.compiled, flow.name, step, modeline(folder, "scenario"))
             if text is None:
                 continue
             target = folder / f"generated_{flow.name}_{step}.yaml"

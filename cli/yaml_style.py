@@ -126,17 +126,22 @@ def _align(written: str, text: str, source: Any, yaml: YAML) -> str:
 
 
 def _aligned_column(node: CommentedMap, lines: list[str]) -> int | None:
-    """The column (from the key) the author aligned the map's one-line values at, if any."""
-    columns = []
+    """The column (from the key) the author lined the map's one-line values up at, if any:
+    a column padded to that two or more values share. One padded value alone is a slip."""
+    columns: dict[int, int] = {}  # column -> how many values start there
+    padded: set[int] = set()
     for key in node:
         key_line, key_column = node.lc.key(key)
         value_line, value_column = node.lc.value(key)
         if value_line != key_line or not _one_line(node[key]):
             continue
+        column = value_column - key_column
+        columns[column] = columns.get(column, 0) + 1
         before_value = lines[value_line][:value_column]
         if len(before_value) - len(before_value.rstrip()) > 1:
-            columns.append(value_column - key_column)
-    return max(columns) if columns else None
+            padded.add(column)
+    shared = [column for column in padded if columns[column] > 1]
+    return max(shared, key=lambda column: (columns[column], column)) if shared else None
 
 
 def _block_maps(node: Any) -> Iterator[CommentedMap]:

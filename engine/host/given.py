@@ -11,20 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from callguide.host.store import Store
-from callguide.problems import StoreError, did_you_mean
+from callguide.problems import UnknownSample, did_you_mean
 
 # The inputs that may be given as an id, and the sample data they are looked up in.
 SAMPLE_KINDS = {"task": "tasks", "customer": "customers", "case": "cases", "member": "members"}
-
-
-class UnknownSample(StoreError):
-    """An id that is not in the pack's sample data."""
-
-    def __init__(self, name: str, key: Any, kind: str, known: list[str]) -> None:
-        message = f"no {name} `{key}` in the pack's sample data (data/{kind}.yaml){did_you_mean(str(key), known)}"
-        super().__init__(message)
-        self.name = name
-        self.message = message
 
 
 def resolve_ids(store: Store, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -37,7 +27,9 @@ def resolve_ids(store: Store, given: Mapping[str, Any]) -> dict[str, Any]:
             continue
         record = store.get(kind, key)
         if record is None:
-            raise UnknownSample(name, key, kind, [str(item.get("id")) for item in store.all(kind)])
+            known = [str(item.get("id")) for item in store.all(kind)]
+            message = f"no {name} `{key}` in the pack's sample data (data/{kind}.yaml){did_you_mean(str(key), known)}"
+            raise UnknownSample(name, message)
         resolved[name] = record
         if name == "task" and "customer" not in resolved and record.get("customer") is not None:
             resolved["customer"] = record["customer"]  # an id: looked up next

@@ -52,8 +52,9 @@ def test_fmt_writes_the_house_style(tmp_path: Path) -> None:
         "    b: {end: resolved}\n"
         "outcomes:\n"
         "    first:     {label: First, close: true}   # aligned (a comment keeps its column)\n"
-        "    second: {label: Second, close: false}\n"
+        "    second:    {label: Second, close: false}\n"
         "    third_one_longer: {label: Third}\n"
+        "    fourth: {label: Fourth}\n"
         "answers: [one, two,\n"
         "          three]\n"
         "nothing: null\n",
@@ -79,6 +80,7 @@ def test_fmt_writes_the_house_style(tmp_path: Path) -> None:
         "  first:     {label: First, close: true}     # aligned (a comment keeps its column)\n"
         "  second:    {label: Second, close: false}\n"
         "  third_one_longer: {label: Third}\n"
+        "  fourth:    {label: Fourth}\n"
         "answers: [one, two,\n"
         "          three]\n"
         "nothing: null\n"
@@ -87,8 +89,8 @@ def test_fmt_writes_the_house_style(tmp_path: Path) -> None:
 
 
 def test_a_padded_value_keeps_its_comment_in_place() -> None:
-    text = "reasons:\n  a: {x: 1}       # one\n  bb:  {x: 2}     # two\n"
-    assert formatted(text) == "reasons:\n  a:   {x: 1}     # one\n  bb:  {x: 2}     # two\n"
+    text = "reasons:\n  a: {x: 1}       # one\n  bb:  {x: 2}     # two\n  cc:  {x: 3}\n"
+    assert formatted(text) == "reasons:\n  a:   {x: 1}     # one\n  bb:  {x: 2}     # two\n  cc:  {x: 3}\n"
 
 
 def test_a_broken_list_inside_a_broken_list_keeps_both_breaks() -> None:
@@ -162,3 +164,7 @@ def test_an_alias_is_not_the_collection_it_names() -> None:
         "copy: *block\n"
     )
     assert formatted(text) == text
+
+
+def test_one_padded_value_alone_is_a_slip_not_an_alignment() -> None:
+    assert formatted("flow:     main\ntitle: Main\nstart: a\n") == "flow: main\ntitle: Main\nstart: a\n"
