@@ -116,6 +116,7 @@ def run(call: Call, record_file: Path | None) -> None:
     engine, store = _engine(call.pack, the_clock, call.environment)
     _known_flow(engine, call.flow)
     context = call_context(engine, store, call, console)
+    _require_inputs(engine, call.flow, context)
     session = _start(engine, call.flow, context, call.language)
     console.print(
         f"[bold]callguide[/bold] · {escape(engine.pack.title or engine.pack.name)} · flow [bold]{escape(call.flow)}[/bold]"
@@ -253,9 +254,7 @@ class Simulator:
         self.console.print()
         self.console.print(table, soft_wrap=False)
         self.warn(state.wrapup.get("reason"))
-        if not reader.interactive:
-            return True
-        while True:
+        while True:  # piped input that has ended saves the call, as an Enter would
             line = reader.read("Enter saves the call; :back changes the wrap-up > ")
             text = (line or "").strip()
             if line is None or text == "":
@@ -435,6 +434,14 @@ def call_context(engine: Engine, store: Store, call: Call, console: Console) -> 
     return context
 
 
+def _require_inputs(engine: Engine, flow: str, context: dict[str, Any]) -> None:
+    """Every input the flow needs, or a usage error that says how to give it."""
+    missing = [name for name in engine.compiled.flows[flow].flow.inputs if name not in context]
+    if missing:
+        given_as = " ".join(f"--input {name}=VALUE" for name in missing)
+        raise click.UsageError(f"flow `{flow}` needs {', '.join(f'`{n}`' for n in missing)}: give {given_as}")
+
+
 def _first_task(engine: Engine, store: Store, flow: str) -> dict[str, Any] | None:
     mine = {name for name, worklist in engine.pack.worklists.items() if worklist.flow == flow}
     tasks = store.all("tasks")
@@ -455,6 +462,7 @@ def simulate_command(call: Call, answers_file: Path, as_json: bool) -> None:
     """Run a flow with scripted answers, events, clock moves and effect results."""
     console = Console(highlight=False, soft_wrap=True)
     engine, store = _engine(call.pack, FrozenClock(call.clock) if call.clock else FrozenClock(), call.environment)
+    _known_flow(engine, call.flow)
     context = call_context(engine, store, call, Console(stderr=True))
     try:
         result = simulate(
@@ -483,4 +491,11 @@ def simulate_command(call: Call, answers_file: Path, as_json: bool) -> None:
             show_record(console, result.record)
     for failure in result.failures:
         click.echo(str(failure), err=True)
+    if not result.record and not result.failures:
+        flow, _, step = (result.visited[-1] if result.visited else f"{call.flow}:").partition(":")
+        click.echo(
+            f"{display(answers_file)}: the answers ran out at step `{step}` of flow `{flow}`, before the call ended"
+            " (add the moves that finish it, or `hangup: dropped`)",
+            err=True,
+        )
     sys.exit(1 if result.failures or not result.record else 0)

@@ -13,34 +13,34 @@ from callguide.model import Pack
 from callguide.state import State
 
 
-def rule_reasons(pack: Pack) -> dict[str, str]:
-    """Each end-of-call reason a rule ends calls with, and the rule."""
-    return {
-        action.reason: rule.name
-        for rule in pack.rules.values()
-        for action in rule.then
-        if action.kind == "end" and action.reason
-    }
+def rule_reasons(pack: Pack) -> dict[str, list[str]]:
+    """Each end-of-call reason rules end calls with, and those rules."""
+    found: dict[str, list[str]] = {}
+    for rule in pack.rules.values():
+        for action in rule.then:
+            if action.kind == "end" and action.reason:
+                found.setdefault(action.reason, []).append(rule.name)
+    return found
 
 
 def contradictions(pack: Pack, state: State, reason: str | None) -> list[str]:
     """Warnings for a wrap-up reason that says something other than what happened."""
     if not reason:
         return []
-    by_rule = rule_reasons(pack)
-    ended_by = [event["rule"] for event in state.events if event.get("limit") and event["rule"] in by_rule.values()]
-    warnings = []
-    owner = by_rule.get(reason)
-    if owner is not None and owner not in ended_by:
-        warnings.append(
-            f"`{reason}` is the reason rule `{owner}` ends a call with, but no rule ended this call"
-            + (f" (rule `{ended_by[-1]}` did)" if ended_by else "")
-        )
-    if ended_by and owner is None:
+    by_reason = rule_reasons(pack)
+    ending = {name for names in by_reason.values() for name in names}
+    ended_by = [event["rule"] for event in state.events if event.get("limit") and event["rule"] in ending]
+    owners = by_reason.get(reason, [])
+    if owners and not set(owners) & set(ended_by):
+        rules = ", ".join(f"`{name}`" for name in owners)
+        did = f" (rule `{ended_by[-1]}` did)" if ended_by else ""
+        who = f"rules {rules} end" if len(owners) > 1 else f"rule {rules} ends"
+        return [f"`{reason}` is the reason {who} a call with, but no such rule ended this call{did}"]
+    if ended_by and not owners:
         rule = ended_by[-1]
-        own = next((r for r, name in by_rule.items() if name == rule), None)
-        warnings.append(f"rule `{rule}` ended this call" + (f": its reason is `{own}`" if own else ""))
-    return warnings
+        own = next((key for key, names in by_reason.items() if rule in names), None)
+        return [f"rule `{rule}` ended this call" + (f": its reason is `{own}`" if own else "")]
+    return []
 
 
 def review_rows(pack: Pack, chosen: dict[str, Any], language: str) -> list[tuple[str, str]]:

@@ -35,6 +35,7 @@ from callguide.problems import (
     Problem,
     ScenarioError,
     UnknownSample,
+    did_you_mean,
 )
 from callguide.session import Session
 
@@ -240,7 +241,8 @@ class _Runner:
         error: InputError | None = None
         try:
             if "answer" in move:
-                self.result.transcript.append(f"  > {move['answer']}")
+                shown = "(Enter)" if move["answer"] is None else move["answer"]  # as the agent typed it
+                self.result.transcript.append(f"  > {shown}")
                 session.answer(move["answer"])
             elif "event" in move:
                 self.result.transcript.append(f"  ! {move['event']}")
@@ -326,7 +328,16 @@ class _Runner:
             if key == "warnings" and isinstance(wanted, str):
                 wanted = [wanted]
             if got != wanted:
-                self.fail(at, f"{key}: expected {_show(wanted)}, got {_show(got)}")
+                hint = self.step_hint(wanted) if key == "step" else ""
+                self.fail(at, f"{key}: expected {_show(wanted)}, got {_show(got)}{hint}")
+
+    def step_hint(self, wanted: Any) -> str:
+        """` - did you mean ...` when the expected step is no step of the pack's flows (a typo)."""
+        name = str(wanted).rpartition(":")[2]
+        steps = {step for flow in self.compiled.flows.values() for step in flow.flow.steps}
+        if name.startswith("@") or name in steps:
+            return ""
+        return f" (`{name}` is no step of this pack{did_you_mean(name, steps)})"
 
     def finish(self) -> None:
         session = self.session
@@ -383,7 +394,7 @@ class _Runner:
                     )
             elif key == "step":
                 if session.step != wanted:
-                    self.fail(at, f"step: expected `{wanted}`, got `{session.step}`")
+                    self.fail(at, f"step: expected `{wanted}`, got `{session.step}`{self.step_hint(wanted)}")
             elif key == "effects":
                 self.check_effects(at, wanted, state.effects)
             elif key == "record":
