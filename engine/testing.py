@@ -21,7 +21,7 @@ from callguide.clock import FrozenClock, seconds
 from callguide.compile import CompiledPack, compile_pack
 from callguide.effects import EffectRequest
 from callguide.engine import Engine
-from callguide.expr import CompiledText, Sandbox
+from callguide.expr import CompiledText
 from callguide.host.given import resolve_ids
 from callguide.host.store import Store, StoreHandlers
 from callguide.load.files import display, read_file
@@ -37,6 +37,7 @@ from callguide.problems import (
     UnknownSample,
     did_you_mean,
 )
+from callguide.sandbox import Sandbox
 from callguide.session import Session
 
 MOVES = ("answer", "event", "wait", "back", "hangup", "resolve", "fail")
