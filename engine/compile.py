@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from callguide.check.flows import known_effects
+from callguide.effects import known_effects
 from callguide.entities import LifecycleMachine
 from callguide.expr import CompiledCondition, Sandbox, make_environment
 from callguide.machines import Cursor, fire, shared_machine

@@ -22,12 +22,14 @@ import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from callguide.compile import CompiledPack
 from callguide.problems import SnapshotError
 from callguide.state import State, Valid
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 FORMAT = "callguide.session/2"
 MAX_SNAPSHOT_BYTES = 1_048_576
@@ -41,21 +43,34 @@ _HINTS = {name: get_args(hint) for name, hint in get_type_hints(State, include_e
 _FIELDS = list(_HINTS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Snapshots:
     """Makes and reads the snapshots of one compiled pack."""
 
     compiled: CompiledPack
     secret: bytes
     trust_unsigned: bool
-    schema: dict[str, Any]
-    validator: Draft202012Validator
+    _validator: Draft202012Validator | None = None
 
     @classmethod
     def of(cls, compiled: CompiledPack, secret: bytes | None, trust_unsigned: bool) -> Snapshots:
-        schema = state_schema(compiled)
-        validator = Draft202012Validator(schema, format_checker=_FORMATS)
-        return cls(compiled, secret or PROCESS_KEY, trust_unsigned, schema, validator)
+        return cls(compiled, secret or PROCESS_KEY, trust_unsigned)
+
+    @property
+    def validator(self) -> Draft202012Validator:
+        """The state's JSON Schema validator, made when the first unsigned snapshot comes
+        (jsonschema is imported then: an engine that only reads its own snapshots never pays it)."""
+        if self._validator is None:
+            from jsonschema import Draft202012Validator, FormatChecker
+
+            formats = FormatChecker(formats=())
+            formats.checks("instant", raises=ValueError)(_instant)
+            self._validator = Draft202012Validator(state_schema(self.compiled), format_checker=formats)
+        return self._validator
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return dict(self.validator.schema)
 
     def make(self, state: State) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -267,10 +282,6 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-_FORMATS = FormatChecker(formats=())
-
-
-@_FORMATS.checks("instant", raises=ValueError)
 def _instant(value: object) -> bool:
     """A date and time with its time zone (a wrap-up without one cannot count the call's length)."""
     return not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is not None

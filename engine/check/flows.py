@@ -13,7 +13,7 @@ from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.hints import suggest
 from callguide.check.texts import TextChecker
 from callguide.check.values import default_mistake
-from callguide.effects import BUILTIN_EFFECTS
+from callguide.effects import known_effects
 from callguide.model import INHERIT, Answer, Case, Flow, Pack, Step
 from callguide.problems import Pos, Problem, closest, did_you_mean
 
@@ -36,16 +36,6 @@ RESERVED_NAMES = frozenset(
     }
 )
 _RELATIVE = re.compile(r"^(today|now|tomorrow)?\s*([+-]\s*\d+\s*[smhd])?$")
-
-
-def known_effects(pack: Pack) -> dict[str, tuple[str, ...]]:
-    """Every effect a `do` may name: built-in, declared by the pack, or a lifecycle transition."""
-    effects = dict(BUILTIN_EFFECTS)
-    effects.update(pack.effects)
-    for lifecycle in pack.lifecycles.values():
-        for transition in lifecycle.transitions:
-            effects[f"{lifecycle.name}.{transition}"] = ()
-    return effects
 
 
 def successors(step: Step) -> Iterator[tuple[str, bool]]:
