@@ -38,7 +38,16 @@ BUILTIN_EFFECTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "supervisor.notify": ("message",),
     }
 )
-LIFECYCLE_EFFECT = "{lifecycle}.{transition}"
+
+
+def known_effects(pack: Pack) -> dict[str, tuple[str, ...]]:
+    """Every effect a `do` may name: built-in, declared by the pack, or a lifecycle transition."""
+    effects = dict(BUILTIN_EFFECTS)
+    effects.update(pack.effects)
+    for lifecycle in pack.lifecycles.values():
+        for transition in lifecycle.transitions:
+            effects[f"{lifecycle.name}.{transition}"] = ()
+    return effects
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +71,3 @@ class EffectRequest:
 
 
 Handler = Callable[[EffectRequest], Any]  # performs an effect: its result, or raises `EffectFailed`
-
-
-def known_effects(pack: Pack) -> dict[str, tuple[str, ...]]:
-    """Every effect a `do` may name: built-in, declared by the pack, or a lifecycle transition."""
-    effects = dict(BUILTIN_EFFECTS)
-    effects.update(pack.effects)
-    for lifecycle in pack.lifecycles.values():
-        for transition in lifecycle.transitions:
-            effects[f"{lifecycle.name}.{transition}"] = ()
-    return effects
