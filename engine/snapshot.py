@@ -79,17 +79,17 @@ class Snapshots:
             "flows": {flow: self.compiled.flows[flow].flow.digest for flow, _ in state.stack},
             "state": state.as_json(),
         }
-        data["signature"] = _sign(self.secret, data)
+        data["signature"] = _sign(self.secret, canonical(data))
         return data
 
     def read(self, data: Mapping[str, Any]) -> State:
         if not isinstance(data, Mapping):
             raise SnapshotError(f"a snapshot is a JSON object (a map), not {type(data).__name__}")
         payload = {key: value for key, value in data.items() if key != "signature"}
-        size = _encoded_size(payload)
-        if size > MAX_SNAPSHOT_BYTES:
+        text = canonical(payload)  # one dump: its size is checked, and it is what is signed
+        if len(text) > MAX_SNAPSHOT_BYTES:
             raise SnapshotError(f"the snapshot is larger than {MAX_SNAPSHOT_BYTES:,} characters")
-        signed = self._check_signature(data.get("signature"), payload)
+        signed = self._check_signature(data.get("signature"), text)
         pack = self.compiled.pack.name
         if payload.get("format") != FORMAT:
             raise SnapshotError(
@@ -109,7 +109,7 @@ class Snapshots:
         self._check_phase(state)
         return state
 
-    def _check_signature(self, signature: Any, payload: Mapping[str, Any]) -> bool:
+    def _check_signature(self, signature: Any, payload: str) -> bool:
         """Whether the snapshot is signed with this engine's key; refuses one signed otherwise,
         and an unsigned one unless unsigned ones are trusted."""
         if signature is None:
@@ -313,17 +313,17 @@ def _explain(error: ValidationError, schema: Mapping[str, Any], raw: dict[str, A
     return f"the snapshot's state is not valid: `{name}` must be {expected}, not {shown}"
 
 
-def _encoded_size(payload: Mapping[str, Any]) -> int:
-    """The snapshot's size as JSON; refuses what JSON cannot carry (objects, NaN,
-    infinities, keys of mixed types) and values nested too deep."""
+def canonical(payload: Mapping[str, Any]) -> str:
+    """The snapshot as the one JSON text that is measured and signed (sorted keys, compact);
+    refuses what JSON cannot carry (objects, NaN, infinities, keys of mixed types) and
+    values nested too deep. For plain JSON data it is the text earlier versions signed."""
     try:
-        return len(json.dumps(payload, allow_nan=False, sort_keys=True, ensure_ascii=False))
+        return json.dumps(payload, allow_nan=False, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as error:
         raise SnapshotError(f"the snapshot is not plain JSON data: {error}") from None
     except RecursionError:
         raise SnapshotError("the snapshot nests its values too deeply to be JSON data") from None
 
 
-def _sign(secret: bytes, payload: Mapping[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
+def _sign(secret: bytes, text: str) -> str:
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
