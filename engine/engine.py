@@ -147,4 +147,4 @@ class Engine:
             if access is not None and not access[0].test(context):
                 refusal = access[1].render(context, state.language)
                 raise SnapshotError(f"the call is in flow `{flow}`, which this agent may not run: {refusal}")
-        return Session(self, state)
+        return Session(self, state, context)  # the context of the state: the first move takes it up

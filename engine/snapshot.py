@@ -50,6 +50,7 @@ class Snapshots:
     compiled: CompiledPack
     secret: bytes
     trust_unsigned: bool
+    _schema: dict[str, Any] | None = None
     _validator: Draft202012Validator | None = None
 
     @classmethod
@@ -65,12 +66,14 @@ class Snapshots:
 
             formats = FormatChecker(formats=())
             formats.checks("instant", raises=ValueError)(_instant)
-            self._validator = Draft202012Validator(state_schema(self.compiled), format_checker=formats)
+            self._validator = Draft202012Validator(self.schema, format_checker=formats)
         return self._validator
 
     @property
     def schema(self) -> dict[str, Any]:
-        return dict(self.validator.schema)
+        if self._schema is None:
+            self._schema = state_schema(self.compiled)
+        return self._schema
 
     def make(self, state: State) -> dict[str, Any]:
         data: dict[str, Any] = {
