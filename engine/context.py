@@ -46,7 +46,7 @@ class RenderContext(dict[str, Any]):
     def __contains__(self, name: object) -> bool:
         return dict.__contains__(self, name) or name in self.base
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         found = dict.get(self, name, _ABSENT)
         return self.base.get(name, default) if found is _ABSENT else found
 
