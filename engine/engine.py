@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from callguide.check import check_pack
 from callguide.clock import Clock, SystemClock
 from callguide.compile import CompiledPack, compile_pack
 from callguide.context import RESERVED_INPUTS, Contexts
@@ -61,16 +62,9 @@ class Engine:
     def load(cls, path: str | Path, *, cache: bool = False, **options: Any) -> Engine:
         """Read, check and compile a pack; `FlowError` lists every problem found. With
         `cache`, an unchanged pack's checked model comes from the check cache."""
-        root = Path(path)
-        if cache:  # an unchanged pack: its checked model, without importing the checker at all
-            from callguide.load import cache as check_cache
-
-            cached = check_cache.load(root)
-            if cached is not None and not any(problem.severity == "error" for problem in cached[1]):
-                return cls(compile_pack(cached[0]), problems=tuple(cached[1]), **options)
-        from callguide.check import check_pack  # the checker's imports cost a cold start ~0.5 s
-
-        result = check_pack(root, cache=cache)
+        # with `cache`, an unchanged pack's model comes from the cache without importing the
+        # checker's stages (jsonschema, every checker): `callguide.check` imports them on demand
+        result = check_pack(Path(path), cache=cache)
         if result.errors or result.pack is None:
             raise FlowError(result.problems)
         return cls(compile_pack(result.pack), problems=tuple(result.problems), **options)
