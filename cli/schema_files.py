@@ -14,6 +14,7 @@ from pathlib import Path
 
 from callguide.schemas import schema
 from callguide.schemas.source import KINDS
+
 SCHEMA_FOLDER = "schemas"
 
 
