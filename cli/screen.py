@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from callguide.cli.words import words
 from callguide.i18n import _
 from callguide.view import View
 from rich.console import Console
@@ -38,12 +38,16 @@ def show_view(console: Console, view: View) -> None:
             else view.notice.get("kind", "")
         )
         counted = f" ({view.notice['count']}/{view.notice['of']})" if view.notice.get("of") else ""
+        # wrapped to the terminal, never clipped: the agent must read the whole phrase
         console.print(
             Panel(
                 Text(view.notice.get("text") or "", style=style), title=Text(f"{title}{counted}"), border_style="yellow"
-            )
+            ),
+            soft_wrap=False,
         )
-    console.print(Text(f"{view.flow} › {_step_name(view.step)}", style="dim"))
+    console.print(
+        Text(f"{view.flow} › {_step_name(view.step)}" + (f" · {view.title}" if view.title else ""), style="dim")
+    )
     if view.say:
         console.print(Text(view.say, style="bold"))
     if view.text:
@@ -83,14 +87,8 @@ def show_view(console: Console, view: View) -> None:
         console.print(Text("  [" + "; ".join(hints) + "]", style="dim"))
     if view.pending:
         for pending in view.pending:
-            console.print(
-                Text(
-                    "  "
-                    + _("waiting for {effect}").format(effect=pending["name"])
-                    + f" {json.dumps(pending['args'], ensure_ascii=False)}",
-                    style="magenta",
-                )
-            )
+            waiting = _("waiting for {effect}").format(effect=pending["name"])
+            console.print(Text(f"  {waiting} ({words(pending['args'])})", style="magenta"))
     if view.error:
         console.print(Text(f"✗ {view.error}", style="bold red"))
     if view.events:
@@ -104,32 +102,37 @@ def show_effects(console: Console, effects: list[dict[str, Any]]) -> None:
     for effect in effects:
         if effect.get("ok"):
             result = effect.get("result")
-            shown = json.dumps(result, ensure_ascii=False, default=str) if result is not None else _("done")
-            console.print(Text(f"  · {effect['name']} → {shown[:100]}", style="green"))
+            shown = words(result) if result is not None else _("done")
+            console.print(Text(f"  · {effect['name']} → {shown}", style="green"))
         else:
             failed = _("failed: {error}").format(error=effect.get("error"))
             console.print(Text(f"  · {effect['name']} {failed}", style="red"))
 
 
+def _record_rows() -> tuple[tuple[str, str], ...]:
+    """The call record's rows: what each is called on the screen, and its field."""
+    return (
+        (_("call"), "call_id"),
+        (_("flow"), "flow"),
+        (_("outcome"), "outcome"),
+        (_("reason"), "reason_label"),
+        (_("close the request"), "close"),
+        (_("queue"), "queue_name"),
+        (_("description"), "description"),
+        (_("duration (s)"), "duration_seconds"),
+    )
+
+
 def show_record(console: Console, record: dict[str, Any]) -> None:
+    """The call record in words (`yes`, `-`), as the agent's screen would say it."""
     table = Table(title=_("Call record"), show_header=False, title_style="bold green")
-    labels = {
-        "call_id": _("call"),
-        "flow": _("flow"),
-        "outcome": _("outcome"),
-        "reason_label": _("reason"),
-        "close": _("closed"),
-        "queue_name": _("queue"),
-        "description": _("description"),
-        "duration_seconds": _("seconds"),
-    }
-    rows = [(label, _shown(record.get(key))) for key, label in labels.items()]
+    rows = [(label, words(record.get(key))) for label, key in _record_rows()]
     rows.append((_("path"), " → ".join(step.split(":", 1)[1] for step in record.get("path", []))))
     rows.extend(
         (
             _("effect"),
             f"{effect['name']} "
-            + (_("ok") if effect.get("ok") else _("FAILED: {error}").format(error=effect.get("error"))),
+            + (_("ok") if effect.get("ok") else _("FAILED: {error}").format(error=words(effect.get("error")))),
         )
         for effect in record.get("effects", [])
     )
@@ -139,14 +142,7 @@ def show_record(console: Console, record: dict[str, Any]) -> None:
     )
     for key, value in rows:
         table.add_row(key, Text(value))  # as written: a description may hold `[...]`
-    console.print(table)
-
-
-def _shown(value: Any) -> str:
-    """A record value as the agent reads it: yes / no for a flag, nothing for none."""
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return "" if value is None else str(value)
+    console.print(table, soft_wrap=False)
 
 
 def _step_name(step: str) -> str:
