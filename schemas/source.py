@@ -13,7 +13,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from callguide.model import StepKind
 
@@ -227,13 +227,17 @@ PRESETS_WRAPUP = "`{key}` presets the wrap-up: it belongs to an `end` step"
 
 @dataclass(frozen=True, slots=True)
 class StepKey:
-    """One key a step may have: its shape and hover help, the step kinds it belongs to, and
-    what the loader says when it stands in a step of another kind (None: nothing is said)."""
+    """One key a step may have: its shape and hover help, the step kinds it belongs to, what
+    the loader says when it stands in a step of another kind (None: nothing is said), and how
+    the loader reads it into the model's step: a text, a value as written, or an effect-style
+    argument (texts inside are templates)."""
 
     name: str
     kinds: tuple[StepKind, ...]
     schema: Schema
     misplaced: str | None = None
+    read: Literal["text", "value", "arg"] | None = None  # how the loader reads it (None: by hand)
+    field: str | None = None  # the model's name for it, when it is not the key's
 
 
 STEP_KEYS: tuple[StepKey, ...] = (
@@ -245,6 +249,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "Say",
             "A line the agent reads to the caller. Alone, it makes a *say* step; with `ask`, it is read first.",
         ),
+        read="text",
     ),
     StepKey(
         "ask",
@@ -254,8 +259,14 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "Ask",
             "A question for the caller; the answer type is given by `choice`, `yes_no`, `text`, `number`, `phone`, `email`, `date`, `time`, `datetime`, `multi` or `lookup`.",
         ),
+        read="text",
     ),
-    StepKey("hint", EVERY, ref("text", "Hint", "A note for the agent only, shown under the text (never read aloud).")),
+    StepKey(
+        "hint",
+        EVERY,
+        ref("text", "Hint", "A note for the agent only, shown under the text (never read aloud)."),
+        read="text",
+    ),
     StepKey(
         "title",
         EVERY,
@@ -264,6 +275,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "Title",
             "A short heading of the step for the agent, shown above its text and in diagrams; never read aloud.",
         ),
+        read="text",
     ),
     StepKey(
         "choice",
@@ -437,6 +449,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "Store the answer (or the effect's result) under this name, e.g. `caller.phone`.",
             {"type": "string", "pattern": DOTTED},
         ),
+        read="value",
     ),
     StepKey(
         "default",
@@ -446,6 +459,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "The answer used when the agent gives none; text values are templates.",
             {"type": ["string", "number", "boolean"]},
         ),
+        read="arg",
     ),
     StepKey("optional", ("ask",), p("Optional", "The agent may leave the question unanswered.", {"type": "boolean"})),
     StepKey(
@@ -461,6 +475,8 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "An effect the host performs: `sms.send`, `case.create`, `case.dispatch` (a lifecycle transition) ...",
             {"type": "string", "pattern": DOTTED},
         ),
+        read="value",
+        field="effect",
     ),
     StepKey(
         "with",
@@ -473,6 +489,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
         ("do",),
         ref("text", "Confirm", "Ask the agent to confirm before the effect runs; `no` goes back."),
         BELONGS_TO_DO,
+        read="text",
     ),
     StepKey(
         "on_failure",
@@ -483,6 +500,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
             {"type": "string", "pattern": IDENTIFIER},
         ),
         BELONGS_TO_DO,
+        read="value",
     ),
     StepKey(
         "call",
@@ -492,6 +510,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "Run this flow of the pack as a sub-flow, then continue at `next`.",
             {"type": "string", "pattern": IDENTIFIER},
         ),
+        read="value",
     ),
     StepKey(
         "end",
@@ -501,6 +520,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "End the flow with this outcome (in a sub-flow: return to the caller; `inherit`: the outcome the last sub-flow ended with).",
             {"type": "string", "pattern": IDENTIFIER},
         ),
+        read="value",
     ),
     StepKey(
         "reason",
@@ -510,8 +530,10 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "With `end`: the end-of-call reason the wrap-up starts with.",
             {"type": "string", "pattern": IDENTIFIER},
         ),
+        read="value",
     ),
-    *(StepKey(name, ("end",), schema, PRESETS_WRAPUP) for name, schema in END_EXTRAS.items()),
+    StepKey("close", ("end",), END_EXTRAS["close"], PRESETS_WRAPUP, read="value"),
+    StepKey("description", ("end",), END_EXTRAS["description"], PRESETS_WRAPUP, read="text"),
     StepKey("next", MOVING, NEXT, "step `{step}` ends the flow; it cannot also have `next`"),
     StepKey(
         "set",
@@ -539,6 +561,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "Whether the agent may go back from this step (default: yes, unless an effect ran).",
             {"type": "boolean"},
         ),
+        read="value",
     ),
 )
 
