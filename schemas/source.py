@@ -238,6 +238,7 @@ class StepKey:
     misplaced: str | None = None
     read: Literal["text", "value", "arg"] | None = None  # how the loader reads it (None: by hand)
     field: str | None = None  # the model's name for it, when it is not the key's
+    spoken: bool = False  # a text read to the caller (the checker holds it to the forbidden phrases)
 
 
 STEP_KEYS: tuple[StepKey, ...] = (
@@ -250,6 +251,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "A line the agent reads to the caller. Alone, it makes a *say* step; with `ask`, it is read first.",
         ),
         read="text",
+        spoken=True,
     ),
     StepKey(
         "ask",
@@ -260,6 +262,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "A question for the caller; the answer type is given by `choice`, `yes_no`, `text`, `number`, `phone`, `email`, `date`, `time`, `datetime`, `multi` or `lookup`.",
         ),
         read="text",
+        spoken=True,
     ),
     StepKey(
         "hint",
@@ -490,6 +493,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
         ref("text", "Confirm", "Ask the agent to confirm before the effect runs; `no` goes back."),
         BELONGS_TO_DO,
         read="text",
+        spoken=True,
     ),
     StepKey(
         "on_failure",
