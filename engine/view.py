@@ -11,7 +11,7 @@ from typing import Any
 
 from callguide import wrapup
 from callguide.compile import CompiledStep
-from callguide.context import Contexts, choices
+from callguide.context import Contexts, RenderContext, choices
 from callguide.model import Pack
 from callguide.record import call_record
 from callguide.state import State
@@ -150,4 +150,4 @@ def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], langu
 def _show(step: CompiledStep, item: dict[str, Any], context: dict[str, Any], language: str) -> str:
     if step.show is None:
         return str(item.get("label") or item.get("name") or item.get("id"))
-    return step.show.render({**context, "item": item}, language)
+    return step.show.render(RenderContext(context, {"item": item}), language)
