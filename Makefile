@@ -65,6 +65,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks $(if $(QUICK),--quick,)
+	$(BIN)/python -m benchmarks.readme
 
 # Re-pin every dependency to the newest release allowed by pyproject.toml.
 lock:

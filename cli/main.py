@@ -12,8 +12,9 @@ from pathlib import Path
 
 import click
 from callguide.check import check_paths
-from callguide.cli.schema_files import SCHEMA_KINDS, write_schemas
+from callguide.cli.schema_files import write_schemas
 from callguide.problems import Problem, sort_problems
+from callguide.schemas.source import KINDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,7 +63,7 @@ def _styled(problem: Problem) -> str:
 
 
 @main.command()
-@click.argument("kind", required=False, type=click.Choice(SCHEMA_KINDS))
+@click.argument("kind", required=False, type=click.Choice(KINDS))
 @click.option(
     "--write",
     "folder",
@@ -79,7 +80,7 @@ def schema(kind: str | None, folder: Path | None) -> None:
         click.echo(f"modelines: # yaml-language-server: $schema={folder}/flow.json (relative to each file)")
         return
     if kind is None:
-        for name in SCHEMA_KINDS:
+        for name in KINDS:
             title = load_schema(name).get("title", "")
             click.echo(f"{name:<10} {title}")
         return

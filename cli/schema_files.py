@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 from callguide.schemas import schema
+from callguide.schemas.source import KINDS
 
-SCHEMA_KINDS = ("pack", "flow", "rules", "catalog", "lifecycle", "worklist", "phrases", "scenario")
 SCHEMA_FOLDER = "schemas"
 
 
@@ -22,7 +22,7 @@ def write_schemas(folder: Path) -> list[Path]:
     """Every file kind's schema as `folder/<kind>.json`; the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for kind in SCHEMA_KINDS:
+    for kind in KINDS:
         target = folder / f"{kind}.json"
         target.write_text(json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(target)

@@ -37,7 +37,7 @@ def show_view(console: Console, view: View) -> None:
             ),
             soft_wrap=False,
         )
-    console.print(Text(f"{view.flow} › {view.step}", style="dim"))
+    console.print(Text(f"{view.flow} › {view.step}" + (f" · {view.title}" if view.title else ""), style="dim"))
     if view.say:
         console.print(Text(view.say, style="bold"))
     if view.text:

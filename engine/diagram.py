@@ -40,7 +40,9 @@ def _short(text: str, limit: int = 48) -> str:
 
 def _label(step: Step, language: str) -> str:
     body = ""
-    if step.ask:
+    if step.title:
+        body = step.title.source(language, language)
+    elif step.ask:
         body = step.ask.source(language, language)
     elif step.say:
         body = step.say.source(language, language)

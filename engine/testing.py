@@ -41,7 +41,7 @@ from callguide.sandbox import Sandbox
 from callguide.session import Session
 
 MOVES = ("answer", "event", "wait", "back", "hangup", "resolve", "fail")
-VIEW_KEYS = ("step", "kind", "say", "text", "hint", "notice", "warnings", "error", "options", "contains", "pending")
+VIEW_KEYS = ("step", "kind", "title", "say", "text", "hint", "notice", "warnings", "error", "options", "contains", "pending")  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -289,6 +289,7 @@ class _Runner:
         actual: dict[str, Any] = {
             "step": view.step,
             "kind": view.kind,
+            "title": view.title,
             "say": view.say,
             "text": view.text,
             "hint": view.hint,
@@ -310,6 +311,7 @@ class _Runner:
                     for o in (view.answer or {}).get("options", [])
                 ]
                 on_screen = (
+                    view.title,
                     view.say,
                     view.text,
                     view.hint,
