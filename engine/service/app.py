@@ -17,11 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, Header, Path as PathParam, Query, Request
-from fastapi.responses import Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
 from callguide.service import models, problems, work
 from callguide.service.auth import AuthConfig, Identity, Unauthenticated
 from callguide.service.calls import Calls, Reply, fingerprint
@@ -32,6 +27,11 @@ from callguide.service.ops import RequestMiddleware
 from callguide.service.packs import Loaded, Packs
 from callguide.service.problems import ApiProblem
 from callguide.session import Session
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 log = logging.getLogger("callguide.service")
 JSON = "application/json"

@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-
 from callguide.problems import CallguideError, InputError, SessionBusy, SnapshotError
 from callguide.service import work
 from callguide.service.auth import Identity

@@ -14,7 +14,6 @@ from contextvars import ContextVar
 from typing import Any
 
 import orjson
-
 from callguide.host.store import search_records
 from callguide.service.db import Tx
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
 from callguide.engine import Engine
 from callguide.host.store import StoreHandlers, load_effect_answers, load_folder
 from callguide.problems import FlowError
