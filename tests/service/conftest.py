@@ -27,5 +27,3 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def api(db_url: str) -> Iterator[TestClient]:
     with make_client(db_url) as client:
         yield client
-
-

@@ -52,7 +52,9 @@ def wipe_postgres(dsn: str) -> None:
 
 
 def make_client(url: str, packs: Path = FLOWS, **options: Any) -> TestClient:
-    return TestClient(create_app(Settings(packs, url, AUTH, reload_seconds=options.pop("reload_seconds", 0), **options)))
+    return TestClient(
+        create_app(Settings(packs, url, AUTH, reload_seconds=options.pop("reload_seconds", 0), **options))
+    )
 
 
 def as_user(name: str) -> dict[str, str]:
@@ -73,7 +75,9 @@ def move(
     client: TestClient, who: dict[str, str], session: dict[str, Any], action: str = "answer", **body: Any
 ) -> dict[str, Any]:
     """A move that must be accepted; returns the session after it."""
-    response = client.post(f"/v1/sessions/{session['id']}/{action}", json={"version": session["version"], **body}, headers=who)
+    response = client.post(
+        f"/v1/sessions/{session['id']}/{action}", json={"version": session["version"], **body}, headers=who
+    )
     assert response.status_code == 200, response.text
     moved: dict[str, Any] = response.json()
     return moved
