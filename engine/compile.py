@@ -19,12 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from callguide import answers
 from callguide.effects import known_effects
 from callguide.entities import LifecycleMachine
-from callguide.expr import CompiledCondition, Sandbox, make_environment
+from callguide.expr import CompiledCondition
+from callguide.filters import make_environment
 from callguide.graph import StepGraph, graph_of
 from callguide.machines import Cursor, fire, shared_machine
 from callguide.model import Action, Flow, Pack, Rule, Step
+from callguide.sandbox import Sandbox
 from callguide.texts import LocalText, Texts
 from transitions import Machine, MachineError
 
@@ -50,6 +53,7 @@ class CompiledStep:
     say: LocalText | None
     ask: LocalText | None
     hint: LocalText | None
+    title: LocalText | None
     confirm: LocalText | None
     description: LocalText | None
     options: tuple[CompiledOption, ...]
@@ -180,7 +184,19 @@ def compile_pack(pack: Pack) -> CompiledPack:
         compiled.labels.update({f"reason:{k}": t for k, r in catalog.reasons.items() if (t := texts.text(r.label))})
         compiled.labels.update({f"queue:{k}": t for k, q in catalog.queues.items() if (t := texts.text(q))})
     compiled.lifecycles = {name: LifecycleMachine(lifecycle, texts) for name, lifecycle in pack.lifecycles.items()}
+    for region in _phone_regions(pack):
+        answers.prepare_region(region)
     return compiled
+
+
+def _phone_regions(pack: Pack) -> set[str]:
+    """The regions whose numbers the pack checks: its own rule's and its phone questions'."""
+    regions = {pack.phone_region} if pack.phone_region else set()
+    for flow in pack.flows.values():
+        for step in flow.steps.values():
+            if step.answer is not None and step.answer.region:
+                regions.add(step.answer.region)
+    return regions
 
 
 def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
@@ -224,6 +240,7 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         say=texts.text(step.say),
         ask=texts.text(step.ask),
         hint=texts.text(step.hint),
+        title=texts.text(step.title),
         confirm=texts.text(step.confirm),
         description=texts.text(step.description),
         options=options,

@@ -150,6 +150,7 @@ class Step:
     say: Text | None = None
     ask: Text | None = None
     hint: Text | None = None
+    title: Text | None = None
     answer: Answer | None = None
     save: str | None = None
     default: Any = None
@@ -287,6 +288,7 @@ class Worklist:
     methods: tuple[str, ...]
     title: str = ""
     max_attempts: int | None = None
+    waiting: str = "waiting"  # the status a task waits in to be worked
     postpone_choices: tuple[float, ...] = ()
     postpone_comment_required: bool = False
     outcomes: Mapping[str, WorklistAction] = field(default_factory=_empty)

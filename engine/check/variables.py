@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
+from callguide.analysis import Analysis
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.calls import calls
 from callguide.check.flows import RESERVED_NAMES
 from callguide.check.hints import suggest
 from callguide.check.texts import TextChecker
-from callguide.expr import Analysis
 from callguide.graph import graph_of
 from callguide.model import Condition, Flow, Pack, Step, Text
 from callguide.problems import Pos, Problem, closest, did_you_mean
@@ -205,6 +205,7 @@ class VariableChecker(Checker):
             (step.say, f"the `say` of {where}", True),
             (step.ask, f"the `ask` of {where}", True),
             (step.hint, f"the `hint` of {where}", False),
+            (step.title, f"the `title` of {where}", False),
             (step.confirm, f"the `confirm` of {where}", True),
             (step.description, f"the `description` of {where}", False),
             (step.default if isinstance(step.default, Text) else None, f"the `default` of {where}", False),

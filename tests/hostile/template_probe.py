@@ -24,9 +24,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import callguide.check.run  # noqa: F401  (the checker's stages load on the first check: before imports are watched)
 from callguide import Engine, FlowError, FlowRuntimeError, FrozenClock, RenderError
 from callguide.check import check_pack
-from callguide.expr import CompiledCondition, CompiledText, make_environment
+from callguide.expr import CompiledCondition, CompiledText
+from callguide.filters import make_environment
 from callguide.problems import Pos
 
 from .packs import CONTEXT, condition_flow, say_flow, write_pack
