@@ -214,7 +214,7 @@ class Simulator:
         """An answer to the end-of-call form, or `:back` to the question before."""
         if text in (":back", "<"):
             if not self.wrapup_answers:
-                self.console.print(Text("✗ the call is over: the wrap-up is the first thing to go back to", "bold red"))
+                self.console.print(Text("✗ this is the wrap-up's first question: the call itself is over", "bold red"))
                 return
             self.wrapup_answers.pop()
             self.replay_wrapup()
@@ -259,7 +259,7 @@ class Simulator:
             text = (line or "").strip()
             if line is None or text == "":
                 return True
-            if text in (":back", "<"):
+            if text in (":back", "<") and self.wrapup_answers:
                 self.wrapup_answers.pop()
                 self.replay_wrapup()
                 return False
