@@ -281,7 +281,7 @@ class Simulator:
             text = (line or "").strip()
             if line is None or text == "":
                 return True
-            if text in (":back", "<"):
+            if text in (":back", "<") and self.wrapup_answers:
                 self.wrapup_answers.pop()
                 self.replay_wrapup()
                 return False
