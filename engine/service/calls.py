@@ -177,18 +177,7 @@ class Calls:
         return found
 
     def sessions(self, identity: Identity, live: bool | None, pack: str | None, limit: int) -> list[dict[str, Any]]:
-        where: list[str] = []
-        params: list[Any] = []
-        if not identity.supervisor:
-            where.append("owner = ?")
-            params.append(identity.name)
-        if live is not None:
-            where.append("ended = ?")
-            params.append(not live)
-        if pack is not None:
-            where.append("pack = ?")
-            params.append(pack)
-        clause = f" where {' and '.join(where)}" if where else ""
+        clause, params = _visible(identity, {"ended = ?": None if live is None else not live, "pack = ?": pack})
         sql = f"select {_SESSION_COLUMNS} from sessions{clause} order by updated desc, id limit ?"
         with self.db.transaction() as tx:
             rows = tx.all(sql, (*params, limit))
@@ -206,18 +195,7 @@ class Calls:
         return found
 
     def records(self, identity: Identity, pack: str | None, since: str | None, limit: int) -> list[dict[str, Any]]:
-        where: list[str] = []
-        params: list[Any] = []
-        if not identity.supervisor:
-            where.append("owner = ?")
-            params.append(identity.name)
-        if pack is not None:
-            where.append("pack = ?")
-            params.append(pack)
-        if since is not None:
-            where.append("ended >= ?")
-            params.append(since)
-        clause = f" where {' and '.join(where)}" if where else ""
+        clause, params = _visible(identity, {"pack = ?": pack, "ended >= ?": since})
         with self.db.transaction() as tx:
             rows = tx.all(f"select record from calls{clause} order by ended desc limit ?", (*params, limit))
         return [orjson.loads(row[0]) for row in rows]
@@ -376,6 +354,15 @@ class Calls:
         task = record.get("task")
         if inserted and isinstance(task, dict):
             work.apply_outcome(loaded, task, str(task.get("action")))
+
+
+def _visible(identity: Identity, conditions: dict[str, Any]) -> tuple[str, list[Any]]:
+    """A `where` clause: the caller's own rows (a supervisor's: everyone's), and each of the
+    conditions whose value is given."""
+    if not identity.supervisor:
+        conditions = {"owner = ?": identity.name, **conditions}
+    given = {test: value for test, value in conditions.items() if value is not None}
+    return (f" where {' and '.join(given)}" if given else ""), list(given.values())
 
 
 def _entity(loaded: Loaded, kind: str, key: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from callguide.view import View
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -93,26 +94,6 @@ class PackOut(BaseModel):
     rules: list[RuleOut]
 
 
-class ViewOut(BaseModel):
-    """What the agent sees now (`callguide.View`)."""
-
-    flow: str
-    step: str
-    kind: str
-    say: str | None = None
-    text: str | None = None
-    hint: str | None = None
-    answer: dict[str, Any] | None = None
-    warnings: list[str] = []
-    notice: dict[str, Any] | None = None
-    error: str | None = None
-    events: list[dict[str, str]] = []
-    pending: list[dict[str, Any]] = []
-    can_back: bool = False
-    outcome: str | None = None
-    record: dict[str, Any] | None = None
-
-
 class SessionOut(BaseModel):
     id: str
     pack: str
@@ -124,7 +105,7 @@ class SessionOut(BaseModel):
     started: str
     updated: str
     pack_version: str
-    view: ViewOut
+    view: View = Field(description="what the agent sees now (`callguide.View`)")
     language: str
     input: dict[str, Any] | None = Field(
         default=None, description="with ?detail=full: the call's input, without the agent"
