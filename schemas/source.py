@@ -691,6 +691,47 @@ PACK: Schema = obj(
                 ),
             },
         ),
+        "schedules": p(
+            "Schedules",
+            "Timed work the engine's clock starts (e.g. the queue report every 30 minutes during the shift), by name.",
+            map_of(
+                obj(
+                    {
+                        "title": p("Title", "What the agent sees when it falls due.", {"type": "string"}),
+                        "flow": ref("identifier", "Flow", "The flow started when the schedule falls due."),
+                        "every": ref(
+                            "duration", "Every", "How often, counted from midnight: `30m` falls due at :00 and :30."
+                        ),
+                        "during": p(
+                            "During",
+                            "`open`: only within the pack's calendar (working days and hours, the shift); `always`: day and night.",
+                            {"enum": ["open", "always"]},
+                        ),
+                        "late": ref(
+                            "duration",
+                            "Late",
+                            "How long a run may wait to be started before it is missed (default: until the next run falls due).",
+                        ),
+                        "missed": p(
+                            "Missed",
+                            "The effect asked for when a run is missed (`do` and `with`), e.g. notify the supervisor.",
+                            obj(
+                                {
+                                    "do": p("Do", "The effect, e.g. `supervisor.notify`.", {"type": "string"}),
+                                    "with": p(
+                                        "With",
+                                        "Its arguments (texts may read `env`, `schedule` and `due`).",
+                                        {"type": "object"},
+                                    ),
+                                },
+                                required=("do",),
+                            ),
+                        ),
+                    },
+                    required=("flow", "every"),
+                )
+            ),
+        ),
         "environments": p(
             "Environments",
             "Values that differ between test and production (queue names, numbers, accounts); flows use them as `env.group.key`. The first is the default.",
@@ -905,7 +946,7 @@ PLAY_ITEM = obj(
         "fail": p("Fail", "The host could not perform the effect the call waits for: the error message.", STRING),
         "expect": p(
             "Expect",
-            "What must hold after this move (or now, alone): `step`, `kind`, `title`, `say`, `text`, `hint`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`.",
+            "What must hold after this move (or now, alone): `step`, `kind`, `title`, `say`, `text`, `hint`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`; `due` and `missed`: the schedule runs that fell due or were missed during it (`queue_report 10:30`).",
             {"type": "object"},
         ),
     },
@@ -917,6 +958,11 @@ SCENARIO: Schema = obj(
     {
         "scenario": p("Scenario", "What the scenario shows, in a sentence.", STRING),
         "flow": ref("identifier", "Flow", "The flow the call starts in."),
+        "schedule": ref(
+            "identifier",
+            "Schedule",
+            "The call starts by itself: the clock runs on to this schedule's next run, which starts `flow`.",
+        ),
         "given": p("Given", "The call's input: `agent`, `customer`, `case`, `task` ...", {"type": "object"}),
         "environment": p("Environment", "Which environment of the pack.", STRING),
         "language": p("Language", "The language the session speaks.", STRING),

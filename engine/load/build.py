@@ -31,6 +31,7 @@ from callguide.model import (
     Pack,
     Reason,
     Rule,
+    Schedule,
     Step,
     StepKind,
     Text,
@@ -386,6 +387,20 @@ class Builder:
             outcomes=frozen(data.get("outcomes", {})),
         )
 
+    def schedule(self, name: str, spec: dict[str, Any]) -> Schedule:
+        missed = spec.get("missed") or {}
+        return Schedule(
+            name=name,
+            pos=self.pos(("schedules", name), key=True),
+            flow=spec["flow"],
+            every=seconds(spec["every"]),
+            title=spec.get("title", ""),
+            during=spec.get("during", "open"),
+            late=seconds(spec["late"]) if "late" in spec else None,
+            missed_effect=missed.get("do"),
+            missed_args=self.args(missed.get("with"), ("schedules", name, "missed", "with")),
+        )
+
     def phrases(self, data: dict[str, Any]) -> dict[str, Text]:
         return {name: self.text(text, ("phrases", name)) for name, text in data["phrases"].items()}
 
@@ -468,4 +483,5 @@ def build_pack(root: str, manifest: SourceFile | None, files: list[SourceFile], 
         lifecycles=frozen(parts["lifecycle"]),
         worklists=frozen(parts["worklist"]),
         phrases=frozen(parts["phrases"]),
+        schedules=frozen({name: at_manifest.schedule(name, spec) for name, spec in data.get("schedules", {}).items()}),
     )
