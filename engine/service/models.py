@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from callguide.view import View
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -50,6 +51,35 @@ class LifecycleOut(BaseModel):
     transitions: list[str]
 
 
+class ReasonOut(BaseModel):
+    key: str
+    label: str
+    close: bool
+    locked: bool
+    queue: str | None
+    description: str | None
+
+
+class OptionOut(BaseModel):
+    key: str
+    label: str
+
+
+class CallEndOut(BaseModel):
+    """The end-of-call form: its reasons (each presets and may lock `close`) and queues."""
+
+    title: str
+    description: str
+    reasons: list[ReasonOut]
+    queues: list[OptionOut]
+
+
+class RuleOut(BaseModel):
+    name: str
+    label: str
+    warnings: int
+
+
 class PackOut(BaseModel):
     name: str
     title: str
@@ -60,26 +90,8 @@ class PackOut(BaseModel):
     flows: list[FlowOut]
     worklists: list[WorklistOut]
     lifecycles: list[LifecycleOut]
-
-
-class ViewOut(BaseModel):
-    """What the agent sees now (`callguide.View`)."""
-
-    flow: str
-    step: str
-    kind: str
-    say: str | None = None
-    text: str | None = None
-    hint: str | None = None
-    answer: dict[str, Any] | None = None
-    warnings: list[str] = []
-    notice: dict[str, Any] | None = None
-    error: str | None = None
-    events: list[dict[str, str]] = []
-    pending: list[dict[str, Any]] = []
-    can_back: bool = False
-    outcome: str | None = None
-    record: dict[str, Any] | None = None
+    call_end: CallEndOut | None
+    rules: list[RuleOut]
 
 
 class SessionOut(BaseModel):
@@ -93,7 +105,13 @@ class SessionOut(BaseModel):
     started: str
     updated: str
     pack_version: str
-    view: ViewOut
+    view: View = Field(description="what the agent sees now (`callguide.View`)")
+    language: str
+    input: dict[str, Any] | None = Field(
+        default=None, description="with ?detail=full: the call's input, without the agent"
+    )
+    answers: dict[str, Any] | None = Field(default=None, description="with ?detail=full: the answers so far")
+    effects: list[dict[str, Any]] | None = Field(default=None, description="with ?detail=full: the effects performed")
 
 
 class StartIn(Strict):
