@@ -1,0 +1,90 @@
+"""The console's routes: its pages and assets under /console, the supervisor's figures under
+/v1/reports (the same bearer auth and problem documents as the rest of the API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from callguide.service.console import figures
+from callguide.service.console.pages import SECURITY_HEADERS, asset, render
+from callguide.service.console.strings import strings
+from callguide.service.problems import ApiProblem, not_found
+
+router = APIRouter(include_in_schema=True)
+
+
+def _page(html: str) -> HTMLResponse:
+    return HTMLResponse(html, headers=SECURITY_HEADERS)
+
+
+def _pack(request: Request, name: str) -> Any:
+    loaded = figures.packs_of(request).get(name)
+    if loaded is None:
+        raise not_found(f"no pack `{name}`")
+    return loaded.engine.pack
+
+
+@router.get("/console", response_class=HTMLResponse, include_in_schema=False)
+def packs_page(request: Request) -> HTMLResponse:
+    packs = figures.packs_of(request)
+    listed = [
+        {
+            "name": loaded.engine.pack.name,
+            "title": loaded.engine.pack.title or loaded.engine.pack.name,
+            "language": loaded.engine.pack.language,
+            "supervisor": strings(loaded.engine.pack.language)["supervisor_heading"],
+        }
+        for _, loaded in sorted(packs.current.items())
+    ]
+    return _page(render("packs.html", "en", packs=listed))
+
+
+@router.get("/console/static/{name}", include_in_schema=False)
+def static(name: str) -> Response:
+    found = asset(name)
+    if found is None:
+        raise not_found(f"no console file `{name}`")
+    body, content_type = found
+    return Response(body, media_type=content_type, headers={"X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/console/{pack}", response_class=HTMLResponse, include_in_schema=False)
+def console_page(request: Request, pack: str) -> HTMLResponse:
+    model = _pack(request, pack)
+    return _page(render("console.html", model.language, pack=model.name, pack_title=model.title))
+
+
+@router.get("/console/{pack}/call/{session_id}", response_class=HTMLResponse, include_in_schema=False)
+def call_page(request: Request, pack: str, session_id: str) -> HTMLResponse:
+    return console_page(request, pack)  # the page asks the API for the call itself
+
+
+@router.get("/console/{pack}/supervisor", response_class=HTMLResponse, include_in_schema=False)
+def supervisor_page(request: Request, pack: str) -> HTMLResponse:
+    model = _pack(request, pack)
+    return _page(render("supervisor.html", model.language, pack=model.name, pack_title=model.title))
+
+
+@router.get("/v1/reports", tags=["reports"])
+def report(request: Request) -> dict[str, Any]:
+    """The supervisor's figures over the call records the filters pick (supervisors only)."""
+    identity = figures.supervisor(request)
+    return figures.report(request, identity, dict(request.query_params))
+
+
+@router.get("/v1/reports/calls.csv", tags=["reports"], response_class=Response)
+def calls_csv(request: Request) -> Response:
+    """The call records the filters pick, one line per call."""
+    identity = figures.supervisor(request)
+    text = figures.csv_export(request, identity, dict(request.query_params))
+    return Response(
+        text.encode("utf-8-sig"),  # with a BOM, so that spreadsheets read Cyrillic right
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="calls.csv"'},
+    )
+
+
+__all__ = ["ApiProblem", "router"]
