@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from callguide.effects import EffectRequest
 from callguide.entities import TASK_ACTIONS
@@ -32,6 +32,25 @@ create table if not exists outbox (seq integer primary key autoincrement, effect
 """
 
 
+class Entities(Protocol):
+    """What the effect handlers need of a store: this embedded `Store`, or the HTTP
+    service's store that writes in the transaction of the move (`callguide.service`)."""
+
+    down: set[str]
+
+    def put(self, kind: str, key: Any, data: dict[str, Any]) -> dict[str, Any]: ...
+
+    def get(self, kind: str, key: Any) -> dict[str, Any] | None: ...
+
+    def all(self, kind: str) -> list[dict[str, Any]]: ...
+
+    def next_id(self, kind: str, prefix: str) -> str: ...
+
+    def search(self, kind: str, query: Any, fields: Iterable[str]) -> list[dict[str, Any]]: ...
+
+    def sent(self, effect: str, args: dict[str, Any]) -> None: ...
+
+
 class Store:
     """Entities by kind (`customers`, `cases`, `tasks`...), call records and an outbox."""
 
@@ -45,29 +64,11 @@ class Store:
 
     def load_folder(self, folder: Path) -> int:
         """Load every `data/*.yaml` (a list of records with `id`); returns how many."""
-        count = 0
-        for path in sorted(folder.glob("*.yaml")):
-            try:
-                records = read_yaml(path.read_bytes(), str(path)).data or []
-            except YamlProblem as problem:
-                raise StoreError(str(problem.problem)) from None
-            if not isinstance(records, list):
-                raise StoreError(f"{path}: sample data is a list of records")
-            for index, record in enumerate(records):
-                if not isinstance(record, dict):
-                    raise StoreError(f"{path}: record {index + 1} is not a map")
-                self.put(path.stem, record.get("id", f"{path.stem}-{index + 1}"), record)
-                count += 1
-        return count
+        return load_folder(self, folder)
 
     def load_effect_answers(self, folder: Path) -> None:
         """`data/effects/<effect>.yaml`: what the sample host answers for a pack's own effect."""
-        for path in sorted(folder.glob("*.yaml")):
-            try:
-                answer = read_yaml(path.read_bytes(), str(path)).data
-            except YamlProblem as problem:
-                raise StoreError(str(problem.problem)) from None
-            self.put("effect-answers", path.stem, {"answer": answer})
+        load_effect_answers(self, folder)
 
     # --- entities ------------------------------------------------------------------------
 
@@ -95,23 +96,7 @@ class Store:
         return f"{prefix}{number}"
 
     def search(self, kind: str, query: Any, fields: Iterable[str]) -> list[dict[str, Any]]:
-        """Records whose fields contain the query (case-insensitive; digits alone for
-        phone-like queries); `field=value` searches one field."""
-        fields = list(fields)
-        text = str(query).strip()
-        if isinstance(query, dict) and query:
-            fields, text = [str(next(iter(query)))], str(next(iter(query.values())))
-        elif "=" in text:
-            name, _, text = text.partition("=")
-            fields = [name.strip()]
-            text = text.strip()
-        wanted = _fold(text)
-        found = []
-        for record in self.all(kind):
-            values = [record.get(name) for name in fields] if fields else list(record.values())
-            if any(wanted and wanted in _fold(value) for value in _flatten(values)):
-                found.append(record)
-        return found
+        return search_records(self.all(kind), query, fields)
 
     # --- calls ---------------------------------------------------------------------------
 
@@ -134,6 +119,26 @@ class Store:
             self.db.execute("insert into outbox (effect, args) values (?, ?)", (effect, json.dumps(args, default=str)))
 
 
+def search_records(records: Iterable[dict[str, Any]], query: Any, fields: Iterable[str]) -> list[dict[str, Any]]:
+    """Records whose fields contain the query (case-insensitive; digits alone for
+    phone-like queries); `field=value` searches one field."""
+    fields = list(fields)
+    text = str(query).strip()
+    if isinstance(query, dict) and query:
+        fields, text = [str(next(iter(query)))], str(next(iter(query.values())))
+    elif "=" in text:
+        name, _, text = text.partition("=")
+        fields = [name.strip()]
+        text = text.strip()
+    wanted = _fold(text)
+    found = []
+    for record in records:
+        values = [record.get(name) for name in fields] if fields else list(record.values())
+        if any(wanted and wanted in _fold(value) for value in _flatten(values)):
+            found.append(record)
+    return found
+
+
 def _fold(value: Any) -> str:
     text = str(value).casefold() if value is not None else ""
     digits = re.sub(r"[\s\-()+.]", "", text)
@@ -150,10 +155,38 @@ def _flatten(values: Iterable[Any]) -> Iterable[Any]:
             yield value
 
 
+def load_folder(store: Entities, folder: Path) -> int:
+    """Load every `data/*.yaml` (a list of records with `id`); returns how many."""
+    count = 0
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            records = read_yaml(path.read_bytes(), str(path)).data or []
+        except YamlProblem as problem:
+            raise StoreError(str(problem.problem)) from None
+        if not isinstance(records, list):
+            raise StoreError(f"{path}: sample data is a list of records")
+        for index, record in enumerate(records):
+            if not isinstance(record, dict):
+                raise StoreError(f"{path}: record {index + 1} is not a map")
+            store.put(path.stem, record.get("id", f"{path.stem}-{index + 1}"), record)
+            count += 1
+    return count
+
+
+def load_effect_answers(store: Entities, folder: Path) -> None:
+    """`data/effects/<effect>.yaml`: what the sample host answers for a pack's own effect."""
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            answer = read_yaml(path.read_bytes(), str(path)).data
+        except YamlProblem as problem:
+            raise StoreError(str(problem.problem)) from None
+        store.put("effect-answers", path.stem, {"answer": answer})
+
+
 class StoreHandlers:
     """Effect handlers for a pack, backed by a `Store`."""
 
-    def __init__(self, pack: Pack, store: Store) -> None:
+    def __init__(self, pack: Pack, store: Entities) -> None:
         self.pack = pack
         self.store = store
 

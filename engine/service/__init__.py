@@ -1,0 +1,1 @@
+"""`callguide serve`: the interpreter behind an HTTP API, with a durable store."""

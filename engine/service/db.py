@@ -1,0 +1,185 @@
+"""The service's database: SQLite (embedded, WAL) or PostgreSQL (psycopg 3), one SQL for both.
+
+Statements are written once with `?` placeholders and the SQL both speak (`on conflict`,
+`returning`); PostgreSQL gets `%s`. A `Tx` is one transaction: SQLite takes the write lock at
+its start (`begin immediate`, so that two processes never deadlock upgrading a read), and
+PostgreSQL locks the rows it reads `for update` (`Tx.lock`), so that two instances moving one
+session wait for each other instead of both applying a move.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+Row = tuple[Any, ...]
+
+
+class DatabaseError(Exception):
+    """The database cannot be used (bad URL, unreachable, not migrated)."""
+
+
+class Tx(Protocol):
+    """One open transaction."""
+
+    lock: str  # appended to a `select` that must lock its row (`for update` on PostgreSQL)
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+
+
+class Database(Protocol):
+    url: str
+    kind: str  # "sqlite" or "postgresql"
+
+    def transaction(self) -> AbstractContextManager[Tx]: ...
+
+    def close(self) -> None: ...
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The same database as SQLAlchemy (Alembic) names it."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def connect(url: str) -> SQLite | Postgres:
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        return SQLite(url)
+    if scheme in ("postgresql", "postgres"):
+        return Postgres(url)
+    raise DatabaseError(f"--db takes sqlite:///path or postgresql://..., not `{url}`")
+
+
+def sqlite_path(url: str) -> str:
+    """`sqlite:///relative.db`, `sqlite:////absolute.db` (SQLAlchemy's spelling), `sqlite://` in memory."""
+    rest = url.split("://", 1)[1]
+    if rest in ("", "/", "/:memory:"):
+        return ":memory:"
+    return unquote(rest[1:] if rest.startswith("/") else rest)
+
+
+class _SQLiteTx:
+    lock = ""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row: Row | None = self.db.execute(sql, params).fetchone()
+        return row
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(self.db.execute(sql, params).fetchall())
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self.db.execute(sql, params).rowcount
+
+
+class SQLite:
+    """One connection per process, used by one transaction at a time (SQLite writes one at a
+    time anyway); WAL lets other processes read meanwhile. `synchronous=NORMAL`: a committed
+    move survives the process being killed; `--db sqlite:///path?synchronous=full` survives a
+    power cut too, at the price of a disk flush per move."""
+
+    kind = "sqlite"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parts = urlsplit(url)
+        path = sqlite_path(url.split("?", 1)[0])
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        synchronous = "full" if "synchronous=full" in parts.query.lower() else "normal"
+        try:
+            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self.db.execute("pragma journal_mode=wal")
+            self.db.execute(f"pragma synchronous={synchronous}")
+            self.db.execute("pragma busy_timeout=30000")
+        except sqlite3.Error as error:
+            raise DatabaseError(f"cannot open {url}: {error}") from None
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._lock:
+            self.db.execute("begin immediate")
+            try:
+                yield _SQLiteTx(self.db)
+            except BaseException:
+                self.db.execute("rollback")
+                raise
+            self.db.execute("commit")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class _PostgresTx:
+    lock = " for update"
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row: Row | None = self.connection.execute(_pg(sql), params).fetchone()
+        return row
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(self.connection.execute(_pg(sql), params).fetchall())
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        count: int = self.connection.execute(_pg(sql), params).rowcount
+        return count
+
+
+_PG_SQL: dict[str, str] = {}
+
+
+def _pg(sql: str) -> str:
+    found = _PG_SQL.get(sql)
+    if found is None:
+        found = _PG_SQL[sql] = sql.replace("?", "%s")
+    return found
+
+
+class Postgres:
+    """A pool of connections; every instance of the service may share the database."""
+
+    kind = "postgresql"
+
+    def __init__(self, url: str, size: int = 8) -> None:
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self.pool = ConnectionPool(url, min_size=1, max_size=size, open=False, kwargs={"autocommit": False})
+        try:
+            self.pool.open(wait=True, timeout=15)
+        except Exception as error:  # psycopg_pool.PoolTimeout and connection errors alike
+            self.pool.close()
+            raise DatabaseError(f"cannot connect to {_without_password(url)}: {error}") from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self.pool.connection() as connection, connection.transaction():
+            yield _PostgresTx(connection)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@")

@@ -1,0 +1,89 @@
+"""Errors as RFC 9457 problem documents: a stable `code`, the engine's message as `detail`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("callguide.service")
+PROBLEM_TYPE = "https://callguide.dev/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+TITLES = {
+    "unauthenticated": "Not signed in",
+    "forbidden": "Not allowed",
+    "not-found": "Not found",
+    "invalid-request": "Invalid request",
+    "invalid-answer": "The call cannot take this",
+    "stale-version": "The call has moved on",
+    "busy": "The call is busy",
+    "flow-error": "The flow cannot go on",
+    "snapshot": "The call cannot be resumed",
+    "idempotency-conflict": "Idempotency key reused",
+    "not-ended": "The call has not ended",
+    "method-not-allowed": "Method not allowed",
+    "unavailable": "Not ready",
+    "internal": "Internal error",
+}
+
+
+class ApiProblem(Exception):
+    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.extra = status, code, detail, extra
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "type": PROBLEM_TYPE + self.code,
+            "title": TITLES.get(self.code, self.code),
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+            **self.extra,
+        }
+
+    def response(self) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        return Response(orjson.dumps(self.document()), self.status, headers, media_type=MEDIA_TYPE)
+
+
+def not_found(what: str) -> ApiProblem:
+    return ApiProblem(404, "not-found", what)
+
+
+_BY_STATUS = {401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiProblem)
+    async def problem(request: Request, error: ApiProblem) -> Response:
+        request.state.problem = error.code
+        return error.response()
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        errors = error.errors()
+        first = errors[0] if errors else {}
+        place = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        detail = f"{place}: {first.get('msg', 'invalid')}" if place else str(first.get("msg", "invalid request"))
+        shown = [{"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg"))} for e in errors[:20]]
+        request.state.problem = "invalid-request"
+        return ApiProblem(422, "invalid-request", detail, errors=shown).response()
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, error: Exception) -> Response:
+        # a bug of the service: logged with its traceback, answered without one
+        log.error("unexpected error", exc_info=error)
+        return ApiProblem(500, "internal", "the service failed to answer; the error is logged").response()
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http(request: Request, error: StarletteHTTPException) -> Response:
+        code = _BY_STATUS.get(error.status_code, "invalid-request" if error.status_code < 500 else "internal")
+        request.state.problem = code
+        return ApiProblem(error.status_code, code, str(error.detail)).response()
