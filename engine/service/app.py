@@ -338,4 +338,8 @@ def create_app(settings: Settings) -> FastAPI:
     def case_history(pack: Id, case: Id, who: Who) -> Response:
         return in_pack(pack, lambda loaded: list(work.find_case(loaded, case).get("history") or []))
 
+    # the agent console and the supervisor's view (i14); imported here: it uses `identity` above
+    from callguide.service.console import router as console
+
+    app.include_router(console)
     return app

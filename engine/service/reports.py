@@ -15,9 +15,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 Record = Mapping[str, Any]
+R = TypeVar("R", bound=Record)
 
 
 class FilterError(ValueError):
@@ -89,7 +90,7 @@ class Filters:
             return bool(rules) if self.rule == "any" else self.rule in rules
         return True
 
-    def apply(self, records: Iterable[Record]) -> list[Record]:
+    def apply(self, records: Iterable[R]) -> list[R]:
         return [record for record in records if self.keep(record)]
 
 

@@ -11,9 +11,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from callguide.service.console.strings import catalog_language, strings
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 STATIC = "/console/static"
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
@@ -41,14 +40,18 @@ def render(template: str, language: str, *, pack: str = "", pack_title: str = ""
     """A page in `language`; its JS gets the same strings (and the pack) as JSON config."""
     words = strings(language)
     config = {"pack": pack, "language": catalog_language(language), "strings": dict(words)}
-    return environment().get_template(template).render(
-        t=words,
-        language=catalog_language(language),
-        static=STATIC,
-        config=config,
-        pack=pack,
-        pack_title=pack_title,
-        **values,
+    return (
+        environment()
+        .get_template(template)
+        .render(
+            t=words,
+            language=catalog_language(language),
+            static=STATIC,
+            config=config,
+            pack=pack,
+            pack_title=pack_title,
+            **values,
+        )
     )
 
 

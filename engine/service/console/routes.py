@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
-
+from callguide.service.app import Who
 from callguide.service.console import figures
 from callguide.service.console.pages import SECURITY_HEADERS, asset, render
 from callguide.service.console.strings import strings
-from callguide.service.problems import ApiProblem, not_found
+from callguide.service.problems import not_found
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 
 router = APIRouter(include_in_schema=True)
 
@@ -69,22 +69,19 @@ def supervisor_page(request: Request, pack: str) -> HTMLResponse:
 
 
 @router.get("/v1/reports", tags=["reports"])
-def report(request: Request) -> dict[str, Any]:
+def report(request: Request, who: Who) -> dict[str, Any]:
     """The supervisor's figures over the call records the filters pick (supervisors only)."""
-    identity = figures.supervisor(request)
+    identity = figures.supervisor(who)
     return figures.report(request, identity, dict(request.query_params))
 
 
 @router.get("/v1/reports/calls.csv", tags=["reports"], response_class=Response)
-def calls_csv(request: Request) -> Response:
+def calls_csv(request: Request, who: Who) -> Response:
     """The call records the filters pick, one line per call."""
-    identity = figures.supervisor(request)
+    identity = figures.supervisor(who)
     text = figures.csv_export(request, identity, dict(request.query_params))
     return Response(
         text.encode("utf-8-sig"),  # with a BOM, so that spreadsheets read Cyrillic right
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="calls.csv"'},
     )
-
-
-__all__ = ["ApiProblem", "router"]

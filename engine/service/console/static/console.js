@@ -14,7 +14,13 @@ let packInfo = null; // GET /v1/packs/{pack}
 let kept = null; // what the agent typed, kept when the service refuses it: {step, value}
 let timer = null;
 
+// Every change of the screen counts one more update (tests wait for the next one).
+function updated() {
+  document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+}
+
 function show(name) {
+  updated();
   for (const id of sections) $(id).hidden = id !== name;
 }
 
@@ -23,6 +29,7 @@ function message(text, kind = "error") {
   box.textContent = text || "";
   box.dataset.kind = kind;
   box.hidden = !text;
+  updated();
 }
 
 function callId() {
