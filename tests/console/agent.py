@@ -60,12 +60,17 @@ class Agent:
         return str(self.page.locator("#answer-form").get_attribute("data-type") or "")
 
     def step(self) -> str:
-        return self.page.locator("#call-step").inner_text()
+        return str(self.page.locator("#call").get_attribute("data-step"))
 
     def answer(self, value: Any) -> None:
         page = self.page
         kind = self.kind()
         if value is None:
+            field = page.locator("#answer-input")
+            if field.count():  # an empty answer: whatever the field still holds is cleared
+                field.focus()
+                field.press("Control+A")
+                field.press("Delete")
             focused = page.locator("#answer-input, #continue, #answer-body button.primary").first
             self._then(lambda: focused.press("Enter"))
             return
@@ -120,7 +125,7 @@ class Agent:
                 if str(value).startswith("@"):
                     expect(page.locator("#wrapup")).to_be_visible()
                 else:
-                    expect(page.locator("#call-step")).to_have_text(str(value).split(":")[-1])
+                    expect(page.locator("#call")).to_have_attribute("data-step", str(value).split(":")[-1])
             elif key == "say":
                 expect(page.locator("#say-text")).to_have_text(str(value))
             elif key == "text":

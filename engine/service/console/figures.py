@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from callguide.service import reports
+from callguide.service.console.catalog import call_end
 from callguide.service.auth import Identity
 from callguide.service.problems import ApiProblem
 from fastapi import Request
@@ -115,16 +116,10 @@ def _options(records: list[dict[str, Any]], compiled: Any, loaded: Any) -> dict[
     rules: list[dict[str, str]] = []
     if loaded is not None:
         pack = loaded.engine.pack
-        catalog = pack.call_end_catalog
-        contexts = loaded.engine.contexts
-        if catalog is not None:
-            for key in catalog.reasons:
-                labels.setdefault(key, contexts.label(f"reason:{key}", {}, pack.language))
+        described = call_end(loaded.engine, pack.language)
+        for reason in described["reasons"] if described else []:
+            labels.setdefault(reason["key"], reason["label"])
         rules = [{"name": name, "label": str(name)} for name in pack.rules]
-        for event in contexts.events({}, pack.language):
-            for rule in rules:
-                if rule["name"] == event["name"]:
-                    rule["label"] = event["label"]
     return {
         "agents": agents,
         "flows": [{"name": flow, "title": _title(compiled, flow)} for flow in flows],

@@ -36,10 +36,13 @@ def environment() -> Environment:
     )
 
 
-def render(template: str, language: str, *, pack: str = "", pack_title: str = "", **values: Any) -> str:
-    """A page in `language`; its JS gets the same strings (and the pack) as JSON config."""
+def render(
+    template: str, language: str, *, pack: str = "", pack_title: str = "", known: dict[str, Any] | None = None, **values: Any
+) -> str:
+    """A page in `language`; its JS gets the same strings, the pack and what else is `known`
+    of it (its catalog, its rules) as JSON config."""
     words = strings(language)
-    config = {"pack": pack, "language": catalog_language(language), "strings": dict(words)}
+    config = {"pack": pack, "language": catalog_language(language), "strings": dict(words), **(known or {})}
     return (
         environment()
         .get_template(template)

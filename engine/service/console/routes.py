@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from callguide.service.app import Who
-from callguide.service.console import figures
+from callguide.service.console import catalog, figures
 from callguide.service.console.pages import SECURITY_HEADERS, asset, render
 from callguide.service.console.strings import strings
 from callguide.service.problems import not_found
@@ -20,11 +20,15 @@ def _page(html: str) -> HTMLResponse:
     return HTMLResponse(html, headers=SECURITY_HEADERS)
 
 
-def _pack(request: Request, name: str) -> Any:
+def _loaded(request: Request, name: str) -> Any:
     loaded = figures.packs_of(request).get(name)
     if loaded is None:
         raise not_found(f"no pack `{name}`")
-    return loaded.engine.pack
+    return loaded
+
+
+def _pack(request: Request, name: str) -> Any:
+    return _loaded(request, name).engine.pack
 
 
 @router.get("/console", response_class=HTMLResponse, include_in_schema=False)
@@ -53,8 +57,10 @@ def static(name: str) -> Response:
 
 @router.get("/console/{pack}", response_class=HTMLResponse, include_in_schema=False)
 def console_page(request: Request, pack: str) -> HTMLResponse:
-    model = _pack(request, pack)
-    return _page(render("console.html", model.language, pack=model.name, pack_title=model.title))
+    loaded = _loaded(request, pack)
+    model, language = loaded.engine.pack, loaded.engine.pack.language
+    known = {"call_end": catalog.call_end(loaded.engine, language), "rules": catalog.rules(loaded.engine)}
+    return _page(render("console.html", language, pack=model.name, pack_title=model.title, known=known))
 
 
 @router.get("/console/{pack}/call/{session_id}", response_class=HTMLResponse, include_in_schema=False)

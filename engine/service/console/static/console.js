@@ -108,7 +108,7 @@ async function showStart() {
           h(
             "li",
             {},
-            h("a", { href: callHref(item.id) }, `${flowTitle(item.flow)} — ${item.view?.step || ""}`),
+            h("a", { href: callHref(item.id) }, `${flowTitle(item.flow)} — ${new Date(item.started).toLocaleTimeString(config.language)}`),
           ),
         )
       : [h("li", {}, t("no_live_calls"))]),
@@ -219,7 +219,7 @@ function render(next, refusal = null) {
   show("call");
   startTimer(next.started);
   $("call-flow").textContent = flowTitle(view.flow);
-  $("call-step").textContent = view.step;
+  $("call").dataset.step = view.step; // for tests and support, not a word the agent reads
   renderNotice(view);
   const say = $("say");
   say.hidden = !view.say;
@@ -345,7 +345,8 @@ function field(spec, limits) {
   const start = keptValue ?? spec.default ?? "";
   const common = { id: "answer-input", name: "value", "aria-describedby": "answer-limits answer-error" };
   if (spec.type === "lookup") {
-    limits.push(t("search_by", { fields: (spec.by || []).join(", ") }));
+    const names = (spec.by || []).map((name) => (t(`field.${name}`) === `field.${name}` ? name : t(`field.${name}`)));
+    limits.push(t("search_by", { fields: names.join(", ") }));
     return [
       h("label", { for: "answer-input" }, t("search_label")),
       h("input", { ...common, type: "search", value: start, autocomplete: "off" }),
@@ -447,15 +448,23 @@ function renderRules(current) {
   const list = $("rules-list");
   $("rules").hidden = !events.length;
   const counts = {};
+  const limits = {};
   for (const entry of current.events || []) counts[entry.rule] = Math.max(counts[entry.rule] || 0, entry.count);
+  // the warning just given names its rule's count and number of warnings too
+  const notice = current.view.notice;
+  if (notice?.kind === "warning") {
+    counts[notice.rule] = Math.max(counts[notice.rule] || 0, notice.count);
+    limits[notice.rule] = notice.of;
+  }
   list.replaceChildren(
     ...events.map((event) => {
-      const rule = (packInfo?.rules || []).find((item) => item.name === event.name);
+      const rule = (packInfo?.rules || config.rules || []).find((item) => item.name === event.name);
       const count = counts[event.name] || 0;
+      const warnings = rule ? rule.warnings : limits[event.name];
       let next = "";
-      if (rule) {
-        const left = rule.warnings - count;
-        next = rule.warnings === 0 ? t("rule_no_warnings") : left > 0 ? t("rule_warnings_left", { left }) : t("rule_ends");
+      if (warnings !== undefined) {
+        const left = warnings - count;
+        next = warnings === 0 ? t("rule_no_warnings") : left > 0 ? t("rule_warnings_left", { left }) : t("rule_ends");
       }
       return h(
         "li",

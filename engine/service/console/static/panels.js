@@ -4,11 +4,21 @@ import { h, t } from "./i18n.js";
 
 const HIDDEN = new Set(["history", "comments"]);
 
+// A field of the sample data, named in the console's language where the catalog knows it;
+// a field it does not know is left out rather than shown in another language.
 function facts(data) {
   const rows = Object.entries(data || {}).filter(
-    ([name, value]) => !HIDDEN.has(name) && value !== null && value !== "" && typeof value !== "object",
+    ([name, value]) => !HIDDEN.has(name) && value !== null && value !== "" && typeof value !== "object" && known(`field.${name}`),
   );
-  return h("dl", { class: "facts" }, rows.flatMap(([name, value]) => [h("dt", {}, name), h("dd", {}, String(value))]));
+  return h("dl", { class: "facts" }, rows.flatMap(([name, value]) => [h("dt", {}, t(`field.${name}`)), h("dd", {}, String(value))]));
+}
+
+function known(key) {
+  return t(key) !== key;
+}
+
+function effectName(name) {
+  return known(`effect.${name}`) ? t(`effect.${name}`) : t("effect.other");
 }
 
 function block(title, data) {
@@ -74,7 +84,8 @@ function sms(effect, fallback) {
 }
 
 export function effectsPanel(element, current) {
-  const effects = current.effects || [];
+  // lookups show as the pick list itself, not as something done
+  const effects = (current.effects || []).filter((effect) => !effect.name.startsWith("lookup"));
   const pending = current.view.pending || [];
   let smsFailed = false;
   const items = effects.map((effect) => {
@@ -87,13 +98,13 @@ export function effectsPanel(element, current) {
     return h(
       "li",
       { class: `effect ${effect.ok ? "ok" : "failed"}`, dataset: { effect: effect.name } },
-      h("code", {}, effect.name),
+      effectName(effect.name),
       " — ",
       effect.ok ? t("effect_ok") : `${t("effect_failed")}: ${effect.error || ""}`,
     );
   });
   for (const waiting of pending) {
-    items.push(h("li", { class: "effect pending" }, h("code", {}, waiting.name), " — ", t("effect_pending")));
+    items.push(h("li", { class: "effect pending", dataset: { effect: waiting.name } }, effectName(waiting.name), " — ", t("effect_pending")));
   }
   element.replaceChildren(h("h2", {}, t("effects_heading")), items.length ? h("ol", { class: "effects" }, items.reverse()) : h("p", {}, t("no_effects")));
 }

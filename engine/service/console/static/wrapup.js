@@ -1,10 +1,12 @@
 // The wrap-up: reason, "close the request" preset by the reason (locked where the catalog
 // locks it), the queue an open request needs, the description; a review; then one save.
-import { h, t } from "./i18n.js";
+import { config, h, t } from "./i18n.js";
 
-// The catalog from GET /v1/packs/{pack} (`call_end`); without it, the reasons the view offers.
+// The catalog from GET /v1/packs/{pack} (`call_end`), or as the page was given it; without
+// either, the reasons the view offers.
 function catalogOf(session, pack) {
   if (pack?.call_end) return pack.call_end;
+  if (config.call_end) return config.call_end;
   const spec = session.view.answer || {};
   return { title: spec.title, description: "optional", reasons: spec.options || [], queues: [] };
 }
