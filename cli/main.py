@@ -84,6 +84,9 @@ def _register() -> None:
 
     for command in (run, simulate_command, test, graph, fmt, new):
         main.add_command(command)
+    from callguide.cli.serve import serve  # the HTTP service (callguide.service)
+
+    main.add_command(serve)
 
 
 _register()

@@ -12,10 +12,9 @@ from typing import Any
 
 import click
 from callguide.cli.screen import show_effects, show_record, show_view
-from callguide.clock import Clock, FrozenClock, SystemClock
+from callguide.clock import Clock, FrozenClock, SystemClock, seconds
 from callguide.engine import Engine
 from callguide.host import Store, local_engine
-from callguide.load.build import seconds
 from callguide.load.yaml_source import YamlProblem, read_yaml
 from callguide.problems import CallguideError, FlowError, InputError, ScenarioError
 from callguide.session import Session

@@ -6,6 +6,7 @@ Tests and the simulator use `FrozenClock` and move it on explicitly; a live host
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -37,11 +38,20 @@ class FrozenClock:
             raise UsageError("a clock only moves forward")
         self._now += timedelta(seconds=seconds)
 
-    def set(self, moment: datetime | str) -> None:
-        self._now = parse_instant(moment)
-
 
 def parse_instant(value: datetime | str) -> datetime:
     """An aware datetime from a datetime or an ISO text (naive values are taken as UTC)."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).strip().replace(" ", "T"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(s|m|h|d)$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def seconds(duration: str) -> float:
+    """A duration as the analyst writes it (`90s`, `10m`, `4h`, `1.5d`) in seconds."""
+    match = _DURATION.match(duration.strip())
+    if not match:
+        raise ValueError(f"not a duration: {duration!r}")
+    return float(match.group(1)) * _SECONDS[match.group(2)]

@@ -19,17 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from callguide.check.flows import known_effects
+from callguide.effects import known_effects
 from callguide.entities import LifecycleMachine
 from callguide.expr import CompiledCondition, Sandbox, make_environment
+from callguide.graph import StepGraph, graph_of
 from callguide.machines import Cursor, fire, shared_machine
-from callguide.model import Action, Case, Flow, Pack, Rule, Step
+from callguide.model import Action, Flow, Pack, Rule, Step
 from callguide.texts import LocalText, Texts
 from transitions import Machine, MachineError
 
-ADVANCE = "advance"
-FAIL = "fail"
-GIVE_UP = "give_up"
 CALL = "call"
 FINISH = "finish"
 
@@ -112,6 +110,7 @@ class CompiledFlow:
     flow: Flow
     machine: Machine
     steps: dict[str, CompiledStep]
+    graph: StepGraph
     access: tuple[CompiledCondition, LocalText] | None = None
 
     @property
@@ -185,61 +184,30 @@ def compile_pack(pack: Pack) -> CompiledPack:
 
 
 def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
-    steps: dict[str, CompiledStep] = {}
+    graph = graph_of(flow)
+    steps = {step.id: compile_step(flow.name, step, texts) for step in graph.states}
     transitions: list[dict[str, Any]] = []
-
-    def target(step: Step, case: Case, index: int, trigger: str) -> str:
-        """Where a branch leads; `call` and `end` branches get a step of their own."""
-        if case.go:
-            return case.go
-        synthetic_id = f"{step.id}~{trigger}{index}"
-        if case.call:
-            then = (Case(case.pos, go=case.then),) if case.then else ()
-            synthetic = Step(synthetic_id, "call", case.pos, call=case.call, save=case.save, next=then)
-        else:
-            synthetic = Step(
-                synthetic_id,
-                "end",
-                case.pos,
-                end=case.end,
-                reason=case.reason,
-                close=case.close,
-                description=case.description,
-            )
-        add(synthetic)
-        return synthetic_id
-
-    def add(step: Step) -> None:
-        steps[step.id] = compile_step(flow.name, step, texts)
-        for index, case in enumerate(step.next):
-            guard = texts.condition(case.condition)
+    for step in graph.states:
+        for way in graph.ways[step.id]:
+            guard = texts.condition(way.condition)
             transitions.append(
                 {
-                    "trigger": ADVANCE,
+                    "trigger": way.trigger,
                     "source": step.id,
-                    "dest": target(step, case, index, "n"),
+                    "dest": way.dest,
                     "conditions": [Guard(guard)] if guard else [],
                 }
-            )
-        if step.on_failure:
-            transitions.append({"trigger": FAIL, "source": step.id, "dest": step.on_failure})
-        if step.attempts:
-            transitions.append(
-                {"trigger": GIVE_UP, "source": step.id, "dest": target(step, step.attempts.then, 0, "a")}
             )
         if step.kind in ("call", "end"):  # stays at the step; the callback does the work
             trigger = CALL if step.kind == "call" else FINISH
             transitions.append({"trigger": trigger, "source": step.id, "dest": None, "after": Arrived(steps[step.id])})
-
-    for step in flow.steps.values():
-        add(step)
     machine = shared_machine(list(steps), transitions, flow.start)
     access = None
     if flow.access:
         condition, message = texts.condition(flow.access.condition), texts.text(flow.access.message)
         assert condition is not None and message is not None
         access = (condition, message)
-    return CompiledFlow(flow, machine, steps, access)
+    return CompiledFlow(flow, machine, steps, graph, access)
 
 
 def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:

@@ -8,7 +8,9 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from callguide.compile import ADVANCE, FAIL, GIVE_UP, CompiledFlow, CompiledPack, Guard
+from callguide.compile import CompiledFlow, CompiledPack
+from callguide.graph import GIVE_UP, Way
+from callguide.model import Step
 from callguide.problems import Pos
 from callguide.testing import Result
 
@@ -49,7 +51,7 @@ class Coverage:
             self.reasons.add(result.reason)
 
     def totals(self) -> dict[str, tuple[int, int]]:
-        steps = [(f.name, s) for f in self.compiled.flows.values() for s in _written(f)]
+        steps = [(f.name, s) for f in self.compiled.flows.values() for s in f.graph.steps]
         branches = list(required_edges(self.compiled))
         rules = [r for r in self.compiled.rules.values()]
         catalog = self.compiled.pack.call_end_catalog
@@ -68,7 +70,7 @@ class Coverage:
     def gaps(self) -> list[Gap]:
         found: list[Gap] = []
         for flow in self.compiled.flows.values():
-            for step in _written(flow):
+            for step in flow.graph.steps:
                 if (flow.name, step) not in self.steps:
                     found.append(Gap("step", flow.steps[step].model.pos, f"step `{flow.name}:{step}` is never visited"))
         for flow_name, source, dest in required_edges(self.compiled):
@@ -94,35 +96,21 @@ class Coverage:
         return found
 
 
-def _written(flow: CompiledFlow) -> list[str]:
-    return [step for step in flow.steps if "~" not in step]
-
-
 def _describe(flow: CompiledFlow, dest: str) -> str:
-    if "~" not in dest:
+    branch = flow.graph.branches.get(dest)
+    if branch is None:
         return f"`{dest}`"
-    model = flow.steps[dest].model
-    return f"call `{model.call}`" if model.kind == "call" else f"end `{model.end}`"
+    return f"call `{branch.call}`" if branch.kind == "call" else f"end `{branch.end}`"
 
 
 def required_edges(compiled: CompiledPack) -> Iterable[tuple[str, str, str]]:
     """Every branch that is a real choice: steps with two or more ways out."""
     for flow in compiled.flows.values():
-        for source in flow.steps:
-            dests = [dest for _, dest in outgoing(flow, source)]
+        for source, ways in flow.graph.ways.items():
+            dests = [way.dest for way in ways]
             if len(set(dests)) > 1:
                 for dest in dict.fromkeys(dests):
                     yield flow.name, source, dest
-
-
-def outgoing(flow: CompiledFlow, source: str) -> list[tuple[str, str]]:
-    """(trigger, destination) of every transition out of a step, in order."""
-    found: list[tuple[str, str]] = []
-    for trigger in (ADVANCE, FAIL, GIVE_UP):
-        event = flow.machine.events.get(trigger)
-        if event is not None:
-            found.extend((trigger, str(t.dest)) for t in event.transitions.get(source, []))
-    return found
 
 
 def skeleton(compiled: CompiledPack, flow_name: str, target: str) -> str | None:
@@ -130,25 +118,23 @@ def skeleton(compiled: CompiledPack, flow_name: str, target: str) -> str | None:
     branch conditions; what cannot be guessed is marked `TODO` for the analyst."""
     flow = compiled.flows[flow_name]
     start = flow.flow.start
-    previous: dict[str, tuple[str, str, int] | None] = {start: None}
+    previous: dict[str, Way | None] = {start: None}
     queue = deque([start])
     while queue:
         current = queue.popleft()
         if current == target:
             break
-        for index, (trigger, dest) in enumerate(outgoing(flow, current)):
-            if dest not in previous:
-                previous[dest] = (current, trigger, index)
-                queue.append(dest)
+        for way in flow.graph.ways[current]:
+            if way.dest not in previous:
+                previous[way.dest] = way
+                queue.append(way.dest)
     if target not in previous:
         return None
-    route: list[tuple[str, str, int]] = []
+    route: list[Way] = []
     node = target
-    while previous[node] is not None:
-        link = previous[node]
-        assert link is not None
+    while (link := previous[node]) is not None:
         route.append(link)
-        node = link[0]
+        node = link.source
     route.reverse()
     lines = [
         "# yaml-language-server: $schema=../../../schemas/scenario.json",
@@ -159,32 +145,26 @@ def skeleton(compiled: CompiledPack, flow_name: str, target: str) -> str | None:
         f"given: {{agent: {{name: Agent}}{', ' + ', '.join(f'{n}: TODO' for n in flow.flow.inputs) if flow.flow.inputs else ''}}}",
         "play:",
     ]
-    for source, trigger, index in route:
-        step = flow.steps[source]
+    for way in route:
+        step = flow.graph.state(way.source)
         lines.append(
-            f"  - {_move(flow, source, trigger, index)}   # at {source}"
-            if step.kind in ("say", "ask") or step.model.say
-            else f"  # {source}: {step.kind} runs by itself"
+            f"  - {_move(step, way)}   # at {way.source}"
+            if step.kind in ("say", "ask") or step.say
+            else f"  # {way.source}: {step.kind} runs by itself"
         )
     lines += [f"  - expect: {{step: {target}}}", "expect:", "  outcome: TODO", ""]
     return "\n".join(lines)
 
 
-def _move(flow: CompiledFlow, source: str, trigger: str, index: int) -> str:
-    step = flow.steps[source]
-    model = step.model
+def _move(model: Step, way: Way) -> str:
     if model.kind != "ask":
         return "answer: null"
-    if trigger == GIVE_UP:
+    if way.trigger == GIVE_UP:
         return "answer: TODO an invalid answer (repeat it up to the cap)"
     answer = model.answer
     guess = None
-    transitions = flow.machine.events[ADVANCE].transitions.get(source, [])
-    guard = (
-        transitions[index].conditions[0].func if index < len(transitions) and transitions[index].conditions else None
-    )
-    if isinstance(guard, Guard):
-        condition = guard.condition.source
+    if way.condition is not None:
+        condition = way.condition.source
         equals, truth = _EQUALS.match(condition), _TRUTH.match(condition)
         if equals and model.save and equals.group(1) == model.save:
             guess = equals.group(2)

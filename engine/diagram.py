@@ -1,14 +1,14 @@
 """Diagrams of a flow (Mermaid or Graphviz DOT): steps, branches with their conditions,
-sub-flows, ends, and the pack's rules that hold in every step. The edges are read from the
-flow's compiled machine: what is drawn is what runs."""
+sub-flows, ends, and the pack's rules that hold in every step. The edges are the flow's step
+graph, the one its machine is built from: what is drawn is what runs."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from callguide.compile import ADVANCE, CALL, FAIL, GIVE_UP, CompiledFlow, Guard
+from callguide.compile import CompiledFlow
+from callguide.graph import ADVANCE, FAIL, GIVE_UP, StepGraph
 from callguide.model import Pack, Step
 
 _SHAPES = {
@@ -56,36 +56,32 @@ def _label(step: Step, language: str) -> str:
 
 
 def edges(flow: CompiledFlow) -> list[Edge]:
-    """Every way out of every step as the flow's machine has it: its transitions, in order
-    (a `call` or `end` branch is a step of the machine's own, drawn as what it does)."""
-    events = flow.machine.events
-
-    def transitions(trigger: str, step: str) -> list[Any]:
-        event = events.get(trigger)
-        return list(event.transitions.get(step, [])) if event is not None else []
-
+    """Every way out of every step, in order, as the flow's machine has it (a `call` or
+    `end` branch is a step of the machine's own, drawn as what it does)."""
+    graph = flow.graph
     found: list[Edge] = []
-    for step in flow.flow.steps.values():
-        ways = transitions(ADVANCE, step.id)
+    for step in graph.steps.values():
+        ways = graph.ways[step.id]
+        branches = sum(way.trigger == ADVANCE for way in ways)
         for way in ways:
-            guard = next((c.func for c in way.conditions if isinstance(c.func, Guard)), None)
-            label = guard.condition.source if guard else ("else" if len(ways) > 1 else "")
-            found.extend(_leading(flow, step.id, str(way.dest), label))
-        for way in transitions(FAIL, step.id):
-            found.append(Edge(step.id, str(way.dest), "on failure", dashed=True))
-        for way in transitions(GIVE_UP, step.id):
-            limit = step.attempts.limit if step.attempts else 0
-            found.extend(_leading(flow, step.id, str(way.dest), f"after {limit} invalid answers"))
-        if transitions(CALL, step.id):
+            if way.trigger == FAIL:
+                found.append(Edge(step.id, way.dest, "on failure", dashed=True))
+                continue
+            if way.trigger == GIVE_UP:
+                label = f"after {step.attempts.limit if step.attempts else 0} invalid answers"
+            else:
+                label = way.condition.source if way.condition else ("else" if branches > 1 else "")
+            found.extend(_leading(graph, step.id, way.dest, label))
+        if step.kind == "call":
             found.append(Edge(step.id, f"flow:{step.call}", "calls", dashed=True))
     return found
 
 
-def _leading(flow: CompiledFlow, source: str, dest: str, label: str) -> list[Edge]:
-    """The edges of a transition to `dest`: a step, or a desugared `call` / `end` branch."""
-    if "~" not in dest:
+def _leading(graph: StepGraph, source: str, dest: str, label: str) -> list[Edge]:
+    """The edges of a way to `dest`: a step, or a `call` / `end` branch."""
+    branch = graph.branches.get(dest)
+    if branch is None:
         return [Edge(source, dest, label)]
-    branch = flow.steps[dest].model
     if branch.kind == "call":
         then = branch.next[0].go if branch.next else None
         back = [Edge(f"flow:{branch.call}", then, "returns", dashed=True)] if then else []

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from callguide.model import Pack
+
 # Built-in effects and the arguments each requires. A pack may declare more in `effects:`.
 BUILTIN_EFFECTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -36,7 +38,16 @@ BUILTIN_EFFECTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "supervisor.notify": ("message",),
     }
 )
-LIFECYCLE_EFFECT = "{lifecycle}.{transition}"
+
+
+def known_effects(pack: Pack) -> dict[str, tuple[str, ...]]:
+    """Every effect a `do` may name: built-in, declared by the pack, or a lifecycle transition."""
+    effects = dict(BUILTIN_EFFECTS)
+    effects.update(pack.effects)
+    for lifecycle in pack.lifecycles.values():
+        for transition in lifecycle.transitions:
+            effects[f"{lifecycle.name}.{transition}"] = ()
+    return effects
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from callguide.clock import seconds
 from callguide.expr import CompiledCondition
-from callguide.load.build import seconds
 from callguide.machines import Cursor, fire, shared_machine
 from callguide.model import Lifecycle, Pack, Worklist
 from callguide.problems import EffectFailed

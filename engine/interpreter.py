@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from callguide import answers, perform, phases, wrapup
-from callguide.compile import ADVANCE, CALL, FINISH, GIVE_UP, CompiledFlow, CompiledPack, CompiledStep
+from callguide.compile import CALL, FINISH, CompiledFlow, CompiledPack, CompiledStep
 from callguide.context import choices
+from callguide.graph import ADVANCE, GIVE_UP
 from callguide.model import INHERIT
 from callguide.move import Host, blank
 from callguide.phases import next_phase

@@ -189,7 +189,8 @@ class Access:
     message: Text
 
 
-@dataclass(frozen=True, slots=True)
+# compared by identity, so that the flow's step graph can be kept beside it (graph.graph_of)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class Flow:
     name: str
     pos: Pos
@@ -263,9 +264,6 @@ class LifecycleTransition:
     message: Text | None = None
     comment_required: bool = False
     warning: Text | None = None
-
-    def allowed_from(self, state: str) -> bool:
-        return "any" in self.sources or state in self.sources
 
 
 @dataclass(frozen=True, slots=True)

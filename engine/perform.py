@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from callguide import phases
-from callguide.compile import ADVANCE, FAIL, CompiledStep
+from callguide.compile import CompiledStep
 from callguide.effects import EffectRequest
 from callguide.entities import TASK_ACTIONS, lifecycle_result, new_task_request, task_request, worklist_of
+from callguide.graph import ADVANCE, FAIL
 from callguide.move import Move, blank
 from callguide.problems import EffectFailed, InputError
 from callguide.state import MAX_RESULTS

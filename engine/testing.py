@@ -17,13 +17,12 @@ from typing import Any
 
 from callguide.check import check_pack, pack_of
 from callguide.check.schema import schema_problems
-from callguide.clock import FrozenClock
+from callguide.clock import FrozenClock, seconds
 from callguide.compile import CompiledPack, compile_pack
 from callguide.effects import EffectRequest
 from callguide.engine import Engine
 from callguide.expr import CompiledText, Sandbox
 from callguide.host.store import Store, StoreHandlers
-from callguide.load.build import seconds
 from callguide.load.files import display, read_file
 from callguide.load.yaml_source import Document, YamlProblem, read_yaml
 from callguide.problems import CallguideError, EffectFailed, FlowError, InputError, Pos, Problem, ScenarioError

@@ -69,3 +69,24 @@ RUNTIME = (
 def test_the_runtime_hides_no_import() -> None:
     _, hidden = _imports()
     assert [line for line in hidden if line.split()[0].removeprefix("callguide.") in RUNTIME] == []
+
+
+def test_the_compiler_does_not_import_the_checker() -> None:
+    """Data flows one way: files -> model -> checked model -> compiled machines. The compiler
+    reads a checked model; what it shares with the checker lives below both."""
+    graph, _ = _imports()
+    compiler = {"callguide.compile", "callguide.entities", "callguide.texts", "callguide.expr", "callguide.machines"}
+    for module in compiler & set(graph):
+        assert [t for t in graph[module] if t.startswith("callguide.check")] == [], module
+
+
+def test_only_loading_and_checking_read_the_loader() -> None:
+    """The loader parses YAML into the model; the runtime asks it for nothing (a duration
+    parser, say, lives with the clock). The checker, the scenario runner and the sample store
+    read files, so they may use it."""
+    graph, _ = _imports()
+    readers = ("callguide.load", "callguide.check", "callguide.testing", "callguide.host")
+    for module, targets in graph.items():
+        if module.startswith(readers):
+            continue
+        assert [t for t in targets if t.startswith("callguide.load")] == [], module

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 import phonenumbers
@@ -13,7 +13,8 @@ from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.hints import suggest
 from callguide.check.texts import TextChecker
 from callguide.check.values import default_mistake
-from callguide.effects import BUILTIN_EFFECTS
+from callguide.effects import known_effects
+from callguide.graph import graph_of
 from callguide.model import INHERIT, Answer, Case, Flow, Pack, Step
 from callguide.problems import Pos, Problem, closest, did_you_mean
 
@@ -36,37 +37,6 @@ RESERVED_NAMES = frozenset(
     }
 )
 _RELATIVE = re.compile(r"^(today|now|tomorrow)?\s*([+-]\s*\d+\s*[smhd])?$")
-
-
-def known_effects(pack: Pack) -> dict[str, tuple[str, ...]]:
-    """Every effect a `do` may name: built-in, declared by the pack, or a lifecycle transition."""
-    effects = dict(BUILTIN_EFFECTS)
-    effects.update(pack.effects)
-    for lifecycle in pack.lifecycles.values():
-        for transition in lifecycle.transitions:
-            effects[f"{lifecycle.name}.{transition}"] = ()
-    return effects
-
-
-def successors(step: Step) -> Iterator[tuple[str, bool]]:
-    """The steps the call can go to from `step`, each with: does the step's `save` hold there."""
-    for case in step.next:
-        target = case.then if case.call else case.go
-        if target:
-            yield target, True
-    if step.on_failure:
-        yield step.on_failure, False
-    if step.attempts:
-        case = step.attempts.then
-        target = case.then if case.call else case.go
-        if target:
-            yield target, False
-
-
-def ends(step: Step) -> bool:
-    """Whether the flow can end right at this step."""
-    cases = [*step.next, *([step.attempts.then] if step.attempts else [])]
-    return step.kind == "end" or any(case.end for case in cases)
 
 
 class FlowChecker(Checker):
@@ -334,10 +304,11 @@ class FlowChecker(Checker):
             return
         # A misspelt target is read as the step it probably means (it is reported as
         # `unknown-step`), so the steps behind a typo are not all called unreachable.
+        graph = graph_of(flow)
         meant = {
             target: closest(target, flow.steps)
-            for step in flow.steps.values()
-            for target, _ in successors(step)
+            for step in flow.steps
+            for target, _ in graph.successors(step)
             if target not in flow.steps
         }
         # A typo no step resembles, or a step with nowhere to go (both reported), may be the
@@ -345,7 +316,7 @@ class FlowChecker(Checker):
         unresolved = any(found is None for found in meant.values())
         edges: dict[str, list[str]] = {}
         for step in flow.steps.values():
-            edges[step.id] = [target for t, _ in successors(step) if (target := meant.get(t, t)) is not None]
+            edges[step.id] = [target for t, _ in graph.successors(step.id) if (target := meant.get(t, t)) is not None]
         reached = {flow.start}
         todo = [flow.start]
         while todo:
@@ -364,7 +335,7 @@ class FlowChecker(Checker):
         for source, targets in edges.items():
             for target in targets:
                 predecessors.setdefault(target, []).append(source)
-        finishing = {step.id for step in flow.steps.values() if ends(step) or stuck(step)}
+        finishing = {step.id for step in flow.steps.values() if graph.ends_at(step.id) or stuck(step)}
         todo = list(finishing)
         while todo:
             for before in predecessors.get(todo.pop(), ()):

@@ -12,8 +12,8 @@ from typing import Any
 import phonenumbers
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
-from callguide.check.flows import known_effects
 from callguide.check.hints import suggest
+from callguide.effects import known_effects
 from callguide.load.yaml_source import Document
 from callguide.model import Action, Catalog, Lifecycle, Pack, Rule, Worklist
 from callguide.problems import Problem, did_you_mean

@@ -14,10 +14,11 @@ from dataclasses import dataclass, replace
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.calls import calls
-from callguide.check.flows import RESERVED_NAMES, successors
+from callguide.check.flows import RESERVED_NAMES
 from callguide.check.hints import suggest
 from callguide.check.texts import TextChecker
 from callguide.expr import Analysis
+from callguide.graph import graph_of
 from callguide.model import Condition, Flow, Pack, Step, Text
 from callguide.problems import Pos, Problem, closest, did_you_mean
 
@@ -62,7 +63,6 @@ class VariableChecker(Checker):
         self.everything = set().union(*self.own.values(), *(flow.inputs for flow in flows))
         self.stores = self._transitive_stores()
         self.attributes, self.whole = self._dotted_saves()
-        self._graphs: dict[str, tuple[list[str], dict[str, list[tuple[str, bool]]]]] = {}
         self.unsure = self._calling_broken()
 
     def _record_fields(self, samples: Mapping[str, frozenset[str]]) -> dict[str, tuple[str, frozenset[str]]]:
@@ -138,7 +138,8 @@ class VariableChecker(Checker):
         thousands of steps settles in a few passes."""
         if flow.start not in flow.steps:
             return {}
-        order, incoming_edges = self._graph(flow)
+        graph = graph_of(flow)
+        order, incoming_edges = graph.order, graph.incoming
         stores = {step_id: self.defines(flow.steps[step_id]) for step_id in order}
         sets_only = {step_id: {top(name) for name, _ in flow.steps[step_id].sets} for step_id in order}
         before: dict[str, set[str]] = {flow.start: set(entry)}
@@ -155,32 +156,6 @@ class VariableChecker(Checker):
                     before[step_id] = names
                     changed = True
         return before
-
-    def _graph(self, flow: Flow) -> tuple[list[str], dict[str, list[tuple[str, bool]]]]:
-        """The steps reached from the start in reverse post-order, and each step's incoming edges."""
-        cached = self._graphs.get(flow.name)
-        if cached is not None:
-            return cached
-        incoming: dict[str, list[tuple[str, bool]]] = {}
-        for step in flow.steps.values():
-            for target, saved in successors(step):
-                if target in flow.steps:
-                    incoming.setdefault(target, []).append((step.id, saved))
-        postorder: list[str] = []
-        seen = {flow.start}
-        stack: list[tuple[str, Iterator[tuple[str, bool]]]] = [(flow.start, successors(flow.steps[flow.start]))]
-        while stack:
-            step_id, targets = stack[-1]
-            for target, _ in targets:
-                if target in flow.steps and target not in seen:
-                    seen.add(target)
-                    stack.append((target, successors(flow.steps[target])))
-                    break
-            else:
-                stack.pop()
-                postorder.append(step_id)
-        self._graphs[flow.name] = found = (postorder[::-1], incoming)
-        return found
 
     def check(self) -> None:
         switched = {action.flow for rule in self.pack.rules.values() for action in rule.then if action.flow}

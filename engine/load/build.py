@@ -6,11 +6,11 @@ cannot say (which keys make which step kind) is reported as problems on the way.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from callguide.clock import seconds
 from callguide.load.files import SourceFile
 from callguide.load.yaml_source import Document, Path
 from callguide.model import (
@@ -39,17 +39,8 @@ from callguide.model import (
 )
 from callguide.problems import Pos, Problem
 
-_DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(s|m|h|d)$")
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STEP_KINDS: tuple[StepKind, ...] = ("say", "ask", "do", "call", "end")
-
-
-def seconds(duration: str) -> float:
-    match = _DURATION.match(duration.strip())
-    if not match:
-        raise ValueError(f"not a duration: {duration!r}")
-    return float(match.group(1)) * _SECONDS[match.group(2)]
 
 
 def frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:

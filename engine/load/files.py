@@ -43,9 +43,6 @@ class PackSource:
     problems: list[Problem] = field(default_factory=list)
     unreadable: list[Path] = field(default_factory=list)  # files whose problem is in `problems`
 
-    def of_kind(self, kind: str) -> list[SourceFile]:
-        return [source for source in self.files if source.kind == kind]
-
 
 def display(path: Path) -> str:
     """A path as the analyst typed it: relative to the working folder when possible."""

@@ -17,11 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, Header, Path as PathParam, Query, Request
-from fastapi.responses import Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
 from callguide.service import models, problems, work
 from callguide.service.auth import AuthConfig, Identity, Unauthenticated
 from callguide.service.calls import Calls, Reply, fingerprint
@@ -32,6 +27,11 @@ from callguide.service.ops import RequestMiddleware
 from callguide.service.packs import Loaded, Packs
 from callguide.service.problems import ApiProblem
 from callguide.session import Session
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 log = logging.getLogger("callguide.service")
 JSON = "application/json"
@@ -42,7 +42,9 @@ IdempotencyKey = Annotated[
 _BEARER = HTTPBearer(auto_error=False, description="an API key, or a token from POST /v1/auth/token")
 
 
-def identity(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> Identity:
+def identity(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+) -> Identity:
     """Who sends the request; every `/v1` route but signing in needs it."""
     if credentials is None or not credentials.credentials:
         raise ApiProblem(401, "unauthenticated", "send Authorization: Bearer <API key or token>")
@@ -166,14 +168,21 @@ def create_app(settings: Settings) -> FastAPI:
 
     # --- who -------------------------------------------------------------------------------
 
-    @app.post("/v1/auth/token", response_model=models.TokenOut, responses={401: PROBLEMS[401], 422: PROBLEMS[422]}, tags=["auth"])
+    @app.post(
+        "/v1/auth/token",
+        response_model=models.TokenOut,
+        responses={401: PROBLEMS[401], 422: PROBLEMS[422]},
+        tags=["auth"],
+    )
     def sign_in(body: models.SignIn) -> Response:
         """Sign in with a user's name and API key: a bearer token for the console."""
         found = settings.auth.sign_in(body.name, body.key)
         if found is None:
             raise ApiProblem(401, "unauthenticated", "unknown user or wrong key")
         token, expires = settings.auth.token(found)
-        return _json({"token": token, "token_type": "bearer", "expires_at": expires.isoformat(), "identity": found.as_json()})
+        return _json(
+            {"token": token, "token_type": "bearer", "expires_at": expires.isoformat(), "identity": found.as_json()}
+        )
 
     @app.get("/v1/me", response_model=models.IdentityOut, responses=PROBLEMS, tags=["auth"])
     def me(who: Who) -> Response:
@@ -205,29 +214,51 @@ def create_app(settings: Settings) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> Response:
         """The caller's sessions (a supervisor's: everyone's), the last moved first."""
-        return _json(calls.list(who, live, pack, limit))
+        return _json(calls.sessions(who, live, pack, limit))
 
     @app.get("/v1/sessions/{session_id}", response_model=models.SessionOut, responses=PROBLEMS, tags=["sessions"])
     def get_session(session_id: Id, who: Who) -> Response:
         return _json(calls.read(who, session_id))
 
-    def move(who: Identity, session_id: str, version: int, kind: str, apply: Callable[[Session], Any], key: str | None, body: Any) -> Response:
+    def move(
+        who: Identity,
+        session_id: str,
+        version: int,
+        kind: str,
+        apply: Callable[[Session], Any],
+        key: str | None,
+        body: Any,
+    ) -> Response:
         idempotency = (key, fingerprint(kind, body)) if key else None
         return _reply(calls.move(who, session_id, version, kind, apply, idempotency=idempotency))
 
-    @app.post("/v1/sessions/{session_id}/answer", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"])
+    @app.post(
+        "/v1/sessions/{session_id}/answer", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
+    )
     def answer(session_id: Id, body: models.AnswerIn, who: Who, idempotency_key: IdempotencyKey = None) -> Response:
         """Answer the current question (`value: null` goes on from a `say`, or takes the default)."""
         return move(
-            who, session_id, body.version, "answer", lambda s: s.answer(body.value, step=body.step), idempotency_key, body.model_dump()
+            who,
+            session_id,
+            body.version,
+            "answer",
+            lambda s: s.answer(body.value, step=body.step),
+            idempotency_key,
+            body.model_dump(),
         )
 
-    @app.post("/v1/sessions/{session_id}/signal", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"])
+    @app.post(
+        "/v1/sessions/{session_id}/signal", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
+    )
     def signal(session_id: Id, body: models.SignalIn, who: Who, idempotency_key: IdempotencyKey = None) -> Response:
         """A rule event (`insult`, `inaudible`...)."""
-        return move(who, session_id, body.version, "signal", lambda s: s.signal(body.event), idempotency_key, body.model_dump())
+        return move(
+            who, session_id, body.version, "signal", lambda s: s.signal(body.event), idempotency_key, body.model_dump()
+        )
 
-    @app.post("/v1/sessions/{session_id}/back", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"])
+    @app.post(
+        "/v1/sessions/{session_id}/back", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
+    )
     def back(session_id: Id, body: models.Versioned, who: Who, idempotency_key: IdempotencyKey = None) -> Response:
         return move(who, session_id, body.version, "back", lambda s: s.back(), idempotency_key, body.model_dump())
 
@@ -253,14 +284,24 @@ def create_app(settings: Settings) -> FastAPI:
 
         return move(who, session_id, body.version, "effect", settle, idempotency_key, [effect_id, body.model_dump()])
 
-    @app.post("/v1/sessions/{session_id}/hangup", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"])
+    @app.post(
+        "/v1/sessions/{session_id}/hangup", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
+    )
     def hang_up(session_id: Id, body: models.HangUpIn, who: Who, idempotency_key: IdempotencyKey = None) -> Response:
         """The line dropped, or the agent ends the call now: on to the wrap-up."""
         return move(
-            who, session_id, body.version, "hangup", lambda s: s.hang_up(body.outcome, body.reason), idempotency_key, body.model_dump()
+            who,
+            session_id,
+            body.version,
+            "hangup",
+            lambda s: s.hang_up(body.outcome, body.reason),
+            idempotency_key,
+            body.model_dump(),
         )
 
-    @app.post("/v1/sessions/{session_id}/wrapup", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"])
+    @app.post(
+        "/v1/sessions/{session_id}/wrapup", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
+    )
     def wrap_up(session_id: Id, body: models.WrapUpIn, who: Who, idempotency_key: IdempotencyKey = None) -> Response:
         """The end-of-call form at once; the call record is then in `view.record` and `/record`."""
         return move(
@@ -302,26 +343,42 @@ def create_app(settings: Settings) -> FastAPI:
     def now() -> datetime:
         return datetime.now(UTC)
 
-    @app.get("/v1/packs/{pack}/worklists/{worklist}/tasks", response_model=list[dict[str, Any]], responses=PROBLEMS, tags=["worklists"])
+    @app.get(
+        "/v1/packs/{pack}/worklists/{worklist}/tasks",
+        response_model=list[dict[str, Any]],
+        responses=PROBLEMS,
+        tags=["worklists"],
+    )
     def worklist_tasks(pack: Id, worklist: Id, who: Who) -> Response:
         return in_pack(pack, lambda loaded: work.tasks(loaded, worklist))
 
-    @app.post("/v1/packs/{pack}/worklists/{worklist}/next", response_model=dict[str, Any], responses=PROBLEMS, tags=["worklists"])
+    @app.post(
+        "/v1/packs/{pack}/worklists/{worklist}/next",
+        response_model=dict[str, Any],
+        responses=PROBLEMS,
+        tags=["worklists"],
+    )
     def next_task(pack: Id, worklist: Id, who: Who) -> Response:
         """The task due longest, now the caller's (`status: in_progress`)."""
         return in_pack(pack, lambda loaded: work.next_task(loaded, worklist, who, now()))
 
-    @app.post("/v1/packs/{pack}/tasks/{task}/postpone", response_model=dict[str, Any], responses=PROBLEMS, tags=["worklists"])
+    @app.post(
+        "/v1/packs/{pack}/tasks/{task}/postpone", response_model=dict[str, Any], responses=PROBLEMS, tags=["worklists"]
+    )
     def postpone(pack: Id, task: Id, body: models.PostponeIn, who: Who) -> Response:
         return in_pack(pack, lambda loaded: work.task_action(loaded, task, "postpone", body.model_dump(), now()))
 
-    @app.post("/v1/packs/{pack}/tasks/{task}/outcome", response_model=dict[str, Any], responses=PROBLEMS, tags=["worklists"])
+    @app.post(
+        "/v1/packs/{pack}/tasks/{task}/outcome", response_model=dict[str, Any], responses=PROBLEMS, tags=["worklists"]
+    )
     def task_outcome(pack: Id, task: Id, body: models.OutcomeIn, who: Who) -> Response:
         """What the worklist does with the task for this outcome (done, postpone, next method...)."""
         args = {name: value for name, value in (("delay", body.delay), ("comment", body.comment)) if value is not None}
         return in_pack(pack, lambda loaded: work.outcome(loaded, task, body.outcome, args, now()))
 
-    @app.post("/v1/packs/{pack}/cases", status_code=201, response_model=dict[str, Any], responses=PROBLEMS, tags=["cases"])
+    @app.post(
+        "/v1/packs/{pack}/cases", status_code=201, response_model=dict[str, Any], responses=PROBLEMS, tags=["cases"]
+    )
     def create_case(pack: Id, body: models.CaseIn, who: Who) -> Response:
         return in_pack(pack, lambda loaded: work.create_case(loaded, body.fields, who), 201)
 
@@ -329,12 +386,16 @@ def create_app(settings: Settings) -> FastAPI:
     def find_case(pack: Id, case: Id, who: Who) -> Response:
         return in_pack(pack, lambda loaded: work.find_case(loaded, case))
 
-    @app.post("/v1/packs/{pack}/cases/{case}/transitions", response_model=dict[str, Any], responses=PROBLEMS, tags=["cases"])
+    @app.post(
+        "/v1/packs/{pack}/cases/{case}/transitions", response_model=dict[str, Any], responses=PROBLEMS, tags=["cases"]
+    )
     def case_transition(pack: Id, case: Id, body: models.TransitionIn, who: Who) -> Response:
         """Fire a transition of the pack's case lifecycle (its guards and comment rules apply)."""
         return in_pack(pack, lambda loaded: work.transition(loaded, case, body.transition, body.comment, who))
 
-    @app.get("/v1/packs/{pack}/cases/{case}/history", response_model=list[dict[str, Any]], responses=PROBLEMS, tags=["cases"])
+    @app.get(
+        "/v1/packs/{pack}/cases/{case}/history", response_model=list[dict[str, Any]], responses=PROBLEMS, tags=["cases"]
+    )
     def case_history(pack: Id, case: Id, who: Who) -> Response:
         return in_pack(pack, lambda loaded: list(work.find_case(loaded, case).get("history") or []))
 

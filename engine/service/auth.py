@@ -42,16 +42,22 @@ class Identity:
         return self.role == "supervisor"
 
     def agent(self) -> dict[str, Any]:
-        """The `agent` a flow sees: made here, never taken from the request."""
+        """The `agent` a flow sees (`name` is what the flows say to callers, `id` the login):
+        made here, never taken from the request."""
+        return {
+            "id": self.name,
+            "name": self.display or self.name,
+            "role": self.role,
+            "permissions": list(self.permissions),
+        }
+
+    def as_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "display": self.display or self.name,
             "role": self.role,
             "permissions": list(self.permissions),
         }
-
-    def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "display": self.display or self.name, "role": self.role, "permissions": list(self.permissions)}
 
 
 @dataclass(frozen=True, slots=True)

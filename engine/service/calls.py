@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-
 from callguide.problems import CallguideError, InputError, SessionBusy, SnapshotError
 from callguide.service import work
 from callguide.service.auth import Identity
@@ -164,8 +163,9 @@ class Calls:
             raise not_found(f"no session `{session_id}`")
         return session_json(row)
 
-    def list(self, identity: Identity, live: bool | None, pack: str | None, limit: int) -> list[dict[str, Any]]:
-        where, params = [], []
+    def sessions(self, identity: Identity, live: bool | None, pack: str | None, limit: int) -> list[dict[str, Any]]:
+        where: list[str] = []
+        params: list[Any] = []
         if not identity.supervisor:
             where.append("owner = ?")
             params.append(identity.name)
@@ -186,12 +186,15 @@ class Calls:
         with self.db.transaction() as tx:
             row = tx.one("select record from calls where session_id = ?", (session_id,))
         if row is None:
-            raise ApiProblem(409, "not-ended", "the call has no record yet: it has not ended, or its wrap-up is not done")
+            raise ApiProblem(
+                409, "not-ended", "the call has no record yet: it has not ended, or its wrap-up is not done"
+            )
         found: dict[str, Any] = orjson.loads(row[0])
         return found
 
     def records(self, identity: Identity, pack: str | None, since: str | None, limit: int) -> list[dict[str, Any]]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if not identity.supervisor:
             where.append("owner = ?")
             params.append(identity.name)
@@ -300,7 +303,9 @@ class Calls:
                     ),
                 )
                 self._after(tx, loaded, row[3], session, before_effects, new_version)
-                out = session_json((*row[:4], new_version, session.ended, session.outcome, row[7], updated, *row[9:]), view)
+                out = session_json(
+                    (*row[:4], new_version, session.ended, session.outcome, row[7], updated, *row[9:]), view
+                )
             else:
                 out = session_json(row)
         if problem is not None:

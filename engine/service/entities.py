@@ -14,7 +14,6 @@ from contextvars import ContextVar
 from typing import Any
 
 import orjson
-
 from callguide.host.store import search_records
 from callguide.service.db import Tx
 
@@ -59,7 +58,9 @@ class PackEntities:
         return record
 
     def get(self, kind: str, key: Any) -> dict[str, Any] | None:
-        row = self.tx.one("select data from entities where pack = ? and kind = ? and id = ?", (self.pack, kind, str(key)))
+        row = self.tx.one(
+            "select data from entities where pack = ? and kind = ? and id = ?", (self.pack, kind, str(key))
+        )
         return orjson.loads(row[0]) if row else None
 
     def all(self, kind: str) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -103,7 +102,9 @@ class StartIn(Strict):
     context: dict[str, Any] = {}
     language: str | None = Field(default=None, max_length=50)
     customer_id: str | None = Field(default=None, max_length=200, description="fills `customer` from the store")
-    task_id: str | None = Field(default=None, max_length=200, description="fills `task` (and its customer) from the store")
+    task_id: str | None = Field(
+        default=None, max_length=200, description="fills `task` (and its customer) from the store"
+    )
 
 
 class Versioned(Strict):
@@ -112,7 +113,9 @@ class Versioned(Strict):
 
 class AnswerIn(Versioned):
     value: Any = None
-    step: str | None = Field(default=None, max_length=200, description="refuse the answer if the call has left this step")
+    step: str | None = Field(
+        default=None, max_length=200, description="refuse the answer if the call has left this step"
+    )
 
 
 class SignalIn(Versioned):

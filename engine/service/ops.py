@@ -15,13 +15,12 @@ from contextvars import ContextVar
 from typing import Any
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from callguide.service.metrics import METRICS
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID: ContextVar[str] = ContextVar("callguide_request_id", default="")
 _GIVEN_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "color_message"}
 log = logging.getLogger("callguide.service")
 
 

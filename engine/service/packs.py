@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
 from callguide.engine import Engine
 from callguide.host.store import StoreHandlers, load_effect_answers, load_folder
 from callguide.problems import FlowError
@@ -134,7 +133,10 @@ class Packs:
                 if data.is_dir():
                     load_folder(loaded.entities, data)
                     load_effect_answers(loaded.entities, data / "effects")
-                tx.run("insert into packs_seeded (pack, seeded) values (?, ?) on conflict (pack) do nothing", (loaded.name, now))
+                tx.run(
+                    "insert into packs_seeded (pack, seeded) values (?, ?) on conflict (pack) do nothing",
+                    (loaded.name, now),
+                )
 
     def get(self, name: str) -> Loaded | None:
         return self.current.get(name)

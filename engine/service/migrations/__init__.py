@@ -8,9 +8,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
-
 from callguide.service.db import sqlalchemy_url, sqlite_path
+from sqlalchemy import create_engine
 
 HERE = Path(__file__).parent
 

@@ -1,0 +1,135 @@
+"""The API on SQLite and PostgreSQL: a whole call, versions, idempotency, problems, restarts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from .helpers import AMINA, BO, SAM, make_client, move, start
+
+
+def test_a_whole_call_from_start_to_call_record(api: TestClient) -> None:
+    session = start(api, AMINA, pack="helpdesk", flow="incoming")
+    assert session["version"] == 1 and session["owner"] == "amina" and session["view"]["step"] == "greeting"
+    session = move(api, AMINA, session, value=None)
+    assert (session["version"], session["view"]["step"]) == (2, "has_account")
+    session = move(api, AMINA, session, "hangup", outcome="resolved")
+    assert (session["view"]["kind"], session["view"]["step"]) == ("wrapup", "@reason")
+    session = move(api, AMINA, session, "wrapup", reason="wrong_number")
+    assert session["ended"] and session["outcome"] == "resolved" and session["version"] == 4
+    record = api.get(f"/v1/sessions/{session['id']}/record", headers=AMINA).json()
+    assert record["path"] == ["incoming:greeting", "incoming:has_account"]
+    assert (record["reason"], record["outcome"], record["agent"]["id"]) == ("wrong_number", "resolved", "amina")
+    assert [r["call_id"] for r in api.get("/v1/calls", headers=AMINA).json()] == [record["call_id"]]
+
+
+def test_a_stale_version_is_refused_with_the_current_view(api: TestClient) -> None:
+    session = start(api, AMINA, pack="helpdesk", flow="incoming")
+    moved = move(api, AMINA, session, value=None)
+    second_tab = api.post(f"/v1/sessions/{session['id']}/answer", json={"version": 1, "value": None}, headers=AMINA)
+    assert second_tab.status_code == 409
+    problem = second_tab.json()
+    assert second_tab.headers["content-type"] == "application/problem+json"
+    assert problem["code"] == "stale-version" and problem["session"] == moved
+    assert "version 2, not 1" in problem["detail"]
+    assert api.get(f"/v1/sessions/{session['id']}", headers=AMINA).json()["version"] == 2
+
+
+def test_an_answer_repeated_with_its_idempotency_key_moves_once(api: TestClient) -> None:
+    session = start(api, AMINA, pack="helpdesk", flow="incoming")
+    url, body = f"/v1/sessions/{session['id']}/answer", {"version": 1, "value": None}
+    first = api.post(url, json=body, headers={**AMINA, "Idempotency-Key": "click-1"})
+    again = api.post(url, json=body, headers={**AMINA, "Idempotency-Key": "click-1"})
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json() and first.json()["version"] == 2
+    other = api.post(url, json={"version": 1, "value": "x"}, headers={**AMINA, "Idempotency-Key": "click-1"})
+    assert other.status_code == 422 and other.json()["code"] == "idempotency-conflict"
+    assert api.get(f"/v1/sessions/{session['id']}", headers=AMINA).json()["version"] == 2
+
+
+def test_an_invalid_answer_is_a_422_with_the_engines_message_and_changes_nothing(api: TestClient) -> None:
+    session = move(api, AMINA, start(api, AMINA, pack="bboxx", flow="incoming"), value=None)
+    refused = api.post(f"/v1/sessions/{session['id']}/answer", json={"version": 2, "value": "teleport"}, headers=AMINA)
+    assert refused.status_code == 422
+    problem = refused.json()
+    assert problem["code"] == "invalid-answer" and problem["step"] == "reason"
+    assert "teleport" in problem["detail"] and problem["session"]["version"] == 2
+
+
+def test_effects_and_the_task_they_move_are_written_with_the_move_exactly_once(api: TestClient) -> None:
+    session = start(api, AMINA, pack="bboxx", flow="outgoing", task_id="T-5002")
+    assert session["view"]["step"] == "summary"
+    for value in (None, "first", "no_answer", "4 hours"):
+        session = move(api, AMINA, session, value=value)
+    url = f"/v1/sessions/{session['id']}/answer"
+    body = {"version": session["version"], "value": "No answer, phone switched off"}
+    replies = [api.post(url, json=body, headers={**AMINA, "Idempotency-Key": "postpone"}) for _ in range(3)]
+    assert {reply.status_code for reply in replies} == {200}
+    assert replies[0].json()["view"]["kind"] == "wrapup"
+    tasks = api.get("/v1/packs/bboxx/worklists/calls_to_make/tasks", headers=AMINA).json()
+    task = next(task for task in tasks if task["id"] == "T-5002")
+    assert (task["status"], task["attempts"]) == ("postponed", 2)  # once, not three times
+    record = api.get(f"/v1/sessions/{session['id']}", headers=AMINA).json()
+    assert record["version"] == session["version"] + 1
+
+
+def test_bad_requests_are_problem_documents_never_500(api: TestClient) -> None:
+    cases: list[tuple[Any, ...]] = [
+        ("get", "/v1/packs", None, {}, 401, "unauthenticated"),
+        ("get", "/v1/packs", None, {"Authorization": "Bearer nope"}, 401, "unauthenticated"),
+        ("get", "/v1/packs/nosuch", None, AMINA, 404, "not-found"),
+        ("post", "/v1/sessions", {"pack": "bboxx"}, AMINA, 422, "invalid-request"),
+        ("post", "/v1/sessions", {"pack": "bboxx", "flow": "nosuch"}, AMINA, 422, "invalid-answer"),
+        (
+            "post",
+            "/v1/sessions",
+            {"pack": "bboxx", "flow": "incoming", "context": {"agent": {}}},
+            AMINA,
+            422,
+            "invalid-request",
+        ),
+        ("get", "/v1/sessions/nosuch", None, AMINA, 404, "not-found"),
+        ("post", "/v1/sessions/nosuch/answer", {"version": 1}, AMINA, 404, "not-found"),
+        ("post", "/v1/sessions/x/answer", {"version": 0}, AMINA, 422, "invalid-request"),
+        ("get", "/v1/nowhere", None, AMINA, 404, "not-found"),
+    ]
+    for method, url, body, headers, status, code in cases:
+        response = api.request(method, url, json=body, headers=headers)
+        assert (response.status_code, response.json()["code"]) == (status, code), (url, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    broken = api.post("/v1/sessions", content=b"{not json", headers={**AMINA, "content-type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["code"] == "invalid-request"
+
+
+def test_a_call_goes_on_after_the_server_restarts(db_url: str) -> None:
+    with make_client(db_url) as first:
+        session = move(first, AMINA, start(first, AMINA, pack="bboxx", flow="incoming"), value=None)
+    with make_client(db_url) as second:  # a new process: nothing cached, all from the store
+        assert second.get(f"/v1/sessions/{session['id']}", headers=AMINA).json() == session
+        moved = move(second, AMINA, session, value="technical")
+        assert moved["version"] == 3 and moved["view"]["step"] != "reason"
+
+
+def test_worklist_and_case_endpoints(api: TestClient) -> None:
+    task = api.post("/v1/packs/bboxx/worklists/calls_to_make/next", headers=BO).json()
+    assert (task["status"], task["agent"]) == ("in_progress", "bo")
+    refused = api.post(f"/v1/packs/bboxx/tasks/{task['id']}/postpone", json={"delay": "2h"}, headers=BO)
+    assert refused.status_code == 422 and "4h, 8h" in refused.json()["detail"]
+    postponed = api.post(
+        f"/v1/packs/bboxx/tasks/{task['id']}/postpone", json={"delay": "8h", "comment": "busy line"}, headers=BO
+    )
+    assert postponed.status_code == 200 and postponed.json()["status"] == "postponed"
+    done = api.post(f"/v1/packs/bboxx/tasks/{task['id']}/outcome", json={"outcome": "resolved"}, headers=BO).json()
+    assert done["status"] == "done"
+    case = api.post("/v1/packs/beeline/cases", json={"fields": {"subject": "no internet"}}, headers=BO)
+    assert case.status_code == 201
+    key = case.json()["id"]
+    assert case.json()["status"] == "OPEN"
+    moved = api.post(f"/v1/packs/beeline/cases/{key}/transitions", json={"transition": "dispatch"}, headers=BO)
+    assert moved.status_code == 200 and moved.json()["status"] == "OPEN-DISPATCH"
+    again = api.post(f"/v1/packs/beeline/cases/{key}/transitions", json={"transition": "dispatch"}, headers=BO)
+    assert again.status_code == 422 and "only possible from OPEN" in again.json()["detail"]
+    history = api.get(f"/v1/packs/beeline/cases/{key}/history", headers=BO).json()
+    assert [(entry["transition"], entry["from"]) for entry in history] == [("dispatch", "OPEN")]
+    assert api.get(f"/v1/packs/beeline/cases/{key}", headers=SAM).json()["status"] == "OPEN-DISPATCH"
