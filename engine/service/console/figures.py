@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from callguide.service import reports
-from callguide.service.console.catalog import call_end
 from callguide.service.auth import Identity
+from callguide.service.console.catalog import call_end
 from callguide.service.problems import ApiProblem
 from fastapi import Request
 

@@ -37,7 +37,13 @@ def environment() -> Environment:
 
 
 def render(
-    template: str, language: str, *, pack: str = "", pack_title: str = "", known: dict[str, Any] | None = None, **values: Any
+    template: str,
+    language: str,
+    *,
+    pack: str = "",
+    pack_title: str = "",
+    known: dict[str, Any] | None = None,
+    **values: Any,
 ) -> str:
     """A page in `language`; its JS gets the same strings, the pack and what else is `known`
     of it (its catalog, its rules) as JSON config."""

@@ -383,7 +383,11 @@ function field(spec, limits) {
     if (spec.region) limits.push(t("phone_region", { region: spec.region }));
   }
   if (spec.pattern && spec.type === "text") limits.push(t("pattern", { pattern: spec.pattern }));
-  const input = spec.type === "text" && (spec.max_length || 0) > 200 ? h("textarea", { ...common, rows: 3 }, start) : h("input", attributes);
+  const long = spec.type === "text" && (!spec.max_length || spec.max_length > 200);
+  const input = long ? h("textarea", { ...common, rows: 3, maxlength: spec.max_length || null }, start) : h("input", attributes);
+  if (long) {
+    limits.push(t("ctrl_enter")); // Enter writes a new line in a long text
+  }
   const parts = [h("label", { for: "answer-input" }, t("answer_label")), input];
   if (spec.type === "text") {
     const counter = h("span", { class: "counter", "aria-live": "off" }, t("text_count", { count: String(start).length }));
@@ -415,6 +419,14 @@ $("answer-form").addEventListener("submit", (event) => {
   }
   kept = { step: view.step, value };
   move("answer", { value, step: view.step });
+});
+
+// Ctrl+Enter answers from any field (the only way from a long text, where Enter is a new line).
+$("answer-form").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    $("answer-form").requestSubmit();
+  }
 });
 
 function focusAnswer() {

@@ -61,6 +61,7 @@ export function wrapupForm(element, session, pack, save) {
     "form",
     { id: "wrapup-form", novalidate: true },
     h("h2", {}, catalog.title || t("wrapup_heading")),
+    session.view.text ? h("p", { id: "wrapup-question", class: "question-text" }, session.view.text) : null,
     session.view.notice?.text ? h("p", { class: "notice-inline" }, session.view.notice.text) : null,
     h("div", { class: "field" }, h("label", { for: "wrapup-reason" }, t("wrapup_reason")), reasonSelect),
     h("div", { class: "field check" }, close, h("label", { for: "wrapup-close" }, t("wrapup_close")), " ", lockedNote),
