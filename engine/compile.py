@@ -21,10 +21,12 @@ from typing import Any, Protocol
 
 from callguide.effects import known_effects
 from callguide.entities import LifecycleMachine
-from callguide.expr import CompiledCondition, Sandbox, make_environment
+from callguide.expr import CompiledCondition
+from callguide.filters import make_environment
 from callguide.graph import StepGraph, graph_of
 from callguide.machines import Cursor, fire, shared_machine
 from callguide.model import Action, Flow, Pack, Rule, Step
+from callguide.sandbox import Sandbox
 from callguide.texts import LocalText, Texts
 from transitions import Machine, MachineError
 

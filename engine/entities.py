@@ -8,6 +8,7 @@ what the host must do (the effect's arguments) and what the entity becomes, or r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -139,10 +140,16 @@ def lifecycle_result(lifecycle: Lifecycle, name: str, entity: Any, result: Any) 
 
 
 def task_request(
-    worklist: Worklist | None, action: str, task: Any, args: dict[str, Any], now: datetime
+    worklist: Worklist | None,
+    action: str,
+    task: Any,
+    args: dict[str, Any],
+    now: datetime,
+    opening: Callable[[datetime], datetime] = lambda due: due,
 ) -> dict[str, Any]:
     """The arguments of a task action and the task as it will be; refuses what the
-    worklist does not allow (a delay not offered, a missing comment)."""
+    worklist does not allow (a delay not offered, a missing comment). `opening` moves a due
+    time outside business hours to the next opening."""
     record = dict(task) if isinstance(task, dict) else {}
     request: dict[str, Any] = {**args, "task": record.get("id")}
     attempts = int(record.get("attempts") or 0)
@@ -159,7 +166,7 @@ def task_request(
             raise EffectFailed(f"a task can be postponed by {offered}, not {delay}")
         if worklist and worklist.postpone_comment_required and not str(args.get("comment") or "").strip():
             raise EffectFailed("say why the call is postponed: a comment is required")
-        record.update(attempts=attempts + 1, due=(now + timedelta(seconds=wait)).isoformat(), status="postponed")
+        record.update(attempts=attempts + 1, due=opening(now + timedelta(seconds=wait)).isoformat(), status="postponed")
         if str(args.get("comment") or "").strip():
             record["comment"] = str(args["comment"]).strip()
         if worklist and worklist.max_attempts and attempts + 1 >= worklist.max_attempts:
@@ -168,7 +175,7 @@ def task_request(
         current = record.get("method") or (methods[0] if methods else None)
         index = methods.index(current) if current in methods else -1
         if index + 1 < len(methods):
-            record.update(method=methods[index + 1], attempts=0, status="waiting")
+            record.update(method=methods[index + 1], attempts=0, status=worklist.waiting if worklist else "waiting")
         else:
             record.update(status="removed", removed_because="last_method")
     elif action == "complete":
@@ -176,7 +183,7 @@ def task_request(
     elif action == "remove":
         record.update(status="removed", removed_because=str(args.get("reason") or "removed"))
     elif action == "clear":
-        record.update(status="awaiting_call")
+        record.update(status=worklist.waiting if worklist else "waiting")
         for key in ("outcome", "notes", "due"):
             record.pop(key, None)
     elif action == "move":
@@ -187,7 +194,9 @@ def task_request(
     return request
 
 
-def new_task_request(args: dict[str, Any], now: datetime) -> dict[str, Any]:
+def new_task_request(
+    args: dict[str, Any], now: datetime, opening: Callable[[datetime], datetime] = lambda due: due
+) -> dict[str, Any]:
     """`task.create` with a `delay` gets its `due` time worked out like `task.postpone`'s."""
     if "delay" not in args or "due" in args:
         return args
@@ -195,7 +204,7 @@ def new_task_request(args: dict[str, Any], now: datetime) -> dict[str, Any]:
         wait = seconds(str(args["delay"]))
     except ValueError:
         raise EffectFailed(f"`{args['delay']}` is not a delay: write e.g. 4h") from None
-    return {**args, "due": (now + timedelta(seconds=wait)).isoformat()}
+    return {**args, "due": opening(now + timedelta(seconds=wait)).isoformat()}
 
 
 def _duration(value: float) -> str:

@@ -287,6 +287,7 @@ class Worklist:
     methods: tuple[str, ...]
     title: str = ""
     max_attempts: int | None = None
+    waiting: str = "waiting"  # the status a task waits in to be worked
     postpone_choices: tuple[float, ...] = ()
     postpone_comment_required: bool = False
     outcomes: Mapping[str, WorklistAction] = field(default_factory=_empty)

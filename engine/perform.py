@@ -15,6 +15,7 @@ from callguide.compile import CompiledStep
 from callguide.effects import EffectRequest
 from callguide.entities import TASK_ACTIONS, lifecycle_result, new_task_request, task_request, worklist_of
 from callguide.graph import ADVANCE, FAIL
+from callguide.hours import opening
 from callguide.move import Move, blank
 from callguide.problems import EffectFailed, InputError
 from callguide.state import MAX_RESULTS
@@ -41,11 +42,11 @@ def prepare(move: Move, name: str, args: dict[str, Any]) -> dict[str, Any]:
         entity = move.context().get(variable)
         return {**lifecycle.request(action, entity, args, move.context(), move.state.language), "of": variable}
     if name == "task.create":
-        return new_task_request(args, move.now)
+        return new_task_request(args, move.now, opening(move.compiled.pack))
     if head == "task" and action in TASK_ACTIONS:
         task = move.context().get("task")
         worklist = worklist_of(move.compiled.pack, task, move.state.first_flow)
-        return task_request(worklist, action, task, args, move.now)
+        return task_request(worklist, action, task, args, move.now, opening(move.compiled.pack))
     return args
 
 

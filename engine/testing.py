@@ -21,11 +21,12 @@ from callguide.clock import FrozenClock, seconds
 from callguide.compile import CompiledPack, compile_pack
 from callguide.effects import EffectRequest
 from callguide.engine import Engine
-from callguide.expr import CompiledText, Sandbox
+from callguide.expr import CompiledText
 from callguide.host.store import Store, StoreHandlers
 from callguide.load.files import display, read_file
 from callguide.load.yaml_source import Document, YamlProblem, read_yaml
 from callguide.problems import CallguideError, EffectFailed, FlowError, InputError, Pos, Problem, ScenarioError
+from callguide.sandbox import Sandbox
 from callguide.session import Session
 
 MOVES = ("answer", "event", "wait", "back", "hangup", "resolve", "fail")

@@ -13,8 +13,9 @@ from datetime import date, time
 from types import MappingProxyType
 from typing import Any
 
-from callguide.expr import CompiledCondition, CompiledText, Sandbox
+from callguide.expr import CompiledCondition, CompiledText
 from callguide.model import Condition, Text
+from callguide.sandbox import Sandbox
 
 
 class Texts:

@@ -817,6 +817,11 @@ WORKLIST: Schema = obj(
                 "uniqueItems": True,
             },
         ),
+        "waiting": p(
+            "Waiting status",
+            "The status a task waits in to be worked (a new task, one moved to its next method, cleared fields), in the host's words; `waiting` unless set, e.g. `awaiting_call`.",
+            {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+        ),
         "max_attempts": p(
             "Maximum attempts",
             "After this many attempts on the last method the task is removed.",

@@ -24,9 +24,10 @@ from pathlib import Path
 import pytest
 from callguide.check import check_pack
 from callguide.effects import BUILTIN_EFFECTS
-from callguide.expr import Sandbox, make_environment
+from callguide.filters import make_environment
 from callguide.load.yaml_source import YamlProblem, read_yaml
 from callguide.model import BUILTIN_OUTCOMES
+from callguide.sandbox import Sandbox
 from callguide.schemas import schema
 from callguide.schemas.source import KINDS
 from callguide.testing import run_scenario

@@ -179,9 +179,9 @@ def test_acm_two_confirms_of_a_new_decline_reason_add_it_once(tmp_path: Path) ->
     engine, store = local_engine(ACM, clock=FrozenClock("2026-11-23 10:00"))
     added: list[EffectRequest] = []
 
-    def add_reason(request: EffectRequest) -> Any:  # the host forgets the new reason's label
+    def add_reason(request: EffectRequest) -> Any:  # the host answers a bare text, not the new reason
         added.append(request)
-        return {"id": "R08"}
+        return "R08"
 
     engine.handle("decline_reason.add", add_reason)
     task = {"id": "T006", "worklist": "acm_telephone", "customer": "C006", "follow_up": "VOSA", "vehicle": "CU14 EVN"}
@@ -189,10 +189,8 @@ def test_acm_two_confirms_of_a_new_decline_reason_add_it_once(tmp_path: Path) ->
     session = engine.start("customer_declined", {"agent": {"name": "Karen"}, "task": task, "customer": customer})
     session.answer("new")
     assert session.answer("Van going for export").step == "add_reason"
-    for _ in range(2):  # the report after it needs the reason's label: the move fails
-        with pytest.raises(
-            FlowRuntimeError, match=re.escape("customer_declined.yaml:62:21: a map has no field `label`")
-        ):
+    for _ in range(2):  # the report after it needs the reason's id: the move fails
+        with pytest.raises(FlowRuntimeError, match=re.escape("customer_declined.yaml:70:15: a text has no field `id`")):
             session.answer("yes")
     session.back()  # and whatever the agent does next
     session.answer("Van going for export")
@@ -200,4 +198,4 @@ def test_acm_two_confirms_of_a_new_decline_reason_add_it_once(tmp_path: Path) ->
         session.answer("yes")
     assert len(added) == 1
     assert [name for name in recorded(session, "declined") if name == "decline_reason.add"] == ["decline_reason.add"]
-    assert store.all("reports") == []
+    assert [row["id"] for row in store.all("reports")] == ["R-0901", "R-0902", "R-0903"]  # the sample rows only

@@ -90,3 +90,13 @@ def test_only_loading_and_checking_read_the_loader() -> None:
         if module.startswith(readers):
             continue
         assert [t for t in targets if t.startswith("callguide.load")] == [], module
+
+
+def test_the_text_layer_is_split_by_job() -> None:
+    """The sandbox knows nothing of the engine; the analysts' filters sit on it; the checker
+    reads texts through the static analysis and never compiles them to run."""
+    graph, _ = _imports()
+    assert {t for t in graph["callguide.sandbox"] if t.startswith("callguide")} == set()
+    assert graph["callguide.analysis"] == {"callguide.sandbox"}
+    checker = [name for name in graph if name.startswith("callguide.check")]
+    assert [name for name in checker if graph[name] & {"callguide.expr", "callguide.texts", "callguide.compile"}] == []

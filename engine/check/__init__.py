@@ -23,7 +23,7 @@ from callguide.check.samples import sample_fields
 from callguide.check.schema import schema_problems
 from callguide.check.texts import TextChecker
 from callguide.check.variables import VariableChecker
-from callguide.expr import make_environment
+from callguide.filters import make_environment
 from callguide.load.build import build_pack
 from callguide.load.files import PACK_FILE, PackSource, SourceFile, display, read_file, read_pack
 from callguide.model import Pack

@@ -8,22 +8,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from callguide.analysis import Analysis, analyse, is_template, parse_condition, parse_text
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.hints import suggest
 from callguide.check.lines import SourceLines, line_start, word_at
 from callguide.check.values import Finding, names_read, stored_kinds, value_mistakes
-from callguide.expr import (
-    MAX_LOOP_NESTING,
-    Analysis,
-    Sandbox,
-    analyse,
-    is_template,
-    parse_condition,
-    parse_text,
-)
 from callguide.model import Condition, Pack, Text
 from callguide.problems import Pos, Problem, did_you_mean
+from callguide.sandbox import MAX_LOOP_NESTING, Sandbox
 from jinja2 import TemplateSyntaxError, nodes
 
 # `{{ name }` or `{{ name` with no `}}` before the next `{{` or the end: an unclosed print.

@@ -53,6 +53,7 @@ DATE_FILTERS = frozenset(
         "add_business_days",
         "business_days_between",
         "is_open",
+        "next_open",
         "format_date",
         "as_date",
         "as_datetime",

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
+from callguide.analysis import Analysis
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.calls import calls
 from callguide.check.flows import RESERVED_NAMES
 from callguide.check.hints import suggest
 from callguide.check.texts import TextChecker
-from callguide.expr import Analysis
 from callguide.graph import graph_of
 from callguide.model import Condition, Flow, Pack, Step, Text
 from callguide.problems import Pos, Problem, closest, did_you_mean

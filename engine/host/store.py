@@ -12,13 +12,14 @@ import json
 import re
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
 from callguide.effects import EffectRequest
 from callguide.entities import TASK_ACTIONS
-from callguide.expr import sms_segments
+from callguide.filters import sms_segments
 from callguide.load.yaml_source import YamlProblem, read_yaml
 from callguide.model import Pack
 from callguide.problems import EffectFailed, StoreError
@@ -137,6 +138,20 @@ def search_records(records: Iterable[dict[str, Any]], query: Any, fields: Iterab
         if any(wanted and wanted in _fold(value) for value in _flatten(values)):
             found.append(record)
     return found
+
+
+_NUMBERED = re.compile(r"(.*?)([0-9]+)")
+
+
+def next_like(store: Entities, kind: str, prefix: str) -> str:
+    """A new ID shaped like the sample data's (`1-48213` -> `1-48456`, the next after the
+    highest), so that a new case looks like the operator's; `next_id` without sample IDs."""
+    shapes = [found.groups() for record in store.all(kind) if (found := _NUMBERED.fullmatch(str(record["id"])))]
+    if not shapes:
+        return store.next_id(kind, prefix)
+    common = Counter(head for head, _ in shapes).most_common(1)[0][0]
+    digits = [number for head, number in shapes if head == common]
+    return f"{common}{max(map(int, digits)) + 1:0{max(map(len, digits))}d}"
 
 
 def _fold(value: Any) -> str:
@@ -266,7 +281,7 @@ class StoreHandlers:
         initial = next(
             (lifecycle.initial for lifecycle in self.pack.lifecycles.values() if lifecycle.name == "case"), "OPEN"
         )
-        key = self.store.next_id("cases", "C-")
+        key = next_like(self.store, "cases", "C-")
         record = {**request.args, "id": key, "status": request.args.get("status") or initial, "history": []}
         return self.store.put("cases", key, record)
 
@@ -307,7 +322,7 @@ class StoreHandlers:
         record = {
             "method": worklist.methods[0] if worklist else None,
             "attempts": 0,
-            "status": "waiting",
+            "status": worklist.waiting if worklist else "waiting",
             **request.args,
             "id": key,
         }

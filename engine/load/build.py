@@ -394,6 +394,7 @@ class Builder:
             methods=tuple(data["methods"]),
             title=data.get("title", ""),
             max_attempts=data.get("max_attempts"),
+            waiting=data.get("waiting", "waiting"),
             postpone_choices=tuple(seconds(choice) for choice in postpone.get("choices", ())),
             postpone_comment_required=postpone.get("comment") == "required",
             outcomes=frozen(data.get("outcomes", {})),

@@ -26,7 +26,8 @@ from typing import Any
 
 from callguide import Engine, FlowError, FlowRuntimeError, FrozenClock, RenderError
 from callguide.check import check_pack
-from callguide.expr import CompiledCondition, CompiledText, make_environment
+from callguide.expr import CompiledCondition, CompiledText
+from callguide.filters import make_environment
 from callguide.problems import Pos
 
 from .packs import CONTEXT, condition_flow, say_flow, write_pack

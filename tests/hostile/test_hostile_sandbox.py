@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from callguide import Engine, FrozenClock, RenderError
 from callguide.context import PhraseBook
-from callguide.expr import CompiledCondition, CompiledText, make_environment
+from callguide.expr import CompiledCondition, CompiledText
+from callguide.filters import make_environment
 from callguide.problems import Pos
 
 from .isolation import run_snippet
@@ -265,7 +266,8 @@ def test_mask_phone_still_masks() -> None:
 
 
 HUGE_MASK = """
-from callguide.expr import CompiledText, make_environment
+from callguide.expr import CompiledText
+from callguide.filters import make_environment
 from callguide.problems import Pos
 from callguide import RenderError
 for keep in (-1_000_000_000, -400_000_000):
