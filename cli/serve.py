@@ -67,8 +67,6 @@ def serve(
     """Serve the packs under PACKS over HTTP (OpenAPI at /openapi.json)."""
     import uvicorn
     from callguide.service.app import create_app
-    from callguide.service.auth import ConfigError
-    from callguide.service.db import DatabaseError
     from callguide.service.migrations import migrate
     from callguide.service.ops import setup_logging
 
@@ -88,7 +86,7 @@ def serve(
         for problem in error.problems:
             click.echo(str(problem), err=True)
         raise SystemExit(1) from None
-    except (ConfigError, DatabaseError, CallguideError) as error:
+    except CallguideError as error:  # the config, the database URL
         raise click.UsageError(str(error)) from None
     except Exception as error:  # the database's own errors (unreachable, refused) as one line
         raise click.UsageError(f"cannot use the database: {error}") from None

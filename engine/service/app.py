@@ -18,14 +18,14 @@ from typing import Annotated, Any
 
 import orjson
 from callguide.service import models, problems, work
-from callguide.service.auth import AuthConfig, Identity, Unauthenticated
+from callguide.service.auth import AuthConfig, Identity
 from callguide.service.calls import Calls, Reply, fingerprint
 from callguide.service.db import connect
 from callguide.service.entities import bound
 from callguide.service.metrics import METRICS
 from callguide.service.ops import RequestMiddleware
 from callguide.service.packs import Loaded, Packs
-from callguide.service.problems import ApiProblem
+from callguide.service.problems import ApiProblem, Unauthenticated
 from callguide.session import Session
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam

@@ -17,17 +17,10 @@ from typing import Any, Literal
 
 import jwt
 import yaml
+from callguide.service.problems import ConfigError, Unauthenticated
 
 ROLES = ("agent", "supervisor")
 Role = Literal["agent", "supervisor"]
-
-
-class ConfigError(Exception):
-    """The server's config file is missing, not YAML, or of the wrong shape."""
-
-
-class Unauthenticated(Exception):
-    """No credential, or one that is wrong or expired."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,8 +45,9 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def session_json(row: Row, view: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A session as the API shows it, from its row (`_SESSION_COLUMNS`)."""
+def session_json(row: Row) -> dict[str, Any]:
+    """A session as the API shows it, from its row (`_SESSION_COLUMNS`); the view is the
+    JSON kept in the row, put in as it is (not parsed and written again)."""
     return {
         "id": row[0],
         "pack": row[1],
@@ -58,8 +59,13 @@ def session_json(row: Row, view: dict[str, Any] | None = None) -> dict[str, Any]
         "started": row[7],
         "updated": row[8],
         "pack_version": row[9],
-        "view": view if view is not None else orjson.loads(row[10]),
+        "view": orjson.Fragment(row[10]),
     }
+
+
+def view_text(session: Session) -> str:
+    """The session's view as JSON (orjson writes the view's dataclass as it is)."""
+    return orjson.dumps(session.view, default=str).decode()
 
 
 def fingerprint(kind: str, body: Any) -> str:
@@ -133,7 +139,6 @@ class Calls:
                 raise ApiProblem(422, "invalid-answer", refused.message) from None
             except CallguideError as error:
                 raise ApiProblem(422, "flow-error", str(error)) from None
-            view = session.view.as_json()
             row = (
                 session.state.call_id,
                 pack,
@@ -145,7 +150,7 @@ class Calls:
                 now,
                 now,
                 loaded.version,
-                dumps(view),
+                view_text(session),
             )
             tx.run(
                 f"insert into sessions ({_SESSION_COLUMNS}, snapshot) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -154,7 +159,7 @@ class Calls:
             self._after(tx, loaded, identity.name, session, 0, 1)
         METRICS.moves.labels("start").inc()
         self._keep(session.state.call_id, 1, session)
-        return session_json(row, view)
+        return session_json(row)
 
     def read(self, identity: Identity, session_id: str) -> dict[str, Any]:
         with self.db.transaction() as tx:
@@ -285,26 +290,25 @@ class Calls:
             moved = session.state is not before_state  # a refused answer may still count an attempt
             new_version = current + 1 if moved else current
             if moved:
-                view = session.view.as_json()
+                view = view_text(session)
                 updated = now_iso()
                 tx.run(
-                    "update sessions set version = ?, ended = ?, outcome = ?, updated = ?, flow = ?, snapshot = ?,"
+                    "update sessions set version = ?, ended = ?, outcome = ?, updated = ?, snapshot = ?,"
                     " view_json = ? where id = ? and version = ?",
                     (
                         new_version,
                         session.ended,
                         session.outcome,
                         updated,
-                        session.flow,
                         dumps(session.snapshot()),
-                        dumps(view),
+                        view,
                         session_id,
                         current,
                     ),
                 )
                 self._after(tx, loaded, row[3], session, before_effects, new_version)
                 out = session_json(
-                    (*row[:4], new_version, session.ended, session.outcome, row[7], updated, *row[9:]), view
+                    (*row[:4], new_version, session.ended, session.outcome, row[7], updated, row[9], view)
                 )
             else:
                 out = session_json(row)

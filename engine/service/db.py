@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
+from callguide.service.problems import DatabaseError
+
 Row = tuple[Any, ...]
-
-
-class DatabaseError(Exception):
-    """The database cannot be used (bad URL, unreachable, not migrated)."""
 
 
 class Tx(Protocol):

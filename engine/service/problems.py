@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import orjson
+from callguide.problems import CallguideError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -31,6 +32,18 @@ TITLES = {
     "unavailable": "Not ready",
     "internal": "Internal error",
 }
+
+
+class ConfigError(CallguideError):
+    """The server's config file is missing, not YAML, or of the wrong shape."""
+
+
+class Unauthenticated(CallguideError):
+    """No credential, or one that is wrong or expired."""
+
+
+class DatabaseError(CallguideError):
+    """The database cannot be used (bad URL, unreachable, not migrated)."""
 
 
 class ApiProblem(Exception):

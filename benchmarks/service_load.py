@@ -1,0 +1,239 @@
+"""A bounded load test of `callguide serve` on loopback, and the kill -9 check.
+
+    python -m benchmarks.service_load [--db sqlite|postgresql] [--workers 1] [--agents 32]
+                                      [--seconds 20] [--kill-after N] [--out FILE]
+
+Starts the server (in its own process group) on a free port with a fresh database, then runs
+`--agents` virtual agents at once, each over one keep-alive connection: start a call, play the
+answers of a pack scenario (bboxx `incoming_client_by_name_payment_query`: a lookup, a case
+created, fifteen questions), wrap up, start again, until `--seconds` have passed. Latency is
+measured per answer request by the client, from sending to the whole response read.
+
+With `--kill-after N` the server's process group gets SIGKILL once N answers have been
+acknowledged; the server is started again on the same database and every session's last
+acknowledged move is compared with the store (`check_acknowledged`): the store must hold
+that version (or the one after, when a move committed as the server died before answering),
+and at that version the same step.
+
+The client is a small HTTP/1.1 client on asyncio (uvloop) so that it costs the machine less
+than the server it measures; on a 2-core machine the two still share the cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from callguide.load.yaml_source import read_yaml
+from callguide.service.process import Server, free_port, running
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "flows" / "bboxx" / "tests" / "incoming_client_by_name_payment_query.yaml"
+SECRET = "load-test-secret-0123456789abcdef"
+
+
+def scenario_answers(path: Path = SCENARIO) -> tuple[str, str, list[Any], dict[str, Any]]:
+    """(pack, flow, the accepted answers in order, the wrap-up) of a scenario file."""
+    data = read_yaml(path.read_bytes(), str(path)).data
+    answers = [
+        move["answer"] for move in data["play"] if "answer" in move and "error" not in (move.get("expect") or {})
+    ]
+    record = data["expect"]["record"]
+    wrapup = {"reason": record["reason"], "close": record.get("close")}
+    return path.parent.parent.name, data["flow"], answers, wrapup
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection, one request at a time."""
+
+    def __init__(self, port: int, key: str) -> None:
+        self.port, self.auth = port, f"Authorization: Bearer {key}\r\n".encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        payload = orjson.dumps(body) if body is not None else b""
+        head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+        self.writer.write(head.encode() + self.auth + b"\r\n" + payload)
+        status_line = await self.reader.readuntil(b"\r\n")
+        length = 0
+        while True:
+            line = await self.reader.readuntil(b"\r\n")
+            if line == b"\r\n":
+                break
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+        data = await self.reader.readexactly(length) if length else b""
+        return int(status_line.split()[1]), orjson.loads(data) if data else None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)  # seconds, one per accepted answer
+    errors: dict[str, int] = field(default_factory=dict)
+    calls: int = 0
+    acknowledged: dict[str, tuple[int, str]] = field(default_factory=dict)  # session -> (version, step) last acked
+    stop: bool = False
+
+
+async def agent(number: int, port: int, tally: Tally, until: float, kill_after: int | None) -> None:
+    pack, flow, answers, wrapup = scenario_answers()
+    client = Client(port, f"key-{number}")
+    try:
+        while not tally.stop and time.perf_counter() < until:
+            status, session = await client.request("POST", "/v1/sessions", {"pack": pack, "flow": flow})
+            if status != 201:
+                tally.errors[f"start {status}"] = tally.errors.get(f"start {status}", 0) + 1
+                return
+            for value in answers:
+                url = f"/v1/sessions/{session['id']}/answer"
+                began = time.perf_counter()
+                status, body = await client.request("POST", url, {"version": session["version"], "value": value})
+                if status != 200:
+                    tally.errors[f"answer {status}"] = tally.errors.get(f"answer {status}", 0) + 1
+                    break
+                tally.latencies.append(time.perf_counter() - began)
+                session = body
+                tally.acknowledged[session["id"]] = (session["version"], session["view"]["step"])
+                if kill_after is not None and len(tally.latencies) >= kill_after:
+                    tally.stop = True
+                if tally.stop:
+                    return
+            else:
+                status, _ = await client.request(
+                    "POST", f"/v1/sessions/{session['id']}/wrapup", {"version": session["version"], **wrapup}
+                )
+                if status == 200:
+                    tally.calls += 1
+    except (ConnectionError, asyncio.IncompleteReadError):
+        if not tally.stop:
+            tally.errors["connection"] = tally.errors.get("connection", 0) + 1
+    finally:
+        client.close()
+
+
+async def load(
+    port: int, agents: int, seconds: float, kill_after: int | None, server: Server | None
+) -> tuple[Tally, float]:
+    tally = Tally()
+    began = time.perf_counter()
+    tasks = [asyncio.create_task(agent(n, port, tally, began + seconds, kill_after)) for n in range(agents)]
+    if kill_after is not None and server is not None:
+        while not tally.stop and not all(task.done() for task in tasks):
+            await asyncio.sleep(0.001)
+        server.kill()  # in the middle of the run: other agents' answers are in flight
+    await asyncio.gather(*tasks)
+    return tally, time.perf_counter() - began
+
+
+def check_acknowledged(port: int, acknowledged: dict[str, tuple[int, str]]) -> list[str]:
+    """Every acknowledged move is in the store: for each session, the version of its last
+    acknowledged answer (or the next, committed as the server died), at the same step."""
+
+    async def check() -> list[str]:
+        client = Client(port, "key-boss")
+        lost = []
+        try:
+            for session_id, (version, step) in acknowledged.items():
+                status, stored = await client.request("GET", f"/v1/sessions/{session_id}")
+                if status != 200:
+                    lost.append(f"{session_id}: {status}")
+                elif stored["version"] not in (version, version + 1):
+                    lost.append(f"{session_id}: acknowledged version {version}, stored {stored['version']}")
+                elif stored["version"] == version and stored["view"]["step"] != step:
+                    lost.append(f"{session_id}: acknowledged at {step}, stored at {stored['view']['step']}")
+        finally:
+            client.close()
+        return lost
+
+    return asyncio.run(check())
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
+
+
+def run(db: str, workers: int, agents: int, seconds: float, kill_after: int | None = None) -> dict[str, Any]:
+    """One load run; with `kill_after`, the kill -9 check too. Returns the figures."""
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    with tempfile.TemporaryDirectory(prefix="callguide-load-") as temporary:
+        folder = Path(temporary)
+        url = f"sqlite:///{folder / 'calls.db'}" if db == "sqlite" else db
+        server = Server(url, workers, folder, ROOT / "flows", agents=agents)
+        with running(server):
+            tally, elapsed = asyncio.run(load(server.port, agents, seconds, kill_after, server))
+        result: dict[str, Any] = {
+            "db": "sqlite" if db == "sqlite" else "postgresql",
+            "workers": workers,
+            "agents": agents,
+            "seconds": round(elapsed, 2),
+            "answers": len(tally.latencies),
+            "answers_per_second": round(len(tally.latencies) / elapsed, 1),
+            "calls_completed": tally.calls,
+            "p50_ms": round(percentile(tally.latencies, 0.50) * 1000, 2),
+            "p99_ms": round(percentile(tally.latencies, 0.99) * 1000, 2),
+            "mean_ms": round(statistics.fmean(tally.latencies) * 1000, 2) if tally.latencies else None,
+            "errors": tally.errors,
+        }
+        if kill_after is not None:
+            server.port = free_port()
+            with running(server):
+                lost = check_acknowledged(server.port, tally.acknowledged)
+            result.update(killed_after=len(tally.latencies), sessions_checked=len(tally.acknowledged), lost=lost)
+        return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.service_load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="sqlite", help="sqlite (a fresh file) or a postgresql:// DSN it may wipe")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--agents", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--kill-after", type=int, default=None, help="kill -9 the server after N acknowledged answers")
+    parser.add_argument("--out", type=Path, help="append the result (one JSON line) to this file")
+    options = parser.parse_args(argv)
+    if options.db != "sqlite":
+        wipe(options.db)
+    result = run(options.db, options.workers, options.agents, options.seconds, options.kill_after)
+    line = json.dumps(result)
+    print(line)
+    if options.out:
+        with options.out.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+    return 1 if result.get("lost") or result["errors"] else 0
+
+
+def wipe(dsn: str) -> None:
+    """A PostgreSQL database for the run: emptied first (the server migrates it)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute("drop schema if exists public cascade")
+        connection.execute("create schema public")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
