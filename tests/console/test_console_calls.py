@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from callguide.load.yaml_source import read_yaml
 from playwright.sync_api import Browser, Page, expect
 
-from console.agent import Agent
+from console.agent import TIMEOUT, Agent
 from console.conftest import FLOWS, Server
 
 SIZE = {"width": 1280, "height": 720}
-EXPECTED = re.compile(r"Failed to load resource: the server responded with a status of (401|409|422)")
+EXPECTED = re.compile(r"Failed to load resource: the server responded with a status of (401|403|409|422)")
 
 
 def scenario(name: str) -> dict[str, Any]:
@@ -188,3 +189,58 @@ def test_acm_the_customer_panel_and_what_happened(page: Page, server: Server) ->
     expect(page.locator("#customer")).to_contain_text("Mr James Whitfield", timeout=2000)
     agent.play(scenario("acm/tests/declined_configured_reason.yaml")["play"][:9])
     expect(page.locator("#effects")).to_contain_text("Report submitted", timeout=2000)
+
+
+# --- the supervisor's view: runs after the calls above (tests in a module run in order) ----------
+
+
+def supervisor_page(page: Page, server: Server, pack: str) -> None:
+    page.goto(f"{server.url}/console/{pack}/supervisor")
+    Agent(page, server.url, pack).sign_in(*server.supervisor)
+    expect(page.locator("#board")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#kpi-calls")).not_to_be_empty()
+
+
+def test_the_supervisor_sees_the_calls_live_and_what_they_add_up_to(
+    page: Page, server: Server, browser: Browser
+) -> None:
+    # an agent's call still going on shows among the live calls
+    other = browser.new_context(viewport=SIZE)
+    live = agent_for(other.new_page(), server, "beeline")
+    live.start("incoming", **{"input.caller_number": "9031234567"})
+    supervisor_page(page, server, "beeline")
+    expect(page.locator("#live tbody")).to_contain_text("maria")
+    expect(page.locator("#live tbody")).to_contain_text("Входящий звонок в ЦПК")
+    other.close()
+    # the Beeline call ended by the insult rule: its reason, the rule event, in Russian
+    expect(page.locator("#records tbody")).to_contain_text("Прерванный звонок: оскорбления, угрозы")
+    expect(page.locator("#rules-agent tbody")).to_contain_text("insult × 2")
+    expect(page.locator("#kpi-closed")).to_contain_text("100%")
+    # where calls drop off: the funnel of the incoming flow counts the greeting
+    page.select_option("#funnel-flow", "incoming")
+    expect(page.locator("#funnel tbody tr").first).to_contain_text("greeting")
+    # a filter: calls with a rule event; then export them
+    page.select_option("#f-rule", "insult")
+    page.locator("#filters button[type=submit]").press("Enter")
+    expect(page.locator("#records tbody tr")).to_have_count(1)
+    with page.expect_download() as download:
+        page.locator("#export").press("Enter")
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 2 and "interrupted_insult" in lines[1]
+    assert (
+        latin_words(page, "h1:visible, h2:visible, h3:visible, label:visible, button:visible, thead th:visible") == []
+    )
+
+
+def test_the_acm_telephone_rejection_report(page: Page, server: Server) -> None:
+    supervisor_page(page, server, "acm")
+    expect(page.locator("#rejections tbody")).to_contain_text("Vehicle sold")
+    expect(page.locator("#rejections tbody")).to_contain_text("AB12 CDE")
+    expect(page.locator("#reasons tbody")).to_contain_text("1")
+
+
+def test_an_agent_does_not_get_the_supervisors_figures(page: Page, server: Server) -> None:
+    page.goto(f"{server.url}/console/bboxx/supervisor")
+    Agent(page, server.url, "bboxx").sign_in(*server.agents["bboxx"])
+    expect(page.locator("#not-supervisor")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#board")).to_be_hidden()

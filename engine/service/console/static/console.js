@@ -1,7 +1,7 @@
 // The agent console: sign in, start a call, and take it from greeting to saved record.
 // Every move goes through the service's API; the page only shows what the session says.
 import { ApiError, idempotencyKey, identity, request, signIn, signOut } from "./api.js";
-import { config, h, t } from "./i18n.js";
+import { config, h, t, updated } from "./i18n.js";
 import { claim, release } from "./tabs.js";
 import { customerPanel, effectsPanel } from "./panels.js";
 import { wrapupForm, wrapupRefused } from "./wrapup.js";
@@ -13,11 +13,6 @@ let session = null; // the SessionOut last shown
 let packInfo = null; // GET /v1/packs/{pack}
 let kept = null; // what the agent typed, kept when the service refuses it: {step, value}
 let timer = null;
-
-// Every change of the screen counts one more update (tests wait for the next one).
-function updated() {
-  document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
-}
 
 function show(name) {
   updated();

@@ -25,3 +25,8 @@ export function h(tag, attributes = {}, ...children) {
   }
   return element;
 }
+
+// Every change of the screen counts one more update (the browser tests wait for the next one).
+export function updated() {
+  document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+}

@@ -1,7 +1,7 @@
 // The supervisor's view: live calls, call records with filters, and what they add up to
 // (figures from /v1/reports, worked out by callguide.service.reports on the server).
 import { ApiError, identity, request, signIn, signOut } from "./api.js";
-import { config, h, t } from "./i18n.js";
+import { config, h, t, updated } from "./i18n.js";
 
 const pack = config.pack;
 const $ = (id) => document.getElementById(id);
@@ -10,6 +10,7 @@ let funnelFlow = "";
 function message(text) {
   $("message").textContent = text || "";
   $("message").hidden = !text;
+  updated();
 }
 
 function rows(table, lines) {
@@ -80,8 +81,8 @@ async function exportCsv() {
 
 async function guarded(action) {
   try {
-    message("");
     await action();
+    message("");
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (error.status === 401) {
@@ -91,7 +92,7 @@ async function guarded(action) {
     if (error.status === 403) {
       $("board").hidden = true;
       $("not-supervisor").hidden = false;
-      return;
+      return updated();
     }
     message(error.message);
   }
@@ -129,7 +130,10 @@ function route(note = "") {
   $("sign-in").hidden = Boolean(who);
   $("board").hidden = !who;
   message(note);
-  if (!who) return $("sign-in-name").focus();
+  if (!who) {
+    updated();
+    return $("sign-in-name").focus();
+  }
   $("who-name").textContent = who.display || who.name;
   guarded(load);
 }
