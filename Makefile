@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit fuzz bench lock clean
+.PHONY: run test lint typecheck unit fuzz bench lock clean screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks $(if $(QUICK),--quick,)
+
+# The README's pictures of the agent console and the supervisor's view, taken by its browser tests.
+screenshots: $(STAMP)
+	CALLGUIDE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/console/test_console_calls.py
 
 # Re-pin every dependency to the newest release allowed by pyproject.toml.
 lock:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
-from callguide.service import models, problems, work
+from callguide.service import console, models, problems, work
 from callguide.service.auth import AuthConfig, Identity
 from callguide.service.calls import Calls, Reply, fingerprint
 from callguide.service.db import connect
@@ -399,8 +399,5 @@ def create_app(settings: Settings) -> FastAPI:
     def case_history(pack: Id, case: Id, who: Who) -> Response:
         return in_pack(pack, lambda loaded: list(work.find_case(loaded, case).get("history") or []))
 
-    # the agent console and the supervisor's view (i14); imported here: it uses `identity` above
-    from callguide.service.console import router as console
-
-    app.include_router(console)
+    app.include_router(console.routes(identity))  # the agent console and the supervisor's view
     return app

@@ -17,12 +17,10 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, TypeVar
 
+from callguide.problems import UsageError
+
 Record = Mapping[str, Any]
 R = TypeVar("R", bound=Record)
-
-
-class FilterError(ValueError):
-    """A filter value the supervisor typed that means nothing (a date that is not a date)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +38,15 @@ class Filters:
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> Filters:
-        """Filters from a page's query string; an unknown or bad value is a clear error."""
+        """Filters from a page's query string; an unknown or bad value is a `UsageError`
+        that says what is wrong."""
         known = {field.name for field in fields(cls)}
         unknown = sorted(set(query) - known)
         if unknown:
-            raise FilterError(f"unknown filter {', '.join(unknown)} (filters: {', '.join(sorted(known))})")
+            raise UsageError(f"unknown filter {', '.join(unknown)} (filters: {', '.join(sorted(known))})")
         closed = (query.get("closed") or "").strip().lower()
         if closed not in ("", "yes", "no", "true", "false"):
-            raise FilterError(f"closed is yes or no, not `{closed}`")
+            raise UsageError(f"closed is yes or no, not `{closed}`")
         return cls(
             date_from=_day(query.get("date_from", ""), "date_from"),
             date_to=_day(query.get("date_to", ""), "date_to"),
@@ -101,7 +100,7 @@ def _day(text: str, name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise FilterError(f"{name} is a date like 2026-03-31, not `{text}`") from None
+        raise UsageError(f"{name} is a date like 2026-03-31, not `{text}`") from None
 
 
 def started_day(record: Record) -> date | None:

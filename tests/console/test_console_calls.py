@@ -3,6 +3,7 @@ greeting to the saved call record, typing only what an agent types."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,16 @@ from console.conftest import FLOWS, Server
 
 SIZE = {"width": 1280, "height": 720}
 EXPECTED = re.compile(r"Failed to load resource: the server responded with a status of (401|403|409|422)")
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def shoot(page: Page, name: str) -> None:
+    """The README's pictures, taken when asked (`make screenshots` sets CALLGUIDE_SCREENSHOTS)."""
+    if os.environ.get("CALLGUIDE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
 
 def scenario(name: str) -> dict[str, Any]:
@@ -55,7 +66,9 @@ def test_bboxx_a_payment_query_from_greeting_to_saved_record(page: Page, server:
     agent.start("incoming")
     play = scenario("bboxx/tests/incoming_client_by_name_payment_query.yaml")["play"]
     # the scenario's own moves, with a reload in the middle of the call
-    agent.play(play[:6])
+    agent.play(play[:4])
+    shoot(page, "console-bboxx-pick")
+    agent.play(play[4:6])
     agent.reload()
     agent.check({"step": "summary"})
     agent.play(play[6:])
@@ -98,6 +111,8 @@ def test_beeline_a_russian_call_warned_then_ended_by_the_insult_rule(page: Page,
     box = notice.bounding_box()
     assert box is not None and notice.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
     expect(page.locator("button.rule[data-rule='insult'] .rule-count")).to_contain_text("1")
+    expect(page.locator("button.rule[data-rule='insult'] .rule-next")).to_have_text("следующее прервёт звонок")
+    shoot(page, "console-beeline-warning")
     agent.answer(None)
     agent.answer("yes")
     agent.check({"step": "find_customer"})
@@ -237,6 +252,7 @@ def test_the_acm_telephone_rejection_report(page: Page, server: Server) -> None:
     expect(page.locator("#rejections tbody")).to_contain_text("Vehicle sold")
     expect(page.locator("#rejections tbody")).to_contain_text("AB12 CDE")
     expect(page.locator("#reasons tbody")).to_contain_text("1")
+    shoot(page, "supervisor-acm-rejections")
 
 
 def test_an_agent_does_not_get_the_supervisors_figures(page: Page, server: Server) -> None:
@@ -244,3 +260,34 @@ def test_an_agent_does_not_get_the_supervisors_figures(page: Page, server: Serve
     Agent(page, server.url, "bboxx").sign_in(*server.agents["bboxx"])
     expect(page.locator("#not-supervisor")).to_be_visible(timeout=TIMEOUT)
     expect(page.locator("#board")).to_be_hidden()
+
+
+def test_a_second_tab_on_the_same_call_gets_a_clear_message(page: Page, server: Server) -> None:
+    agent = agent_for(page, server, "bboxx")
+    agent.start("incoming")
+    second = page.context.new_page()
+    second.goto(page.url)
+    expect(second.locator("#elsewhere-text")).to_have_text(
+        "This call is open in another tab. Carry on there, or close that tab and reload this one."
+    )
+    expect(second.locator("#call")).to_be_hidden()
+    # the first tab carries on as before
+    agent.answer(None)
+    agent.check({"step": "reason"})
+
+
+def test_the_call_is_usable_from_the_keyboard_with_a_visible_focus(page: Page, server: Server) -> None:
+    agent = agent_for(page, server, "bboxx")
+    agent.start("incoming")
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    outline = focused.evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline not in ("none", ""), f"no visible focus on {focused.evaluate('e => e.id')}"
+    # every control has a label a screen reader reads
+    unlabeled = page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea')].filter(
+            e => !e.labels?.length && !e.getAttribute('aria-label')).map(e => e.id || e.name)"""
+    )
+    assert unlabeled == []
+    # nothing is cut off at 1280x720: the page does not scroll sideways
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from callguide.problems import UsageError
 from callguide.service import reports
 from callguide.testing import run_scenario
 
@@ -99,7 +100,7 @@ def test_filters_from_a_query_string_and_back() -> None:
     ],
 )
 def test_a_bad_filter_says_what_is_wrong(query: dict[str, str], message: str) -> None:
-    with pytest.raises(reports.FilterError, match=message):
+    with pytest.raises(UsageError, match=message):
         reports.Filters.from_query(query)
 
 

@@ -4,6 +4,6 @@ No build step: server-rendered pages (Jinja), small plain JS modules and a style
 package data. Every call moves through the service's API (`/v1`), like any other front end.
 """
 
-from callguide.service.console.routes import router
+from callguide.service.console.routes import routes
 
-__all__ = ["router"]
+__all__ = ["routes"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from callguide.problems import UsageError
 from callguide.service import reports
 from callguide.service.auth import Identity
 from callguide.service.console.catalog import call_end
@@ -35,7 +36,7 @@ def _filters(query: Mapping[str, str]) -> tuple[reports.Filters, str]:
     values = {name: value for name, value in query.items() if name != "funnel"}
     try:
         return reports.Filters.from_query(values), query.get("funnel", "")
-    except reports.FilterError as error:
+    except UsageError as error:
         raise ApiProblem(422, "invalid-request", str(error)) from None
 
 

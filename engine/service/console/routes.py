@@ -1,16 +1,18 @@
 """The console's routes: its pages and assets under /console, the supervisor's figures under
-/v1/reports (the same bearer auth and problem documents as the rest of the API)."""
+/v1/reports (the same bearer auth and problem documents as the rest of the API).
 
-from __future__ import annotations
+No `from __future__ import annotations` here: FastAPI reads the annotations of the report
+routes, made inside `routes` around the app's own `identity` dependency."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from callguide.service.app import Who
+from callguide.service.auth import Identity
 from callguide.service.console import catalog, figures
 from callguide.service.console.pages import SECURITY_HEADERS, asset, render
 from callguide.service.console.strings import strings
 from callguide.service.problems import not_found
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 router = APIRouter(include_in_schema=True)
@@ -74,20 +76,25 @@ def supervisor_page(request: Request, pack: str) -> HTMLResponse:
     return _page(render("supervisor.html", model.language, pack=model.name, pack_title=model.title))
 
 
-@router.get("/v1/reports", tags=["reports"])
-def report(request: Request, who: Who) -> dict[str, Any]:
-    """The supervisor's figures over the call records the filters pick (supervisors only)."""
-    identity = figures.supervisor(who)
-    return figures.report(request, identity, dict(request.query_params))
+def routes(identity: Callable[..., Identity]) -> APIRouter:
+    """The console's pages, and the figures behind the app's own bearer auth (`identity`)."""
+    Who = Annotated[Identity, Depends(identity)]
+    reports = APIRouter()
 
+    @reports.get("/v1/reports", tags=["reports"])
+    def report(request: Request, who: Who) -> dict[str, Any]:
+        """The supervisor's figures over the call records the filters pick (supervisors only)."""
+        return figures.report(request, figures.supervisor(who), dict(request.query_params))
 
-@router.get("/v1/reports/calls.csv", tags=["reports"], response_class=Response)
-def calls_csv(request: Request, who: Who) -> Response:
-    """The call records the filters pick, one line per call."""
-    identity = figures.supervisor(who)
-    text = figures.csv_export(request, identity, dict(request.query_params))
-    return Response(
-        text.encode("utf-8-sig"),  # with a BOM, so that spreadsheets read Cyrillic right
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="calls.csv"'},
-    )
+    @reports.get("/v1/reports/calls.csv", tags=["reports"], response_class=Response)
+    def calls_csv(request: Request, who: Who) -> Response:
+        """The call records the filters pick, one line per call."""
+        text = figures.csv_export(request, figures.supervisor(who), dict(request.query_params))
+        return Response(
+            text.encode("utf-8-sig"),  # with a BOM, so that spreadsheets read Cyrillic right
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="calls.csv"'},
+        )
+
+    reports.include_router(router)
+    return reports
