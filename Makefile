@@ -3,15 +3,23 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.runtime-installed
 
 .PHONY: run test lint typecheck unit fuzz bench lock clean screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
-run: $(STAMP)
+# The simulator needs the runtime dependencies only: no linters, type checker or fuzzer to wait
+# for. `make test` adds the development tools to the same environment later.
+$(RUN_STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/callguide run flows/bboxx incoming
 
 test: lint typecheck unit
@@ -33,6 +41,7 @@ typecheck: $(STAMP)
 # starts next cleans up old folders, and two runs at once would delete each other's files.
 unit: $(STAMP)
 	$(BIN)/callguide validate flows/
+	$(BIN)/callguide fmt --check flows/
 	$(BIN)/callguide test flows/ --coverage
 	temporary=$$(mktemp -d) && $(BIN)/pytest --basetemp=$$temporary/pytest; status=$$?; rm -rf $$temporary; exit $$status
 
@@ -56,6 +65,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks $(if $(QUICK),--quick,)
+	$(BIN)/python -m benchmarks.readme
 
 # The README's pictures of the agent console and the supervisor's view, taken by its browser tests.
 screenshots: $(STAMP)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import engine_bench, peers, report
+from benchmarks import engine_bench, kinds, peers, processes, report
 from benchmarks.facts import machine_facts
 from benchmarks.harness import Pool, Row, Settings
 
@@ -46,22 +46,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name} done in {time.perf_counter() - done:.1f} s", file=sys.stderr, flush=True)
 
     def timed_moves() -> list[Row]:
-        """The session's moves and the peers' calls, interleaved in one pool (same drift)."""
+        """The session's moves, every answer kind and the peers' calls, interleaved in one
+        pool (same drift)."""
         pool = Pool()
         builders = []
+        found = kinds.Kinds()
         if "session" in chosen:
             builders.append(engine_bench.session_plan(settings, engine, call, pool))
+            found = kinds.collect(engine_bench.bundled_packs())
+            kinds.kinds_plan(found, pool)
         if "peers" in chosen:
             builders.append(peers.peer_plan(settings, pool))
         engine_bench.warm_up(engine, call)
         stats = pool.run(settings)
-        return [row for build in builders for row in build(stats)]
+        made = [row for build in builders for row in build(stats)]
+        if "session" in chosen:
+            made += kinds.kinds_rows(found, stats, stats.get("session.shared_trigger"))
+            made += processes.first_call_rows(settings)
+        return made
+
+    def loads() -> list[Row]:
+        return processes.load_rows(settings) + engine_bench.load_rows(settings)
 
     def scale() -> list[Row]:
         engine_bench.warm_up(engine, call)
         return engine_bench.scale_rows(settings, engine, call)
 
-    group("load", lambda: engine_bench.load_rows(settings))
+    group("load", loads)
     if "session" in chosen or "peers" in chosen:
         label = "+".join(name for name in ("session", "peers") if name in chosen)
         chosen.append(label)

@@ -3,9 +3,13 @@
 It is the scenario `flows/bboxx/tests/incoming_new_caller_technical.yaml` flattened into
 one machine: the steps the call passes through, the steps its branches could go to
 instead, and the same branch conditions, written once as Python expressions over the
-answers (`sismic` evaluates the text, the others a lambda compiled from it). A peer only
-moves between states and keeps the answers: it validates nothing and renders nothing, so
-it is the floor of what a state-machine library costs for this call, not a rival engine.
+answers (`sismic` evaluates the text, the others a lambda compiled from it). The whole call
+is played, as the engine plays it: the two answers the engine refuses (a name too short, a
+phone number of 8 digits) are refused by a guard of the peer (it moves nothing; unlike the
+engine, it keeps the refused value among its answers and says nothing of why), and the
+end-of-call form is four more states (the engine fills it in one `wrap_up`). A peer
+renders nothing and checks no other answer: it is the floor of what a state-machine
+library costs for this call, not a rival engine.
 """
 
 from __future__ import annotations
@@ -35,14 +39,18 @@ def _step(name: str, save: str | None, *branches: tuple[str, str | None] | str) 
     return Step(name, save, made)
 
 
+NAME_VALID = "len(answers['caller_name']) >= 3"
+PHONE_VALID = "len(answers['caller_phone']) == 10 and answers['caller_phone'].isdigit()"
+
 STEPS: tuple[Step, ...] = (
     _step("greeting", None, "reason"),
     _step("reason", "reason", "existing"),
     _step("existing", "is_client", ("find_client", "answers['is_client']"), "caller_name"),
     _step("find_client", "client", "client_tools"),
     _step("client_tools", "tool", "by_reason"),
-    _step("caller_name", "caller_name", "caller_phone"),
-    _step("caller_phone", "caller_phone", "by_reason"),
+    # the checks the engine makes of these answers, as guards: a refused answer moves nothing
+    _step("caller_name", "caller_name", ("caller_phone", NAME_VALID)),
+    _step("caller_phone", "caller_phone", ("by_reason", PHONE_VALID)),
     _step(
         "by_reason",
         None,
@@ -62,7 +70,12 @@ STEPS: tuple[Step, ...] = (
     _step("describe", "tech_description", "raise"),
     _step("raise", "tech_case", "tell_reference"),
     _step("tell_reference", None, "thanks"),
-    _step("thanks", None, "ended"),
+    _step("thanks", None, "wrapup_reason"),
+    # the end-of-call form, one field a move (the engine fills it in one `wrap_up`)
+    _step("wrapup_reason", "wrapup_reason", "wrapup_close"),
+    _step("wrapup_close", "wrapup_close", "wrapup_queue"),
+    _step("wrapup_queue", "wrapup_queue", "wrapup_description"),
+    _step("wrapup_description", "wrapup_description", "ended"),
 )
 STATES: tuple[str, ...] = (*(step.name for step in STEPS), "ended")
 INITIAL = "greeting"
@@ -74,7 +87,9 @@ MOVES: tuple[tuple[str, Any], ...] = (
     ("greeting", None),
     ("reason", "technical"),
     ("existing", False),
+    ("caller_name", "Jo"),  # refused: too short
     ("caller_name", "Jane Wanjiru"),
+    ("caller_phone", "07123456"),  # refused: 8 digits
     ("caller_phone", "0712345678"),
     ("by_reason", None),
     ("symptom", "no_power"),
@@ -84,6 +99,10 @@ MOVES: tuple[tuple[str, Any], ...] = (
     ("raise", {"id": "C-1"}),
     ("tell_reference", None),
     ("thanks", None),
+    ("wrapup_reason", "technician"),
+    ("wrapup_close", False),
+    ("wrapup_queue", "technical"),
+    ("wrapup_description", "Technician visit requested"),
 )
 PATH: tuple[str, ...] = (*(state for state, _ in MOVES), FINAL)
 
@@ -96,7 +115,7 @@ ONE_ANSWER = "technical"
 def guard(condition: str) -> Guard:
     """A branch condition as a Python function of the answers (compiled once)."""
     code = compile(f"lambda answers: bool({condition})", "<callpath>", "eval")
-    made: Guard = eval(code, {"__builtins__": {"bool": bool}})
+    made: Guard = eval(code, {"__builtins__": {"bool": bool, "len": len}})
     return made
 
 

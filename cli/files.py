@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from pathlib import Path
 
 import click
+from callguide.cli.schema_files import SCHEMA_FOLDER, modeline, schema_reference, write_schemas
+from callguide.cli.yaml_style import house_style
 from callguide.load.files import (
     PACK_FILE,
     YAML_SUFFIXES,
@@ -19,32 +20,19 @@ from callguide.load.files import (
 )
 from callguide.load.yaml_source import DEFAULT_LIMITS
 from callguide.problems import Pos, Problem
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
 def formatted(text: str) -> str:
-    """The file as `fmt` writes it: same data, comments and order; uniform layout."""
-    yaml = _yaml()
-    data = yaml.load(text)
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
+    """The file as `fmt` writes it: same data, comments and order, in the house style."""
+    return house_style(text)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file would be changed.")
 def fmt(paths: tuple[Path, ...], check: bool) -> None:
-    """Normalise flow files (indentation, layout); comments and key order are kept."""
+    """Write flow files in the house style of the bundled packs; comments, key order and alignment are kept."""
     files = [
         (p, path if path.is_dir() else path.parent)
         for path in paths
@@ -99,7 +87,6 @@ def _rewrite(file: Path, text: str) -> None:
 
 
 PACK_TEMPLATE = """\
-# yaml-language-server: $schema=../../schemas/pack.json
 pack: {name}
 title: {title}
 language: en
@@ -113,7 +100,6 @@ call_end: call_end
 """
 
 CATALOG_TEMPLATE = """\
-# yaml-language-server: $schema=../../schemas/catalog.json
 catalog: call_end
 title: End of call
 description: optional
@@ -125,7 +111,6 @@ queues:
 """
 
 FLOW_TEMPLATE = """\
-# yaml-language-server: $schema=../../schemas/flow.json
 flow: {name}
 title: {title}
 start: greeting
@@ -158,7 +143,6 @@ steps:
 """
 
 SCENARIO_TEMPLATE = """\
-# yaml-language-server: $schema=../../../schemas/scenario.json
 scenario: A question is answered and the call is closed
 flow: {name}
 given: {{agent: {{name: Sam}}}}
@@ -196,14 +180,19 @@ def new(kind: str, name: str, folder: Path) -> None:
             raise click.UsageError(f"{root} already exists")
         (root / "tests").mkdir(parents=True)
         (root / "data").mkdir()
+        if schema_reference(root, "flow") is None:
+            # far from any `schemas/`: the pack gets its own, so that its modelines resolve
+            for path in write_schemas(root / SCHEMA_FOLDER):
+                click.echo(f"created {display(path)}")
         files = {
-            root / "pack.yaml": PACK_TEMPLATE.format(name=name, title=title),
-            root / "call_end.yaml": CATALOG_TEMPLATE,
-            root / "welcome.yaml": FLOW_TEMPLATE.format(name="welcome", title="Welcome"),
-            root / "tests" / "welcome_question.yaml": SCENARIO_TEMPLATE.format(name="welcome"),
-            root
-            / "data"
-            / "customers.yaml": "# Sample customers for the simulator: a list of records with `id`.\n- id: C1\n  name: Sample Customer\n",
+            root / "pack.yaml": ("pack", PACK_TEMPLATE.format(name=name, title=title)),
+            root / "call_end.yaml": ("catalog", CATALOG_TEMPLATE),
+            root / "welcome.yaml": ("flow", FLOW_TEMPLATE.format(name="welcome", title="Welcome")),
+            root / "tests" / "welcome_question.yaml": ("scenario", SCENARIO_TEMPLATE.format(name="welcome")),
+            root / "data" / "customers.yaml": (
+                "",
+                "# Sample customers for the simulator: a list of records with `id`.\n- id: C1\n  name: Sample Customer\n",
+            ),
         }
     else:
         if not (folder / "pack.yaml").is_file():
@@ -211,7 +200,8 @@ def new(kind: str, name: str, folder: Path) -> None:
         target = folder / f"{name}.yaml"
         if target.exists():
             raise click.UsageError(f"{target} already exists")
-        files = {target: FLOW_TEMPLATE.format(name=name, title=title)}
-    for path, text in files.items():
-        path.write_text(text, encoding="utf-8")
+        files = {target: ("flow", FLOW_TEMPLATE.format(name=name, title=title))}
+    for path, (file_kind, text) in files.items():
+        head = modeline(path.parent, file_kind) if file_kind else ""
+        path.write_text(head + text, encoding="utf-8")
         click.echo(f"created {display(path)}")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 from callguide.check import check_paths
+from callguide.cli.schema_files import write_schemas
 from callguide.problems import Problem, sort_problems
-
-SCHEMA_KINDS = ("pack", "flow", "rules", "catalog", "lifecycle", "worklist", "phrases", "scenario")
+from callguide.schemas.source import KINDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,13 +63,24 @@ def _styled(problem: Problem) -> str:
 
 
 @main.command()
-@click.argument("kind", required=False, type=click.Choice(SCHEMA_KINDS))
-def schema(kind: str | None) -> None:
+@click.argument("kind", required=False, type=click.Choice(KINDS))
+@click.option(
+    "--write",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write every kind's schema into this folder (KIND.json), for editors and modelines.",
+)
+def schema(kind: str | None, folder: Path | None) -> None:
     """Print the JSON Schema of a file kind (all kinds' names without KIND)."""
     from callguide.schemas import schema as load_schema
 
+    if folder is not None:
+        for path in write_schemas(folder):
+            click.echo(f"wrote {path}")
+        click.echo(f"modelines: # yaml-language-server: $schema={folder}/flow.json (relative to each file)")
+        return
     if kind is None:
-        for name in SCHEMA_KINDS:
+        for name in KINDS:
             title = load_schema(name).get("title", "")
             click.echo(f"{name:<10} {title}")
         return

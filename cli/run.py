@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -11,16 +12,24 @@ from pathlib import Path
 from typing import Any
 
 import click
+from callguide.check import pack_of
+from callguide.cli.recording import sample_ids, scenario_text, write_scenario
+from callguide.cli.schema_files import modeline
 from callguide.cli.screen import show_effects, show_record, show_view
+from callguide.cli.words import rows, words
+from callguide.cli.wrapup_review import contradictions, review_rows
 from callguide.clock import Clock, FrozenClock, SystemClock, seconds
 from callguide.engine import Engine
 from callguide.host import Store, local_engine
+from callguide.host.given import resolve_ids
+from callguide.load.files import display
 from callguide.load.yaml_source import YamlProblem, read_yaml
-from callguide.problems import CallguideError, FlowError, InputError, ScenarioError
+from callguide.problems import CallguideError, FlowError, InputError, ScenarioError, UnknownSample, did_you_mean
 from callguide.session import Session
 from callguide.testing import simulate
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 from rich.text import Text
 
 HELP = """Type the answer (a number picks an option), or:
@@ -30,7 +39,9 @@ HELP = """Type the answer (a number picks an option), or:
   :data           the customer's data and history
   :wait 10s       let time pass (with --clock)
   :resolve JSON   answer a pending effect by hand; :fail MESSAGE
-  :quit           leave without wrapping up"""
+  :record FILE    write the call so far as a scenario test
+  :quit           leave without wrapping up
+Arrow keys edit the line and go through what you typed before."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,25 +114,30 @@ def run(call: Call, record_file: Path | None) -> None:
     interactive = sys.stdin.isatty()
     the_clock: Clock = FrozenClock(call.clock) if call.clock else SystemClock()
     engine, store = _engine(call.pack, the_clock, call.environment)
+    _known_flow(engine, call.flow)
     context = call_context(engine, store, call, console)
+    _require_inputs(engine, call.flow, context)
     session = _start(engine, call.flow, context, call.language)
     console.print(
         f"[bold]callguide[/bold] · {escape(engine.pack.title or engine.pack.name)} · flow [bold]{escape(call.flow)}[/bold]"
         + ("   (:help for commands)" if interactive else "")
     )
-    while not session.ended:
-        console.print()
-        show_view(console, session.view)
-        line = _read(console, interactive)
-        if line is None:
-            console.print("[red]the input ended before the call did[/red]")
-            sys.exit(1)
-        if line.strip() == ":quit":
-            sys.exit(0)
-        done = len(session.state.effects)
-        _command(console, session, store, the_clock, line)
-        show_effects(console, session.state.effects[done:])
-    record = session.record or {}
+    simulator = Simulator(console, engine, store, the_clock, session, call, context)
+    reader = LineReader(console, interactive)
+    while True:
+        while not simulator.session.ended:
+            console.print()
+            show_view(console, simulator.session.view)
+            line = reader.read()
+            if line is None:
+                console.print("[red]the input ended before the call did[/red]")
+                sys.exit(1)
+            if line.strip() == ":quit":
+                sys.exit(0)
+            simulator.play(line)
+        if simulator.review(reader):
+            break
+    record = simulator.session.record or {}
     store.save_call(record)
     console.print()
     show_record(console, record)
@@ -129,28 +145,178 @@ def run(call: Call, record_file: Path | None) -> None:
         record_file.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
-def _read(console: Console, interactive: bool) -> str | None:
-    if interactive:
-        try:
-            return str(console.input("[bold]> [/bold]"))
-        except EOFError:
+class LineReader:
+    """The agent's lines: with line editing and history in a terminal (readline), else from
+    the pipe, echoed as typed."""
+
+    def __init__(self, console: Console, interactive: bool) -> None:
+        self.console = console
+        self.interactive = interactive
+        if interactive:
+            # once readline is loaded, input() edits lines and keeps a history (arrow keys)
+            with contextlib.suppress(ImportError):  # no readline on this platform: plain input
+                import readline  # noqa: F401
+
+    def read(self, prompt: str = "> ") -> str | None:
+        if self.interactive:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        line = sys.stdin.readline()
+        if not line:
             return None
-    line = sys.stdin.readline()
-    if not line:
-        return None
-    console.print(f"> {line.rstrip()}", style="dim", markup=False)  # as typed: `[/foo]` is no markup
-    return line.rstrip("\n")
+        self.console.print(f"{prompt}{line.rstrip()}", style="dim", markup=False)  # as typed: `[/foo]` is no markup
+        return line.rstrip("\n")
 
 
-def _command(console: Console, session: Session, store: Store, clock: Clock, line: str) -> None:
+class Simulator:
+    """One call in the terminal: the agent's commands, the wrap-up with its review and way
+    back, and the moves so far (for `:record`)."""
+
+    def __init__(
+        self,
+        console: Console,
+        engine: Engine,
+        store: Store,
+        clock: Clock,
+        session: Session,
+        call: Call,
+        context: dict[str, Any],
+    ) -> None:
+        self.console, self.engine, self.store, self.clock = console, engine, store, clock
+        self.session, self.call = session, call
+        self.given = sample_ids(store, context)
+        self.started = session.state.started
+        self.moves: list[dict[str, Any]] = []
+        self.wrapup_start: dict[str, Any] | None = None  # the call as the wrap-up began
+        self.wrapup_answers: list[str | None] = []
+
+    def play(self, line: str) -> None:
+        """One line the agent typed."""
+        session = self.session
+        if session.state.phase == "wrapup" and self.wrapup_start is None:
+            self.wrapup_start = session.snapshot()
+        text = line.strip()
+        done = len(session.state.effects)
+        if text.startswith(":record"):
+            self.record(text.split(maxsplit=1)[1] if " " in text else "")
+            return
+        if session.state.phase == "wrapup" and text not in (":help", ":data"):
+            self.wrapup(text)
+            return
+        move = _command(self.console, session, self.store, self.clock, line)
+        if move is not None:
+            self.moves.append(move)
+        show_effects(self.console, session.state.effects[done:])
+
+    def wrapup(self, text: str) -> None:
+        """An answer to the end-of-call form, or `:back` to the question before."""
+        if text in (":back", "<"):
+            if not self.wrapup_answers:
+                self.console.print(Text("✗ the call is over: the wrap-up is the first thing to go back to", "bold red"))
+                return
+            self.wrapup_answers.pop()
+            self.replay_wrapup()
+            return
+        if text.startswith(("!", ":")):
+            self.console.print(
+                Text(f"✗ `{text.split()[0]}` does not apply in the wrap-up (:back goes back)", "bold red")
+            )
+            return
+        asked = self.session.state.wrapup_step
+        try:
+            self.session.answer(text or None)
+        except InputError as refused:
+            self.console.print(Text(f"✗ {refused.message}", style="bold red"))
+            return
+        self.wrapup_answers.append(text or None)
+        if asked == "reason":
+            self.warn(self.session.state.wrapup.get("reason"))
+
+    def warn(self, reason: str | None) -> None:
+        for warning in contradictions(self.engine.pack, self.session.state, reason):
+            self.console.print(Text(f"⚠ {warning}", style="bold yellow"))
+
+    def replay_wrapup(self) -> None:
+        """The call as the wrap-up began, with every answer but the ones taken back."""
+        assert self.wrapup_start is not None
+        self.session = self.engine.resume(self.wrapup_start)
+        for answer in self.wrapup_answers:
+            self.session.answer(answer)
+
+    def review(self, reader: LineReader) -> bool:
+        """The wrap-up as chosen, before the call is saved; False when the agent goes back to it."""
+        state = self.session.state
+        table = Table(title="Wrap-up", show_header=False, title_style="bold")
+        for name, value in review_rows(self.engine.pack, state.wrapup, state.language):
+            table.add_row(name, Text(value))
+        self.console.print()
+        self.console.print(table, soft_wrap=False)
+        self.warn(state.wrapup.get("reason"))
+        while True:  # piped input that has ended saves the call, as an Enter would
+            line = reader.read("Enter saves the call; :back changes the wrap-up > ")
+            text = (line or "").strip()
+            if line is None or text == "":
+                return True
+            if text in (":back", "<"):
+                self.wrapup_answers.pop()
+                self.replay_wrapup()
+                return False
+            if text.startswith(":record"):
+                self.record(text.split(maxsplit=1)[1] if " " in text else "")
+                continue
+            self.console.print(Text("✗ press Enter to save the call, or type :back", style="bold red"))
+
+    def record(self, file: str) -> None:
+        """`:record FILE`: the call so far as a scenario test."""
+        if not file:
+            self.console.print(Text("✗ :record needs a file, e.g. :record tests/my_call.yaml", "bold red"))
+            return
+        path = Path(file)
+        name = f"recorded call of {self.call.flow}"
+        text = scenario_text(
+            name,
+            self.session,
+            self.given,
+            self.moves,
+            clock=self.call.clock or self.started,
+            environment=self.call.environment,
+            head=modeline(path.resolve().parent, "scenario"),
+        )
+        try:
+            write_scenario(path, text)
+        except OSError as error:
+            self.console.print(Text(f"✗ cannot write {file}: {error.strerror}", "bold red"))
+            return
+        inside = pack_of(path.resolve()) == Path(self.call.pack).resolve()
+        hint = "" if inside else f" (move it into {display(self.call.pack / 'tests')} to run it)"
+        self.console.print(Text(f"wrote {file}: `callguide test {file}` plays the call again{hint}", "green"))
+
+
+def _known_flow(engine: Engine, flow: str) -> None:
+    if flow not in engine.compiled.flows:
+        flows = ", ".join(sorted(engine.compiled.flows))
+        raise click.UsageError(
+            f"pack `{engine.pack.name}` has no flow `{flow}`{did_you_mean(flow, engine.compiled.flows)} (flows: {flows})"
+        )
+
+
+def _command(console: Console, session: Session, store: Store, clock: Clock, line: str) -> dict[str, Any] | None:
+    """Play one command; the move it was, as a scenario writes it (None: nothing to replay)."""
     text = line.strip()
+    move: dict[str, Any] | None = None
     try:
         if text.startswith("!"):
+            move = {"event": text[1:].strip()}
             session.signal(text[1:].strip())
         elif text in (":back", "<"):
+            move = {"back": True}
             session.back()
         elif text.startswith(":hangup"):
-            session.hang_up(text.split(maxsplit=1)[1] if " " in text else "dropped")
+            how = text.split(maxsplit=1)[1] if " " in text else "dropped"
+            move = {"hangup": how}
+            session.hang_up(how)
         elif text == ":help":
             console.print(HELP)
         elif text == ":data":
@@ -159,27 +325,50 @@ def _command(console: Console, session: Session, store: Store, clock: Clock, lin
             if not isinstance(clock, FrozenClock):
                 console.print("[yellow]:wait needs a frozen clock (--clock); real time passes by itself[/yellow]")
             else:
-                clock.advance(seconds(text.split(maxsplit=1)[1] if " " in text else "10s"))
+                duration = text.split(maxsplit=1)[1] if " " in text else "10s"
+                clock.advance(seconds(duration))
+                move = {"wait": duration}
         elif text.startswith(":resolve"):
-            session.resolve(json.loads(text.split(maxsplit=1)[1]) if " " in text else None)
+            value = json.loads(text.split(maxsplit=1)[1]) if " " in text else None
+            move = {"resolve": value}
+            session.resolve(value)
         elif text.startswith(":fail"):
-            session.fail(text.split(maxsplit=1)[1] if " " in text else "failed")
+            message = text.split(maxsplit=1)[1] if " " in text else "failed"
+            move = {"fail": message}
+            session.fail(message)
+        elif text.startswith(":"):
+            known = ("back", "hangup", "help", "data", "wait", "resolve", "fail", "record", "quit")
+            word = text[1:].split()[0] if text[1:].split() else ""
+            console.print(Text(f"✗ no command `:{word}`{did_you_mean(word, known)} (:help lists them)", "bold red"))
         else:
+            move = {"answer": text if text else None}
             session.answer(text if text else None)
     except InputError as refused:
         console.print(Text(f"✗ {refused.message}", style="bold red"))
+        if move is not None and "answer" in move:
+            return {**move, "expect": {"error": refused.message}}
+        return None
     except (ValueError, json.JSONDecodeError) as bad:
         console.print(Text(f"✗ {bad}", style="bold red"))
+        return None
+    return move
 
 
 def _show_data(console: Console, session: Session, store: Store) -> None:
+    """The customer's data as a table of fields, then their history."""
     values = {**session.state.inputs, **session.state.vars}
     customer = values.get("customer") or values.get("client") or values.get("member")
-    console.print_json(json.dumps(customer or {}, ensure_ascii=False, default=str))
-    key = customer.get("id") if isinstance(customer, dict) else None
+    if not isinstance(customer, dict):
+        console.print(Text("no customer in this call", style="dim"))
+        return
+    table = Table(title="Customer", show_header=False, title_style="bold")
+    for name, value in rows(customer):
+        table.add_row(name, Text(value))
+    console.print(table, soft_wrap=False)
+    key = customer.get("id")
     for entry in store.all("history"):
         if key is not None and str(entry.get("customer")) == str(key):
-            console.print(Text(f"  {entry.get('date')}: {entry.get('text')}"))
+            console.print(Text(f"  {words(entry.get('date'))}: {words(entry.get('text'))}"))
 
 
 def _engine(pack: Path, clock: Clock, environment: str | None) -> tuple[Engine, Store]:
@@ -194,10 +383,12 @@ def _engine(pack: Path, clock: Clock, environment: str | None) -> tuple[Engine, 
 
 
 def _start(engine: Engine, flow: str, context: dict[str, Any], language: str | None) -> Session:
+    """The call, or why it cannot start (a refused permission is no usage error: exit 1)."""
     try:
         return engine.start(flow, context, language=language)
     except InputError as refused:
-        raise click.UsageError(refused.message) from None
+        click.echo(click.style(f"✗ the call cannot start: {refused.message}", fg="red", bold=True), err=True)
+        raise SystemExit(1) from None
     except CallguideError as error:
         click.echo(f"error: {error}", err=True)
         raise SystemExit(1) from None
@@ -221,21 +412,34 @@ def call_context(engine: Engine, store: Store, call: Call, console: Console) -> 
             raise click.UsageError(f"--input takes NAME=VALUE, not `{item}`")
         context[name.strip()] = value
     context.setdefault("agent", {"name": call.agent, "permissions": list(call.permission)})
+    if task:
+        context["task"] = task
+    if customer:
+        context["customer"] = customer
     needs = engine.compiled.flows[flow].flow.inputs if flow in engine.compiled.flows else ()
-    if task or ("task" in needs and "task" not in context):
-        found = store.get("tasks", task) if task else _first_task(engine, store, flow)
-        if found is None:
-            raise click.UsageError(f"no task {task!r} in the pack's data/tasks.yaml")
-        context["task"] = found
-        if not task:
-            console.print(Text(f"task {found.get('id')} from the sample data (--task to choose)", style="dim"))
-        customer = customer or found.get("customer")
-    if customer or ("customer" in needs and "customer" not in context):
-        found = store.get("customers", customer) if customer else next(iter(store.all("customers")), None)
-        if found is None:
-            raise click.UsageError(f"no customer {customer!r} in the pack's sample data")
-        context["customer"] = found
+    if "task" in needs and "task" not in context:
+        first = _first_task(engine, store, flow)
+        if first is not None:
+            context["task"] = first
+            console.print(Text(f"task {first.get('id')} from the sample data (--task to choose)", style="dim"))
+    try:
+        context = resolve_ids(store, context)  # a task given by id brings its customer
+    except UnknownSample as unknown:
+        raise click.UsageError(unknown.message) from None
+    if "customer" in needs and "customer" not in context:
+        first = next(iter(store.all("customers")), None)
+        if first is None:
+            raise click.UsageError("the flow needs a customer and the pack's sample data has none (--given)")
+        context["customer"] = first
     return context
+
+
+def _require_inputs(engine: Engine, flow: str, context: dict[str, Any]) -> None:
+    """Every input the flow needs, or a usage error that says how to give it."""
+    missing = [name for name in engine.compiled.flows[flow].flow.inputs if name not in context]
+    if missing:
+        given_as = " ".join(f"--input {name}=VALUE" for name in missing)
+        raise click.UsageError(f"flow `{flow}` needs {', '.join(f'`{n}`' for n in missing)}: give {given_as}")
 
 
 def _first_task(engine: Engine, store: Store, flow: str) -> dict[str, Any] | None:
@@ -258,6 +462,7 @@ def simulate_command(call: Call, answers_file: Path, as_json: bool) -> None:
     """Run a flow with scripted answers, events, clock moves and effect results."""
     console = Console(highlight=False, soft_wrap=True)
     engine, store = _engine(call.pack, FrozenClock(call.clock) if call.clock else FrozenClock(), call.environment)
+    _known_flow(engine, call.flow)
     context = call_context(engine, store, call, Console(stderr=True))
     try:
         result = simulate(
@@ -286,4 +491,11 @@ def simulate_command(call: Call, answers_file: Path, as_json: bool) -> None:
             show_record(console, result.record)
     for failure in result.failures:
         click.echo(str(failure), err=True)
+    if not result.record and not result.failures:
+        flow, _, step = (result.visited[-1] if result.visited else f"{call.flow}:").partition(":")
+        click.echo(
+            f"{display(answers_file)}: the answers ran out at step `{step}` of flow `{flow}`, before the call ended"
+            " (add the moves that finish it, or `hangup: dropped`)",
+            err=True,
+        )
     sys.exit(1 if result.failures or not result.record else 0)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from callguide.cli.words import words
 from callguide.view import View
 from rich.console import Console
 from rich.markup import escape
@@ -30,12 +30,14 @@ def show_view(console: Console, view: View) -> None:
         style = "bold yellow" if view.notice.get("kind") in ("warning", "rule") else "yellow"
         title = f"rule {view.notice['rule']}" if view.notice.get("rule") else view.notice.get("kind", "")
         counted = f" ({view.notice['count']}/{view.notice['of']})" if view.notice.get("of") else ""
+        # wrapped to the terminal, never clipped: the agent must read the whole phrase
         console.print(
             Panel(
                 Text(view.notice.get("text") or "", style=style), title=Text(f"{title}{counted}"), border_style="yellow"
-            )
+            ),
+            soft_wrap=False,
         )
-    console.print(Text(f"{view.flow} › {view.step}", style="dim"))
+    console.print(Text(f"{view.flow} › {view.step}" + (f" · {view.title}" if view.title else ""), style="dim"))
     if view.say:
         console.print(Text(view.say, style="bold"))
     if view.text:
@@ -74,12 +76,7 @@ def show_view(console: Console, view: View) -> None:
         console.print(Text("  [" + "; ".join(hints) + "]", style="dim"))
     if view.pending:
         for pending in view.pending:
-            console.print(
-                Text(
-                    f"  waiting for {pending['name']} {json.dumps(pending['args'], ensure_ascii=False)}",
-                    style="magenta",
-                )
-            )
+            console.print(Text(f"  waiting for {pending['name']} ({words(pending['args'])})", style="magenta"))
     if view.error:
         console.print(Text(f"✗ {view.error}", style="bold red"))
     if view.events:
@@ -91,30 +88,31 @@ def show_effects(console: Console, effects: list[dict[str, Any]]) -> None:
     for effect in effects:
         if effect.get("ok"):
             result = effect.get("result")
-            shown = json.dumps(result, ensure_ascii=False, default=str) if result is not None else "done"
-            console.print(Text(f"  · {effect['name']} → {shown[:100]}", style="green"))
+            shown = words(result) if result is not None else "done"
+            console.print(Text(f"  · {effect['name']} → {shown}", style="green"))
         else:
             console.print(Text(f"  · {effect['name']} failed: {effect.get('error')}", style="red"))
 
 
+RECORD_ROWS = (
+    ("call", "call_id"),
+    ("flow", "flow"),
+    ("outcome", "outcome"),
+    ("reason", "reason_label"),
+    ("close the request", "close"),
+    ("queue", "queue_name"),
+    ("description", "description"),
+    ("duration (s)", "duration_seconds"),
+)
+
+
 def show_record(console: Console, record: dict[str, Any]) -> None:
+    """The call record in words (`yes`, `-`), as the agent's screen would say it."""
     table = Table(title="Call record", show_header=False, title_style="bold green")
-    rows = [
-        (key, str(record.get(key)))
-        for key in (
-            "call_id",
-            "flow",
-            "outcome",
-            "reason_label",
-            "close",
-            "queue_name",
-            "description",
-            "duration_seconds",
-        )
-    ]
+    rows = [(label, words(record.get(key))) for label, key in RECORD_ROWS]
     rows.append(("path", " → ".join(step.split(":", 1)[1] for step in record.get("path", []))))
     rows.extend(
-        ("effect", f"{effect['name']} {'ok' if effect.get('ok') else 'FAILED: ' + str(effect.get('error'))}")
+        ("effect", f"{effect['name']} {'ok' if effect.get('ok') else 'FAILED: ' + words(effect.get('error'))}")
         for effect in record.get("effects", [])
     )
     rows.extend(
@@ -123,4 +121,4 @@ def show_record(console: Console, record: dict[str, Any]) -> None:
     )
     for key, value in rows:
         table.add_row(key, Text(value))  # as written: a description may hold `[...]`
-    console.print(table)
+    console.print(table, soft_wrap=False)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from callguide import answers
 from callguide.effects import known_effects
 from callguide.entities import LifecycleMachine
 from callguide.expr import CompiledCondition
@@ -52,6 +53,7 @@ class CompiledStep:
     say: LocalText | None
     ask: LocalText | None
     hint: LocalText | None
+    title: LocalText | None
     confirm: LocalText | None
     description: LocalText | None
     options: tuple[CompiledOption, ...]
@@ -182,7 +184,19 @@ def compile_pack(pack: Pack) -> CompiledPack:
         compiled.labels.update({f"reason:{k}": t for k, r in catalog.reasons.items() if (t := texts.text(r.label))})
         compiled.labels.update({f"queue:{k}": t for k, q in catalog.queues.items() if (t := texts.text(q))})
     compiled.lifecycles = {name: LifecycleMachine(lifecycle, texts) for name, lifecycle in pack.lifecycles.items()}
+    for region in _phone_regions(pack):
+        answers.prepare_region(region)
     return compiled
+
+
+def _phone_regions(pack: Pack) -> set[str]:
+    """The regions whose numbers the pack checks: its own rule's and its phone questions'."""
+    regions = {pack.phone_region} if pack.phone_region else set()
+    for flow in pack.flows.values():
+        for step in flow.steps.values():
+            if step.answer is not None and step.answer.region:
+                regions.add(step.answer.region)
+    return regions
 
 
 def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
@@ -226,6 +240,7 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         say=texts.text(step.say),
         ask=texts.text(step.ask),
         hint=texts.text(step.hint),
+        title=texts.text(step.title),
         confirm=texts.text(step.confirm),
         description=texts.text(step.description),
         options=options,

@@ -23,6 +23,57 @@ from callguide.texts import LocalText
 RESERVED_INPUTS = frozenset({"now", "today", "env", "phrases", "pack", "flow", "rules", "lang", "call"})
 
 
+class RenderContext(dict[str, Any]):
+    """What a move's texts and conditions read, in two layers: the call's own names (the
+    dict itself: inputs, answers, the clock, the flow...) over the names the pack gives
+    every call (`base`: the sandbox's globals, the pack, every answer name as None until
+    saved), which are read through and never copied. Building a context costs the call's
+    own names, not the pack's: a pack that saves 3,000 names does not make every move copy
+    them, nor every live session hold them.
+
+    Reading (`[]`, `get`, `in`) sees both layers; so do iterating and `{**context}` (the
+    merged view is made then: rare). Writing and deleting touch the call's layer only."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: Mapping[str, Any], own: Mapping[str, Any] = EMPTY) -> None:
+        super().__init__(own)
+        self.base = base
+
+    def __missing__(self, name: str) -> Any:
+        return self.base[name]
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or name in self.base
+
+    def get(self, name: str, default: Any = None) -> Any:
+        found = dict.get(self, name, _ABSENT)
+        return self.base.get(name, default) if found is _ABSENT else found
+
+    def merged(self) -> dict[str, Any]:
+        both = dict(self.base)
+        both.update(dict.items(self))
+        return both
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.merged())
+
+    def __len__(self) -> int:
+        return len(self.merged())
+
+    def keys(self) -> Any:
+        return self.merged().keys()
+
+    def items(self) -> Any:
+        return self.merged().items()
+
+    def values(self) -> Any:
+        return self.merged().values()
+
+
+_ABSENT = object()
+
+
 class PhraseBook(Mapping[str, str]):
     """`phrases.name` in a text: the phrase rendered in the same context, on demand."""
 
@@ -73,7 +124,7 @@ class Contexts:
 
     def build(self, state: State, now: datetime) -> dict[str, Any]:
         """What texts and conditions read. Built once per move: this is the hot path."""
-        context = self._static.copy()
+        context = RenderContext(self._static)
         context.update(state.inputs)
         context.update(state.vars)
         context.update(self.clock(now))

@@ -29,7 +29,7 @@ class Edge:
     dashed: bool = False
 
 
-def _node_id(name: str) -> str:
+def node_id(name: str) -> str:
     return "n_" + re.sub(r"\W", "_", name)
 
 
@@ -40,7 +40,9 @@ def _short(text: str, limit: int = 48) -> str:
 
 def _label(step: Step, language: str) -> str:
     body = ""
-    if step.ask:
+    if step.title:
+        body = step.title.source(language, language)
+    elif step.ask:
         body = step.ask.source(language, language)
     elif step.say:
         body = step.say.source(language, language)
@@ -93,23 +95,21 @@ def mermaid(pack: Pack, compiled: CompiledFlow) -> str:
     flow = compiled.flow
     language = pack.language
     lines = ["flowchart TD", f"  %% {pack.name} / {flow.name}: {flow.title}"]
-    lines.append(f'  start(("start")) --> {_node_id(flow.start)}')
+    lines.append(f'  start(("start")) --> {node_id(flow.start)}')
     extra: dict[str, str] = {}
     for step in flow.steps.values():
         left, right = _SHAPES[step.kind]
-        lines.append(f'  {_node_id(step.id)}{left}"{_escape(_label(step, language))}"{right}')
+        lines.append(f'  {node_id(step.id)}{left}"{_escape(_label(step, language))}"{right}')
     for edge in edges(compiled):
         for end in (edge.source, edge.target):
             if ":" in end and end not in extra:
                 kind, _, name = end.partition(":")
                 extra[end] = (
-                    f'  {_node_id(end)}[["sub-flow {name}"]]'
-                    if kind == "flow"
-                    else f'  {_node_id(end)}(["end: {name}"])'
+                    f'  {node_id(end)}[["sub-flow {name}"]]' if kind == "flow" else f'  {node_id(end)}(["end: {name}"])'
                 )
         arrow = "-.->" if edge.dashed else "-->"
         label = f'|"{_escape(_short(edge.label, 40))}"|' if edge.label else ""
-        lines.append(f"  {_node_id(edge.source)} {arrow}{label} {_node_id(edge.target)}")
+        lines.append(f"  {node_id(edge.source)} {arrow}{label} {node_id(edge.target)}")
     lines.extend(extra.values())
     if pack.rules:
         lines.append('  subgraph rules["rules - in every step"]')
@@ -117,7 +117,7 @@ def mermaid(pack: Pack, compiled: CompiledFlow) -> str:
             consequence = ", ".join(f"{a.kind} {a.outcome or a.flow or a.effect or ''}".strip() for a in rule.then)
             window = f" within {int(rule.within)}s" if rule.within else ""
             lines.append(
-                f'    {_node_id("rule_" + rule.name)}["{_escape(rule.name)}: {rule.warnings} warning(s){window}, then {_escape(consequence)}"]'
+                f'    {node_id("rule_" + rule.name)}["{_escape(rule.name)}: {rule.warnings} warning(s){window}, then {_escape(consequence)}"]'
             )
         lines.append("  end")
     return "\n".join(lines) + "\n"
@@ -140,9 +140,9 @@ def dot(pack: Pack, compiled: CompiledFlow) -> str:
         '  node [fontname="Helvetica", fontsize=10];',
         f'  label="{_escape(pack.name)} / {_escape(flow.name)}";',
     ]
-    lines.append(f'  start [shape=circle, label="start"];\n  start -> {_node_id(flow.start)};')
+    lines.append(f'  start [shape=circle, label="start"];\n  start -> {node_id(flow.start)};')
     for step in flow.steps.values():
-        lines.append(f'  {_node_id(step.id)} [shape={shapes[step.kind]}, label="{_escape(_label(step, language))}"];')
+        lines.append(f'  {node_id(step.id)} [shape={shapes[step.kind]}, label="{_escape(_label(step, language))}"];')
     seen: set[str] = set()
     for edge in edges(compiled):
         for end in (edge.source, edge.target):
@@ -150,17 +150,17 @@ def dot(pack: Pack, compiled: CompiledFlow) -> str:
                 seen.add(end)
                 kind, _, name = end.partition(":")
                 shape, text = ("component", f"sub-flow {name}") if kind == "flow" else ("oval", f"end: {name}")
-                lines.append(f'  {_node_id(end)} [shape={shape}, label="{_escape(text)}"];')
+                lines.append(f'  {node_id(end)} [shape={shape}, label="{_escape(text)}"];')
         style = ", style=dashed" if edge.dashed else ""
         lines.append(
-            f'  {_node_id(edge.source)} -> {_node_id(edge.target)} [label="{_escape(_short(edge.label, 40))}"{style}];'
+            f'  {node_id(edge.source)} -> {node_id(edge.target)} [label="{_escape(_short(edge.label, 40))}"{style}];'
         )
     if pack.rules:
         lines.append('  subgraph cluster_rules { label="rules - in every step"; style=dashed;')
         for rule in pack.rules.values():
             consequence = ", ".join(f"{a.kind} {a.outcome or a.flow or a.effect or ''}".strip() for a in rule.then)
             lines.append(
-                f'    {_node_id("rule_" + rule.name)} [shape=note, label="{_escape(rule.name)}: {rule.warnings} warning(s), then {_escape(consequence)}"];'
+                f'    {node_id("rule_" + rule.name)} [shape=note, label="{_escape(rule.name)}: {rule.warnings} warning(s), then {_escape(consequence)}"];'
             )
         lines.append("  }")
     lines.append("}")

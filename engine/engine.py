@@ -62,6 +62,8 @@ class Engine:
     def load(cls, path: str | Path, *, cache: bool = False, **options: Any) -> Engine:
         """Read, check and compile a pack; `FlowError` lists every problem found. With
         `cache`, an unchanged pack's checked model comes from the check cache."""
+        # with `cache`, an unchanged pack's model comes from the cache without importing the
+        # checker's stages (jsonschema, every checker): `callguide.check` imports them on demand
         result = check_pack(Path(path), cache=cache)
         if result.errors or result.pack is None:
             raise FlowError(result.problems)
@@ -139,4 +141,4 @@ class Engine:
             if access is not None and not access[0].test(context):
                 refusal = access[1].render(context, state.language)
                 raise SnapshotError(f"the call is in flow `{flow}`, which this agent may not run: {refusal}")
-        return Session(self, state)
+        return Session(self, state, context)  # the context of the state: the first move takes it up

@@ -9,6 +9,7 @@ see it as a `Move`. A move either completes (the session then takes its state) o
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -138,7 +139,7 @@ class Turn:
             )
         state = self.state
         state.stack[-1][1] = step_id
-        state.path.append(f"{state.flow}:{step_id}")
+        state.path.append(sys.intern(f"{state.flow}:{step_id}"))  # one string for every call's path
         self._put("flow", self.host.contexts.flow_info(state.flow))
         state.attempts, state.error, state.results = 0, None, []
         if state.phase != "step":
@@ -313,7 +314,7 @@ class Turn:
             raise InputError("you cannot go back from here", step.id)
         previous = state.trail.pop()
         state.stack[-1][1] = previous
-        state.path.append(f"{state.flow}:{previous}")
+        state.path.append(sys.intern(f"{state.flow}:{previous}"))
         self.to(phases.BACK)
         state.attempts, state.error = 0, None
 

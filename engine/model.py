@@ -150,6 +150,7 @@ class Step:
     say: Text | None = None
     ask: Text | None = None
     hint: Text | None = None
+    title: Text | None = None
     answer: Answer | None = None
     save: str | None = None
     default: Any = None

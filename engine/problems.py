@@ -148,6 +148,16 @@ class StoreError(CallguideError):
     """Sample data that cannot be read."""
 
 
+class UnknownSample(StoreError):
+    """An id given for a call's input (`customer: NB-001`) that is not in the pack's sample data;
+    `name` is the input (`customer`)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
 class UsageError(CallguideError, ValueError):
     """The host program called the engine wrongly (an environment the pack does not have,
     a clock moved backwards)."""

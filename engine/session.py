@@ -26,6 +26,9 @@ from callguide.view import View, build_view
 class Session:
     """One call in progress. Create with `Engine.start` or `Engine.resume`."""
 
+    # no per-session __dict__: a host keeps 100,000 of these alive
+    __slots__ = ("_context", "_lock", "_state", "_view", "engine")
+
     def __init__(self, engine: Host, state: State, context: dict[str, Any] | None = None) -> None:
         self.engine = engine
         self._state = state

@@ -22,12 +22,14 @@ import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from callguide.compile import CompiledPack
 from callguide.problems import SnapshotError
 from callguide.state import State, Valid
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 FORMAT = "callguide.session/2"
 MAX_SNAPSHOT_BYTES = 1_048_576
@@ -41,21 +43,37 @@ _HINTS = {name: get_args(hint) for name, hint in get_type_hints(State, include_e
 _FIELDS = list(_HINTS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Snapshots:
     """Makes and reads the snapshots of one compiled pack."""
 
     compiled: CompiledPack
     secret: bytes
     trust_unsigned: bool
-    schema: dict[str, Any]
-    validator: Draft202012Validator
+    _schema: dict[str, Any] | None = None
+    _validator: Draft202012Validator | None = None
 
     @classmethod
     def of(cls, compiled: CompiledPack, secret: bytes | None, trust_unsigned: bool) -> Snapshots:
-        schema = state_schema(compiled)
-        validator = Draft202012Validator(schema, format_checker=_FORMATS)
-        return cls(compiled, secret or PROCESS_KEY, trust_unsigned, schema, validator)
+        return cls(compiled, secret or PROCESS_KEY, trust_unsigned)
+
+    @property
+    def validator(self) -> Draft202012Validator:
+        """The state's JSON Schema validator, made when the first unsigned snapshot comes
+        (jsonschema is imported then: an engine that only reads its own snapshots never pays it)."""
+        if self._validator is None:
+            from jsonschema import Draft202012Validator, FormatChecker
+
+            formats = FormatChecker(formats=())
+            formats.checks("instant", raises=ValueError)(_instant)
+            self._validator = Draft202012Validator(self.schema, format_checker=formats)
+        return self._validator
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        if self._schema is None:
+            self._schema = state_schema(self.compiled)
+        return self._schema
 
     def make(self, state: State) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -64,17 +82,17 @@ class Snapshots:
             "flows": {flow: self.compiled.flows[flow].flow.digest for flow, _ in state.stack},
             "state": state.as_json(),
         }
-        data["signature"] = _sign(self.secret, data)
+        data["signature"] = _sign(self.secret, canonical(data))
         return data
 
     def read(self, data: Mapping[str, Any]) -> State:
         if not isinstance(data, Mapping):
             raise SnapshotError(f"a snapshot is a JSON object (a map), not {type(data).__name__}")
         payload = {key: value for key, value in data.items() if key != "signature"}
-        size = _encoded_size(payload)
-        if size > MAX_SNAPSHOT_BYTES:
+        text = canonical(payload)  # one dump: its size is checked, and it is what is signed
+        if len(text) > MAX_SNAPSHOT_BYTES:
             raise SnapshotError(f"the snapshot is larger than {MAX_SNAPSHOT_BYTES:,} characters")
-        signed = self._check_signature(data.get("signature"), payload)
+        signed = self._check_signature(data.get("signature"), text)
         pack = self.compiled.pack.name
         if payload.get("format") != FORMAT:
             raise SnapshotError(
@@ -94,7 +112,7 @@ class Snapshots:
         self._check_phase(state)
         return state
 
-    def _check_signature(self, signature: Any, payload: Mapping[str, Any]) -> bool:
+    def _check_signature(self, signature: Any, payload: str) -> bool:
         """Whether the snapshot is signed with this engine's key; refuses one signed otherwise,
         and an unsigned one unless unsigned ones are trusted."""
         if signature is None:
@@ -267,10 +285,6 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-_FORMATS = FormatChecker(formats=())
-
-
-@_FORMATS.checks("instant", raises=ValueError)
 def _instant(value: object) -> bool:
     """A date and time with its time zone (a wrap-up without one cannot count the call's length)."""
     return not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is not None
@@ -302,17 +316,17 @@ def _explain(error: ValidationError, schema: Mapping[str, Any], raw: dict[str, A
     return f"the snapshot's state is not valid: `{name}` must be {expected}, not {shown}"
 
 
-def _encoded_size(payload: Mapping[str, Any]) -> int:
-    """The snapshot's size as JSON; refuses what JSON cannot carry (objects, NaN,
-    infinities, keys of mixed types) and values nested too deep."""
+def canonical(payload: Mapping[str, Any]) -> str:
+    """The snapshot as the one JSON text that is measured and signed (sorted keys, compact);
+    refuses what JSON cannot carry (objects, NaN, infinities, keys of mixed types) and
+    values nested too deep. For plain JSON data it is the text earlier versions signed."""
     try:
-        return len(json.dumps(payload, allow_nan=False, sort_keys=True, ensure_ascii=False))
+        return json.dumps(payload, allow_nan=False, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as error:
         raise SnapshotError(f"the snapshot is not plain JSON data: {error}") from None
     except RecursionError:
         raise SnapshotError("the snapshot nests its values too deeply to be JSON data") from None
 
 
-def _sign(secret: bytes, payload: Mapping[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
+def _sign(secret: bytes, text: str) -> str:
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()

@@ -22,15 +22,26 @@ from callguide.compile import CompiledPack, compile_pack
 from callguide.effects import EffectRequest
 from callguide.engine import Engine
 from callguide.expr import CompiledText
+from callguide.host.given import resolve_ids
 from callguide.host.store import Store, StoreHandlers
 from callguide.load.files import display, read_file
 from callguide.load.yaml_source import Document, YamlProblem, read_yaml
-from callguide.problems import CallguideError, EffectFailed, FlowError, InputError, Pos, Problem, ScenarioError
+from callguide.problems import (
+    CallguideError,
+    EffectFailed,
+    FlowError,
+    InputError,
+    Pos,
+    Problem,
+    ScenarioError,
+    UnknownSample,
+    did_you_mean,
+)
 from callguide.sandbox import Sandbox
 from callguide.session import Session
 
 MOVES = ("answer", "event", "wait", "back", "hangup", "resolve", "fail")
-VIEW_KEYS = ("step", "kind", "say", "text", "hint", "notice", "warnings", "error", "options", "contains", "pending")
+VIEW_KEYS = ("step", "kind", "title", "say", "text", "hint", "notice", "warnings", "error", "options", "contains", "pending")  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -190,7 +201,12 @@ class _Runner:
         spec = self.spec
         refusal = (spec.get("expect") or {}).get("refused")
         try:
-            self.session = self.engine.start(spec["flow"], spec.get("given") or {}, language=spec.get("language"))
+            given = resolve_ids(self.store, spec.get("given") or {})  # `customer: NB-001` as `run --customer`
+        except UnknownSample as unknown:
+            self.fail(("given", unknown.name), unknown.message)
+            return
+        try:
+            self.session = self.engine.start(spec["flow"], given, language=spec.get("language"))
         except InputError as error:
             if refusal is None:
                 self.fail(("flow",), f"the call could not start: {error.message}")
@@ -226,7 +242,8 @@ class _Runner:
         error: InputError | None = None
         try:
             if "answer" in move:
-                self.result.transcript.append(f"  > {move['answer']}")
+                shown = "(Enter)" if move["answer"] is None else move["answer"]  # as the agent typed it
+                self.result.transcript.append(f"  > {shown}")
                 session.answer(move["answer"])
             elif "event" in move:
                 self.result.transcript.append(f"  ! {move['event']}")
@@ -272,6 +289,7 @@ class _Runner:
         actual: dict[str, Any] = {
             "step": view.step,
             "kind": view.kind,
+            "title": view.title,
             "say": view.say,
             "text": view.text,
             "hint": view.hint,
@@ -293,6 +311,7 @@ class _Runner:
                     for o in (view.answer or {}).get("options", [])
                 ]
                 on_screen = (
+                    view.title,
                     view.say,
                     view.text,
                     view.hint,
@@ -312,7 +331,16 @@ class _Runner:
             if key == "warnings" and isinstance(wanted, str):
                 wanted = [wanted]
             if got != wanted:
-                self.fail(at, f"{key}: expected {_show(wanted)}, got {_show(got)}")
+                hint = self.step_hint(wanted) if key == "step" else ""
+                self.fail(at, f"{key}: expected {_show(wanted)}, got {_show(got)}{hint}")
+
+    def step_hint(self, wanted: Any) -> str:
+        """` - did you mean ...` when the expected step is no step of the pack's flows (a typo)."""
+        name = str(wanted).rpartition(":")[2]
+        steps = {step for flow in self.compiled.flows.values() for step in flow.flow.steps}
+        if name.startswith("@") or name in steps:
+            return ""
+        return f" (`{name}` is no step of this pack{did_you_mean(name, steps)})"
 
     def finish(self) -> None:
         session = self.session
@@ -369,7 +397,7 @@ class _Runner:
                     )
             elif key == "step":
                 if session.step != wanted:
-                    self.fail(at, f"step: expected `{wanted}`, got `{session.step}`")
+                    self.fail(at, f"step: expected `{wanted}`, got `{session.step}`{self.step_hint(wanted)}")
             elif key == "effects":
                 self.check_effects(at, wanted, state.effects)
             elif key == "record":

@@ -11,7 +11,7 @@ from typing import Any
 
 from callguide import wrapup
 from callguide.compile import CompiledStep
-from callguide.context import Contexts, choices
+from callguide.context import Contexts, RenderContext, choices
 from callguide.model import Pack
 from callguide.record import call_record
 from callguide.state import State
@@ -33,6 +33,7 @@ class View:
     say: str | None = None
     text: str | None = None
     hint: str | None = None
+    title: str | None = None
     answer: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
     notice: dict[str, Any] | None = None
@@ -83,6 +84,8 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
         )
     if step.hint is not None:
         view.hint = step.hint.render(context, language)
+    if step.title is not None:
+        view.title = step.title.render(context, language)
     if step.say is not None:
         view.say = step.say.render(context, language)
     view.can_back = bool(state.trail) and step.model.back is not False and phase in ("step", "confirm")
@@ -147,4 +150,4 @@ def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], langu
 def _show(step: CompiledStep, item: dict[str, Any], context: dict[str, Any], language: str) -> str:
     if step.show is None:
         return str(item.get("label") or item.get("name") or item.get("id"))
-    return step.show.render({**context, "item": item}, language)
+    return step.show.render(RenderContext(context, {"item": item}), language)

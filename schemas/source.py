@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from callguide.model import StepKind
 
 Schema = dict[str, Any]
 
@@ -42,12 +45,7 @@ def obj(properties: dict[str, Schema], required: tuple[str, ...] = (), **extra: 
 
 
 def map_of(value: Schema, key_pattern: str = IDENTIFIER, **extra: Any) -> Schema:
-    return {
-        "type": "object",
-        "propertyNames": {"pattern": key_pattern},
-        "additionalProperties": value,
-        **extra,
-    }
+    return {"type": "object", "propertyNames": {"pattern": key_pattern}, "additionalProperties": value, **extra}
 
 
 # --- shapes shared by several file kinds -------------------------------------------------
@@ -100,16 +98,10 @@ DEFS: dict[str, Schema] = {
     "action": obj(
         {
             "say": ref("text", "Say", "A line the agent reads to the caller."),
-            "do": p(
-                "Do",
-                "An effect the host performs, e.g. `sms.send`.",
-                {"type": "string", "pattern": DOTTED},
-            ),
+            "do": p("Do", "An effect the host performs, e.g. `sms.send`.", {"type": "string", "pattern": DOTTED}),
             "with": p("With", "The effect's arguments; text values are templates.", {"type": "object"}),
             "transfer": ref(
-                "text",
-                "Transfer",
-                "Transfer the call to this line or number; the call then ends as `transferred`.",
+                "text", "Transfer", "Transfer the call to this line or number; the call then ends as `transferred`."
             ),
             "switch": p(
                 "Switch",
@@ -119,9 +111,7 @@ DEFS: dict[str, Schema] = {
             "end": p("End", "End the call with this outcome.", {"type": "string", "pattern": IDENTIFIER}),
             **END_EXTRAS,
             "reason": p(
-                "Reason",
-                "The end-of-call reason the wrap-up starts with.",
-                {"type": "string", "pattern": IDENTIFIER},
+                "Reason", "The end-of-call reason the wrap-up starts with.", {"type": "string", "pattern": IDENTIFIER}
             ),
         },
         title="Action",
@@ -148,9 +138,7 @@ CASE = obj(
             {"type": "string", "pattern": IDENTIFIER},
         ),
         "save": p(
-            "Save",
-            "With `call`: store the sub-flow's outcome under this name.",
-            {"type": "string", "pattern": DOTTED},
+            "Save", "With `call`: store the sub-flow's outcome under this name.", {"type": "string", "pattern": DOTTED}
         ),
         "end": p(
             "End",
@@ -174,10 +162,7 @@ NEXT = {
         "Where the call goes after this step: a step name, or a list of branches"
         " (`- if: condition` + `go: step`), the last one without `if`."
     ),
-    "oneOf": [
-        {"type": "string", "pattern": IDENTIFIER},
-        {"type": "array", "items": CASE, "minItems": 1},
-    ],
+    "oneOf": [{"type": "string", "pattern": IDENTIFIER}, {"type": "array", "items": CASE, "minItems": 1}],
 }
 
 OPTIONS = {
@@ -216,9 +201,7 @@ BOUND = {"type": ["string", "number"]}
 ATTEMPTS = obj(
     {
         "max": p(
-            "Max",
-            "How many invalid answers the agent may give.",
-            {"type": "integer", "minimum": 1, "maximum": 20},
+            "Max", "How many invalid answers the agent may give.", {"type": "integer", "minimum": 1, "maximum": 20}
         ),
         "then": p("Then", "What happens past the cap: a branch (`go`, `call` + `then`, or `end`).", CASE),
     },
@@ -233,251 +216,371 @@ WARN = obj(
     required=("text",),
 )
 
-STEP_PROPERTIES: dict[str, Schema] = {
-    "say": ref(
+# --- steps: each key declared once, with the step kinds it belongs to --------------------
+
+SPEAKING: tuple[StepKind, ...] = ("say", "ask", "do", "call", "end")  # steps with a line to read
+MOVING: tuple[StepKind, ...] = ("say", "ask", "do", "call", "branch")  # steps with a `next`
+EVERY: tuple[StepKind, ...] = (*SPEAKING, "branch")
+BELONGS_TO_DO = "`{key}` belongs to a `do` step"
+PRESETS_WRAPUP = "`{key}` presets the wrap-up: it belongs to an `end` step"
+
+
+@dataclass(frozen=True, slots=True)
+class StepKey:
+    """One key a step may have: its shape and hover help, the step kinds it belongs to, and
+    what the loader says when it stands in a step of another kind (None: nothing is said)."""
+
+    name: str
+    kinds: tuple[StepKind, ...]
+    schema: Schema
+    misplaced: str | None = None
+
+
+STEP_KEYS: tuple[StepKey, ...] = (
+    StepKey(
+        "say",
+        SPEAKING,
+        ref(
+            "text",
+            "Say",
+            "A line the agent reads to the caller. Alone, it makes a *say* step; with `ask`, it is read first.",
+        ),
+    ),
+    StepKey(
+        "ask",
+        ("ask",),
+        ref(
+            "text",
+            "Ask",
+            "A question for the caller; the answer type is given by `choice`, `yes_no`, `text`, `number`, `phone`, `email`, `date`, `time`, `datetime`, `multi` or `lookup`.",
+        ),
+    ),
+    StepKey("hint", EVERY, ref("text", "Hint", "A note for the agent only, shown under the text (never read aloud).")),
+    StepKey(
+        "title",
+        EVERY,
+        ref(
+            "text",
+            "Title",
+            "A short heading of the step for the agent, shown above its text and in diagrams; never read aloud.",
+        ),
+    ),
+    StepKey(
+        "choice",
+        ("ask",),
+        OPTIONS | {"title": "Choice", "description": "The answer is one of these options: `key: label`."},
+    ),
+    StepKey(
+        "multi",
+        ("ask",),
+        OPTIONS | {"title": "Multi-select", "description": "The answer is any number of these options (a list)."},
+    ),
+    StepKey("yes_no", ("ask",), p("Yes / no", "The answer is yes or no; stored as true or false.", {"const": True})),
+    StepKey(
         "text",
-        "Say",
-        "A line the agent reads to the caller. Alone, it makes a *say* step; with `ask`, it is read first.",
+        ("ask",),
+        p(
+            "Text answer",
+            "A free-text answer: `true`, or constraints.",
+            {
+                "oneOf": [
+                    {"const": True},
+                    obj(
+                        {
+                            "min_length": p(
+                                "Minimum length", "At least this many characters.", {"type": "integer", "minimum": 0}
+                            ),
+                            "max_length": p(
+                                "Maximum length", "At most this many characters.", {"type": "integer", "minimum": 1}
+                            ),
+                            "pattern": p(
+                                "Pattern", "A regular expression the whole answer must match.", {"type": "string"}
+                            ),
+                            "message": ref(
+                                "text", "Message", "What the agent is told when the pattern does not match."
+                            ),
+                        }
+                    ),
+                ]
+            },
+        ),
     ),
-    "ask": ref(
-        "text",
-        "Ask",
-        "A question for the caller; the answer type is given by `choice`, `yes_no`, `text`, `number`, `phone`, `email`, `date`, `time`, `datetime`, `multi` or `lookup`.",
+    StepKey(
+        "number",
+        ("ask",),
+        p(
+            "Number answer",
+            "A number: `true`, or a range.",
+            {
+                "oneOf": [
+                    {"const": True},
+                    obj(
+                        {
+                            "min": p("Minimum", "The smallest number allowed.", {"type": "number"}),
+                            "max": p("Maximum", "The largest number allowed.", {"type": "number"}),
+                            "integer": p("Whole number", "Only whole numbers.", {"type": "boolean"}),
+                        }
+                    ),
+                ]
+            },
+        ),
     ),
-    "hint": ref("text", "Hint", "A note for the agent only, shown under the text (never read aloud)."),
-    "choice": OPTIONS | {"title": "Choice", "description": "The answer is one of these options: `key: label`."},
-    "multi": OPTIONS
-    | {
-        "title": "Multi-select",
-        "description": "The answer is any number of these options (a list).",
-    },
-    "yes_no": p("Yes / no", "The answer is yes or no; stored as true or false.", {"const": True}),
-    "text": p(
-        "Text answer",
-        "A free-text answer: `true`, or constraints.",
-        {
-            "oneOf": [
-                {"const": True},
-                obj(
-                    {
-                        "min_length": p(
-                            "Minimum length",
-                            "At least this many characters.",
-                            {"type": "integer", "minimum": 0},
-                        ),
-                        "max_length": p(
-                            "Maximum length",
-                            "At most this many characters.",
-                            {"type": "integer", "minimum": 1},
-                        ),
-                        "pattern": p(
-                            "Pattern",
-                            "A regular expression the whole answer must match.",
-                            {"type": "string"},
-                        ),
-                        "message": ref(
-                            "text",
-                            "Message",
-                            "What the agent is told when the pattern does not match.",
-                        ),
-                    }
-                ),
-            ]
-        },
+    StepKey(
+        "phone",
+        ("ask",),
+        p(
+            "Phone answer",
+            "A phone number: `true` (the pack's phone rule), or a rule of its own.",
+            {
+                "oneOf": [
+                    {"const": True},
+                    obj(
+                        {
+                            "digits": p(
+                                "Digits",
+                                "The number must have exactly this many digits, e.g. 10.",
+                                {"type": "integer", "minimum": 3, "maximum": 15},
+                            ),
+                            "region": p(
+                                "Region",
+                                "Two-letter country code: the number must be valid there (e.g. KE, RU, GB).",
+                                {"type": "string", "pattern": "^[A-Z]{2}$"},
+                            ),
+                            "mobile": p("Mobile", "Only mobile numbers (e.g. for an SMS).", {"type": "boolean"}),
+                        }
+                    ),
+                ]
+            },
+        ),
     ),
-    "number": p(
-        "Number answer",
-        "A number: `true`, or a range.",
-        {
-            "oneOf": [
-                {"const": True},
-                obj(
-                    {
-                        "min": p("Minimum", "The smallest number allowed.", {"type": "number"}),
-                        "max": p("Maximum", "The largest number allowed.", {"type": "number"}),
-                        "integer": p("Whole number", "Only whole numbers.", {"type": "boolean"}),
-                    }
-                ),
-            ]
-        },
+    StepKey("email", ("ask",), p("E-mail answer", "An e-mail address.", {"const": True})),
+    StepKey(
+        "date",
+        ("ask",),
+        p(
+            "Date answer",
+            "A date (YYYY-MM-DD; `today`, `tomorrow` and `+3d` are understood): `true`, or bounds.",
+            {
+                "oneOf": [
+                    {"const": True},
+                    obj(
+                        {
+                            "min": p("Earliest", "`today`, `today+1d`, `today-30d` or a date.", BOUND),
+                            "max": p("Latest", "`today`, `today+90d` or a date.", BOUND),
+                        }
+                    ),
+                ]
+            },
+        ),
     ),
-    "phone": p(
-        "Phone answer",
-        "A phone number: `true` (the pack's phone rule), or a rule of its own.",
-        {
-            "oneOf": [
-                {"const": True},
-                obj(
-                    {
-                        "digits": p(
-                            "Digits",
-                            "The number must have exactly this many digits, e.g. 10.",
-                            {"type": "integer", "minimum": 3, "maximum": 15},
-                        ),
-                        "region": p(
-                            "Region",
-                            "Two-letter country code: the number must be valid there (e.g. KE, RU, GB).",
-                            {"type": "string", "pattern": "^[A-Z]{2}$"},
-                        ),
-                        "mobile": p("Mobile", "Only mobile numbers (e.g. for an SMS).", {"type": "boolean"}),
-                    }
-                ),
-            ]
-        },
+    StepKey(
+        "time",
+        ("ask",),
+        p(
+            "Time answer",
+            "A time of day (HH:MM): `true`, or bounds.",
+            {
+                "oneOf": [
+                    {"const": True},
+                    obj({"min": p("Earliest", "e.g. `08:00`.", BOUND), "max": p("Latest", "e.g. `21:00`.", BOUND)}),
+                ]
+            },
+        ),
     ),
-    "email": p("E-mail answer", "An e-mail address.", {"const": True}),
-    "date": p(
-        "Date answer",
-        "A date (YYYY-MM-DD; `today`, `tomorrow` and `+3d` are understood): `true`, or bounds.",
-        {
-            "oneOf": [
-                {"const": True},
-                obj(
-                    {
-                        "min": p("Earliest", "`today`, `today+1d`, `today-30d` or a date.", BOUND),
-                        "max": p("Latest", "`today`, `today+90d` or a date.", BOUND),
-                    }
-                ),
-            ]
-        },
+    StepKey(
+        "datetime",
+        ("ask",),
+        p(
+            "Date and time answer",
+            "A date and time (YYYY-MM-DD HH:MM; `now+2h` is understood): `true`, or bounds.",
+            {
+                "oneOf": [
+                    {"const": True},
+                    obj(
+                        {
+                            "min": p("Earliest", "`now`, `now+2h` or a date-time.", BOUND),
+                            "max": p("Latest", "`now+30d` or a date-time.", BOUND),
+                        }
+                    ),
+                ]
+            },
+        ),
     ),
-    "time": p(
-        "Time answer",
-        "A time of day (HH:MM): `true`, or bounds.",
-        {
-            "oneOf": [
-                {"const": True},
-                obj(
-                    {
-                        "min": p("Earliest", "e.g. `08:00`.", BOUND),
-                        "max": p("Latest", "e.g. `21:00`.", BOUND),
-                    }
-                ),
-            ]
-        },
+    StepKey(
+        "lookup",
+        ("ask",),
+        p(
+            "Lookup",
+            "The agent searches a source the host answers (e.g. `customers`) and picks one result.",
+            {"type": "string", "pattern": IDENTIFIER},
+        ),
     ),
-    "datetime": p(
-        "Date and time answer",
-        "A date and time (YYYY-MM-DD HH:MM; `now+2h` is understood): `true`, or bounds.",
-        {
-            "oneOf": [
-                {"const": True},
-                obj(
-                    {
-                        "min": p("Earliest", "`now`, `now+2h` or a date-time.", BOUND),
-                        "max": p("Latest", "`now+30d` or a date-time.", BOUND),
-                    }
-                ),
-            ]
-        },
+    StepKey(
+        "by",
+        ("ask",),
+        p(
+            "Search by",
+            "With `lookup`: the fields the agent may search by.",
+            {"type": "array", "items": {"type": "string", "pattern": IDENTIFIER}, "minItems": 1, "uniqueItems": True},
+        ),
     ),
-    "lookup": p(
-        "Lookup",
-        "The agent searches a source the host answers (e.g. `customers`) and picks one result.",
-        {"type": "string", "pattern": IDENTIFIER},
+    StepKey(
+        "show",
+        ("ask",),
+        ref("text", "Show", "With `lookup`: how each result is shown, e.g. `{{ item.name }} ({{ item.phone }})`."),
     ),
-    "by": p(
-        "Search by",
-        "With `lookup`: the fields the agent may search by.",
-        {
-            "type": "array",
-            "items": {"type": "string", "pattern": IDENTIFIER},
-            "minItems": 1,
-            "uniqueItems": True,
-        },
+    StepKey(
+        "save",
+        ("ask", "do", "call"),
+        p(
+            "Save",
+            "Store the answer (or the effect's result) under this name, e.g. `caller.phone`.",
+            {"type": "string", "pattern": DOTTED},
+        ),
     ),
-    "show": ref(
-        "text",
-        "Show",
-        "With `lookup`: how each result is shown, e.g. `{{ item.name }} ({{ item.phone }})`.",
+    StepKey(
+        "default",
+        ("ask",),
+        p(
+            "Default",
+            "The answer used when the agent gives none; text values are templates.",
+            {"type": ["string", "number", "boolean"]},
+        ),
     ),
-    "save": p(
-        "Save",
-        "Store the answer (or the effect's result) under this name, e.g. `caller.phone`.",
-        {"type": "string", "pattern": DOTTED},
+    StepKey("optional", ("ask",), p("Optional", "The agent may leave the question unanswered.", {"type": "boolean"})),
+    StepKey(
+        "attempts",
+        ("ask",),
+        p("Attempts", "Cap on invalid answers and what happens past it, so no agent is stuck.", ATTEMPTS),
     ),
-    "default": p(
-        "Default",
-        "The answer used when the agent gives none; text values are templates.",
-        {"type": ["string", "number", "boolean"]},
+    StepKey(
+        "do",
+        ("do",),
+        p(
+            "Do",
+            "An effect the host performs: `sms.send`, `case.create`, `case.dispatch` (a lifecycle transition) ...",
+            {"type": "string", "pattern": DOTTED},
+        ),
     ),
-    "optional": p("Optional", "The agent may leave the question unanswered.", {"type": "boolean"}),
-    "attempts": p(
-        "Attempts",
-        "Cap on invalid answers and what happens past it, so no agent is stuck.",
-        ATTEMPTS,
+    StepKey(
+        "with",
+        ("do",),
+        p("With", "The effect's arguments; text values are templates.", {"type": "object"}),
+        BELONGS_TO_DO,
     ),
-    "do": p(
-        "Do",
-        "An effect the host performs: `sms.send`, `case.create`, `case.dispatch` (a lifecycle transition) ...",
-        {"type": "string", "pattern": DOTTED},
+    StepKey(
+        "confirm",
+        ("do",),
+        ref("text", "Confirm", "Ask the agent to confirm before the effect runs; `no` goes back."),
+        BELONGS_TO_DO,
     ),
-    "with": p("With", "The effect's arguments; text values are templates.", {"type": "object"}),
-    "confirm": ref("text", "Confirm", "Ask the agent to confirm before the effect runs; `no` goes back."),
-    "on_failure": p(
-        "On failure",
-        "The step to go to when the effect fails (e.g. a fallback SMS provider).",
-        {"type": "string", "pattern": IDENTIFIER},
+    StepKey(
+        "on_failure",
+        ("do", "ask"),
+        p(
+            "On failure",
+            "The step to go to when the effect fails (e.g. a fallback SMS provider).",
+            {"type": "string", "pattern": IDENTIFIER},
+        ),
+        BELONGS_TO_DO,
     ),
-    "call": p(
-        "Call",
-        "Run this flow of the pack as a sub-flow, then continue at `next`.",
-        {"type": "string", "pattern": IDENTIFIER},
+    StepKey(
+        "call",
+        ("call",),
+        p(
+            "Call",
+            "Run this flow of the pack as a sub-flow, then continue at `next`.",
+            {"type": "string", "pattern": IDENTIFIER},
+        ),
     ),
-    "end": p(
-        "End",
-        "End the flow with this outcome (in a sub-flow: return to the caller; `inherit`: the outcome the last sub-flow ended with).",
-        {"type": "string", "pattern": IDENTIFIER},
+    StepKey(
+        "end",
+        ("end",),
+        p(
+            "End",
+            "End the flow with this outcome (in a sub-flow: return to the caller; `inherit`: the outcome the last sub-flow ended with).",
+            {"type": "string", "pattern": IDENTIFIER},
+        ),
     ),
-    "reason": p(
-        "Reason",
-        "With `end`: the end-of-call reason the wrap-up starts with.",
-        {"type": "string", "pattern": IDENTIFIER},
+    StepKey(
+        "reason",
+        ("end",),
+        p(
+            "Reason",
+            "With `end`: the end-of-call reason the wrap-up starts with.",
+            {"type": "string", "pattern": IDENTIFIER},
+        ),
     ),
-    **END_EXTRAS,
-    "next": NEXT,
-    "set": p(
-        "Set",
-        "Values computed when the step starts: `name: expression`.",
-        map_of({"$ref": "#/$defs/condition"}, DOTTED),
+    *(StepKey(name, ("end",), schema, PRESETS_WRAPUP) for name, schema in END_EXTRAS.items()),
+    StepKey("next", MOVING, NEXT, "step `{step}` ends the flow; it cannot also have `next`"),
+    StepKey(
+        "set",
+        EVERY,
+        p(
+            "Set",
+            "Values computed when the step starts: `name: expression`.",
+            map_of({"$ref": "#/$defs/condition"}, DOTTED),
+        ),
     ),
-    "warn": p(
-        "Warnings",
-        "Warnings shown to the agent on this step, each with an optional condition.",
-        {"type": "array", "items": WARN},
+    StepKey(
+        "warn",
+        EVERY,
+        p(
+            "Warnings",
+            "Warnings shown to the agent on this step, each with an optional condition.",
+            {"type": "array", "items": WARN},
+        ),
     ),
-    "back": p(
-        "Back",
-        "Whether the agent may go back from this step (default: yes, unless an effect ran).",
-        {"type": "boolean"},
+    StepKey(
+        "back",
+        EVERY,
+        p(
+            "Back",
+            "Whether the agent may go back from this step (default: yes, unless an effect ran).",
+            {"type": "boolean"},
+        ),
     ),
+)
+
+# The key that makes a step of each kind (`say` alone; with `ask`, `do`, `call` or `end` it is read first).
+KIND_KEYS: dict[StepKind, str] = {
+    "say": "say",
+    "ask": "ask",
+    "do": "do",
+    "call": "call",
+    "end": "end",
+    "branch": "next",
+}
+KIND_HELP: dict[StepKind, str] = {
+    "say": "A line the agent reads, then `next`.",
+    "ask": "A question with a typed answer, stored under `save`.",
+    "do": "An effect the host performs (an SMS, a case, a transfer...).",
+    "call": "Another flow of the pack, run as a sub-flow.",
+    "end": "The end of the flow, with its outcome.",
+    "branch": "Only `next`, with branches on conditions.",
 }
 
-STEP = obj(
-    STEP_PROPERTIES,
-    title="Step",
-    description="One step: `say`, `ask`, `do`, `call`, `end`, or only `next` with branches.",
-    minProperties=1,
-)
+
+def step_schema(kind: StepKind | None = None) -> Schema:
+    """A step of one kind, with only its keys (editors complete those), or any step (None)."""
+    keys = [key for key in STEP_KEYS if kind is None or kind in key.kinds]
+    if kind is None:
+        title, description = "Step", "One step: `say`, `ask`, `do`, `call`, `end`, or only `next` with branches."
+        return obj({key.name: key.schema for key in keys}, title=title, description=description, minProperties=1)
+    title = "Branch step" if kind == "branch" else f"`{kind}` step"
+    return obj({key.name: key.schema for key in keys}, (KIND_KEYS[kind],), title=title, description=KIND_HELP[kind])
+
 
 FLOW: Schema = obj(
     {
-        "flow": ref(
-            "identifier",
-            "Flow",
-            "The flow's name, used by `call:`, worklists and the command line.",
-        ),
+        "flow": ref("identifier", "Flow", "The flow's name, used by `call:`, worklists and the command line."),
         "title": p("Title", "What the flow is for, in a few words.", {"type": "string"}),
         "description": p("Description", "A longer note for analysts.", {"type": "string"}),
         "start": ref("identifier", "Start", "The step the flow starts at."),
         "input": p(
             "Input",
             "Names the host passes when a call starts (e.g. `customer`, `task`), besides `agent`.",
-            {
-                "type": "array",
-                "items": {"type": "string", "pattern": IDENTIFIER},
-                "uniqueItems": True,
-            },
+            {"type": "array", "items": {"type": "string", "pattern": IDENTIFIER}, "uniqueItems": True},
         ),
         "access": p(
             "Access",
@@ -504,7 +607,7 @@ FLOW: Schema = obj(
             "How calls in progress on an older version of this flow continue: old step name -> new step name.",
             map_of({"type": "string", "pattern": IDENTIFIER}),
         ),
-        "steps": p("Steps", "The steps, by name.", map_of(STEP, minProperties=1)),
+        "steps": p("Steps", "The steps, by name.", map_of({"$ref": "#/$defs/step"}, minProperties=1)),
     },
     required=("flow", "start", "steps"),
 )
@@ -521,11 +624,7 @@ PACK: Schema = obj(
         "languages": p(
             "Languages",
             "Other languages texts may be translated into.",
-            {
-                "type": "array",
-                "items": {"type": "string", "pattern": "^[a-z]{2}(-[A-Z]{2})?$"},
-                "uniqueItems": True,
-            },
+            {"type": "array", "items": {"type": "string", "pattern": "^[a-z]{2}(-[A-Z]{2})?$"}, "uniqueItems": True},
         ),
         "timezone": p("Time zone", "The centre's IANA time zone, e.g. `Africa/Nairobi`.", {"type": "string"}),
         "calendar": p(
@@ -543,17 +642,12 @@ PACK: Schema = obj(
                         },
                     ),
                     "hours": p(
-                        "Opening hours",
-                        "e.g. `08:00-20:00`.",
-                        {"type": "string", "pattern": r"^\d\d:\d\d-\d\d:\d\d$"},
+                        "Opening hours", "e.g. `08:00-20:00`.", {"type": "string", "pattern": r"^\d\d:\d\d-\d\d:\d\d$"}
                     ),
                     "holidays": p(
                         "Holidays",
                         "Dates the centre is closed (YYYY-MM-DD).",
-                        {
-                            "type": "array",
-                            "items": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\d$"},
-                        },
+                        {"type": "array", "items": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\d$"}},
                     ),
                 }
             ),
@@ -564,23 +658,15 @@ PACK: Schema = obj(
             obj(
                 {
                     "digits": p(
-                        "Digits",
-                        "Exactly this many digits, e.g. 10.",
-                        {"type": "integer", "minimum": 3, "maximum": 15},
+                        "Digits", "Exactly this many digits, e.g. 10.", {"type": "integer", "minimum": 3, "maximum": 15}
                     ),
                     "region": p(
-                        "Region",
-                        "Two-letter country code, e.g. `KE`.",
-                        {"type": "string", "pattern": "^[A-Z]{2}$"},
+                        "Region", "Two-letter country code, e.g. `KE`.", {"type": "string", "pattern": "^[A-Z]{2}$"}
                     ),
                 }
             ),
         ),
-        "call_end": ref(
-            "identifier",
-            "Call end",
-            "The end-of-call catalog every call of the pack is wrapped up with.",
-        ),
+        "call_end": ref("identifier", "Call end", "The end-of-call catalog every call of the pack is wrapped up with."),
         "outcomes": p(
             "Outcomes",
             "Extra flow outcomes beyond the built-in ones, with their labels.",
@@ -665,12 +751,7 @@ RULE = obj(
         "warning": p(
             "Warning",
             "The phrase read at each warning: one text, or a list (one per warning).",
-            {
-                "anyOf": [
-                    {"$ref": "#/$defs/text"},
-                    {"type": "array", "items": {"$ref": "#/$defs/text"}, "minItems": 1},
-                ]
-            },
+            {"anyOf": [{"$ref": "#/$defs/text"}, {"type": "array", "items": {"$ref": "#/$defs/text"}, "minItems": 1}]},
         ),
         "within": ref("duration", "Within", "Only events within this time count (e.g. `15s`)."),
         "then": p(
@@ -688,13 +769,7 @@ RULE = obj(
 )
 
 RULES: Schema = obj(
-    {
-        "rules": p(
-            "Rules",
-            "Events that may happen in any step of any flow of the pack.",
-            map_of(RULE, minProperties=1),
-        )
-    },
+    {"rules": p("Rules", "Events that may happen in any step of any flow of the pack.", map_of(RULE, minProperties=1))},
     required=("rules",),
 )
 
@@ -715,19 +790,11 @@ CATALOG: Schema = obj(
                     {
                         "label": ref("text", "Label", "What the agent sees in the list."),
                         "close": p(
-                            "Close",
-                            "Whether choosing this reason sets 'close the request'.",
-                            {"type": "boolean"},
+                            "Close", "Whether choosing this reason sets 'close the request'.", {"type": "boolean"}
                         ),
-                        "locked": p(
-                            "Locked",
-                            "The agent may not change the close flag.",
-                            {"type": "boolean"},
-                        ),
+                        "locked": p("Locked", "The agent may not change the close flag.", {"type": "boolean"}),
                         "queue": p(
-                            "Queue",
-                            "The queue an open request goes to.",
-                            {"type": "string", "pattern": IDENTIFIER},
+                            "Queue", "The queue an open request goes to.", {"type": "string", "pattern": IDENTIFIER}
                         ),
                         "description": p(
                             "Description",
@@ -748,20 +815,14 @@ CATALOG: Schema = obj(
 LIFECYCLE: Schema = obj(
     {
         "lifecycle": ref(
-            "identifier",
-            "Lifecycle",
-            "The entity's name, e.g. `case`; flows fire transitions as `do: case.dispatch`.",
+            "identifier", "Lifecycle", "The entity's name, e.g. `case`; flows fire transitions as `do: case.dispatch`."
         ),
         "title": p("Title", "What the entity is.", {"type": "string"}),
         "initial": p("Initial state", "The state a new entity starts in.", {"type": "string"}),
         "states": p(
             "States",
             "Every state, with its label.",
-            map_of(
-                ref("text", "Label", "What the state means."),
-                r"^[A-Za-z][A-Za-z0-9_\-]*$",
-                minProperties=1,
-            ),
+            map_of(ref("text", "Label", "What the state means."), r"^[A-Za-z][A-Za-z0-9_\-]*$", minProperties=1),
         ),
         "transitions": p(
             "Transitions",
@@ -776,22 +837,10 @@ LIFECYCLE: Schema = obj(
                             {"type": ["string", "array"], "items": {"type": "string"}},
                         ),
                         "to": p("To", "The state it leads to.", {"type": "string"}),
-                        "if": ref(
-                            "condition",
-                            "If",
-                            "A guard: the transition is refused unless this is true.",
-                        ),
+                        "if": ref("condition", "If", "A guard: the transition is refused unless this is true."),
                         "message": ref("text", "Message", "What the agent is told when the guard refuses."),
-                        "comment": p(
-                            "Comment",
-                            "Whether a comment is `required`.",
-                            {"enum": ["required", "optional"]},
-                        ),
-                        "warning": ref(
-                            "text",
-                            "Warning",
-                            "Shown before the transition runs; the agent confirms.",
-                        ),
+                        "comment": p("Comment", "Whether a comment is `required`.", {"enum": ["required", "optional"]}),
+                        "warning": ref("text", "Warning", "Shown before the transition runs; the agent confirms."),
                     },
                     required=("from", "to"),
                 ),
@@ -837,11 +886,7 @@ WORKLIST: Schema = obj(
                         "The delays the agent picks from, e.g. `[4h, 8h]`.",
                         {"type": "array", "items": {"$ref": "#/$defs/duration"}, "minItems": 1},
                     ),
-                    "comment": p(
-                        "Comment",
-                        "Whether a comment is `required`.",
-                        {"enum": ["required", "optional"]},
-                    ),
+                    "comment": p("Comment", "Whether a comment is `required`.", {"enum": ["required", "optional"]}),
                 },
                 required=("choices",),
             ),
@@ -887,7 +932,7 @@ PLAY_ITEM = obj(
         ),
         "expect": p(
             "Expect",
-            "What must hold after this move (or now, alone): `step`, `kind`, `say`, `text`, `hint`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`.",
+            "What must hold after this move (or now, alone): `step`, `kind`, `title`, `say`, `text`, `hint`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`.",
             {"type": "object"},
         ),
     },
@@ -915,9 +960,7 @@ SCENARIO: Schema = obj(
         ),
         "play": p("Play", "The moves, in order.", {"type": "array", "items": PLAY_ITEM}),
         "wrapup": p(
-            "Wrap-up",
-            "The agent's end-of-call form: `reason`, `close`, `queue`, `description`.",
-            {"type": "object"},
+            "Wrap-up", "The agent's end-of-call form: `reason`, `close`, `queue`, `description`.", {"type": "object"}
         ),
         "expect": p(
             "Expect",
@@ -929,30 +972,27 @@ SCENARIO: Schema = obj(
 )
 
 ROOTS: dict[str, tuple[str, str, Schema]] = {
-    "pack": (
-        "Pack manifest",
-        "pack.yaml: a call centre's name, language, time zone, rules and catalogs.",
-        PACK,
-    ),
+    "pack": ("Pack manifest", "pack.yaml: a call centre's name, language, time zone, rules and catalogs.", PACK),
     "flow": ("Flow", "One call reason or procedure: a start step and a map of steps.", FLOW),
-    "rules": (
-        "Rules",
-        "Events valid in every step of the pack: warnings, limits and what happens then.",
-        RULES,
-    ),
+    "rules": ("Rules", "Events valid in every step of the pack: warnings, limits and what happens then.", RULES),
     "catalog": ("Catalog", "An end-of-call catalog: reasons, close flags, queues.", CATALOG),
-    "lifecycle": (
-        "Lifecycle",
-        "The state machine of an entity that outlives a call (a case).",
-        LIFECYCLE,
-    ),
-    "worklist": (
-        "Worklist",
-        "A queue of outbound call tasks and their contact-method chain.",
-        WORKLIST,
-    ),
+    "lifecycle": ("Lifecycle", "The state machine of an entity that outlives a call (a case).", LIFECYCLE),
+    "worklist": ("Worklist", "A queue of outbound call tasks and their contact-method chain.", WORKLIST),
     "phrases": ("Phrases", "Standard phrases shared by all flows of a pack.", PHRASES),
     "scenario": ("Scenario test", "A scripted call and what must come of it.", SCENARIO),
+}
+
+
+# Editors read `step`, a branch per step kind, so that they offer only the keys of the kind
+# being written; the checker validates against `any_step` (every step key) and the loader
+# says in an analyst's words which key does not fit the step's kind.
+STEP_DEFS: dict[str, Schema] = {
+    "step": {
+        "title": "Step",
+        "description": "One step: `say`, `ask`, `do`, `call`, `end`, or only `next` with branches.",
+        "anyOf": [step_schema(kind) for kind in KIND_KEYS],
+    },
+    "any_step": step_schema(),
 }
 
 
@@ -965,7 +1005,7 @@ def schema(kind: str) -> Schema:
         "title": title,
         "description": description,
         **body,
-        "$defs": DEFS,
+        "$defs": {**DEFS, **(STEP_DEFS if kind == "flow" else {})},
     }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from callguide.load.files import SourceFile, read_file
 from callguide.schemas import source
 from jsonschema import Draft202012Validator
 
@@ -98,11 +99,57 @@ def _text(value: Any) -> bool:
 
 def test_the_walk_finds_deep_properties() -> None:
     found = dict(_properties(json.loads((SCHEMAS / "flow.json").read_text(encoding="utf-8")), "flow"))
-    assert "flow.steps/additionalProperties.attempts.then.go" in found
-    assert "flow.steps/additionalProperties.text/oneOf[1].min_length" in found
+    assert "flow/$defs/any_step.attempts.then.go" in found
+    assert "flow/$defs/step/anyOf[1].text/oneOf[1].min_length" in found
 
 
 def test_write_all_regenerates_the_files(tmp_path: Path) -> None:
     source.write_all(tmp_path)
     for kind in source.KINDS:
         assert (tmp_path / f"{kind}.json").read_text(encoding="utf-8") == source.render(kind)
+
+
+def _flow_schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((SCHEMAS / "flow.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def _editor_branches() -> dict[str, dict[str, Any]]:
+    """The branches an editor sees for a step, by the key that makes the kind."""
+    schema = _flow_schema()
+    assert schema["properties"]["steps"]["additionalProperties"] == {"$ref": "#/$defs/step"}
+    return {branch["required"][0]: branch for branch in schema["$defs"]["step"]["anyOf"]}
+
+
+def test_an_editor_completes_only_the_keys_of_the_kind_of_step_being_written() -> None:
+    branches = _editor_branches()
+    assert sorted(branches) == ["ask", "call", "do", "end", "next", "say"]
+    assert all(branch["additionalProperties"] is False for branch in branches.values())
+    keys = {kind: set(branch["properties"]) for kind, branch in branches.items()}
+    assert keys["say"] == {"say", "hint", "title", "next", "set", "warn", "back"}
+    assert keys["next"] == {"hint", "title", "next", "set", "warn", "back"}
+    assert {"ask", "choice", "lookup", "by", "save", "attempts", "default", "optional"} <= keys["ask"]
+    assert keys["do"] & {"choice", "end", "close"} == set() and {"with", "confirm", "on_failure"} <= keys["do"]
+    assert {"end", "reason", "close", "description"} <= keys["end"] and "next" not in keys["end"]
+    # the hover help is the same in every branch as in the step the checker validates
+    every = _flow_schema()["$defs"]["any_step"]["properties"]
+    assert all(spec == every[key] for branch in branches.values() for key, spec in branch["properties"].items())
+
+
+BUNDLED = sorted(SCHEMAS.parent.glob("flows/*/*.yaml"))
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_every_bundled_step_fits_exactly_the_branch_of_its_kind(path: Path) -> None:
+    read = read_file(path)
+    assert isinstance(read, SourceFile)
+    if read.kind != "flow":
+        return
+    data = read.document.data
+    schema = _flow_schema()
+    branches = {
+        kind: Draft202012Validator({"$defs": schema["$defs"], **branch}) for kind, branch in _editor_branches().items()
+    }
+    for name, step in data["steps"].items():
+        fits = [kind for kind, validator in branches.items() if validator.is_valid(step)]
+        assert len(fits) == 1, f"step `{name}` fits {fits}"

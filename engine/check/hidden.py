@@ -19,7 +19,7 @@ from typing import Any
 
 from callguide.load.yaml_source import Document, Path
 from callguide.problems import Problem
-from callguide.schemas import schema
+from callguide.schemas.source import STEP_KEYS
 
 # Step keys no analyst would give an option of a question.
 _NEVER_OPTIONS = frozenset(
@@ -47,8 +47,7 @@ MEANT_AS_WRITTEN = frozenset({"yaml-comment", "yaml-number"})
 
 @cache
 def step_keys() -> frozenset[str]:
-    steps = schema("flow")["properties"]["steps"]["additionalProperties"]
-    return frozenset(steps["properties"])
+    return frozenset(key.name for key in STEP_KEYS)
 
 
 def hidden_problems(document: Document, kind: str) -> tuple[list[Problem], set[int]]:

@@ -205,6 +205,7 @@ class VariableChecker(Checker):
             (step.say, f"the `say` of {where}", True),
             (step.ask, f"the `ask` of {where}", True),
             (step.hint, f"the `hint` of {where}", False),
+            (step.title, f"the `title` of {where}", False),
             (step.confirm, f"the `confirm` of {where}", True),
             (step.description, f"the `description` of {where}", False),
             (step.default if isinstance(step.default, Text) else None, f"the `default` of {where}", False),

@@ -38,9 +38,9 @@ from callguide.model import (
     Worklist,
 )
 from callguide.problems import Pos, Problem
+from callguide.schemas.source import BELONGS_TO_DO, SPEAKING, STEP_KEYS
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-STEP_KINDS: tuple[StepKind, ...] = ("say", "ask", "do", "call", "end")
 
 
 def frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -111,7 +111,7 @@ class Builder:
         )
 
     def step(self, name: str, spec: dict[str, Any], path: Path) -> Step:
-        kinds = [kind for kind in STEP_KINDS if kind in spec]
+        kinds: list[StepKind] = [kind for kind in SPEAKING if kind in spec]
         if "say" in kinds and len(kinds) > 1:
             kinds.remove("say")  # `say` may introduce an ask, a do, a call or an end
         kind: StepKind
@@ -149,19 +149,11 @@ class Builder:
                 "step-kind",
                 f"`{answers[0]}` gives an answer type, but step `{name}` has no `ask`",
             )
-        for extra in ("close", "description"):
-            if extra in spec and kind != "end":
-                self.problem((*path, extra), "step-kind", f"`{extra}` presets the wrap-up: it belongs to an `end` step")
-        if kind == "end" and "next" in spec:
-            self.problem(
-                (*path, "next"),
-                "step-kind",
-                f"step `{name}` ends the flow; it cannot also have `next`",
-            )
-        lookup = "lookup" in spec
-        if kind != "do" and ("with" in spec or "confirm" in spec or ("on_failure" in spec and not lookup)):
-            extra = next(key for key in ("on_failure", "with", "confirm") if key in spec)
-            self.problem((*path, extra), "step-kind", f"`{extra}` belongs to a `do` step")
+        for key in STEP_KEYS:
+            if key.misplaced and key.name in spec and kind not in key.kinds:
+                self.problem((*path, key.name), "step-kind", key.misplaced.format(key=key.name, step=name))
+        if kind == "ask" and "on_failure" in spec and "lookup" not in spec:  # a search can fail; a question cannot
+            self.problem((*path, "on_failure"), "step-kind", BELONGS_TO_DO.format(key="on_failure"))
         attempts = spec.get("attempts")
         return Step(
             id=name,
@@ -170,6 +162,7 @@ class Builder:
             say=self.maybe_text(spec.get("say"), (*path, "say")),
             ask=self.maybe_text(spec.get("ask"), (*path, "ask")),
             hint=self.maybe_text(spec.get("hint"), (*path, "hint")),
+            title=self.maybe_text(spec.get("title"), (*path, "title")),
             answer=self.answer(answers[0], spec, path) if answers else None,
             save=spec.get("save"),
             default=self.arg(spec.get("default"), (*path, "default")),

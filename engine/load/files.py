@@ -16,8 +16,8 @@ from callguide.load.yaml_source import (
     read_yaml,
 )
 from callguide.problems import Pos, Problem, did_you_mean
+from callguide.schemas.source import KINDS
 
-KINDS = ("pack", "flow", "rules", "catalog", "lifecycle", "worklist", "phrases", "scenario")
 PACK_FILE = "pack.yaml"
 # Folders of a pack that hold something other than flow files.
 NOT_FLOW_FOLDERS = frozenset({"data", "tests"})

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import callguide.check.run  # noqa: F401  (the checker's stages load on the first check: before imports are watched)
 from callguide import Engine, FlowError, FlowRuntimeError, FrozenClock, RenderError
 from callguide.check import check_pack
 from callguide.expr import CompiledCondition, CompiledText

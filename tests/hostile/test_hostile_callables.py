@@ -120,6 +120,7 @@ import tempfile
 from pathlib import Path
 from callguide import CallguideError, Engine, FrozenClock, InputError
 from callguide.check import check_pack
+import callguide.check.run  # the checker's stages load on the first check: before imports are watched
 from hostile.template_probe import FORBIDDEN_IMPORTS, SHELL, _imported, forbid_shell, watch_imports
 
 forbid_shell()

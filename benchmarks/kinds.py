@@ -1,0 +1,244 @@
+"""Every kind of answer, timed over whole bundled calls: the scenarios of every bundled pack.
+
+Each scenario (`flows/*/tests/*.yaml`) is played once as `callguide test` plays it (its
+pack, clock, sample data and canned effect results); before each move the session is
+snapshotted. A move is then timed on a live session standing just before it: resumed from
+the snapshot taken one move earlier and moved once (untimed), so that it holds its render
+context as a session that has been answering does. The moves are grouped by kind (what
+the agent saw and what the move did) and each kind is one timed operation of the pool,
+cycling through every move of that kind in every scenario: its figure is the average over
+the bundled calls, not the cheapest example.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from callguide import EffectFailed, EffectRequest, Engine, InputError, Session
+from callguide.effects import Handler
+from callguide.problems import CallguideError
+from callguide.testing import _Runner, find_scenarios, load_scenario, pack_of
+
+from benchmarks.harness import Pool, Row, Stats, at_most
+
+TIMED_MOVES = ("answer", "event", "back", "hangup", "resolve", "fail")
+TRIGGER_LIMIT = 2.0
+# rare kinds timed together: they parse the same way
+_MERGED = {
+    "answer: date": "answer: date / time",
+    "answer: time": "answer: date / time",
+    "answer: datetime": "answer: date / time",
+    "rule event (performs an effect)": "rule event",
+}  # every kind <= 2x a raw trigger on a shared 12-state machine
+
+
+@dataclass(slots=True)
+class Move:
+    """One move of a scenario, and how to put a live session just before it."""
+
+    engine: Engine
+    before_previous: dict[str, Any] | None  # snapshot one move earlier (None: the move is the first)
+    previous: tuple[str, Any] | None
+    start: tuple[str, dict[str, Any], str | None]  # flow, given, language: for the first move
+    move: tuple[str, Any]
+
+    def live(self) -> Session:
+        """A session standing just before the move, as one that has been answering."""
+        if self.before_previous is None or self.previous is None:
+            flow, given, language = self.start
+            return self.engine.start(flow, given, language=language)
+        session = self.engine.resume(self.before_previous)
+        apply(session, self.previous)
+        return session
+
+
+@dataclass(slots=True)
+class Kinds:
+    moves: dict[str, list[Move]] = field(default_factory=dict)
+    scenarios: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def apply(session: Session, move: tuple[str, Any]) -> None:
+    kind, value = move
+    with suppress(InputError):  # the refusals the scenarios expect
+        if kind == "answer":
+            session.answer(value)
+        elif kind == "event":
+            session.signal(value)
+        elif kind == "back":
+            session.back()
+        elif kind == "hangup":
+            session.hang_up(value if isinstance(value, str) else "dropped")
+        elif kind == "resolve":
+            session.resolve(value)
+        else:
+            session.fail(str(value))
+
+
+def kind_of(session: Session, move: tuple[str, Any]) -> str:
+    """What the move is, from what the agent saw before it and what it did."""
+    what, _ = move
+    if what != "answer":
+        return {"event": "rule event", "back": "back", "hangup": "hang up"}.get(what, "effect result")
+    view = session.view
+    if view.kind == "ask" and view.answer is not None:
+        return f"answer: {view.answer['type']}"
+    return {"say": "answer: say (read on)", "confirm": "answer: confirm", "wrapup": "answer: wrap-up field"}.get(
+        view.kind, f"answer: {view.kind}"
+    )
+
+
+def collect(packs: Sequence[Path]) -> Kinds:
+    """Play every scenario of `packs` once, sorting its moves into kinds."""
+    found = Kinds()
+    for path in find_scenarios([pack / "tests" for pack in packs]):
+        try:
+            document = load_scenario(path)
+            spec: dict[str, Any] = document.data
+            root = pack_of(path)
+            assert root is not None
+            runner = _Runner(document, spec, root)
+        except (CallguideError, AssertionError) as error:
+            found.skipped.append(f"{path.name}: {error}")
+            continue
+        play = spec.get("play") or []
+        if any("wait" in move for move in play):
+            found.skipped.append(f"{path.name}: waits (a frozen clock that moves)")
+            continue
+        engine = runner.engine
+        tape: dict[tuple[str, str], Any] = {}
+        for name, handler in list(engine.handlers.items()):
+            engine.handlers[name] = _taped(handler, tape)
+        start = (str(spec["flow"]), dict(spec.get("given") or {}), spec.get("language"))
+        try:
+            session = engine.start(start[0], start[1], language=start[2])
+        except CallguideError:
+            continue  # a scenario whose call is refused at the start has no moves
+        found.scenarios += 1
+        snapshots: list[dict[str, Any]] = []
+        moves: list[tuple[str, Any]] = []
+        for step in play:
+            kinds = [key for key in TIMED_MOVES if key in step]
+            if not kinds:
+                continue
+            move = (kinds[0], step[kinds[0]])
+            snapshots.append(session.snapshot())
+            kind = kind_of(session, move)
+            refused = False
+            try:
+                apply_strict(session, move)
+            except InputError:
+                refused = True
+            except CallguideError:
+                break
+            if refused:
+                kind = "refused answer" if move[0] == "answer" else f"refused {kind}"
+            elif len(session.state.effects) > _effects(snapshots[-1]):
+                kind = "answer that performs an effect" if move[0] == "answer" else f"{kind} (performs an effect)"
+            kind = _MERGED.get(kind, kind)
+            index = len(moves)
+            moves.append(move)
+            made = Move(
+                engine, snapshots[index - 1] if index else None, moves[index - 1] if index else None, start, move
+            )
+            try:
+                apply(made.live(), move)
+            except CallguideError as error:  # replayed on its own, the move goes elsewhere
+                found.skipped.append(f"{path.name} move {index + 1}: {error}")
+                continue
+            found.moves.setdefault(kind, []).append(made)
+    return found
+
+
+def _taped(handler: Handler, tape: dict[tuple[str, str], Any]) -> Handler:
+    """The scenario's effect handler, answering a request it answered before from the tape:
+    replayed moves meet the same results (the sample store does not grow under the timing,
+    and its costs are not the engine's)."""
+
+    def handle(request: EffectRequest) -> Any:
+        key = (request.name, json.dumps(request.args, sort_keys=True, default=str))
+        if key not in tape:
+            try:
+                tape[key] = (True, handler(request))
+            except EffectFailed as failure:
+                tape[key] = (False, failure)
+        done, result = tape[key]
+        if not done:
+            raise result
+        return result
+
+    return handle
+
+
+def apply_strict(session: Session, move: tuple[str, Any]) -> None:
+    """`apply`, letting a refusal through."""
+    kind, value = move
+    if kind != "answer":
+        apply(session, move)
+        return
+    session.answer(value)
+
+
+def _effects(snapshot: Mapping[str, Any]) -> int:
+    return len(snapshot["state"]["effects"])
+
+
+def kinds_plan(kinds: Kinds, pool: Pool, limit: int = 2_000) -> list[str]:
+    """One timed operation per kind in `pool`; returns their keys."""
+    keys = []
+    for kind, moves in sorted(kinds.moves.items()):
+
+        def prepare(n: int, moves: list[Move] = moves) -> list[tuple[Session, tuple[str, Any]]]:
+            return [(moves[i % len(moves)].live(), moves[i % len(moves)].move) for i in range(n)]
+
+        key = f"kinds.{_slug(kind)}"
+        pool.add_each(key, prepare, _timed, limit=limit)
+        keys.append(key)
+    return keys
+
+
+def _timed(item: tuple[Session, tuple[str, Any]]) -> None:
+    apply(*item)
+
+
+def _slug(kind: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in kind.replace("answer: ", "")).strip("_").replace("__", "_")
+
+
+def kinds_rows(kinds: Kinds, stats: Mapping[str, Stats], trigger: Stats | None) -> list[Row]:
+    """A row per kind: its cost, and its cost in raw triggers against the <= 2x target."""
+    rows: list[Row] = []
+    for kind, moves in sorted(kinds.moves.items()):
+        found = stats.get(f"kinds.{_slug(kind)}")
+        if found is None:
+            continue
+        packs = len({move.engine.pack.name for move in moves})
+        ratio = found.median / trigger.median if trigger is not None else None
+        rows.append(
+            Row(
+                f"kinds.{_slug(kind)}",
+                "kinds",
+                f"{kind} ({len(moves)} moves in the scenarios of {packs} packs)",
+                ratio,
+                "x",
+                f"<= {TRIGGER_LIMIT:g}x a trigger",
+                at_most(ratio, TRIGGER_LIMIT),
+                found,
+                note=f"{found.median * 1e6:.1f} µs per move",
+                details={"moves": len(moves), "median_s": found.median},
+            )
+        )
+    return rows
+
+
+def describe(kinds: Kinds) -> str:
+    note = f"{kinds.scenarios} scenarios played"
+    if kinds.skipped:
+        note += f"; left out {len(kinds.skipped)}: " + "; ".join(kinds.skipped[:3])
+    return note

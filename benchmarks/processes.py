@@ -1,0 +1,166 @@
+"""What a new process pays: loading cold, loading from the check cache, the first call.
+
+Every figure here is taken in a fresh interpreter, imports included, as the CLI and a
+service that starts a worker pay them: "cold" is a fresh process with an empty check
+cache; "cached" is a second process after a first one filled the cache. The first call
+after loading is timed against the calls after it in the same process (templates and
+caches that fill on first use show up there).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.engine_bench import FLOWS, ROOT, bundled_packs
+from benchmarks.generated import write_pack
+from benchmarks.harness import Row, Settings, Stats, at_most
+
+LOAD = """
+import json, sys, time
+start = time.perf_counter()
+from callguide import Engine
+imported = time.perf_counter()
+for pack in sys.argv[2:]:
+    Engine.load(pack, cache=sys.argv[1] == "cached")
+done = time.perf_counter()
+heavy = sorted(name for name in ("jsonschema", "callguide.check") if name in sys.modules)
+print(json.dumps({"import": imported - start, "load": done - imported, "heavy": heavy}))
+"""
+
+FIRST_CALL = """
+import json, time
+from benchmarks.engine_bench import Call, bench_engine
+engine = bench_engine()
+call = Call.from_scenario()
+times = []
+for _ in range(21):
+    start = time.perf_counter()
+    call.whole(engine)
+    times.append(time.perf_counter() - start)
+print(json.dumps(times))
+"""
+
+
+def _run(script: str, args: Sequence[str], cache: Path | None) -> Any:
+    env = {key: value for key, value in os.environ.items() if key != "CALLGUIDE_CACHE"}
+    if cache is not None:
+        env["CALLGUIDE_CACHE"] = str(cache)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _loads(packs: Sequence[Path], runs: int, *, cached: bool) -> tuple[Stats, list[dict[str, Any]]]:
+    """Load `packs` in `runs` fresh processes: cold (an empty cache each time) or cached
+    (a first process fills the cache, the timed ones are each a second process)."""
+    parts: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="callguide-bench-cache-") as folder:
+        if cached:
+            _run(LOAD, ["cached", *map(str, packs)], Path(folder))
+        for _ in range(runs):
+            parts.append(_run(LOAD, ["cached" if cached else "cold", *map(str, packs)], Path(folder)))
+    return Stats.of([part["import"] + part["load"] for part in parts], 1), parts
+
+
+def _load_row(key: str, title: str, packs: Sequence[Path], runs: int, cached: bool, limit: float) -> Row:
+    stats, parts = _loads(packs, runs, cached=cached)
+    imports = statistics.median(part["import"] for part in parts)
+    heavy = parts[-1]["heavy"]
+    note = f"imports {imports * 1e3:.0f} ms of it"
+    if cached:
+        note += "; imported although the cache answered: " + (", ".join(heavy) if heavy else "nothing heavy")
+    target = f"<= {limit * 1e3:.0f} ms" if limit < 1 else f"<= {limit:g} s"
+    return Row(
+        key, "load", title, stats.median, "s", target, at_most(stats.median, limit), stats, note, {"runs": parts}
+    )
+
+
+def load_rows(settings: Settings) -> list[Row]:
+    runs = 3 if settings.quick else settings.load_repeat
+    packs = bundled_packs()
+    rows = [
+        _load_row(
+            "load.bundled.fresh_cold",
+            f"all {len(packs)} bundled packs, cold: a fresh process imports callguide, loads, checks, compiles",
+            packs,
+            runs,
+            False,
+            1.0,
+        ),
+        _load_row(
+            "load.bundled.fresh_cached",
+            f"all {len(packs)} bundled packs, cached: a second process (imports included) loads from the check cache",
+            packs,
+            runs,
+            True,
+            0.3,
+        ),
+    ]
+    with tempfile.TemporaryDirectory(prefix="callguide-bench-pack-") as folder:
+        for shape, flows in (("one flow", 1), ("fifty flows", 50)):
+            pack = write_pack(Path(folder) / f"generated_{flows}", steps=5_000, flows=flows)
+            slug = "one_flow" if flows == 1 else "fifty_flows"
+            for cached, limit in ((False, 3.0), (True, 0.3)):
+                how = "cached: a second process" if cached else "cold: a fresh process"
+                rows.append(
+                    _load_row(
+                        f"load.generated_{slug}.{'fresh_cached' if cached else 'fresh_cold'}",
+                        f"generated 5,000-step pack as {shape}, {how}",
+                        [pack],
+                        max(2, runs // 2),
+                        cached,
+                        limit,
+                    )
+                )
+    return rows
+
+
+def first_call_rows(settings: Settings) -> list[Row]:
+    """The first whole Bboxx call after loading, against the median of the next twenty."""
+    firsts: list[float] = []
+    laters: list[float] = []
+    for _ in range(3 if settings.quick else 5):
+        times = _run(FIRST_CALL, [], None)
+        firsts.append(times[0])
+        laters.append(statistics.median(times[1:]))
+    first, later = statistics.median(firsts), statistics.median(laters)
+    ratio = first / later
+    return [
+        Row(
+            "session.first_call",
+            "session",
+            "the first whole Bboxx call after `Engine.load` (a fresh process)",
+            first,
+            "s",
+            stats=Stats.of(firsts, 1),
+            note=f"the calls after it: {later * 1e3:.2f} ms (median of 20)",
+        ),
+        Row(
+            "compare.first_call",
+            "compare",
+            "first call after load / a later call (same process)",
+            ratio,
+            "x",
+            "<= 2x",
+            at_most(ratio, 2.0),
+            details={"first_s": firsts, "later_s": laters},
+        ),
+    ]
+
+
+__all__ = ["FLOWS", "first_call_rows", "load_rows"]
