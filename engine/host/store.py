@@ -47,6 +47,8 @@ class Entities(Protocol):
 
     def next_id(self, kind: str, prefix: str) -> str: ...
 
+    def next_like(self, kind: str, prefix: str) -> str: ...
+
     def search(self, kind: str, query: Any, fields: Iterable[str]) -> list[dict[str, Any]]: ...
 
     def sent(self, effect: str, args: dict[str, Any]) -> None: ...
@@ -95,6 +97,9 @@ class Store:
         while f"{prefix}{number}" in taken:
             number += 1
         return f"{prefix}{number}"
+
+    def next_like(self, kind: str, prefix: str) -> str:
+        return next_like(self, kind, prefix)
 
     def search(self, kind: str, query: Any, fields: Iterable[str]) -> list[dict[str, Any]]:
         return search_records(self.all(kind), query, fields)
@@ -281,7 +286,7 @@ class StoreHandlers:
         initial = next(
             (lifecycle.initial for lifecycle in self.pack.lifecycles.values() if lifecycle.name == "case"), "OPEN"
         )
-        key = next_like(self.store, "cases", "C-")
+        key = self.store.next_like("cases", "C-")
         record = {**request.args, "id": key, "status": request.args.get("status") or initial, "history": []}
         return self.store.put("cases", key, record)
 

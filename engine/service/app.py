@@ -39,6 +39,7 @@ Id = Annotated[str, PathParam(min_length=1, max_length=200)]
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200, description="repeat-safe retries")
 ]
+INSTANT = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"  # RFC 3339
 _BEARER = HTTPBearer(auto_error=False, description="an API key, or a token from POST /v1/auth/token")
 
 
@@ -56,6 +57,16 @@ def identity(
 
 
 Who = Annotated[Identity, Depends(identity)]
+
+
+def known_query(request: Request) -> None:
+    """A query parameter the route does not have is refused, not silently ignored (a typo in
+    `?live=` must not list every call)."""
+    route = request.scope.get("route")
+    declared = {parameter.alias for parameter in route.dependant.query_params} if route is not None else set()
+    unknown = sorted(name for name in request.query_params if name not in declared)
+    if unknown:
+        raise ApiProblem(422, "invalid-request", f"this request takes no query parameter `{unknown[0]}`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +109,7 @@ def _pack_json(loaded: Loaded) -> dict[str, Any]:
 
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"model": models.Problem, "content": {problems.MEDIA_TYPE: {}}} for status in (401, 404, 422)
+    status: {"model": models.Problem, "content": {problems.MEDIA_TYPE: {}}} for status in (400, 401, 404, 422)
 }
 MOVE_PROBLEMS: dict[int | str, dict[str, Any]] = {
     **PROBLEMS,
@@ -127,6 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
         watcher = threading.Thread(target=watch, name="callguide-reload", daemon=True)
         if settings.reload_seconds > 0:
             watcher.start()
+        db.open()  # again, when the app is started after a stop (tests start it many times)
         log.info("serving", extra={"packs": sorted(packs.current), "db": db.kind})
         yield
         stopping.set()
@@ -138,6 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
         version="1",
         description="The callguide interpreter over HTTP: packs, calls, worklists and cases.",
         lifespan=lifespan,
+        dependencies=[Depends(known_query)],
     )
     app.add_middleware(RequestMiddleware)
     problems.install(app)
@@ -150,7 +163,12 @@ def create_app(settings: Settings) -> FastAPI:
         """The process answers."""
         return _json({"status": "ok"})
 
-    @app.get("/ready", response_model=models.Ready, responses={503: {"model": models.Problem}}, tags=["operations"])
+    @app.get(
+        "/ready",
+        response_model=models.Ready,
+        responses={503: {"model": models.Problem, "content": {problems.MEDIA_TYPE: {}}}},
+        tags=["operations"],
+    )
     def ready() -> Response:
         """The database answers and the packs are loaded: ready for calls."""
         try:
@@ -171,7 +189,7 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post(
         "/v1/auth/token",
         response_model=models.TokenOut,
-        responses={401: PROBLEMS[401], 422: PROBLEMS[422]},
+        responses={400: PROBLEMS[400], 401: PROBLEMS[401], 422: PROBLEMS[422]},
         tags=["auth"],
     )
     def sign_in(body: models.SignIn) -> Response:
@@ -327,11 +345,15 @@ def create_app(settings: Settings) -> FastAPI:
     def call_records(
         who: Who,
         pack: Annotated[str | None, Query(max_length=200)] = None,
-        since: Annotated[datetime | None, Query()] = None,
+        since: Annotated[str | None, Query(pattern=INSTANT, description="calls ended at or after this time")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> Response:
         """Finished calls' records (an agent's own; a supervisor's: everyone's), the last first."""
-        return _json(calls.records(who, pack, since.isoformat() if since else None, limit))
+        try:
+            moment = datetime.fromisoformat(since).astimezone(UTC).isoformat() if since else None
+        except ValueError:
+            raise ApiProblem(422, "invalid-request", f"since: `{since}` is not a date and time") from None
+        return _json(calls.records(who, pack, moment, limit))
 
     # --- worklists and cases ---------------------------------------------------------------
 

@@ -40,6 +40,8 @@ class Database(Protocol):
 
     def transaction(self) -> AbstractContextManager[Tx]: ...
 
+    def open(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -98,29 +100,43 @@ class SQLite:
         path = sqlite_path(url.split("?", 1)[0])
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        synchronous = "full" if "synchronous=full" in parts.query.lower() else "normal"
-        try:
-            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-            self.db.execute("pragma journal_mode=wal")
-            self.db.execute(f"pragma synchronous={synchronous}")
-            self.db.execute("pragma busy_timeout=30000")
-        except sqlite3.Error as error:
-            raise DatabaseError(f"cannot open {url}: {error}") from None
+        self.path = path
+        self.synchronous = "full" if "synchronous=full" in parts.query.lower() else "normal"
         self._lock = threading.Lock()
+        self.db: sqlite3.Connection | None = None
+        self.open()
+
+    def open(self) -> None:
+        if self.db is not None:
+            return
+        try:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            db.execute("pragma journal_mode=wal")
+            db.execute(f"pragma synchronous={self.synchronous}")
+            db.execute("pragma busy_timeout=30000")
+        except sqlite3.Error as error:
+            raise DatabaseError(f"cannot open {self.url}: {error}") from None
+        self.db = db
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         with self._lock:
-            self.db.execute("begin immediate")
+            db = self.db
+            if db is None:
+                raise DatabaseError("the database is closed: the service is stopping")
+            db.execute("begin immediate")
             try:
-                yield _SQLiteTx(self.db)
+                yield _SQLiteTx(db)
             except BaseException:
-                self.db.execute("rollback")
+                db.execute("rollback")
                 raise
-            self.db.execute("commit")
+            db.execute("commit")
 
     def close(self) -> None:
-        self.db.close()
+        with self._lock:
+            if self.db is not None:
+                self.db.close()
+                self.db = None
 
 
 class _PostgresTx:
@@ -157,23 +173,35 @@ class Postgres:
     kind = "postgresql"
 
     def __init__(self, url: str, size: int = 8) -> None:
+        self.url, self.size = url, size
+        self.pool: Any = None
+        self.open()
+
+    def open(self) -> None:
         from psycopg_pool import ConnectionPool
 
-        self.url = url
-        self.pool = ConnectionPool(url, min_size=1, max_size=size, open=False, kwargs={"autocommit": False})
+        if self.pool is not None:
+            return
+        pool = ConnectionPool(self.url, min_size=1, max_size=self.size, open=False, kwargs={"autocommit": False})
         try:
-            self.pool.open(wait=True, timeout=15)
+            pool.open(wait=True, timeout=15)
         except Exception as error:  # psycopg_pool.PoolTimeout and connection errors alike
-            self.pool.close()
-            raise DatabaseError(f"cannot connect to {_without_password(url)}: {error}") from None
+            pool.close()
+            raise DatabaseError(f"cannot connect to {_without_password(self.url)}: {error}") from None
+        self.pool = pool
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with self.pool.connection() as connection, connection.transaction():
+        pool = self.pool
+        if pool is None:
+            raise DatabaseError("the database is closed: the service is stopping")
+        with pool.connection() as connection, connection.transaction():
             yield _PostgresTx(connection)
 
     def close(self) -> None:
-        self.pool.close()
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.close()
 
 
 def _without_password(url: str) -> str:

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import orjson
-from callguide.host.store import search_records
+from callguide.host.store import next_like, search_records
 from callguide.service.db import Tx
 
 _CURRENT: ContextVar[Tx | None] = ContextVar("callguide_service_tx", default=None)
@@ -85,6 +85,20 @@ class PackEntities:
             key = f"{prefix}{row[0]}"
             if self.get(kind, key) is None:
                 return key
+
+    def next_like(self, kind: str, prefix: str) -> str:
+        """An id shaped like the sample data's; the counter's row is locked first, so that two
+        instances never hand out the same one."""
+        self._lock_counter(kind)
+        return next_like(self, kind, prefix)
+
+    def _lock_counter(self, kind: str) -> None:
+        tx = self.tx
+        tx.run(
+            "insert into counters (pack, kind, value) values (?, ?, ?) on conflict (pack, kind) do nothing",
+            (self.pack, kind, len(self.all(kind)) + 1000),
+        )
+        tx.run("update counters set value = value where pack = ? and kind = ?", (self.pack, kind))
 
     def search(self, kind: str, query: Any, fields: Iterable[str]) -> list[dict[str, Any]]:
         return search_records(self.all(kind), query, fields)

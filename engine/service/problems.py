@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger("callguide.service")
 PROBLEM_TYPE = "https://callguide.dev/problems/"
@@ -47,9 +48,12 @@ class DatabaseError(CallguideError):
 
 
 class ApiProblem(Exception):
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.extra = status, code, detail, extra
+        self.headers = dict(headers or {})
 
     def document(self) -> dict[str, Any]:
         return {
@@ -62,7 +66,7 @@ class ApiProblem(Exception):
         }
 
     def response(self) -> Response:
-        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        headers = {**self.headers, **({"WWW-Authenticate": "Bearer"} if self.status == 401 else {})}
         return Response(orjson.dumps(self.document()), self.status, headers, media_type=MEDIA_TYPE)
 
 
@@ -99,4 +103,16 @@ def install(app: FastAPI) -> None:
     async def http(request: Request, error: StarletteHTTPException) -> Response:
         code = _BY_STATUS.get(error.status_code, "invalid-request" if error.status_code < 500 else "internal")
         request.state.problem = code
-        return ApiProblem(error.status_code, code, str(error.detail)).response()
+        headers = dict(error.headers or {})
+        if error.status_code == 405:  # every method of the path, not only those of the first route that matched it
+            headers["Allow"] = ", ".join(_methods(request))
+        return ApiProblem(error.status_code, code, str(error.detail), headers).response()
+
+
+def _methods(request: Request) -> list[str]:
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        methods = getattr(route, "methods", None)
+        if methods and route.matches(request.scope)[0] != Match.NONE:  # the path matches (the method may not)
+            allowed.update(methods)
+    return sorted(allowed)
