@@ -106,6 +106,16 @@ class Agent:
             self._then(lambda: page.locator("#answer-body button.primary").press("Enter"))
             return
         field = page.locator("#answer-input")
+        if kind in ("date", "time", "datetime"):  # the pickers: a date, a time, or both
+            day, _, moment = str(value).replace("T", " ").partition(" ")
+            if kind == "time":
+                day, moment = "", day
+            if day:
+                field.fill(day)
+            if moment:
+                (page.locator("#answer-time") if kind == "datetime" else field).fill(moment)
+            self._then(lambda: page.locator("#answer-body button.primary").press("Enter"))
+            return
         field.focus()
         field.press("Control+A")
         page.keyboard.type(str(value))

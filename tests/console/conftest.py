@@ -9,9 +9,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from browser import browser  # noqa: F401  (the shared fixture)
+from browser import chromium
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 FLOWS = Path(__file__).resolve().parents[2] / "flows"
 
@@ -25,6 +29,14 @@ class Server:
 
 AGENTS = {"bboxx": "wanjiku", "acm": "karen", "beeline": "maria", "helpdesk": "dana", "loyalty": "daria"}
 DISPLAY = {"wanjiku": "Wanjiku", "karen": "Karen", "maria": "Мария", "dana": "Dana Reyes", "daria": "Daria"}
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    """Chromium for the console's tests, closed when they are done: the other folders' browser
+    tests start their own (two Playwrights at once in one thread cannot run)."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +205,21 @@ def test_acm_the_customer_panel_and_what_happened(page: Page, server: Server) ->
     expect(page.locator("#customer")).to_contain_text("Mr James Whitfield", timeout=2000)
     agent.play(scenario("acm/tests/declined_configured_reason.yaml")["play"][:9])
     expect(page.locator("#effects")).to_contain_text("Report submitted", timeout=2000)
+
+
+def test_acm_a_call_back_time_from_the_date_and_time_pickers_is_sent(page: Page, server: Server) -> None:
+    agent = agent_for(page, server, "acm")
+    agent.start("process_calls", task_id="T001", customer_id="C001")
+    agent.play([{"answer": "process"}, {"answer": None}, {"answer": "reached"}, {"answer": None}, {"answer": None}])
+    agent.answer("not_available")
+    agent.check({"step": "when"})
+    # a moment already past is refused beside the pickers
+    agent.answer(f"{date.today() - timedelta(days=1)} 10:00")
+    expect(page.locator("#answer-error")).to_contain_text("must not be earlier than")
+    day = date.today() + timedelta(days=10)
+    agent.answer(f"{day} 16:45")
+    agent.check({"step": "tell"})
+    expect(page.locator("#say-text")).to_contain_text(f"{day:%d %B} at 16:45")
 
 
 # --- the supervisor's view: runs after the calls above (tests in a module run in order) ----------

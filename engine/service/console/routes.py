@@ -7,12 +7,13 @@ routes, made inside `routes` around the app's own `identity` dependency."""
 from collections.abc import Callable
 from typing import Annotated, Any
 
+from callguide.service import models
 from callguide.service.auth import Identity
 from callguide.service.console import catalog, figures
 from callguide.service.console.pages import SECURITY_HEADERS, asset, render
 from callguide.service.console.strings import strings
-from callguide.service.problems import not_found
-from fastapi import APIRouter, Depends, Request
+from callguide.service.problems import MEDIA_TYPE, not_found
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 router = APIRouter(include_in_schema=True)
@@ -76,20 +77,67 @@ def supervisor_page(request: Request, pack: str) -> HTMLResponse:
     return _page(render("supervisor.html", model.language, pack=model.name, pack_title=model.title))
 
 
+# What a report route may answer besides its figures: problem documents.
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": models.Problem, "content": {MEDIA_TYPE: {}}} for status in (401, 403, 422)
+}
+Text = Annotated[str, Query(max_length=200)]
+Closed = Annotated[str, Query(pattern="^(|yes|no)$")]
+FILTERS = ("date_from", "date_to", "agent", "flow", "pack", "reason", "closed", "rule")
+
+
+def _chosen(*values: str) -> dict[str, str]:
+    """The filters given (in the order of `FILTERS`), the empty ones left out."""
+    return {name: value for name, value in zip(FILTERS, values, strict=True) if value}
+
+
 def routes(identity: Callable[..., Identity]) -> APIRouter:
     """The console's pages, and the figures behind the app's own bearer auth (`identity`)."""
     Who = Annotated[Identity, Depends(identity)]
     reports = APIRouter()
 
-    @reports.get("/v1/reports", tags=["reports"])
-    def report(request: Request, who: Who) -> dict[str, Any]:
-        """The supervisor's figures over the call records the filters pick (supervisors only)."""
-        return figures.report(request, figures.supervisor(who), dict(request.query_params))
+    # The filters are each route's own query parameters (the app refuses a query parameter
+    # a route does not declare, and reads only the route's own).
+    @reports.get("/v1/reports", tags=["reports"], responses=PROBLEMS)
+    def report(
+        request: Request,
+        who: Who,
+        date_from: Text = "",
+        date_to: Text = "",
+        agent: Text = "",
+        flow: Text = "",
+        pack: Text = "",
+        reason: Text = "",
+        closed: Closed = "",
+        rule: Text = "",
+        funnel: Text = "",
+    ) -> dict[str, Any]:
+        """The supervisor's figures over the call records the filters pick (supervisors only);
+        dates are YYYY-MM-DD, `closed` yes or no, `funnel` the flow whose drop-off to show."""
+        chosen = _chosen(date_from, date_to, agent, flow, pack, reason, closed, rule)
+        return figures.report(request, figures.supervisor(who), {**chosen, "funnel": funnel})
 
-    @reports.get("/v1/reports/calls.csv", tags=["reports"], response_class=Response)
-    def calls_csv(request: Request, who: Who) -> Response:
-        """The call records the filters pick, one line per call."""
-        text = figures.csv_export(request, figures.supervisor(who), dict(request.query_params))
+    @reports.get(
+        "/v1/reports/calls.csv",
+        tags=["reports"],
+        response_class=Response,
+        responses={**PROBLEMS, 200: {"content": {"text/csv": {}}}},
+    )
+    def calls_csv(
+        request: Request,
+        who: Who,
+        date_from: Text = "",
+        date_to: Text = "",
+        agent: Text = "",
+        flow: Text = "",
+        pack: Text = "",
+        reason: Text = "",
+        closed: Closed = "",
+        rule: Text = "",
+    ) -> Response:
+        """The call records the filters pick, one line per call (supervisors only)."""
+        chosen = _chosen(date_from, date_to, agent, flow, pack, reason, closed, rule)
+        text = figures.csv_export(request, figures.supervisor(who), chosen)
         return Response(
             text.encode("utf-8-sig"),  # with a BOM, so that spreadsheets read Cyrillic right
             media_type="text/csv; charset=utf-8",

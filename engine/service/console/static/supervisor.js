@@ -71,7 +71,9 @@ async function load() {
 
 async function exportCsv() {
   const token = sessionStorage.getItem("callguide.token");
-  const response = await fetch(`/v1/reports/calls.csv?${query()}`, { headers: { Authorization: `Bearer ${token}` } });
+  const params = query();
+  params.delete("funnel"); // the export is the records, whatever the funnel shows
+  const response = await fetch(`/v1/reports/calls.csv?${params}`, { headers: { Authorization: `Bearer ${token}` } });
   if (!response.ok) return message((await response.json()).detail);
   const link = h("a", { href: URL.createObjectURL(await response.blob()), download: `calls-${pack}.csv` });
   document.body.append(link);
