@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.engine_bench import FLOWS, ROOT, bundled_packs
+from benchmarks.engine_bench import ROOT, bundled_packs
 from benchmarks.generated import write_pack
 from benchmarks.harness import Row, Settings, Stats, at_most
 
@@ -31,7 +31,7 @@ imported = time.perf_counter()
 for pack in sys.argv[2:]:
     Engine.load(pack, cache=sys.argv[1] == "cached")
 done = time.perf_counter()
-heavy = sorted(name for name in ("jsonschema", "callguide.check") if name in sys.modules)
+heavy = sorted(name for name in ("jsonschema", "callguide.check.run") if name in sys.modules)
 print(json.dumps({"import": imported - start, "load": done - imported, "heavy": heavy}))
 """
 
@@ -161,6 +161,3 @@ def first_call_rows(settings: Settings) -> list[Row]:
             details={"first_s": firsts, "later_s": laters},
         ),
     ]
-
-
-__all__ = ["FLOWS", "first_call_rows", "load_rows"]

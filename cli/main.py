@@ -1,4 +1,4 @@
-"""`callguide`: validate, run, simulate, test, graph, schema, fmt, new.
+"""`callguide`: validate, run, simulate, test, graph, schema, fmt, new, docs.
 
 Exit codes: 0 all is well, 1 problems found (or a scenario failed), 2 the command was
 used wrongly. Mistakes in flow files are reported as problems, never as tracebacks.
@@ -88,12 +88,13 @@ def schema(kind: str | None, folder: Path | None) -> None:
 
 
 def _register() -> None:
+    from callguide.cli.docs_site import docs
     from callguide.cli.draw import graph
     from callguide.cli.files import fmt, new
     from callguide.cli.run import run, simulate_command
     from callguide.cli.scenarios import test
 
-    for command in (run, simulate_command, test, graph, fmt, new):
+    for command in (run, simulate_command, test, graph, fmt, new, docs):
         main.add_command(command)
     from callguide.cli.serve import serve  # the HTTP service (callguide.service)
 

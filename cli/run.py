@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from callguide import i18n
 from callguide.check import pack_of
 from callguide.cli.recording import sample_ids, scenario_text, write_scenario
 from callguide.cli.schema_files import modeline
@@ -22,9 +23,11 @@ from callguide.clock import Clock, FrozenClock, SystemClock, seconds
 from callguide.engine import Engine
 from callguide.host import Store, local_engine
 from callguide.host.given import resolve_ids
+from callguide.i18n import _
 from callguide.load.files import display
 from callguide.load.yaml_source import YamlProblem, read_yaml
 from callguide.problems import CallguideError, FlowError, InputError, ScenarioError, UnknownSample, did_you_mean
+from callguide.schedules import Scheduler
 from callguide.session import Session
 from callguide.testing import simulate
 from rich.console import Console
@@ -118,31 +121,44 @@ def run(call: Call, record_file: Path | None) -> None:
     context = call_context(engine, store, call, console)
     _require_inputs(engine, call.flow, context)
     session = _start(engine, call.flow, context, call.language)
-    console.print(
-        f"[bold]callguide[/bold] · {escape(engine.pack.title or engine.pack.name)} · flow [bold]{escape(call.flow)}[/bold]"
-        + ("   (:help for commands)" if interactive else "")
-    )
-    simulator = Simulator(console, engine, store, the_clock, session, call, context)
-    reader = LineReader(console, interactive)
-    while True:
-        while not simulator.session.ended:
-            console.print()
-            show_view(console, simulator.session.view)
-            line = reader.read()
-            if line is None:
-                console.print("[red]the input ended before the call did[/red]")
-                sys.exit(1)
-            if line.strip() == ":quit":
-                sys.exit(0)
-            simulator.play(line)
-        if simulator.review(reader):
-            break
-    record = simulator.session.record or {}
-    store.save_call(record)
-    console.print()
-    show_record(console, record)
-    if record_file:
-        record_file.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    with i18n.speaking(session.state.language):  # the simulator speaks the call's language
+        scheduler = Scheduler(engine)  # the pack's timed work, shown when it falls due
+        console.print(
+            f"[bold]callguide[/bold] · {escape(engine.pack.title or engine.pack.name)} · [bold]{escape(call.flow)}[/bold]"
+            + ("   " + escape(_("(:help for commands)")) if interactive else "")
+        )
+        simulator = Simulator(console, engine, store, the_clock, session, call, context)
+        reader = LineReader(console, interactive)
+        while True:
+            while not simulator.session.ended:
+                console.print()
+                show_view(console, simulator.session.view)
+                line = reader.read()
+                if line is None:
+                    console.print(Text(_("the input ended before the call did"), style="red"))
+                    sys.exit(1)
+                if line.strip() == ":quit":
+                    sys.exit(0)
+                simulator.play(line)
+                _show_due(console, scheduler)
+            if simulator.review(reader):
+                break
+        record = simulator.session.record or {}
+        store.save_call(record)
+        console.print()
+        show_record(console, record)
+        if record_file:
+            record_file.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _show_due(console: Console, scheduler: Scheduler) -> None:
+    missed = len(scheduler.missed)
+    for run in scheduler.take():
+        due = _("due {time}: {title}").format(time=f"{run.due:%H:%M}", title=run.title)
+        console.print(Text(f"⏰ {due} ({run.flow})", style="bold yellow"))
+    for run in scheduler.missed[missed:]:
+        missed_run = _("missed {time}: {title}").format(time=f"{run.due:%H:%M}", title=run.title)
+        console.print(Text(f"⏰ {missed_run}", style="bold red"))
 
 
 class LineReader:
@@ -214,14 +230,20 @@ class Simulator:
         """An answer to the end-of-call form, or `:back` to the question before."""
         if text in (":back", "<"):
             if not self.wrapup_answers:
-                self.console.print(Text("✗ the call is over: the wrap-up is the first thing to go back to", "bold red"))
+                self.console.print(
+                    Text("✗ " + _("the call is over: the wrap-up is the first thing to go back to"), "bold red")
+                )
                 return
             self.wrapup_answers.pop()
             self.replay_wrapup()
             return
         if text.startswith(("!", ":")):
             self.console.print(
-                Text(f"✗ `{text.split()[0]}` does not apply in the wrap-up (:back goes back)", "bold red")
+                Text(
+                    "✗ "
+                    + _("`{command}` does not apply in the wrap-up (:back goes back)").format(command=text.split()[0]),
+                    "bold red",
+                )
             )
             return
         asked = self.session.state.wrapup_step
@@ -248,14 +270,14 @@ class Simulator:
     def review(self, reader: LineReader) -> bool:
         """The wrap-up as chosen, before the call is saved; False when the agent goes back to it."""
         state = self.session.state
-        table = Table(title="Wrap-up", show_header=False, title_style="bold")
+        table = Table(title=_("Wrap-up"), show_header=False, title_style="bold")
         for name, value in review_rows(self.engine.pack, state.wrapup, state.language):
             table.add_row(name, Text(value))
         self.console.print()
         self.console.print(table, soft_wrap=False)
         self.warn(state.wrapup.get("reason"))
         while True:  # piped input that has ended saves the call, as an Enter would
-            line = reader.read("Enter saves the call; :back changes the wrap-up > ")
+            line = reader.read(_("Enter saves the call; :back changes the wrap-up") + " > ")
             text = (line or "").strip()
             if line is None or text == "":
                 return True
@@ -266,7 +288,7 @@ class Simulator:
             if text.startswith(":record"):
                 self.record(text.split(maxsplit=1)[1] if " " in text else "")
                 continue
-            self.console.print(Text("✗ press Enter to save the call, or type :back", style="bold red"))
+            self.console.print(Text("✗ " + _("press Enter to save the call, or type :back"), style="bold red"))
 
     def record(self, file: str) -> None:
         """`:record FILE`: the call so far as a scenario test."""
@@ -323,7 +345,9 @@ def _command(console: Console, session: Session, store: Store, clock: Clock, lin
             _show_data(console, session, store)
         elif text.startswith(":wait"):
             if not isinstance(clock, FrozenClock):
-                console.print("[yellow]:wait needs a frozen clock (--clock); real time passes by itself[/yellow]")
+                console.print(
+                    Text(_(":wait needs a frozen clock (--clock); real time passes by itself"), style="yellow")
+                )
             else:
                 duration = text.split(maxsplit=1)[1] if " " in text else "10s"
                 clock.advance(seconds(duration))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from callguide.cli.words import words
+from callguide.i18n import _
 from callguide.view import View
 from rich.console import Console
 from rich.markup import escape
@@ -12,23 +13,30 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-_CONSTRAINT_WORDS = {
-    "min_length": "at least {} characters",
-    "max_length": "at most {} characters",
-    "minimum": "min {}",
-    "maximum": "max {}",
-    "digits": "{} digits",
-    "region": "valid in {}",
-    "integer": "whole number",
-    "mobile": "mobile only",
-}
+
+def _constraint_words() -> dict[str, str]:
+    """How each answer constraint reads on the screen (in the call's language)."""
+    return {
+        "min_length": _("at least {} characters"),
+        "max_length": _("at most {} characters"),
+        "minimum": _("min {}"),
+        "maximum": _("max {}"),
+        "digits": _("{} digits"),
+        "region": _("valid in {}"),
+        "integer": _("whole number"),
+        "mobile": _("mobile only"),
+    }
 
 
 def show_view(console: Console, view: View) -> None:
     """Render one view: the lines to read, the question, its options and constraints."""
     if view.notice:
         style = "bold yellow" if view.notice.get("kind") in ("warning", "rule") else "yellow"
-        title = f"rule {view.notice['rule']}" if view.notice.get("rule") else view.notice.get("kind", "")
+        title = (
+            _("rule {name}").format(name=view.notice["rule"])
+            if view.notice.get("rule")
+            else view.notice.get("kind", "")
+        )
         counted = f" ({view.notice['count']}/{view.notice['of']})" if view.notice.get("of") else ""
         # wrapped to the terminal, never clipped: the agent must read the whole phrase
         console.print(
@@ -37,7 +45,9 @@ def show_view(console: Console, view: View) -> None:
             ),
             soft_wrap=False,
         )
-    console.print(Text(f"{view.flow} › {view.step}" + (f" · {view.title}" if view.title else ""), style="dim"))
+    console.print(
+        Text(f"{view.flow} › {_step_name(view.step)}" + (f" · {view.title}" if view.title else ""), style="dim")
+    )
     if view.say:
         console.print(Text(view.say, style="bold"))
     if view.text:
@@ -51,36 +61,40 @@ def show_view(console: Console, view: View) -> None:
         console.print(f"  [bold]{number}[/bold]. {escape(option['label'])} [dim]({escape(option['key'])})[/dim]")
     hints = [
         template.format(answer[key])
-        for key, template in _CONSTRAINT_WORDS.items()
+        for key, template in _constraint_words().items()
         if answer.get(key) not in (None, False)
     ]
     kind = answer.get("type")
     if kind == "yes_no":
-        hints.append("yes / no")
+        hints.append(_("yes / no"))
     elif kind == "multi":
-        hints.append("several: 1,3")
+        hints.append(_("several: 1,3"))
     elif kind == "lookup" and answer.get("phase") == "search":
-        hints.append("search by " + ", ".join(answer.get("by", [])))
+        hints.append(_("search by {fields}").format(fields=", ".join(answer.get("by", []))))
     elif kind in ("date", "time", "datetime"):
-        hints.append({"date": "YYYY-MM-DD or today+3d", "time": "HH:MM", "datetime": "YYYY-MM-DD HH:MM"}[kind])
+        hints.append({"date": _("YYYY-MM-DD or today+3d"), "time": _("HH:MM"), "datetime": _("YYYY-MM-DD HH:MM")}[kind])
     default = answer.get("default")
     if default not in (None, ""):
-        hints.append(f"Enter = {('yes' if default else 'no') if isinstance(default, bool) else default}")
+        shown = (_("yes") if default else _("no")) if isinstance(default, bool) else default
+        hints.append(_("Enter = {default}").format(default=shown))
     if answer.get("optional"):
-        hints.append("may be left empty")
+        hints.append(_("may be left empty"))
     if view.kind in ("say",):
-        hints.append("Enter to continue")
+        hints.append(_("Enter to continue"))
     if view.kind == "failed":
-        hints.append("Enter to try again")
+        hints.append(_("Enter to try again"))
     if hints:
         console.print(Text("  [" + "; ".join(hints) + "]", style="dim"))
     if view.pending:
         for pending in view.pending:
-            console.print(Text(f"  waiting for {pending['name']} ({words(pending['args'])})", style="magenta"))
+            waiting = _("waiting for {effect}").format(effect=pending["name"])
+            console.print(Text(f"  {waiting} ({words(pending['args'])})", style="magenta"))
     if view.error:
         console.print(Text(f"✗ {view.error}", style="bold red"))
     if view.events:
-        console.print(Text("  events: " + "  ".join(f"!{event['name']}" for event in view.events), style="dim"))
+        console.print(
+            Text("  " + _("events:") + " " + "  ".join(f"!{event['name']}" for event in view.events), style="dim")
+        )
 
 
 def show_effects(console: Console, effects: list[dict[str, Any]]) -> None:
@@ -88,37 +102,52 @@ def show_effects(console: Console, effects: list[dict[str, Any]]) -> None:
     for effect in effects:
         if effect.get("ok"):
             result = effect.get("result")
-            shown = words(result) if result is not None else "done"
+            shown = words(result) if result is not None else _("done")
             console.print(Text(f"  · {effect['name']} → {shown}", style="green"))
         else:
-            console.print(Text(f"  · {effect['name']} failed: {effect.get('error')}", style="red"))
+            failed = _("failed: {error}").format(error=effect.get("error"))
+            console.print(Text(f"  · {effect['name']} {failed}", style="red"))
 
 
-RECORD_ROWS = (
-    ("call", "call_id"),
-    ("flow", "flow"),
-    ("outcome", "outcome"),
-    ("reason", "reason_label"),
-    ("close the request", "close"),
-    ("queue", "queue_name"),
-    ("description", "description"),
-    ("duration (s)", "duration_seconds"),
-)
+def _record_rows() -> tuple[tuple[str, str], ...]:
+    """The call record's rows: what each is called on the screen, and its field."""
+    return (
+        (_("call"), "call_id"),
+        (_("flow"), "flow"),
+        (_("outcome"), "outcome"),
+        (_("reason"), "reason_label"),
+        (_("close the request"), "close"),
+        (_("queue"), "queue_name"),
+        (_("description"), "description"),
+        (_("duration (s)"), "duration_seconds"),
+    )
 
 
 def show_record(console: Console, record: dict[str, Any]) -> None:
     """The call record in words (`yes`, `-`), as the agent's screen would say it."""
-    table = Table(title="Call record", show_header=False, title_style="bold green")
-    rows = [(label, words(record.get(key))) for label, key in RECORD_ROWS]
-    rows.append(("path", " → ".join(step.split(":", 1)[1] for step in record.get("path", []))))
+    table = Table(title=_("Call record"), show_header=False, title_style="bold green")
+    rows = [(label, words(record.get(key))) for label, key in _record_rows()]
+    rows.append((_("path"), " → ".join(step.split(":", 1)[1] for step in record.get("path", []))))
     rows.extend(
-        ("effect", f"{effect['name']} {'ok' if effect.get('ok') else 'FAILED: ' + words(effect.get('error'))}")
+        (
+            _("effect"),
+            f"{effect['name']} "
+            + (_("ok") if effect.get("ok") else _("FAILED: {error}").format(error=words(effect.get("error")))),
+        )
         for effect in record.get("effects", [])
     )
     rows.extend(
-        ("event", f"{event['rule']} #{event['count']}{' (limit)' if event.get('limit') else ''}")
+        (_("event"), f"{event['rule']} #{event['count']}" + (" " + _("(limit)") if event.get("limit") else ""))
         for event in record.get("events", [])
     )
     for key, value in rows:
         table.add_row(key, Text(value))  # as written: a description may hold `[...]`
     console.print(table, soft_wrap=False)
+
+
+def _step_name(step: str) -> str:
+    """A flow's step as the pack names it; the engine's wrap-up steps (`@reason`...) in words."""
+    wrapup = {"@reason": _("reason"), "@close": _("close"), "@queue": _("queue"), "@description": _("description")}
+    if step not in wrapup:
+        return step
+    return _("wrap-up") + ": " + wrapup[step]

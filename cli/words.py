@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from callguide.i18n import _
+
 
 def words(value: Any) -> str:
     """One value on one line, in words."""
     if value is None or value == "":
         return "-"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dict):

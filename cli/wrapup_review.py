@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from callguide.i18n import _
 from callguide.model import Pack
 from callguide.state import State
 
@@ -54,8 +55,8 @@ def review_rows(pack: Pack, chosen: dict[str, Any], language: str) -> list[tuple
     queue_name = catalog.queues.get(queue) if catalog is not None and queue else None
     queue_label = queue_name.source(language, pack.language) if queue_name is not None else ""
     return [
-        ("reason", f"{label} ({reason})" if label else str(reason or "-")),
-        ("close the request", "yes" if chosen.get("close") else "no"),
-        ("queue", f"{queue_label} ({queue})" if queue_label else str(queue or "-")),
-        ("description", str(chosen.get("description") or "-")),
+        (_("reason"), f"{label} ({reason})" if label else str(reason or "-")),
+        (_("close the request"), _("yes") if chosen.get("close") else _("no")),
+        (_("queue"), f"{queue_label} ({queue})" if queue_label else str(queue or "-")),
+        (_("description"), str(chosen.get("description") or "-")),
     ]

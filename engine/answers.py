@@ -16,6 +16,7 @@ from typing import Any
 
 import phonenumbers
 import re2
+from callguide.i18n import _, ngettext
 from callguide.model import Answer
 from callguide.problems import InputError
 
@@ -56,7 +57,7 @@ def parse(
             raw if isinstance(raw, (list, tuple)) else [part for part in re.split(r"[,;]", str(raw)) if part.strip()]
         )
         if not items:
-            raise InputError("pick at least one option")
+            raise InputError(_("pick at least one option"))
         picked = [pick(options, item) for item in items]
         return list(dict.fromkeys(picked))
     if kind == "yes_no":
@@ -75,11 +76,11 @@ def parse(
         )
     if kind == "email":
         if not _EMAIL.match(text):
-            raise InputError(f"`{text}` is not an e-mail address (name@example.com)")
+            raise InputError(_("`{text}` is not an e-mail address (name@example.com)").format(text=text))
         return text
     if kind in ("date", "time", "datetime"):
         return _moment(answer, text, now)
-    raise InputError(f"answers of type {kind} are given through their own steps")
+    raise InputError(_("answers of type {kind} are given through their own steps").format(kind=kind))
 
 
 def pick(options: Sequence[Choice], raw: Any) -> str:
@@ -92,12 +93,12 @@ def pick(options: Sequence[Choice], raw: Any) -> str:
     found = found or next((option for option in options if folded == option.label.strip().casefold()), None)
     if found is not None:
         if found.disabled is not None:
-            raise InputError(f"`{found.label}` is not available: {found.disabled}")
+            raise InputError(_("`{label}` is not available: {why}").format(label=found.label, why=found.disabled))
         return found.key
     listed = ", ".join(f"{n}. {option.label}" for n, option in enumerate(options, 1))
     if not text:
-        raise InputError(f"pick one of the options: {listed}")
-    raise InputError(f"`{text}` is not one of the options: {listed}")
+        raise InputError(_("pick one of the options: {listed}").format(listed=listed))
+    raise InputError(_("`{text}` is not one of the options: {listed}").format(text=text, listed=listed))
 
 
 def yes_no(raw: Any) -> bool:
@@ -108,28 +109,49 @@ def yes_no(raw: Any) -> bool:
         return True
     if text in NO:
         return False
-    raise InputError(f"answer yes or no, not `{text}`")
+    raise InputError(_("answer yes or no, not `{text}`").format(text=text))
 
 
 def _text(raw: Any) -> str:
     if raw is None:
         return ""
     if isinstance(raw, (dict, list)):
-        raise InputError("give a single value")
+        raise InputError(_("give a single value"))
     text = str(raw).strip()
     if len(text) > MAX_TEXT:
-        raise InputError(f"the answer is {len(text):,} characters long; at most {MAX_TEXT:,} are accepted")
+        raise InputError(
+            _("the answer is {length} characters long; at most {limit} are accepted").format(
+                length=f"{len(text):,}", limit=f"{MAX_TEXT:,}"
+            )
+        )
     return text
 
 
 def _check_text(answer: Answer, text: str, mismatch: Callable[[], str] | None) -> str:
     if answer.min_length is not None and len(text) < answer.min_length:
-        raise InputError(f"must be at least {_characters(answer.min_length)} long (it has {len(text)})")
+        raise _length_refusal(answer.min_length, len(text), at_least=True)
     if answer.max_length is not None and len(text) > answer.max_length:
-        raise InputError(f"must be at most {_characters(answer.max_length)} long (it has {len(text)})")
+        raise _length_refusal(answer.max_length, len(text), at_least=False)
     if answer.pattern is not None and not answer_pattern(answer.pattern).fullmatch(text):
-        raise InputError(mismatch() if mismatch else f"`{text}` does not have the expected form")
+        raise InputError(mismatch() if mismatch else _("`{text}` does not have the expected form").format(text=text))
     return text
+
+
+def _length_refusal(limit: int, length: int, *, at_least: bool) -> InputError:
+    form = (
+        ngettext(
+            "must be at least {count} character long (it has {length})",
+            "must be at least {count} characters long (it has {length})",
+            limit,
+        )
+        if at_least
+        else ngettext(
+            "must be at most {count} character long (it has {length})",
+            "must be at most {count} characters long (it has {length})",
+            limit,
+        )
+    )
+    return InputError(form.format(count=limit, length=length))
 
 
 @lru_cache(maxsize=1024)
@@ -161,10 +183,6 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
-def _characters(count: int) -> str:
-    return "1 character" if count == 1 else f"{count} characters"
-
-
 def _number(answer: Answer, text: str) -> int | float:
     cleaned = text.replace(" ", "").replace("\u00a0", "")
     try:
@@ -172,33 +190,37 @@ def _number(answer: Answer, text: str) -> int | float:
             int(cleaned) if re.fullmatch(r"[-+]?\d{1,15}", cleaned) else float(cleaned.replace(",", "."))
         )
     except ValueError:
-        raise InputError(f"`{text}` is not a number") from None
+        raise InputError(_("`{text}` is not a number").format(text=text)) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise InputError(f"`{text}` is not a number")
+        raise InputError(_("`{text}` is not a number").format(text=text))
     if answer.integer and value != int(value):
-        raise InputError(f"must be a whole number, not {text}")
+        raise InputError(_("must be a whole number, not {text}").format(text=text))
     if isinstance(answer.minimum, (int, float)) and value < answer.minimum:
-        raise InputError(f"must be at least {answer.minimum}")
+        raise InputError(_("must be at least {minimum}").format(minimum=answer.minimum))
     if isinstance(answer.maximum, (int, float)) and value > answer.maximum:
-        raise InputError(f"must be at most {answer.maximum}")
+        raise InputError(_("must be at most {maximum}").format(maximum=answer.maximum))
     return int(value) if answer.integer else value
 
 
 def _phone(text: str, digits: int | None, region: str | None, mobile: bool) -> str:
     compact = re.sub(r"[\s\-().]", "", text)
     if not re.fullmatch(r"\+?\d{3,17}", compact):
-        raise InputError(f"`{text}` is not a phone number: use digits only")
+        raise InputError(_("`{text}` is not a phone number: use digits only").format(text=text))
     count = len(compact.lstrip("+"))
     if digits is not None and not compact.startswith("+") and count != digits:
-        raise InputError(f"must be {digits} digits long (it has {count})")
+        raise InputError(
+            ngettext(
+                "must be {digits} digit long (it has {count})", "must be {digits} digits long (it has {count})", digits
+            ).format(digits=digits, count=count)
+        )
     if region:
         problem = _region_problem(compact, region, mobile)
         if problem == "parse":
-            raise InputError(f"`{text}` is not a phone number of {region}")
+            raise InputError(_("`{text}` is not a phone number of {region}").format(text=text, region=region))
         if problem == "invalid":
-            raise InputError(f"`{text}` is not a valid phone number of {region}")
+            raise InputError(_("`{text}` is not a valid phone number of {region}").format(text=text, region=region))
         if problem == "mobile":
-            raise InputError(f"`{text}` is not a mobile number")
+            raise InputError(_("`{text}` is not a mobile number").format(text=text))
     return compact
 
 
@@ -270,8 +292,8 @@ def _moment(answer: Answer, text: str, now: datetime) -> str:
             continue
         limit = _read_moment(kind, str(bound), now)
         if (side == "min" and value < limit) or (side == "max" and value > limit):
-            word = "earlier than" if side == "min" else "later than"
-            raise InputError(f"must not be {word} {_show(kind, limit)}")
+            refusal = _("must not be earlier than {limit}") if side == "min" else _("must not be later than {limit}")
+            raise InputError(refusal.format(limit=_show(kind, limit)))
     return _show(kind, value)
 
 
@@ -286,7 +308,12 @@ def _read_moment(kind: str, text: str, now: datetime) -> Any:
         return found.replace(tzinfo=None, second=0, microsecond=0)
     except ValueError:
         form = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DD HH:MM"}[kind]
-        raise InputError(f"`{text}` is not a {kind.replace('datetime', 'date and time')}: write {form}") from None
+        refusal = {
+            "date": _("`{text}` is not a date: write {form}"),
+            "time": _("`{text}` is not a time: write {form}"),
+            "datetime": _("`{text}` is not a date and time: write {form}"),
+        }[kind]
+        raise InputError(refusal.format(text=text, form=form)) from None
 
 
 def _show(kind: str, value: Any) -> str:

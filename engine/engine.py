@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from callguide import i18n
 from callguide.check import check_pack
 from callguide.clock import Clock, SystemClock
 from callguide.compile import CompiledPack, compile_pack
@@ -121,6 +122,7 @@ class Engine:
             stack=[[flow, compiled_flow.flow.start]],
         )
         turn = Turn(self, state)
+        speaking = i18n.use(chosen)  # the engine's messages in the call's language
         try:
             if compiled_flow.access:
                 condition, message = compiled_flow.access
@@ -129,6 +131,8 @@ class Engine:
             turn.enter(compiled_flow.flow.start)
         except RenderError as error:
             raise FlowRuntimeError(str(error)) from None
+        finally:
+            i18n.LANGUAGE.reset(speaking)
         return Session(self, turn.state, turn.cached_context())
 
     def resume(self, data: Mapping[str, Any]) -> Session:

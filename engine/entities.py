@@ -14,6 +14,7 @@ from typing import Any
 
 from callguide.clock import seconds
 from callguide.expr import CompiledCondition
+from callguide.i18n import _
 from callguide.machines import Cursor, fire, shared_machine
 from callguide.model import Lifecycle, Pack, Worklist
 from callguide.problems import EffectFailed
@@ -51,7 +52,7 @@ class Allowed:
         if self.condition.test(move.values):
             return True
         text = self.message.render(move.values, move.language) if self.message else None
-        move.refusal = text or f"`{self.name}` is not allowed now"
+        move.refusal = text or _("`{name}` is not allowed now").format(name=self.name)
         return False
 
 
@@ -67,7 +68,7 @@ class Commented:
         move: EntityMove = event.model.mover
         if move.comment:
             return True
-        move.refusal = f"`{self.name}` needs a comment"
+        move.refusal = _("`{name}` needs a comment").format(name=self.name)
         return False
 
 
@@ -108,9 +109,13 @@ class LifecycleMachine:
             moved = fire(self.machine, name, cursor)
         except (MachineError, ValueError):  # not from this state (or a state the lifecycle does not have)
             allowed = ", ".join(lifecycle.transitions[name].sources)
-            raise EffectFailed(f"{lifecycle.name} is {state}: `{name}` is only possible from {allowed}") from None
+            raise EffectFailed(
+                _("{entity} is {state}: `{name}` is only possible from {allowed}").format(
+                    entity=lifecycle.name, state=state, name=name, allowed=allowed
+                )
+            ) from None
         if not moved:
-            raise EffectFailed(move.refusal or f"`{name}` is not allowed now")
+            raise EffectFailed(move.refusal or _("`{name}` is not allowed now").format(name=name))
         return {
             **args,
             "id": record.get("id"),
@@ -160,12 +165,14 @@ def task_request(
         try:
             wait = seconds(delay)
         except ValueError:
-            raise EffectFailed(f"`{delay}` is not a delay: write e.g. 4h") from None
+            raise EffectFailed(_("`{delay}` is not a delay: write e.g. 4h").format(delay=delay)) from None
         if worklist and worklist.postpone_choices and wait not in worklist.postpone_choices:
             offered = ", ".join(_duration(choice) for choice in worklist.postpone_choices)
-            raise EffectFailed(f"a task can be postponed by {offered}, not {delay}")
+            raise EffectFailed(
+                _("a task can be postponed by {offered}, not {delay}").format(offered=offered, delay=delay)
+            )
         if worklist and worklist.postpone_comment_required and not str(args.get("comment") or "").strip():
-            raise EffectFailed("say why the call is postponed: a comment is required")
+            raise EffectFailed(_("say why the call is postponed: a comment is required"))
         record.update(attempts=attempts + 1, due=opening(now + timedelta(seconds=wait)).isoformat(), status="postponed")
         if str(args.get("comment") or "").strip():
             record["comment"] = str(args["comment"]).strip()
@@ -203,7 +210,7 @@ def new_task_request(
     try:
         wait = seconds(str(args["delay"]))
     except ValueError:
-        raise EffectFailed(f"`{args['delay']}` is not a delay: write e.g. 4h") from None
+        raise EffectFailed(_("`{delay}` is not a delay: write e.g. 4h").format(delay=args["delay"])) from None
     return {**args, "due": opening(now + timedelta(seconds=wait)).isoformat()}
 
 

@@ -17,6 +17,7 @@ from callguide import answers, perform, phases, wrapup
 from callguide.compile import CALL, FINISH, CompiledFlow, CompiledPack, CompiledStep
 from callguide.context import choices
 from callguide.graph import ADVANCE, GIVE_UP
+from callguide.i18n import _
 from callguide.model import INHERIT
 from callguide.move import Host, blank
 from callguide.phases import next_phase
@@ -233,13 +234,14 @@ class Turn:
         state = self.state
         state.notice = None
         if state.phase == "ended":
-            raise InputError("the call has ended", state.step)
+            raise InputError(_("the call has ended"), state.step)
         if state.phase == "wrapup":
             wrapup.answer(self, raw)
             return
         step = self.step()
         if state.phase == "wait":
-            raise InputError("waiting for the result of " + ", ".join(f"`{p['name']}`" for p in state.pending), step.id)
+            waited = ", ".join(f"`{p['name']}`" for p in state.pending)
+            raise InputError(_("waiting for the result of {effects}").format(effects=waited), step.id)
         if state.phase == "failed":
             perform.perform(self, step)  # try the effect again
             return
@@ -275,7 +277,7 @@ class Turn:
             if model.optional:
                 return [] if answer.kind == "multi" else None
             else:
-                raise InputError("an answer is needed", step.id)
+                raise InputError(_("an answer is needed"), step.id)
         options = choices(step, self.context(), self.state.language)
         pack, message = self.compiled.pack, step.message
         return answers.parse(
@@ -311,7 +313,7 @@ class Turn:
             state.results = []
             return
         if step.model.back is False or not state.trail or state.phase not in ("step", "confirm"):
-            raise InputError("you cannot go back from here", step.id)
+            raise InputError(_("you cannot go back from here"), step.id)
         previous = state.trail.pop()
         state.stack[-1][1] = previous
         state.path.append(sys.intern(f"{state.flow}:{previous}"))

@@ -310,6 +310,22 @@ class Calendar:
 
 
 @dataclass(frozen=True, slots=True)
+class Schedule:
+    """Timed work the engine's clock starts: `flow` every `every` seconds from midnight (in
+    the pack's time zone), during opening hours unless `during` is `always`."""
+
+    name: str
+    pos: Pos
+    flow: str
+    every: float
+    title: str = ""
+    during: Literal["open", "always"] = "open"
+    late: float | None = None  # how long a run may wait to be started (None: until the next)
+    missed_effect: str | None = None
+    missed_args: Mapping[str, Any] = field(default_factory=_empty)
+
+
+@dataclass(frozen=True, slots=True)
 class Pack:
     name: str
     pos: Pos
@@ -333,6 +349,7 @@ class Pack:
     lifecycles: Mapping[str, Lifecycle] = field(default_factory=_empty)
     worklists: Mapping[str, Worklist] = field(default_factory=_empty)
     phrases: Mapping[str, Text] = field(default_factory=_empty)
+    schedules: Mapping[str, Schedule] = field(default_factory=_empty)
 
     @property
     def all_languages(self) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from callguide.effects import EffectRequest
 from callguide.entities import TASK_ACTIONS, lifecycle_result, new_task_request, task_request, worklist_of
 from callguide.graph import ADVANCE, FAIL
 from callguide.hours import opening
+from callguide.i18n import _
 from callguide.move import Move, blank
 from callguide.problems import EffectFailed, InputError
 from callguide.state import MAX_RESULTS
@@ -189,7 +190,7 @@ def lookup(move: Move, step: CompiledStep, raw: Any) -> None:
         return
     if blank(raw):
         if not step.model.optional:
-            raise InputError("type what to search for", step.id)
+            raise InputError(_("type what to search for"), step.id)
         if step.model.save:
             move.store(step.model.save, None)
         move.advance(ADVANCE)
@@ -210,7 +211,10 @@ def found(move: Move, step: CompiledStep, result: Any, query: Any) -> None:
         move.advance(FAIL)
         return
     if not items:
-        raise InputError(f"nothing found for `{query}`: check the spelling or search by something else", step.id)
+        raise InputError(
+            _("nothing found for `{query}`: check the spelling or search by something else").format(query=query),
+            step.id,
+        )
     move.to(phases.PICK)
     move.state.results = items
 
@@ -223,4 +227,6 @@ def _pick(move: Move, raw: Any) -> dict[str, Any]:
         chosen = items[int(text) - 1]
     if chosen is not None:
         return chosen
-    raise InputError(f"pick one of the {len(items)} results by its number (1-{len(items)})", move.state.step)
+    raise InputError(
+        _("pick one of the {count} results by its number (1-{count})").format(count=len(items)), move.state.step
+    )

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from callguide import perform
+from callguide.i18n import _
 from callguide.move import Move
 from callguide.problems import InputError
 from callguide.texts import render_value
@@ -18,12 +19,17 @@ def signal(move: Move, event: str) -> None:
     rule = move.compiled.rules.get(event)
     if rule is None:
         known = ", ".join(sorted(move.compiled.rules)) or "none"
-        raise InputError(f"`{event}` is not a rule event of this pack (events: {known})", state.step)
+        raise InputError(
+            _("`{event}` is not a rule event of this pack (events: {known})").format(event=event, known=known),
+            state.step,
+        )
     if state.phase in ("wrapup", "ended"):
-        raise InputError("the call is over: rule events no longer apply", state.step)
+        raise InputError(_("the call is over: rule events no longer apply"), state.step)
     allowed = move.flow().flow.rules
     if allowed is not None and event not in allowed:
-        raise InputError(f"the rule `{event}` does not apply in `{state.flow}`", state.step)
+        raise InputError(
+            _("the rule `{event}` does not apply in `{flow}`").format(event=event, flow=state.flow), state.step
+        )
     elapsed = (move.now - datetime.fromisoformat(state.started)).total_seconds()
     window = rule.rule.within
     times = [t for t in state.counters.get(event, []) if window is None or elapsed - t <= window]

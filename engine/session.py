@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from callguide import perform, rules, wrapup
+from callguide import i18n, perform, rules, wrapup
 from callguide.effects import EffectRequest
 from callguide.interpreter import Turn
 from callguide.move import Host
@@ -145,6 +145,7 @@ class Session:
     def _move(self, apply: Callable[[Turn], None], step: str | None, *, count_invalid: bool = False) -> View:
         if not self._lock.acquire(timeout=5):
             raise SessionBusy("another answer is being applied to this call; try again", self.step)
+        speaking = i18n.use(self._state.language)  # the engine's messages in the call's language
         try:
             if step is not None and step != self.step:
                 raise InputError(f"this answer was meant for `{step}`, but the call is now at `{self.step}`", self.step)
@@ -165,6 +166,7 @@ class Session:
         except RenderError as error:
             raise FlowRuntimeError(str(error)) from None
         finally:
+            i18n.LANGUAGE.reset(speaking)
             self._lock.release()
         return view
 

@@ -38,10 +38,14 @@ from callguide.problems import (
     did_you_mean,
 )
 from callguide.sandbox import Sandbox
+from callguide.schedules import Run, Scheduler
 from callguide.session import Session
 
 MOVES = ("answer", "event", "wait", "back", "hangup", "resolve", "fail")
-VIEW_KEYS = ("step", "kind", "title", "say", "text", "hint", "notice", "warnings", "error", "options", "contains", "pending")  # fmt: skip
+VIEW_KEYS = (
+    "step", "kind", "title", "say", "text", "hint", "notice", "warnings", "error", "options", "contains", "pending",
+    "due", "missed",
+)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -193,6 +197,9 @@ class _Runner:
         self.engine = Engine(self.compiled, clock=self.clock, handlers=handlers, environment=spec.get("environment"))
         self.result = Result(str(spec["scenario"]), document.file, root, flow=str(spec["flow"]))
         self.session: Session | None = None
+        self.scheduler = Scheduler(self.engine)
+        self.due: list[Run] = []  # the runs that fell due in the last move
+        self.missed: list[Run] = []  # ... and the runs missed in it
 
     def fail(self, path: tuple[str | int, ...], message: str) -> None:
         self.result.failures.append(Failure(self.doc.pos(path), message))
@@ -206,7 +213,12 @@ class _Runner:
             self.fail(("given", unknown.name), unknown.message)
             return
         try:
-            self.session = self.engine.start(spec["flow"], given, language=spec.get("language"))
+            if "schedule" in spec:
+                self.session = self.start_on_schedule(str(spec["schedule"]), given)
+                if self.session is None:
+                    return
+            else:
+                self.session = self.engine.start(spec["flow"], given, language=spec.get("language"))
         except InputError as error:
             if refusal is None:
                 self.fail(("flow",), f"the call could not start: {error.message}")
@@ -225,6 +237,22 @@ class _Runner:
                 break
         else:
             self.finish()
+
+    def start_on_schedule(self, name: str, given: dict[str, Any]) -> Session | None:
+        """The call starts by itself: the clock runs on to the schedule's next run."""
+        schedule = self.compiled.pack.schedules.get(name)
+        if schedule is None or schedule.flow != self.spec["flow"]:
+            known = ", ".join(f"{s.name} ({s.flow})" for s in self.compiled.pack.schedules.values()) or "none"
+            self.fail(("schedule",), f"no schedule `{name}` starts `{self.spec['flow']}` (schedules: {known})")
+            return None
+        run = self.scheduler.next_run(name)
+        if run is None:
+            self.fail(("schedule",), f"schedule `{name}` does not fall due within two weeks of {self.clock.now()}")
+            return None
+        self.clock.advance((run.due - self.clock.now()).total_seconds())
+        self.due = self.scheduler.take()
+        self.result.transcript.append(f"  ⏰ {run.title} ({run.due:%H:%M})")
+        return self.scheduler.start(run, given, language=self.spec.get("language"))
 
     def note_view(self) -> None:
         assert self.session is not None
@@ -276,8 +304,11 @@ class _Runner:
                 (*path, "expect", "error"),
                 f"expected the move to be refused with `{expect['error']}`, but it was accepted",
             )
-        if kinds:
+        if kinds:  # what fell due (or was missed) during this move
             self.note_view()
+            missed = len(self.scheduler.missed)
+            self.due = self.scheduler.take()
+            self.missed = self.scheduler.missed[missed:]
         self.check_view(path, expect, error)
         return True
 
@@ -298,6 +329,8 @@ class _Runner:
             "error": error.message if error else view.error,
             "options": [option["key"] for option in (view.answer or {}).get("options", [])],
             "pending": [pending["name"] for pending in view.pending],
+            "due": [run.label for run in self.due],
+            "missed": [run.label for run in self.missed],
         }
         for key, wanted in expect.items():
             at = (*path, "expect", key)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from callguide import answers, phases
+from callguide import answers, i18n, phases
 from callguide.context import Contexts
+from callguide.i18n import _
 from callguide.machines import Cursor, fire, shared_machine
 from callguide.model import Reason
 from callguide.move import Move, blank
@@ -121,28 +122,23 @@ def _preset_applies(state: State) -> bool:
     return state.hint_reason is None or state.wrapup.get("reason") == state.hint_reason
 
 
-# The wrap-up's questions; a pack words them itself with phrases `wrapup_reason` etc.
-QUESTIONS = {
-    "en": {
-        "reason": "Why did the call end? Pick the end-of-call reason.",
-        "close": "Close the request?",
-        "queue": "The request stays open: which queue does it go to?",
-        "description": "Describe the call.",
-    },
-    "ru": {
-        "reason": "Выберите причину завершения звонка.",
-        "close": "Закрыть обращение?",
-        "queue": "Обращение остаётся открытым: в какую очередь его передать?",
-        "description": "Опишите звонок.",
-    },
-}
+# The wrap-up's questions (in the catalogs, callguide.i18n); a pack words them itself with
+# phrases `wrapup_reason` etc.
+def _questions() -> dict[str, str]:
+    return {
+        "reason": _("Why did the call end? Pick the end-of-call reason."),
+        "close": _("Close the request?"),
+        "queue": _("The request stays open: which queue does it go to?"),
+        "description": _("Describe the call."),
+    }
 
 
 def question(step: str, context: dict[str, Any], language: str, phrases: Any) -> str:
     custom = phrases.get(f"wrapup_{step}")
     if custom is not None:
         return str(custom.render(context, language))
-    return QUESTIONS.get(language, QUESTIONS["en"])[step]
+    with i18n.speaking(language):
+        return _questions()[step]
 
 
 # --- the answers --------------------------------------------------------------------------------
@@ -165,9 +161,12 @@ def answer(move: Move, raw: Any) -> None:
     elif current == "description":
         text = "" if raw is None else str(raw).strip()
         if asked.get("required") and not text:
-            raise InputError("describe the call: a description is required for this reason", "@description")
+            raise InputError(_("describe the call: a description is required for this reason"), "@description")
         if len(text) > answers.MAX_TEXT:
-            raise InputError(f"the description is longer than {answers.MAX_TEXT:,} characters", "@description")
+            raise InputError(
+                _("the description is longer than {limit} characters").format(limit=f"{answers.MAX_TEXT:,}"),
+                "@description",
+            )
         state.wrapup["description"] = text
     state.wrapup_step = next_question(state.wrapup_step or "reason", move)
     if state.wrapup_step is None:

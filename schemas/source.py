@@ -13,7 +13,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from callguide.model import StepKind
 
@@ -25,6 +25,14 @@ KINDS = ("pack", "flow", "rules", "catalog", "lifecycle", "worklist", "phrases",
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 DOTTED = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 DURATION = r"^[0-9]+(\.[0-9]+)?\s*(s|m|h|d)$"
+
+
+# shapes many keys share
+NAME: Schema = {"type": "string", "pattern": IDENTIFIER}
+STORED: Schema = {"type": "string", "pattern": DOTTED}
+STRING: Schema = {"type": "string"}
+FLAG: Schema = {"type": "boolean"}
+REQUIRED_OR_OPTIONAL: Schema = {"enum": ["required", "optional"]}
 
 
 def p(title: str, description: str, schema: Schema | None = None, **extra: Any) -> Schema:
@@ -54,7 +62,7 @@ END_EXTRAS: dict[str, Schema] = {
     "close": p(
         "Close",
         "With `end`: preset the wrap-up's 'close the request' flag (the agent may still change it unless the reason is locked).",
-        {"type": "boolean"},
+        FLAG,
     ),
     "description": {
         "$ref": "#/$defs/text",
@@ -72,7 +80,7 @@ DEFS: dict[str, Schema] = {
         ),
         "type": ["string", "object"],
         "propertyNames": {"pattern": "^[a-z]{2}(-[A-Z]{2})?$"},
-        "additionalProperties": {"type": "string"},
+        "additionalProperties": STRING,
         "minProperties": 1,
     },
     "condition": {
@@ -98,21 +106,15 @@ DEFS: dict[str, Schema] = {
     "action": obj(
         {
             "say": ref("text", "Say", "A line the agent reads to the caller."),
-            "do": p("Do", "An effect the host performs, e.g. `sms.send`.", {"type": "string", "pattern": DOTTED}),
+            "do": p("Do", "An effect the host performs, e.g. `sms.send`.", STORED),
             "with": p("With", "The effect's arguments; text values are templates.", {"type": "object"}),
             "transfer": ref(
                 "text", "Transfer", "Transfer the call to this line or number; the call then ends as `transferred`."
             ),
-            "switch": p(
-                "Switch",
-                "Continue the call in this flow of the pack, from its start.",
-                {"type": "string", "pattern": IDENTIFIER},
-            ),
-            "end": p("End", "End the call with this outcome.", {"type": "string", "pattern": IDENTIFIER}),
+            "switch": p("Switch", "Continue the call in this flow of the pack, from its start.", NAME),
+            "end": p("End", "End the call with this outcome.", NAME),
             **END_EXTRAS,
-            "reason": p(
-                "Reason", "The end-of-call reason the wrap-up starts with.", {"type": "string", "pattern": IDENTIFIER}
-            ),
+            "reason": p("Reason", "The end-of-call reason the wrap-up starts with.", NAME),
         },
         title="Action",
         description="One thing a rule does when its limit is passed: `say`, `do`, `transfer`, `switch` or `end`.",
@@ -126,30 +128,14 @@ CASE = obj(
             "If",
             "Take this branch when the condition is true; the first true branch wins. Leave it out on the last branch: the default.",
         ),
-        "go": p("Go", "The step to go to.", {"type": "string", "pattern": IDENTIFIER}),
-        "call": p(
-            "Call",
-            "Run this flow of the pack as a sub-flow, then come back.",
-            {"type": "string", "pattern": IDENTIFIER},
-        ),
-        "then": p(
-            "Then",
-            "With `call`: the step to continue at when the sub-flow ends.",
-            {"type": "string", "pattern": IDENTIFIER},
-        ),
-        "save": p(
-            "Save", "With `call`: store the sub-flow's outcome under this name.", {"type": "string", "pattern": DOTTED}
-        ),
+        "go": p("Go", "The step to go to.", NAME),
+        "call": p("Call", "Run this flow of the pack as a sub-flow, then come back.", NAME),
+        "then": p("Then", "With `call`: the step to continue at when the sub-flow ends.", NAME),
+        "save": p("Save", "With `call`: store the sub-flow's outcome under this name.", STORED),
         "end": p(
-            "End",
-            "End the flow here with this outcome (`inherit`: the outcome the last sub-flow ended with).",
-            {"type": "string", "pattern": IDENTIFIER},
+            "End", "End the flow here with this outcome (`inherit`: the outcome the last sub-flow ended with).", NAME
         ),
-        "reason": p(
-            "Reason",
-            "With `end`: the end-of-call reason the wrap-up starts with.",
-            {"type": "string", "pattern": IDENTIFIER},
-        ),
+        "reason": p("Reason", "With `end`: the end-of-call reason the wrap-up starts with.", NAME),
         **END_EXTRAS,
     },
     title="Branch",
@@ -162,7 +148,7 @@ NEXT = {
         "Where the call goes after this step: a step name, or a list of branches"
         " (`- if: condition` + `go: step`), the last one without `if`."
     ),
-    "oneOf": [{"type": "string", "pattern": IDENTIFIER}, {"type": "array", "items": CASE, "minItems": 1}],
+    "oneOf": [NAME, {"type": "array", "items": CASE, "minItems": 1}],
 }
 
 OPTIONS = {
@@ -227,13 +213,18 @@ PRESETS_WRAPUP = "`{key}` presets the wrap-up: it belongs to an `end` step"
 
 @dataclass(frozen=True, slots=True)
 class StepKey:
-    """One key a step may have: its shape and hover help, the step kinds it belongs to, and
-    what the loader says when it stands in a step of another kind (None: nothing is said)."""
+    """One key a step may have: its shape and hover help, the step kinds it belongs to, what
+    the loader says when it stands in a step of another kind (None: nothing is said), and how
+    the loader reads it into the model's step: a text, a value as written, or an effect-style
+    argument (texts inside are templates)."""
 
     name: str
     kinds: tuple[StepKind, ...]
     schema: Schema
     misplaced: str | None = None
+    read: Literal["text", "value", "arg"] | None = None  # how the loader reads it (None: by hand)
+    field: str | None = None  # the model's name for it, when it is not the key's
+    spoken: bool = False  # a text read to the caller (the checker holds it to the forbidden phrases)
 
 
 STEP_KEYS: tuple[StepKey, ...] = (
@@ -245,6 +236,8 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "Say",
             "A line the agent reads to the caller. Alone, it makes a *say* step; with `ask`, it is read first.",
         ),
+        read="text",
+        spoken=True,
     ),
     StepKey(
         "ask",
@@ -254,8 +247,15 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "Ask",
             "A question for the caller; the answer type is given by `choice`, `yes_no`, `text`, `number`, `phone`, `email`, `date`, `time`, `datetime`, `multi` or `lookup`.",
         ),
+        read="text",
+        spoken=True,
     ),
-    StepKey("hint", EVERY, ref("text", "Hint", "A note for the agent only, shown under the text (never read aloud).")),
+    StepKey(
+        "hint",
+        EVERY,
+        ref("text", "Hint", "A note for the agent only, shown under the text (never read aloud)."),
+        read="text",
+    ),
     StepKey(
         "title",
         EVERY,
@@ -264,6 +264,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "Title",
             "A short heading of the step for the agent, shown above its text and in diagrams; never read aloud.",
         ),
+        read="text",
     ),
     StepKey(
         "choice",
@@ -293,9 +294,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
                             "max_length": p(
                                 "Maximum length", "At most this many characters.", {"type": "integer", "minimum": 1}
                             ),
-                            "pattern": p(
-                                "Pattern", "A regular expression the whole answer must match.", {"type": "string"}
-                            ),
+                            "pattern": p("Pattern", "A regular expression the whole answer must match.", STRING),
                             "message": ref(
                                 "text", "Message", "What the agent is told when the pattern does not match."
                             ),
@@ -318,7 +317,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
                         {
                             "min": p("Minimum", "The smallest number allowed.", {"type": "number"}),
                             "max": p("Maximum", "The largest number allowed.", {"type": "number"}),
-                            "integer": p("Whole number", "Only whole numbers.", {"type": "boolean"}),
+                            "integer": p("Whole number", "Only whole numbers.", FLAG),
                         }
                     ),
                 ]
@@ -346,7 +345,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
                                 "Two-letter country code: the number must be valid there (e.g. KE, RU, GB).",
                                 {"type": "string", "pattern": "^[A-Z]{2}$"},
                             ),
-                            "mobile": p("Mobile", "Only mobile numbers (e.g. for an SMS).", {"type": "boolean"}),
+                            "mobile": p("Mobile", "Only mobile numbers (e.g. for an SMS).", FLAG),
                         }
                     ),
                 ]
@@ -409,11 +408,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
     StepKey(
         "lookup",
         ("ask",),
-        p(
-            "Lookup",
-            "The agent searches a source the host answers (e.g. `customers`) and picks one result.",
-            {"type": "string", "pattern": IDENTIFIER},
-        ),
+        p("Lookup", "The agent searches a source the host answers (e.g. `customers`) and picks one result.", NAME),
     ),
     StepKey(
         "by",
@@ -421,7 +416,7 @@ STEP_KEYS: tuple[StepKey, ...] = (
         p(
             "Search by",
             "With `lookup`: the fields the agent may search by.",
-            {"type": "array", "items": {"type": "string", "pattern": IDENTIFIER}, "minItems": 1, "uniqueItems": True},
+            {"type": "array", "items": NAME, "minItems": 1, "uniqueItems": True},
         ),
     ),
     StepKey(
@@ -432,11 +427,8 @@ STEP_KEYS: tuple[StepKey, ...] = (
     StepKey(
         "save",
         ("ask", "do", "call"),
-        p(
-            "Save",
-            "Store the answer (or the effect's result) under this name, e.g. `caller.phone`.",
-            {"type": "string", "pattern": DOTTED},
-        ),
+        p("Save", "Store the answer (or the effect's result) under this name, e.g. `caller.phone`.", STORED),
+        read="value",
     ),
     StepKey(
         "default",
@@ -446,8 +438,9 @@ STEP_KEYS: tuple[StepKey, ...] = (
             "The answer used when the agent gives none; text values are templates.",
             {"type": ["string", "number", "boolean"]},
         ),
+        read="arg",
     ),
-    StepKey("optional", ("ask",), p("Optional", "The agent may leave the question unanswered.", {"type": "boolean"})),
+    StepKey("optional", ("ask",), p("Optional", "The agent may leave the question unanswered.", FLAG)),
     StepKey(
         "attempts",
         ("ask",),
@@ -459,8 +452,10 @@ STEP_KEYS: tuple[StepKey, ...] = (
         p(
             "Do",
             "An effect the host performs: `sms.send`, `case.create`, `case.dispatch` (a lifecycle transition) ...",
-            {"type": "string", "pattern": DOTTED},
+            STORED,
         ),
+        read="value",
+        field="effect",
     ),
     StepKey(
         "with",
@@ -473,25 +468,21 @@ STEP_KEYS: tuple[StepKey, ...] = (
         ("do",),
         ref("text", "Confirm", "Ask the agent to confirm before the effect runs; `no` goes back."),
         BELONGS_TO_DO,
+        read="text",
+        spoken=True,
     ),
     StepKey(
         "on_failure",
         ("do", "ask"),
-        p(
-            "On failure",
-            "The step to go to when the effect fails (e.g. a fallback SMS provider).",
-            {"type": "string", "pattern": IDENTIFIER},
-        ),
+        p("On failure", "The step to go to when the effect fails (e.g. a fallback SMS provider).", NAME),
         BELONGS_TO_DO,
+        read="value",
     ),
     StepKey(
         "call",
         ("call",),
-        p(
-            "Call",
-            "Run this flow of the pack as a sub-flow, then continue at `next`.",
-            {"type": "string", "pattern": IDENTIFIER},
-        ),
+        p("Call", "Run this flow of the pack as a sub-flow, then continue at `next`.", NAME),
+        read="value",
     ),
     StepKey(
         "end",
@@ -499,19 +490,18 @@ STEP_KEYS: tuple[StepKey, ...] = (
         p(
             "End",
             "End the flow with this outcome (in a sub-flow: return to the caller; `inherit`: the outcome the last sub-flow ended with).",
-            {"type": "string", "pattern": IDENTIFIER},
+            NAME,
         ),
+        read="value",
     ),
     StepKey(
         "reason",
         ("end",),
-        p(
-            "Reason",
-            "With `end`: the end-of-call reason the wrap-up starts with.",
-            {"type": "string", "pattern": IDENTIFIER},
-        ),
+        p("Reason", "With `end`: the end-of-call reason the wrap-up starts with.", NAME),
+        read="value",
     ),
-    *(StepKey(name, ("end",), schema, PRESETS_WRAPUP) for name, schema in END_EXTRAS.items()),
+    StepKey("close", ("end",), END_EXTRAS["close"], PRESETS_WRAPUP, read="value"),
+    StepKey("description", ("end",), END_EXTRAS["description"], PRESETS_WRAPUP, read="text"),
     StepKey("next", MOVING, NEXT, "step `{step}` ends the flow; it cannot also have `next`"),
     StepKey(
         "set",
@@ -534,11 +524,8 @@ STEP_KEYS: tuple[StepKey, ...] = (
     StepKey(
         "back",
         EVERY,
-        p(
-            "Back",
-            "Whether the agent may go back from this step (default: yes, unless an effect ran).",
-            {"type": "boolean"},
-        ),
+        p("Back", "Whether the agent may go back from this step (default: yes, unless an effect ran).", FLAG),
+        read="value",
     ),
 )
 
@@ -574,13 +561,13 @@ def step_schema(kind: StepKind | None = None) -> Schema:
 FLOW: Schema = obj(
     {
         "flow": ref("identifier", "Flow", "The flow's name, used by `call:`, worklists and the command line."),
-        "title": p("Title", "What the flow is for, in a few words.", {"type": "string"}),
-        "description": p("Description", "A longer note for analysts.", {"type": "string"}),
+        "title": p("Title", "What the flow is for, in a few words.", STRING),
+        "description": p("Description", "A longer note for analysts.", STRING),
         "start": ref("identifier", "Start", "The step the flow starts at."),
         "input": p(
             "Input",
             "Names the host passes when a call starts (e.g. `customer`, `task`), besides `agent`.",
-            {"type": "array", "items": {"type": "string", "pattern": IDENTIFIER}, "uniqueItems": True},
+            {"type": "array", "items": NAME, "uniqueItems": True},
         ),
         "access": p(
             "Access",
@@ -600,12 +587,12 @@ FLOW: Schema = obj(
         "rules": p(
             "Rules",
             "The pack's rules that apply while the call is in this flow (default: all of them); `[]` for a procedure no caller hears, such as a checklist.",
-            {"type": "array", "items": {"type": "string", "pattern": IDENTIFIER}, "uniqueItems": True},
+            {"type": "array", "items": NAME, "uniqueItems": True},
         ),
         "migrate": p(
             "Migrate",
             "How calls in progress on an older version of this flow continue: old step name -> new step name.",
-            map_of({"type": "string", "pattern": IDENTIFIER}),
+            map_of(NAME),
         ),
         "steps": p("Steps", "The steps, by name.", map_of({"$ref": "#/$defs/step"}, minProperties=1)),
     },
@@ -615,7 +602,7 @@ FLOW: Schema = obj(
 PACK: Schema = obj(
     {
         "pack": ref("identifier", "Pack", "The pack's name."),
-        "title": p("Title", "The call centre or procedure this pack scripts.", {"type": "string"}),
+        "title": p("Title", "The call centre or procedure this pack scripts.", STRING),
         "language": p(
             "Language",
             "The language of the pack's texts, e.g. `en`, `ru`.",
@@ -626,7 +613,7 @@ PACK: Schema = obj(
             "Other languages texts may be translated into.",
             {"type": "array", "items": {"type": "string", "pattern": "^[a-z]{2}(-[A-Z]{2})?$"}, "uniqueItems": True},
         ),
-        "timezone": p("Time zone", "The centre's IANA time zone, e.g. `Africa/Nairobi`.", {"type": "string"}),
+        "timezone": p("Time zone", "The centre's IANA time zone, e.g. `Africa/Nairobi`.", STRING),
         "calendar": p(
             "Business calendar",
             "Working days, hours and holidays, for `business_days` and opening-hours checks.",
@@ -678,12 +665,8 @@ PACK: Schema = obj(
             map_of(
                 obj(
                     {
-                        "description": p("Description", "What the effect does.", {"type": "string"}),
-                        "args": p(
-                            "Arguments",
-                            "The arguments it requires.",
-                            {"type": "array", "items": {"type": "string", "pattern": IDENTIFIER}},
-                        ),
+                        "description": p("Description", "What the effect does.", STRING),
+                        "args": p("Arguments", "The arguments it requires.", {"type": "array", "items": NAME}),
                     }
                 ),
                 DOTTED,
@@ -701,12 +684,53 @@ PACK: Schema = obj(
                 "type": "array",
                 "items": obj(
                     {
-                        "pattern": p("Pattern", "A regular expression, case-insensitive.", {"type": "string"}),
-                        "message": p("Message", "Why it is forbidden.", {"type": "string"}),
+                        "pattern": p("Pattern", "A regular expression, case-insensitive.", STRING),
+                        "message": p("Message", "Why it is forbidden.", STRING),
                     },
                     required=("pattern", "message"),
                 ),
             },
+        ),
+        "schedules": p(
+            "Schedules",
+            "Timed work the engine's clock starts (e.g. the queue report every 30 minutes during the shift), by name.",
+            map_of(
+                obj(
+                    {
+                        "title": p("Title", "What the agent sees when it falls due.", {"type": "string"}),
+                        "flow": ref("identifier", "Flow", "The flow started when the schedule falls due."),
+                        "every": ref(
+                            "duration", "Every", "How often, counted from midnight: `30m` falls due at :00 and :30."
+                        ),
+                        "during": p(
+                            "During",
+                            "`open`: only within the pack's calendar (working days and hours, the shift); `always`: day and night.",
+                            {"enum": ["open", "always"]},
+                        ),
+                        "late": ref(
+                            "duration",
+                            "Late",
+                            "How long a run may wait to be started before it is missed (default: until the next run falls due).",
+                        ),
+                        "missed": p(
+                            "Missed",
+                            "The effect asked for when a run is missed (`do` and `with`), e.g. notify the supervisor.",
+                            obj(
+                                {
+                                    "do": p("Do", "The effect, e.g. `supervisor.notify`.", {"type": "string"}),
+                                    "with": p(
+                                        "With",
+                                        "Its arguments (texts may read `env`, `schedule` and `due`).",
+                                        {"type": "object"},
+                                    ),
+                                },
+                                required=("do",),
+                            ),
+                        ),
+                    },
+                    required=("flow", "every"),
+                )
+            ),
         ),
         "environments": p(
             "Environments",
@@ -776,11 +800,9 @@ RULES: Schema = obj(
 CATALOG: Schema = obj(
     {
         "catalog": ref("identifier", "Catalog", "The catalog's name (the pack's `call_end` names one)."),
-        "title": p("Title", "What the agent sees as the window's title.", {"type": "string"}),
+        "title": p("Title", "What the agent sees as the window's title.", STRING),
         "description": p(
-            "Description",
-            "Whether the agent must describe the call: `required` or `optional`.",
-            {"enum": ["required", "optional"]},
+            "Description", "Whether the agent must describe the call: `required` or `optional`.", REQUIRED_OR_OPTIONAL
         ),
         "reasons": p(
             "Reasons",
@@ -789,17 +811,11 @@ CATALOG: Schema = obj(
                 obj(
                     {
                         "label": ref("text", "Label", "What the agent sees in the list."),
-                        "close": p(
-                            "Close", "Whether choosing this reason sets 'close the request'.", {"type": "boolean"}
-                        ),
-                        "locked": p("Locked", "The agent may not change the close flag.", {"type": "boolean"}),
-                        "queue": p(
-                            "Queue", "The queue an open request goes to.", {"type": "string", "pattern": IDENTIFIER}
-                        ),
+                        "close": p("Close", "Whether choosing this reason sets 'close the request'.", FLAG),
+                        "locked": p("Locked", "The agent may not change the close flag.", FLAG),
+                        "queue": p("Queue", "The queue an open request goes to.", NAME),
                         "description": p(
-                            "Description",
-                            "Whether this reason needs a description.",
-                            {"enum": ["required", "optional"]},
+                            "Description", "Whether this reason needs a description.", REQUIRED_OR_OPTIONAL
                         ),
                     },
                     required=("label", "close"),
@@ -817,8 +833,8 @@ LIFECYCLE: Schema = obj(
         "lifecycle": ref(
             "identifier", "Lifecycle", "The entity's name, e.g. `case`; flows fire transitions as `do: case.dispatch`."
         ),
-        "title": p("Title", "What the entity is.", {"type": "string"}),
-        "initial": p("Initial state", "The state a new entity starts in.", {"type": "string"}),
+        "title": p("Title", "What the entity is.", STRING),
+        "initial": p("Initial state", "The state a new entity starts in.", STRING),
         "states": p(
             "States",
             "Every state, with its label.",
@@ -834,12 +850,12 @@ LIFECYCLE: Schema = obj(
                         "from": p(
                             "From",
                             "The state(s) it may start from, or `any`.",
-                            {"type": ["string", "array"], "items": {"type": "string"}},
+                            {"type": ["string", "array"], "items": STRING},
                         ),
-                        "to": p("To", "The state it leads to.", {"type": "string"}),
+                        "to": p("To", "The state it leads to.", STRING),
                         "if": ref("condition", "If", "A guard: the transition is refused unless this is true."),
                         "message": ref("text", "Message", "What the agent is told when the guard refuses."),
-                        "comment": p("Comment", "Whether a comment is `required`.", {"enum": ["required", "optional"]}),
+                        "comment": p("Comment", "Whether a comment is `required`.", REQUIRED_OR_OPTIONAL),
                         "warning": ref("text", "Warning", "Shown before the transition runs; the agent confirms."),
                     },
                     required=("from", "to"),
@@ -854,7 +870,7 @@ LIFECYCLE: Schema = obj(
 WORKLIST: Schema = obj(
     {
         "worklist": ref("identifier", "Worklist", "The worklist's name."),
-        "title": p("Title", "What the agent sees.", {"type": "string"}),
+        "title": p("Title", "What the agent sees.", STRING),
         "flow": ref("identifier", "Flow", "The flow that runs each task."),
         "methods": p(
             "Contact methods",
@@ -886,7 +902,7 @@ WORKLIST: Schema = obj(
                         "The delays the agent picks from, e.g. `[4h, 8h]`.",
                         {"type": "array", "items": {"$ref": "#/$defs/duration"}, "minItems": 1},
                     ),
-                    "comment": p("Comment", "Whether a comment is `required`.", {"enum": ["required", "optional"]}),
+                    "comment": p("Comment", "Whether a comment is `required`.", REQUIRED_OR_OPTIONAL),
                 },
                 required=("choices",),
             ),
@@ -918,7 +934,7 @@ PLAY_ITEM = obj(
             "What the agent types or picks at the current step (`null` continues a line that was read).",
             {"type": ["string", "number", "boolean", "array", "null"]},
         ),
-        "event": p("Event", "A rule event, e.g. `insult`.", {"type": "string", "pattern": IDENTIFIER}),
+        "event": p("Event", "A rule event, e.g. `insult`.", NAME),
         "wait": ref("duration", "Wait", "Let time pass, e.g. `5s`."),
         "back": p("Back", "The agent goes back one step.", {"const": True}),
         "hangup": p(
@@ -927,12 +943,10 @@ PLAY_ITEM = obj(
             {"type": ["boolean", "string"]},
         ),
         "resolve": p("Resolve", "The host's result for the effect the call waits for.", {}),
-        "fail": p(
-            "Fail", "The host could not perform the effect the call waits for: the error message.", {"type": "string"}
-        ),
+        "fail": p("Fail", "The host could not perform the effect the call waits for: the error message.", STRING),
         "expect": p(
             "Expect",
-            "What must hold after this move (or now, alone): `step`, `kind`, `title`, `say`, `text`, `hint`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`.",
+            "What must hold after this move (or now, alone): `step`, `kind`, `title`, `say`, `text`, `hint`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`; `due` and `missed`: the schedule runs that fell due or were missed during it (`queue_report 10:30`).",
             {"type": "object"},
         ),
     },
@@ -942,12 +956,17 @@ PLAY_ITEM = obj(
 
 SCENARIO: Schema = obj(
     {
-        "scenario": p("Scenario", "What the scenario shows, in a sentence.", {"type": "string"}),
+        "scenario": p("Scenario", "What the scenario shows, in a sentence.", STRING),
         "flow": ref("identifier", "Flow", "The flow the call starts in."),
+        "schedule": ref(
+            "identifier",
+            "Schedule",
+            "The call starts by itself: the clock runs on to this schedule's next run, which starts `flow`.",
+        ),
         "given": p("Given", "The call's input: `agent`, `customer`, `case`, `task` ...", {"type": "object"}),
-        "environment": p("Environment", "Which environment of the pack.", {"type": "string"}),
-        "language": p("Language", "The language the session speaks.", {"type": "string"}),
-        "clock": p("Clock", "The time the call starts, e.g. `2026-11-23 09:00`.", {"type": "string"}),
+        "environment": p("Environment", "Which environment of the pack.", STRING),
+        "language": p("Language", "The language the session speaks.", STRING),
+        "clock": p("Clock", "The time the call starts, e.g. `2026-11-23 09:00`.", STRING),
         "effects": p(
             "Effect results",
             "Canned results by effect name: a value, `{fail: message}`, `pending` (the play resolves it), or a list for successive calls. Others are answered from the pack's sample data.",
@@ -956,7 +975,7 @@ SCENARIO: Schema = obj(
         "down": p(
             "Providers down",
             "SMS providers that do not answer in this scenario, e.g. `[africas_talking]`.",
-            {"type": "array", "items": {"type": "string"}},
+            {"type": "array", "items": STRING},
         ),
         "play": p("Play", "The moves, in order.", {"type": "array", "items": PLAY_ITEM}),
         "wrapup": p(

@@ -15,7 +15,7 @@ from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.hints import suggest
 from callguide.effects import known_effects
 from callguide.load.yaml_source import Document
-from callguide.model import Action, Catalog, Lifecycle, Pack, Rule, Worklist
+from callguide.model import Action, Catalog, Lifecycle, Pack, Rule, Schedule, Worklist
 from callguide.problems import Problem, did_you_mean
 
 
@@ -102,6 +102,8 @@ class PackChecker(Checker):
             self.lifecycle(lifecycle)
         for worklist in pack.worklists.values():
             self.worklist(worklist)
+        for schedule in pack.schedules.values():
+            self.schedule(schedule)
         self.environments()
 
     def catalog(self, catalog: Catalog) -> None:
@@ -227,6 +229,34 @@ class PackChecker(Checker):
                     "missing-message",
                     f"transition `{transition.name}` has a guard but no `message` for the agent when it refuses",
                 )
+
+    def schedule(self, schedule: Schedule) -> None:
+        pack = self.pack
+        if schedule.flow not in pack.flows and not self.broken.has("flow", schedule.flow):
+            self.error(
+                schedule.pos,
+                "unknown-flow",
+                f"schedule `{schedule.name}` starts `{schedule.flow}`, which is not a flow of the pack{did_you_mean(schedule.flow, pack.flows)}",
+            )
+        elif schedule.flow in pack.flows and pack.flows[schedule.flow].inputs:  # (a broken flow is reported already)
+            needs = ", ".join(pack.flows[schedule.flow].inputs)
+            self.error(
+                schedule.pos,
+                "bad-value",
+                f"schedule `{schedule.name}` starts `{schedule.flow}` by itself, but that flow needs {needs}: a timed flow takes no input",
+            )
+        if schedule.every < 60:
+            self.error(
+                schedule.pos,
+                "bad-value",
+                f"schedule `{schedule.name}` runs every {schedule.every:g}s: at least every minute (`1m`)",
+            )
+        if schedule.missed_effect and schedule.missed_effect not in self.effects:
+            self.error(
+                schedule.pos,
+                "unknown-effect",
+                f"schedule `{schedule.name}` asks for `{schedule.missed_effect}` when missed, which is not an effect of the pack{did_you_mean(schedule.missed_effect, self.effects)}",
+            )
 
     def worklist(self, worklist: Worklist) -> None:
         pack = self.pack

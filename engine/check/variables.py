@@ -21,6 +21,7 @@ from callguide.check.texts import TextChecker
 from callguide.graph import graph_of
 from callguide.model import Condition, Flow, Pack, Step, Text
 from callguide.problems import Pos, Problem, closest, did_you_mean
+from callguide.schemas.source import STEP_KEYS
 
 
 def top(name: str) -> str:
@@ -202,14 +203,11 @@ class VariableChecker(Checker):
             earlier.add(top(name))
         sets = frozenset(earlier)
         texts: list[tuple[Text | Condition | None, str, bool]] = [
-            (step.say, f"the `say` of {where}", True),
-            (step.ask, f"the `ask` of {where}", True),
-            (step.hint, f"the `hint` of {where}", False),
-            (step.title, f"the `title` of {where}", False),
-            (step.confirm, f"the `confirm` of {where}", True),
-            (step.description, f"the `description` of {where}", False),
-            (step.default if isinstance(step.default, Text) else None, f"the `default` of {where}", False),
+            (getattr(step, key.field or key.name), f"the `{key.name}` of {where}", key.spoken)
+            for key in STEP_KEYS
+            if key.read == "text"
         ]
+        texts.append((step.default if isinstance(step.default, Text) else None, f"the `default` of {where}", False))
         for warning in step.warnings:
             texts += [
                 (warning.text, f"a warning of {where}", False),

@@ -31,6 +31,7 @@ from callguide.model import (
     Pack,
     Reason,
     Rule,
+    Schedule,
     Step,
     StepKind,
     Text,
@@ -155,30 +156,17 @@ class Builder:
         if kind == "ask" and "on_failure" in spec and "lookup" not in spec:  # a search can fail; a question cannot
             self.problem((*path, "on_failure"), "step-kind", BELONGS_TO_DO.format(key="on_failure"))
         attempts = spec.get("attempts")
+        declared = [key for key in STEP_KEYS if key.read and key.name in spec]
         return Step(
             id=name,
             kind=kind,
             pos=self.pos(path, key=True),
-            say=self.maybe_text(spec.get("say"), (*path, "say")),
-            ask=self.maybe_text(spec.get("ask"), (*path, "ask")),
-            hint=self.maybe_text(spec.get("hint"), (*path, "hint")),
-            title=self.maybe_text(spec.get("title"), (*path, "title")),
             answer=self.answer(answers[0], spec, path) if answers else None,
-            save=spec.get("save"),
-            default=self.arg(spec.get("default"), (*path, "default")),
             optional=bool(spec.get("optional", False)),
             attempts=Attempts(attempts["max"], self.case(attempts["then"], (*path, "attempts", "then")))
             if attempts
             else None,
-            effect=spec.get("do"),
             args=self.args(spec.get("with"), (*path, "with")),
-            confirm=self.maybe_text(spec.get("confirm"), (*path, "confirm")),
-            on_failure=spec.get("on_failure"),
-            call=spec.get("call"),
-            end=spec.get("end"),
-            reason=spec.get("reason"),
-            close=spec.get("close"),
-            description=self.maybe_text(spec.get("description"), (*path, "description")),
             next=self.next(spec.get("next"), (*path, "next")),
             sets=tuple(
                 (name_, self.condition(expr, (*path, "set", name_))) for name_, expr in (spec.get("set") or {}).items()
@@ -190,9 +178,15 @@ class Builder:
                 )
                 for i, item in enumerate(spec.get("warn", ()))
             ),
-            back=spec.get("back"),
+            **{key.field or key.name: self.read(key.read, spec[key.name], (*path, key.name)) for key in declared},
             places=self.places(spec, path),
         )
+
+    def read(self, how: str | None, value: Any, path: Path) -> Any:
+        """A step key's value as its declaration says the model takes it."""
+        if how == "text":
+            return self.text(value, path)
+        return self.arg(value, path) if how == "arg" else value
 
     def next(self, value: Any, path: Path) -> tuple[Case, ...]:
         if value is None:
@@ -393,6 +387,20 @@ class Builder:
             outcomes=frozen(data.get("outcomes", {})),
         )
 
+    def schedule(self, name: str, spec: dict[str, Any]) -> Schedule:
+        missed = spec.get("missed") or {}
+        return Schedule(
+            name=name,
+            pos=self.pos(("schedules", name), key=True),
+            flow=spec["flow"],
+            every=seconds(spec["every"]),
+            title=spec.get("title", ""),
+            during=spec.get("during", "open"),
+            late=seconds(spec["late"]) if "late" in spec else None,
+            missed_effect=missed.get("do"),
+            missed_args=self.args(missed.get("with"), ("schedules", name, "missed", "with")),
+        )
+
     def phrases(self, data: dict[str, Any]) -> dict[str, Text]:
         return {name: self.text(text, ("phrases", name)) for name, text in data["phrases"].items()}
 
@@ -475,4 +483,5 @@ def build_pack(root: str, manifest: SourceFile | None, files: list[SourceFile], 
         lifecycles=frozen(parts["lifecycle"]),
         worklists=frozen(parts["worklist"]),
         phrases=frozen(parts["phrases"]),
+        schedules=frozen({name: at_manifest.schedule(name, spec) for name, spec in data.get("schedules", {}).items()}),
     )
