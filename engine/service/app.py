@@ -13,10 +13,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
+from callguide.problems import CallguideError
 from callguide.service import console, models, problems, work
 from callguide.service.auth import AuthConfig, Identity
 from callguide.service.calls import Calls, Reply, fingerprint
@@ -57,6 +59,13 @@ def identity(
 
 
 Who = Annotated[Identity, Depends(identity)]
+
+
+def supervisor(who: Who) -> Identity:
+    """The caller, who must be a supervisor (for routes that show every agent's work)."""
+    if not who.supervisor:
+        raise ApiProblem(403, "forbidden", "only a supervisor may do this")
+    return who
 
 
 def known_query(request: Request) -> None:
@@ -105,7 +114,49 @@ def _pack_json(loaded: Loaded) -> dict[str, Any]:
             {"name": lc.name, "initial": lc.initial, "states": list(lc.states), "transitions": list(lc.transitions)}
             for lc in pack.lifecycles.values()
         ],
+        "call_end": _call_end(loaded),
+        "rules": [
+            {
+                "name": name,
+                "label": _label(partial(rule.label.render, {}, pack.language), name),
+                "warnings": rule.rule.warnings,
+            }
+            for name, rule in loaded.engine.compiled.rules.items()
+        ],
     }
+
+
+def _label(render: Callable[[], str], fallback: str) -> str:
+    """A label in the pack's language; its key when it needs a call's data to be shown."""
+    try:
+        return render()
+    except CallguideError:
+        return fallback
+
+
+def _call_end(loaded: Loaded) -> dict[str, Any] | None:
+    """The end-of-call catalog, for a form that shows it whole."""
+    pack, contexts = loaded.engine.pack, loaded.engine.contexts
+    catalog = pack.call_end_catalog
+    if catalog is None:
+        return None
+
+    def label(key: str) -> str:
+        return _label(lambda: contexts.label(key, {}, pack.language), key.split(":", 1)[-1])
+
+    reasons = [
+        {
+            "key": reason.key,
+            "label": label(f"reason:{reason.key}"),
+            "close": reason.close,
+            "locked": reason.locked,
+            "queue": reason.queue,
+            "description": reason.description,
+        }
+        for reason in catalog.reasons.values()
+    ]
+    queues = [{"key": key, "label": label(f"queue:{key}")} for key in catalog.queues]
+    return {"title": catalog.title, "description": catalog.description, "reasons": reasons, "queues": queues}
 
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -235,8 +286,12 @@ def create_app(settings: Settings) -> FastAPI:
         return _json(calls.sessions(who, live, pack, limit))
 
     @app.get("/v1/sessions/{session_id}", response_model=models.SessionOut, responses=PROBLEMS, tags=["sessions"])
-    def get_session(session_id: Id, who: Who) -> Response:
-        return _json(calls.read(who, session_id))
+    def get_session(
+        session_id: Id,
+        who: Who,
+        detail: Annotated[Literal["full"] | None, Query(description="full: input, answers, effects")] = None,
+    ) -> Response:
+        return _json(calls.read(who, session_id, detail=detail == "full"))
 
     def move(
         who: Identity,

@@ -29,7 +29,7 @@ from callguide.service.packs import Loaded, Packs
 from callguide.service.problems import ApiProblem, not_found
 from callguide.session import Session
 
-_SESSION_COLUMNS = "id, pack, flow, owner, version, ended, outcome, started, updated, pack_version, view_json"
+_SESSION_COLUMNS = "id, pack, flow, owner, version, ended, outcome, started, updated, pack_version, view_json, language"
 Move = Callable[[Session], Any]
 
 
@@ -60,6 +60,7 @@ def session_json(row: Row) -> dict[str, Any]:
         "updated": row[8],
         "pack_version": row[9],
         "view": orjson.Fragment(row[10]),
+        "language": row[11],
     }
 
 
@@ -151,9 +152,10 @@ class Calls:
                 now,
                 loaded.version,
                 view_text(session),
+                session.state.language,
             )
             tx.run(
-                f"insert into sessions ({_SESSION_COLUMNS}, snapshot) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"insert into sessions ({_SESSION_COLUMNS}, snapshot) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*row, dumps(session.snapshot())),
             )
             self._after(tx, loaded, identity.name, session, 0, 1)
@@ -161,12 +163,18 @@ class Calls:
         self._keep(session.state.call_id, 1, session)
         return session_json(row)
 
-    def read(self, identity: Identity, session_id: str) -> dict[str, Any]:
+    def read(self, identity: Identity, session_id: str, *, detail: bool = False) -> dict[str, Any]:
+        """The session; with `detail`, also its input (without the agent), answers and effects."""
         with self.db.transaction() as tx:
-            row = tx.one(f"select {_SESSION_COLUMNS} from sessions where id = ?", (session_id,))
+            row = tx.one(f"select {_SESSION_COLUMNS}, snapshot from sessions where id = ?", (session_id,))
         if row is None or not (identity.supervisor or row[3] == identity.name):
             raise not_found(f"no session `{session_id}`")
-        return session_json(row)
+        found = session_json(row)
+        if detail:
+            state = orjson.loads(row[12])["state"]
+            found["input"] = {key: value for key, value in state["inputs"].items() if key != "agent"}
+            found["answers"], found["effects"] = state["vars"], state["effects"]
+        return found
 
     def sessions(self, identity: Identity, live: bool | None, pack: str | None, limit: int) -> list[dict[str, Any]]:
         where: list[str] = []
@@ -308,7 +316,7 @@ class Calls:
                 )
                 self._after(tx, loaded, row[3], session, before_effects, new_version)
                 out = session_json(
-                    (*row[:4], new_version, session.ended, session.outcome, row[7], updated, row[9], view)
+                    (*row[:4], new_version, session.ended, session.outcome, row[7], updated, row[9], view, row[11])
                 )
             else:
                 out = session_json(row)

@@ -50,6 +50,35 @@ class LifecycleOut(BaseModel):
     transitions: list[str]
 
 
+class ReasonOut(BaseModel):
+    key: str
+    label: str
+    close: bool
+    locked: bool
+    queue: str | None
+    description: str | None
+
+
+class OptionOut(BaseModel):
+    key: str
+    label: str
+
+
+class CallEndOut(BaseModel):
+    """The end-of-call form: its reasons (each presets and may lock `close`) and queues."""
+
+    title: str
+    description: str
+    reasons: list[ReasonOut]
+    queues: list[OptionOut]
+
+
+class RuleOut(BaseModel):
+    name: str
+    label: str
+    warnings: int
+
+
 class PackOut(BaseModel):
     name: str
     title: str
@@ -60,6 +89,8 @@ class PackOut(BaseModel):
     flows: list[FlowOut]
     worklists: list[WorklistOut]
     lifecycles: list[LifecycleOut]
+    call_end: CallEndOut | None
+    rules: list[RuleOut]
 
 
 class ViewOut(BaseModel):
@@ -94,6 +125,12 @@ class SessionOut(BaseModel):
     updated: str
     pack_version: str
     view: ViewOut
+    language: str
+    input: dict[str, Any] | None = Field(
+        default=None, description="with ?detail=full: the call's input, without the agent"
+    )
+    answers: dict[str, Any] | None = Field(default=None, description="with ?detail=full: the answers so far")
+    effects: list[dict[str, Any]] | None = Field(default=None, description="with ?detail=full: the effects performed")
 
 
 class StartIn(Strict):

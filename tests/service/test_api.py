@@ -133,3 +133,14 @@ def test_worklist_and_case_endpoints(api: TestClient) -> None:
     history = api.get(f"/v1/packs/beeline/cases/{key}/history", headers=BO).json()
     assert [(entry["transition"], entry["from"]) for entry in history] == [("dispatch", "OPEN")]
     assert api.get(f"/v1/packs/beeline/cases/{key}", headers=SAM).json()["status"] == "OPEN-DISPATCH"
+
+
+def test_what_the_console_needs_language_detail_and_the_end_of_call_form(api: TestClient) -> None:
+    session = start(api, AMINA, pack="beeline", flow="incoming", context={"caller_number": "9168889900"})
+    assert session["language"] == "ru" and "input" not in session
+    detail = api.get(f"/v1/sessions/{session['id']}?detail=full", headers=AMINA).json()
+    assert detail["input"] == {"caller_number": "9168889900"} and detail["answers"] == {} and detail["effects"] == []
+    pack = api.get("/v1/packs/helpdesk", headers=AMINA).json()
+    reasons = {reason["key"]: reason for reason in pack["call_end"]["reasons"]}
+    assert "wrong_number" in reasons and reasons["wrong_number"]["close"] is True
+    assert all(isinstance(rule["warnings"], int) and rule["label"] for rule in pack["rules"])
