@@ -78,6 +78,7 @@ def test_bboxx_a_payment_query_from_greeting_to_saved_record(page: Page, server:
     expect(page.locator("#wrapup-review-panel")).to_contain_text(
         "Payment not showing - query sent to the payments team"
     )
+    shoot(page, "console-bboxx-review")
     page.locator("#wrapup-back").press("Enter")
     expect(page.locator("#wrapup-reason")).to_be_focused()
     expect(page.locator("#wrapup-description")).to_have_value("Payment query: QKX7Y2ABC1, 500 KES.")
@@ -248,6 +249,7 @@ def test_the_supervisor_sees_the_calls_live_and_what_they_add_up_to(
     assert (
         latin_words(page, "h1:visible, h2:visible, h3:visible, label:visible, button:visible, thead th:visible") == []
     )
+    shoot(page, "supervisor-beeline")
 
 
 def test_the_acm_telephone_rejection_report(page: Page, server: Server) -> None:
