@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.runtime-installed
 
-.PHONY: run test lint typecheck unit fuzz bench lock clean catalogs
+.PHONY: run test lint typecheck unit fuzz bench lock clean catalogs screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks $(if $(QUICK),--quick,)
 	$(BIN)/python -m benchmarks.readme
+
+# The README's pictures of the agent console and the supervisor's view, taken by its browser tests.
+screenshots: $(STAMP)
+	CALLGUIDE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/console/test_console_calls.py
 
 # The engine's message catalogs (callguide.i18n): extract every `_()` / `ngettext()` of the
 # engine and the command line, merge them into each language's .po (translate the new

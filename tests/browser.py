@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -41,9 +42,11 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole run; each test opens its own context."""
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """A headless Chromium, closed on leaving. Only one may run at a time in a thread (a
+    second Playwright inside the first one's event loop fails), so a folder that needs its
+    own scope closes it before the next one starts."""
     executable = chromium_path()
     if executable is None:
         skip_or_fail("no Chromium on this machine: install Debian's chromium to run the browser tests")
@@ -57,3 +60,10 @@ def browser() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole run; each test opens its own context."""
+    with chromium() as launched:
+        yield launched

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from callguide.problems import CallguideError
-from callguide.service import models, problems, work
+from callguide.service import console, models, problems, work
 from callguide.service.auth import AuthConfig, Identity
 from callguide.service.calls import Calls, Reply, fingerprint
 from callguide.service.db import connect
@@ -476,4 +476,5 @@ def create_app(settings: Settings) -> FastAPI:
     def case_history(pack: Id, case: Id, who: Who) -> Response:
         return in_pack(pack, lambda loaded: list(work.find_case(loaded, case).get("history") or []))
 
+    app.include_router(console.routes(identity))  # the agent console and the supervisor's view
     return app
