@@ -45,10 +45,12 @@ INSTANT = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2
 _BEARER = HTTPBearer(auto_error=False, description="an API key, or a token from POST /v1/auth/token")
 
 
-def identity(
+async def identity(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
 ) -> Identity:
-    """Who sends the request; every `/v1` route but signing in needs it."""
+    """Who sends the request; every `/v1` route but signing in needs it. The dependencies
+    here are `async` though they wait for nothing: FastAPI would run a plain function in its
+    thread pool, a hop between threads per dependency per request."""
     if credentials is None or not credentials.credentials:
         raise ApiProblem(401, "unauthenticated", "send Authorization: Bearer <API key or token>")
     auth: AuthConfig = request.app.state.auth
@@ -61,16 +63,18 @@ def identity(
 Who = Annotated[Identity, Depends(identity)]
 
 
-def supervisor(who: Who) -> Identity:
+async def supervisor(who: Who) -> Identity:
     """The caller, who must be a supervisor (for routes that show every agent's work)."""
     if not who.supervisor:
         raise ApiProblem(403, "forbidden", "only a supervisor may do this")
     return who
 
 
-def known_query(request: Request) -> None:
+async def known_query(request: Request) -> None:
     """A query parameter the route does not have is refused, not silently ignored (a typo in
     `?live=` must not list every call)."""
+    if not request.scope.get("query_string"):
+        return  # most requests have none: parsing the query is then needless work
     route = request.scope.get("route")
     declared = {parameter.alias for parameter in route.dependant.query_params} if route is not None else set()
     unknown = sorted(name for name in request.query_params if name not in declared)
