@@ -45,12 +45,10 @@ INSTANT = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2
 _BEARER = HTTPBearer(auto_error=False, description="an API key, or a token from POST /v1/auth/token")
 
 
-async def identity(
+def identity(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
 ) -> Identity:
-    """Who sends the request; every `/v1` route but signing in needs it. The dependencies
-    here are `async` though they wait for nothing: FastAPI would run a plain function in its
-    thread pool, a hop between threads per dependency per request."""
+    """Who sends the request; every `/v1` route but signing in needs it."""
     if credentials is None or not credentials.credentials:
         raise ApiProblem(401, "unauthenticated", "send Authorization: Bearer <API key or token>")
     auth: AuthConfig = request.app.state.auth
@@ -60,7 +58,16 @@ async def identity(
         raise ApiProblem(401, "unauthenticated", str(error)) from None
 
 
-Who = Annotated[Identity, Depends(identity)]
+async def caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+) -> Identity:
+    """`identity` as the routes' dependency. The dependencies here are `async` though they
+    wait for nothing: FastAPI runs a plain function in its thread pool, one hop between
+    threads per dependency per request."""
+    return identity(request, credentials)
+
+
+Who = Annotated[Identity, Depends(caller)]
 
 
 async def supervisor(who: Who) -> Identity:
