@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,7 @@ import click
 from callguide.problems import CallguideError, FlowError
 
 ENVIRONMENT = "CALLGUIDE_SERVE"  # the options, for the worker processes uvicorn starts
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's: where the workers keep their metrics
 
 
 def _hash_key(context: click.Context, _: click.Parameter, key: str | None) -> None:
@@ -104,7 +108,30 @@ def serve(
         return
     app.state.db.close()
     os.environ[ENVIRONMENT] = json.dumps(options)
-    uvicorn.run("callguide.cli.serve:app_from_environment", factory=True, workers=workers, **common)
+    with metrics_folder():
+        uvicorn.run("callguide.cli.serve:app_from_environment", factory=True, workers=workers, **common)
+
+
+@contextmanager
+def metrics_folder() -> Iterator[None]:
+    """The folder where the workers keep their metrics, so that one scrape sees them all
+    (prometheus-client's multiprocess mode; the workers read the variable as they start).
+    One given in PROMETHEUS_MULTIPROC_DIR is emptied first: values of an earlier run would
+    be added in; otherwise a temporary one is made for this run."""
+    given = os.environ.get(MULTIPROC_DIR)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="callguide-metrics-") as temporary:
+        os.environ[MULTIPROC_DIR] = temporary
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROC_DIR]
 
 
 def settings(options: dict[str, Any]) -> Any:

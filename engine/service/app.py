@@ -33,7 +33,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 log = logging.getLogger("callguide.service")
 JSON = "application/json"
@@ -244,7 +244,7 @@ def create_app(settings: Settings) -> FastAPI:
     def metrics() -> Response:
         """Prometheus metrics."""
         METRICS.live.set(calls.live_count())
-        return Response(generate_latest(METRICS.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(METRICS.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     # --- who -------------------------------------------------------------------------------
 
