@@ -202,6 +202,22 @@ def test_acm_the_customer_panel_and_what_happened(page: Page, server: Server) ->
     expect(page.locator("#effects")).to_contain_text("Report submitted")
 
 
+def test_bboxx_an_sms_is_shown_as_sent_with_its_segments_and_the_double_cost_warning(
+    page: Page, server: Server
+) -> None:
+    agent = agent_for(page, server, "bboxx")
+    agent.start("incoming")
+    play = scenario("bboxx/tests/incoming_client_by_government_id_sms_template.yaml")["play"]
+    agent.play(play[:11])  # to the step `sent`, the scenario's own expectations checked on the way
+    sms = page.locator("#effects li.effect.sms")
+    expect(sms).to_have_count(1)
+    expect(sms.locator(".sms-text")).to_contain_text("Bboxx: your solar system was switched off")
+    expect(sms.locator(".segments")).to_have_text("2 SMS segment(s)")
+    expect(sms.locator(".double-cost")).to_have_text("Longer than one SMS: it costs 2 messages.")
+    expect(sms.locator(".provider")).to_contain_text("sent through africas_talking_sandbox")
+    expect(sms.locator(".fallback")).to_have_count(0)
+
+
 def test_acm_a_call_back_time_from_the_date_and_time_pickers_is_sent(page: Page, server: Server) -> None:
     agent = agent_for(page, server, "acm")
     agent.start("process_calls", task_id="T001", customer_id="C001")
