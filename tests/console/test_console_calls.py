@@ -218,6 +218,28 @@ def test_bboxx_an_sms_is_shown_as_sent_with_its_segments_and_the_double_cost_war
     expect(sms.locator(".fallback")).to_have_count(0)
 
 
+def test_bboxx_an_sms_through_the_fallback_provider_is_marked_so(page: Page, server: Server) -> None:
+    agent = agent_for(page, server, "bboxx")
+    agent.start("incoming")
+    play = scenario("bboxx/tests/incoming_sms_canned_failure_infobip.yaml")["play"]
+    loaded = server.packs.get("bboxx")
+    assert loaded is not None
+    loaded.entities.down.add("africas_talking_sandbox")
+    try:
+        agent.play(play[:10])
+        agent.answer("yes")  # send: Africa's Talking does not answer, the flow offers InfoBip
+    finally:
+        loaded.entities.down.discard("africas_talking_sandbox")
+    agent.check({"step": "send_by_infobip"})
+    expect(page.locator("#effects li.effect.sms.failed")).to_contain_text("africas_talking_sandbox is not answering")
+    agent.answer(None)
+    agent.check({"step": "sent"})
+    sent = page.locator("#effects li.effect.sms.ok")
+    expect(sent.locator(".provider")).to_contain_text("sent through infobip_sandbox")
+    expect(sent.locator(".fallback")).to_have_text("fallback provider")
+    expect(sent.locator(".double-cost")).to_have_count(0)  # a one-segment reminder
+
+
 def test_acm_a_call_back_time_from_the_date_and_time_pickers_is_sent(page: Page, server: Server) -> None:
     agent = agent_for(page, server, "acm")
     agent.start("process_calls", task_id="T001", customer_id="C001")
