@@ -35,7 +35,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-HELP = """Type the answer (a number picks an option), or:
+
+def help_text() -> str:
+    """The simulator's commands, in the call's language."""
+    return _(
+        """Type the answer (a number picks an option), or:
   !event          a rule event, e.g. !insult
   :back           go back one question
   :hangup [how]   the line drops (or end now with an outcome)
@@ -45,6 +49,7 @@ HELP = """Type the answer (a number picks an option), or:
   :record FILE    write the call so far as a scenario test
   :quit           leave without wrapping up
 Arrow keys edit the line and go through what you typed before."""
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +345,8 @@ def _command(console: Console, session: Session, store: Store, clock: Clock, lin
             move = {"hangup": how}
             session.hang_up(how)
         elif text == ":help":
-            console.print(HELP)
+            # Text, not markup: `[how]` is part of the help, not a rich style
+            console.print(Text(help_text()))
         elif text == ":data":
             _show_data(console, session, store)
         elif text.startswith(":wait"):
@@ -363,7 +369,8 @@ def _command(console: Console, session: Session, store: Store, clock: Clock, lin
         elif text.startswith(":"):
             known = ("back", "hangup", "help", "data", "wait", "resolve", "fail", "record", "quit")
             word = text[1:].split()[0] if text[1:].split() else ""
-            console.print(Text(f"✗ no command `:{word}`{did_you_mean(word, known)} (:help lists them)", "bold red"))
+            refusal = _("✗ no command `:{word}`{hint} (:help lists them)")
+            console.print(Text(refusal.format(word=word, hint=did_you_mean(word, known)), "bold red"))
         else:
             move = {"answer": text if text else None}
             session.answer(text if text else None)

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from callguide.i18n import _
+
 Severity = Literal["error", "warning"]
 
 
@@ -86,7 +88,7 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """` - did you mean `x`?` when a close candidate exists, else an empty string."""
     found = closest(word, candidates)
-    return f" - did you mean `{found}`?" if found else ""
+    return _(" - did you mean `{found}`?").format(found=found) if found else ""
 
 
 class InputError(CallguideError):

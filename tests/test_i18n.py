@@ -122,6 +122,8 @@ def _values(value: object) -> list[object]:
 
 def test_a_beeline_call_in_callguide_run_shows_no_english_word_outside_data() -> None:
     typed = [
+        ":help",
+        ":halp",  # a mistyped command
         "",  # greeting
         "да",
         "926",  # nothing found
@@ -154,6 +156,8 @@ def test_a_beeline_call_in_callguide_run_shows_no_english_word_outside_data() ->
     assert result.exit_code == 0, out
     assert "ничего не найдено" in out and "сейчас недоступно" in out and "нет среди вариантов" in out
     assert "должно быть не короче 3 символов (сейчас 2)" in out and "Запись звонка" in out
-    allowed = _data_words(BEELINE) | set(re.findall(r"[A-Za-z]+", " ".join(typed))) | {"callguide"}  # its name
+    assert ":hangup [как]" in out and "✗ нет команды `:halp` - может быть, `help`?" in out
+    commands = {"back", "hangup", "data", "wait", "clock", "resolve", "JSON", "fail", "record", "quit", "help", "s"}
+    allowed = _data_words(BEELINE) | set(re.findall(r"[A-Za-z]+", " ".join(typed))) | commands | {"callguide"}
     english = sorted(set(re.findall(r"\b[A-Za-z]+\b", out)) - allowed)
     assert english == [], out
