@@ -300,7 +300,9 @@ def create_app(settings: Settings) -> FastAPI:
     def get_session(
         session_id: Id,
         who: Who,
-        detail: Annotated[Literal["full"] | None, Query(description="full: input, answers, effects")] = None,
+        detail: Annotated[
+            Literal["full"] | None, Query(description="full: input, answers, effects, rule events")
+        ] = None,
     ) -> Response:
         return _json(calls.read(who, session_id, detail=detail == "full"))
 

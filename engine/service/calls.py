@@ -164,7 +164,8 @@ class Calls:
         return session_json(row)
 
     def read(self, identity: Identity, session_id: str, *, detail: bool = False) -> dict[str, Any]:
-        """The session; with `detail`, also its input (without the agent), answers and effects."""
+        """The session; with `detail`, also its input (without the agent), answers, effects and
+        rule events (the console's panels and rule counts, shown again after a reload)."""
         with self.db.transaction() as tx:
             row = tx.one(f"select {_SESSION_COLUMNS}, snapshot from sessions where id = ?", (session_id,))
         if row is None or not (identity.supervisor or row[3] == identity.name):
@@ -173,7 +174,7 @@ class Calls:
         if detail:
             state = orjson.loads(row[12])["state"]
             found["input"] = {key: value for key, value in state["inputs"].items() if key != "agent"}
-            found["answers"], found["effects"] = state["vars"], state["effects"]
+            found["answers"], found["effects"], found["events"] = state["vars"], state["effects"], state["events"]
         return found
 
     def sessions(self, identity: Identity, live: bool | None, pack: str | None, limit: int) -> list[dict[str, Any]]:

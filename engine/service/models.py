@@ -112,6 +112,9 @@ class SessionOut(BaseModel):
     )
     answers: dict[str, Any] | None = Field(default=None, description="with ?detail=full: the answers so far")
     effects: list[dict[str, Any]] | None = Field(default=None, description="with ?detail=full: the effects performed")
+    events: list[dict[str, Any]] | None = Field(
+        default=None, description="with ?detail=full: the rule events so far (`{rule, count, step, at, ...}`)"
+    )
 
 
 class StartIn(Strict):

@@ -15,6 +15,7 @@ import pytest
 from browser import chromium
 
 if TYPE_CHECKING:
+    from callguide.service.packs import Packs
     from playwright.sync_api import Browser
 
 FLOWS = Path(__file__).resolve().parents[2] / "flows"
@@ -25,6 +26,7 @@ class Server:
     url: str
     agents: dict[str, tuple[str, str]]  # pack -> (user name, key) of an agent working in it
     supervisor: tuple[str, str]
+    packs: Packs  # the service's loaded packs: a test may take an SMS provider out of service
 
 
 AGENTS = {"bboxx": "wanjiku", "acm": "karen", "beeline": "maria", "helpdesk": "dana", "loyalty": "daria"}
@@ -77,6 +79,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             f"http://127.0.0.1:{port}",
             {pack: (name, f"key-{name}") for pack, name in AGENTS.items()},
             ("sam", "key-sam"),
+            app.state.packs,
         )
     finally:
         running.should_exit = True

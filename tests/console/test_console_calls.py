@@ -127,6 +127,10 @@ def test_beeline_a_russian_call_warned_then_ended_by_the_insult_rule(page: Page,
     agent.check({"step": "reason"})
     agent.reload()
     agent.check({"step": "reason"})
+    # the warning given before the reload still counts: read from the call, not the page
+    expect(page.locator("#notice")).to_be_hidden()
+    expect(page.locator("button.rule[data-rule='insult'] .rule-count")).to_contain_text("1")
+    expect(page.locator("button.rule[data-rule='insult'] .rule-next")).to_have_text("следующее прервёт звонок")
     expect(page.locator("#answer-body button.option[data-key='claim']")).to_be_disabled()
     agent.answer("existing_case")
     agent.check({"step": "find_case"})
@@ -186,13 +190,54 @@ def test_acm_a_declined_contact_from_the_telephone_list(page: Page, server: Serv
     expect(page.locator("#saved-record")).to_contain_text("Declined: Vehicle sold.")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the call's input and effects in SessionOut (API.md, request i14-6)")
 def test_acm_the_customer_panel_and_what_happened(page: Page, server: Server) -> None:
     agent = agent_for(page, server, "acm")
     agent.start("process_calls", task_id="T001", customer_id="C001")
-    expect(page.locator("#customer")).to_contain_text("Mr James Whitfield", timeout=2000)
+    expect(page.locator("#customer")).to_contain_text("Mr James Whitfield")
     agent.play(scenario("acm/tests/declined_configured_reason.yaml")["play"][:9])
-    expect(page.locator("#effects")).to_contain_text("Report submitted", timeout=2000)
+    expect(page.locator("#effects")).to_contain_text("Report submitted")
+    # the panels are read again after a reload, not only kept by the page that saw the moves
+    agent.reload()
+    expect(page.locator("#customer")).to_contain_text("Mr James Whitfield")
+    expect(page.locator("#effects")).to_contain_text("Report submitted")
+
+
+def test_bboxx_an_sms_is_shown_as_sent_with_its_segments_and_the_double_cost_warning(
+    page: Page, server: Server
+) -> None:
+    agent = agent_for(page, server, "bboxx")
+    agent.start("incoming")
+    play = scenario("bboxx/tests/incoming_client_by_government_id_sms_template.yaml")["play"]
+    agent.play(play[:11])  # to the step `sent`, the scenario's own expectations checked on the way
+    sms = page.locator("#effects li.effect.sms")
+    expect(sms).to_have_count(1)
+    expect(sms.locator(".sms-text")).to_contain_text("Bboxx: your solar system was switched off")
+    expect(sms.locator(".segments")).to_have_text("2 SMS segment(s)")
+    expect(sms.locator(".double-cost")).to_have_text("Longer than one SMS: it costs 2 messages.")
+    expect(sms.locator(".provider")).to_contain_text("sent through africas_talking_sandbox")
+    expect(sms.locator(".fallback")).to_have_count(0)
+
+
+def test_bboxx_an_sms_through_the_fallback_provider_is_marked_so(page: Page, server: Server) -> None:
+    agent = agent_for(page, server, "bboxx")
+    agent.start("incoming")
+    play = scenario("bboxx/tests/incoming_sms_canned_failure_infobip.yaml")["play"]
+    loaded = server.packs.get("bboxx")
+    assert loaded is not None
+    loaded.entities.down.add("africas_talking_sandbox")
+    try:
+        agent.play(play[:10])
+        agent.answer("yes")  # send: Africa's Talking does not answer, the flow offers InfoBip
+    finally:
+        loaded.entities.down.discard("africas_talking_sandbox")
+    agent.check({"step": "send_by_infobip"})
+    expect(page.locator("#effects li.effect.sms.failed")).to_contain_text("africas_talking_sandbox is not answering")
+    agent.answer(None)
+    agent.check({"step": "sent"})
+    sent = page.locator("#effects li.effect.sms.ok")
+    expect(sent.locator(".provider")).to_contain_text("sent through infobip_sandbox")
+    expect(sent.locator(".fallback")).to_have_text("fallback provider")
+    expect(sent.locator(".double-cost")).to_have_count(0)  # a one-segment reminder
 
 
 def test_acm_a_call_back_time_from_the_date_and_time_pickers_is_sent(page: Page, server: Server) -> None:

@@ -140,6 +140,12 @@ def test_what_the_console_needs_language_detail_and_the_end_of_call_form(api: Te
     assert session["language"] == "ru" and "input" not in session
     detail = api.get(f"/v1/sessions/{session['id']}?detail=full", headers=AMINA).json()
     assert detail["input"] == {"caller_number": "9168889900"} and detail["answers"] == {} and detail["effects"] == []
+    assert detail["events"] == []
+    # a rule event is kept in the detail, so the console's rule counts survive a reload
+    warned = move(api, AMINA, session, "signal", event="insult")
+    detail = api.get(f"/v1/sessions/{session['id']}?detail=full", headers=AMINA).json()
+    assert [(event["rule"], event["count"]) for event in detail["events"]] == [("insult", 1)]
+    assert detail["events"][0]["warning"] == warned["view"]["notice"]["text"]
     pack = api.get("/v1/packs/helpdesk", headers=AMINA).json()
     reasons = {reason["key"]: reason for reason in pack["call_end"]["reasons"]}
     assert "wrong_number" in reasons and reasons["wrong_number"]["close"] is True

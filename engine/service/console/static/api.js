@@ -56,6 +56,24 @@ export async function signIn(name, key) {
   return answer.identity;
 }
 
+// The sign-in form of the console and of the supervisor's view: on success the page goes on
+// (`signedIn`); a refusal is shown (`refused`) and the key is typed again.
+export function signInForm(form, { signedIn, refused }) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await signIn(form.elements.name.value.trim(), form.elements.key.value);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      refused(error.message);
+      form.elements.key.focus();
+      return;
+    }
+    form.reset();
+    await signedIn();
+  });
+}
+
 // A random key per move: a repeat of the same request (a double click, a retry after a
 // network error) is answered once by the service.
 export function idempotencyKey() {

@@ -1,6 +1,6 @@
 // The agent console: sign in, start a call, and take it from greeting to saved record.
 // Every move goes through the service's API; the page only shows what the session says.
-import { ApiError, idempotencyKey, identity, request, signIn, signOut } from "./api.js";
+import { ApiError, idempotencyKey, identity, request, signInForm, signOut } from "./api.js";
 import { config, h, t, updated } from "./i18n.js";
 import { claim, release } from "./tabs.js";
 import { customerPanel, effectsPanel } from "./panels.js";
@@ -13,6 +13,8 @@ let session = null; // the SessionOut last shown
 let packInfo = null; // GET /v1/packs/{pack}
 let kept = null; // what the agent typed, kept when the service refuses it: {step, value}
 let timer = null;
+// What a session says with ?detail=full besides its view: the panels and the rule counts show it.
+const DETAIL = ["input", "answers", "effects", "events"];
 
 function show(name) {
   updated();
@@ -40,18 +42,12 @@ function showIdentity() {
   if (who) $("who-name").textContent = who.display || who.name;
 }
 
-$("sign-in-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = event.currentTarget;
-  try {
-    await signIn(form.elements.name.value.trim(), form.elements.key.value);
-    form.reset();
+signInForm($("sign-in-form"), {
+  signedIn: () => {
     message("");
-    await route();
-  } catch (error) {
-    message(error.message);
-    form.elements.key.focus();
-  }
+    return route();
+  },
+  refused: message,
 });
 
 $("sign-out").addEventListener("click", () => {
@@ -149,7 +145,7 @@ async function openCall(known) {
     return;
   }
   await loadPack();
-  render(known || (await request("GET", `/sessions/${encodeURIComponent(id)}`)));
+  render(known || (await request("GET", `/sessions/${encodeURIComponent(id)}?detail=full`)));
 }
 
 async function move(path, body = {}) {
@@ -200,6 +196,12 @@ function failed(error, body = {}) {
 }
 
 function render(next, refusal = null) {
+  // a move's answer has no detail (moves stay small): the last one read is shown until the
+  // detail of this version comes (readDetail), so nothing flickers away meanwhile
+  const detailed = next.effects !== undefined && next.effects !== null;
+  if (!detailed && session?.id === next.id) {
+    next = { ...Object.fromEntries(DETAIL.map((name) => [name, session[name]])), ...next };
+  }
   session = next;
   const view = next.view;
   if (next.ended || view.kind === "ended") {
@@ -231,6 +233,24 @@ function render(next, refusal = null) {
   customerPanel($("customer"), next);
   effectsPanel($("effects"), next);
   focusAnswer();
+  if (!detailed) readDetail(next);
+}
+
+// The call's input, answers, effects and rule events, read after a move: the customer panel,
+// each effect as it happened, and the rule counts (which a reload reads the same way).
+async function readDetail(shown) {
+  let detail;
+  try {
+    detail = await request("GET", `/sessions/${encodeURIComponent(shown.id)}?detail=full`);
+  } catch (error) {
+    return failed(error);
+  }
+  if (session !== shown || detail.version !== shown.version) return; // moved on: that move reads its own
+  session = { ...shown, ...Object.fromEntries(DETAIL.map((name) => [name, detail[name]])) };
+  renderRules(session);
+  customerPanel($("customer"), session);
+  effectsPanel($("effects"), session);
+  updated();
 }
 
 function renderNotice(view) {
@@ -456,7 +476,8 @@ function renderRules(current) {
   $("rules").hidden = !events.length;
   const counts = {};
   const limits = {};
-  for (const entry of current.events || []) counts[entry.rule] = Math.max(counts[entry.rule] || 0, entry.count);
+  // a rule's count is its last event's; the event that reached the limit started it again
+  for (const entry of current.events || []) counts[entry.rule] = entry.limit ? 0 : entry.count;
   // the warning just given names its rule's count and number of warnings too
   const notice = current.view.notice;
   if (notice?.kind === "warning") {
@@ -551,7 +572,7 @@ async function route() {
     return;
   }
   try {
-    if (id) await openCall({ id, ...(await request("GET", `/sessions/${encodeURIComponent(id)}`)) });
+    if (id) await openCall({ id, ...(await request("GET", `/sessions/${encodeURIComponent(id)}?detail=full`)) });
     else await showStart();
   } catch (error) {
     failed(error);

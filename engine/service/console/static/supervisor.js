@@ -1,6 +1,6 @@
 // The supervisor's view: live calls, call records with filters, and what they add up to
 // (figures from /v1/reports, worked out by callguide.service.reports on the server).
-import { ApiError, identity, request, signIn, signOut } from "./api.js";
+import { ApiError, identity, request, signInForm, signOut } from "./api.js";
 import { config, h, t, updated } from "./i18n.js";
 
 const pack = config.pack;
@@ -110,17 +110,7 @@ $("funnel-flow").addEventListener("change", (event) => {
   guarded(load);
 });
 $("export").addEventListener("click", () => guarded(exportCsv));
-$("sign-in-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = event.currentTarget;
-  try {
-    await signIn(form.elements.name.value.trim(), form.elements.key.value);
-    form.reset();
-    route();
-  } catch (error) {
-    message(error.message);
-  }
-});
+signInForm($("sign-in-form"), { signedIn: () => route(), refused: message });
 $("sign-out").addEventListener("click", () => {
   signOut();
   route();
