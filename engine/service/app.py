@@ -31,6 +31,7 @@ from callguide.service.problems import ApiProblem, Unauthenticated
 from callguide.session import Session
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -77,13 +78,21 @@ async def supervisor(who: Who) -> Identity:
     return who
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    """A route's query parameters, its dependencies' included (the report filters are one)."""
+    names = {parameter.alias for parameter in dependant.query_params}
+    for inner in dependant.dependencies:
+        names |= _query_names(inner)
+    return names
+
+
 async def known_query(request: Request) -> None:
     """A query parameter the route does not have is refused, not silently ignored (a typo in
     `?live=` must not list every call)."""
     if not request.scope.get("query_string"):
         return  # most requests have none: parsing the query is then needless work
     route = request.scope.get("route")
-    declared = {parameter.alias for parameter in route.dependant.query_params} if route is not None else set()
+    declared = _query_names(route.dependant) if route is not None else set()
     unknown = sorted(name for name in request.query_params if name not in declared)
     if unknown:
         raise ApiProblem(422, "invalid-request", f"this request takes no query parameter `{unknown[0]}`")

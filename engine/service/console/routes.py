@@ -83,12 +83,25 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 Text = Annotated[str, Query(max_length=200)]
 Closed = Annotated[str, Query(pattern="^(|yes|no)$")]
-FILTERS = ("date_from", "date_to", "agent", "flow", "pack", "reason", "closed", "rule")
 
 
-def _chosen(*values: str) -> dict[str, str]:
-    """The filters given (in the order of `FILTERS`), the empty ones left out."""
-    return {name: value for name, value in zip(FILTERS, values, strict=True) if value}
+def chosen_filters(
+    date_from: Text = "",
+    date_to: Text = "",
+    agent: Text = "",
+    flow: Text = "",
+    pack: Text = "",
+    reason: Text = "",
+    closed: Closed = "",
+    rule: Text = "",
+) -> dict[str, str]:
+    """The call-record filters of both report routes, as query parameters; the empty ones left out."""
+    given = {"date_from": date_from, "date_to": date_to, "agent": agent, "flow": flow, "pack": pack}
+    given |= {"reason": reason, "closed": closed, "rule": rule}
+    return {name: value for name, value in given.items() if value}
+
+
+Filters = Annotated[dict[str, str], Depends(chosen_filters)]
 
 
 def routes(identity: Callable[..., Identity]) -> APIRouter:
@@ -96,25 +109,10 @@ def routes(identity: Callable[..., Identity]) -> APIRouter:
     Who = Annotated[Identity, Depends(identity)]
     reports = APIRouter()
 
-    # The filters are each route's own query parameters (the app refuses a query parameter
-    # a route does not declare, and reads only the route's own).
     @reports.get("/v1/reports", tags=["reports"], responses=PROBLEMS)
-    def report(
-        request: Request,
-        who: Who,
-        date_from: Text = "",
-        date_to: Text = "",
-        agent: Text = "",
-        flow: Text = "",
-        pack: Text = "",
-        reason: Text = "",
-        closed: Closed = "",
-        rule: Text = "",
-        funnel: Text = "",
-    ) -> dict[str, Any]:
+    def report(request: Request, who: Who, chosen: Filters, funnel: Text = "") -> dict[str, Any]:
         """The supervisor's figures over the call records the filters pick (supervisors only);
         dates are YYYY-MM-DD, `closed` yes or no, `funnel` the flow whose drop-off to show."""
-        chosen = _chosen(date_from, date_to, agent, flow, pack, reason, closed, rule)
         return figures.report(request, figures.supervisor(who), {**chosen, "funnel": funnel})
 
     @reports.get(
@@ -123,20 +121,8 @@ def routes(identity: Callable[..., Identity]) -> APIRouter:
         response_class=Response,
         responses={**PROBLEMS, 200: {"content": {"text/csv": {}}}},
     )
-    def calls_csv(
-        request: Request,
-        who: Who,
-        date_from: Text = "",
-        date_to: Text = "",
-        agent: Text = "",
-        flow: Text = "",
-        pack: Text = "",
-        reason: Text = "",
-        closed: Closed = "",
-        rule: Text = "",
-    ) -> Response:
+    def calls_csv(request: Request, who: Who, chosen: Filters) -> Response:
         """The call records the filters pick, one line per call (supervisors only)."""
-        chosen = _chosen(date_from, date_to, agent, flow, pack, reason, closed, rule)
         text = figures.csv_export(request, figures.supervisor(who), chosen)
         return Response(
             text.encode("utf-8-sig"),  # with a BOM, so that spreadsheets read Cyrillic right
