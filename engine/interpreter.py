@@ -18,7 +18,7 @@ from callguide.compile import CALL, FINISH, CompiledFlow, CompiledPack, Compiled
 from callguide.context import choices
 from callguide.graph import ADVANCE, GIVE_UP
 from callguide.i18n import _
-from callguide.model import INHERIT
+from callguide.model import INHERIT, AskStep, CallStep, EndStep, Saving
 from callguide.move import Host, blank
 from callguide.phases import next_phase
 from callguide.problems import FlowRuntimeError, InputError
@@ -182,7 +182,8 @@ class Turn:
         self.enter(dest)
 
     def call(self, step: CompiledStep) -> None:
-        callee = step.model.call or ""
+        assert isinstance(step.model, CallStep)
+        callee = step.model.call
         if len(self.state.stack) >= MAX_CALL_DEPTH:
             raise FlowRuntimeError(f"sub-flows nested more than {MAX_CALL_DEPTH} deep (calling `{callee}`)")
         self.state.stack.append([callee, self.compiled.flows[callee].flow.start])
@@ -192,6 +193,7 @@ class Turn:
     def finish(self, step: CompiledStep) -> None:
         """An `end`: back to the calling flow, or the call is over and wrap-up begins."""
         state, model = self.state, step.model
+        assert isinstance(model, EndStep)
         outcome = model.end or "resolved"
         if outcome == INHERIT:
             outcome = state.last_outcome or "resolved"
@@ -201,7 +203,7 @@ class Turn:
             state.trail = []
             state.last_outcome = outcome
             caller = self.step()
-            if caller.model.save:
+            if isinstance(caller.model, Saving) and caller.model.save:
                 self.store(caller.model.save, outcome)
             self.advance(ADVANCE)
             return
@@ -257,9 +259,8 @@ class Turn:
         if step.kind in ("do", "call", "end"):
             self.act(step)
             return
-        answer = step.model.answer
-        assert answer is not None
-        if answer.kind == "lookup":
+        assert isinstance(step.model, AskStep) and step.model.answer is not None
+        if step.model.answer.kind == "lookup":
             perform.lookup(self, step, raw)
             return
         value = self.parse(step, raw)
@@ -269,8 +270,8 @@ class Turn:
 
     def parse(self, step: CompiledStep, raw: Any) -> Any:
         model = step.model
+        assert isinstance(model, AskStep) and model.answer is not None
         answer = model.answer
-        assert answer is not None
         if blank(raw) and step.default is not None:
             raw = render_value(step.default, self.context(), self.state.language)
         if blank(raw):
@@ -293,7 +294,7 @@ class Turn:
     def invalid(self, error: InputError) -> bool:
         """Count an invalid answer where the step caps them; True when the cap moved on."""
         step = self.step()
-        attempts = step.model.attempts
+        attempts = step.model.attempts if isinstance(step.model, AskStep) else None
         if attempts is None or self.state.phase not in ("step", "pick"):
             return False
         self.state.attempts += 1

@@ -19,13 +19,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import msgspec
 from callguide import model
 from callguide.load.files import display, scan_pack
 from callguide.problems import Pos, Problem
 
 FORMAT = 1
 _CLASSES: dict[str, type[Any]] = {
-    name: cls for name, cls in vars(model).items() if isinstance(cls, type) and dataclasses.is_dataclass(cls)
+    name: cls
+    for name, cls in vars(model).items()
+    if isinstance(cls, type) and (dataclasses.is_dataclass(cls) or issubclass(cls, msgspec.Struct))
 }
 _CLASSES.update(Pos=Pos, Problem=Problem)
 
@@ -80,6 +83,8 @@ def _encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {field.name: _encode(getattr(value, field.name)) for field in dataclasses.fields(value)}
         return {"@": type(value).__name__, **fields}
+    if isinstance(value, msgspec.Struct):  # the step classes and their parts
+        return {"@": type(value).__name__, **{name: _encode(getattr(value, name)) for name in value.__struct_fields__}}
     if isinstance(value, Mapping):
         return {"@map": {key: _encode(item) for key, item in value.items()}}
     if isinstance(value, (tuple, list)):
