@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
 from callguide.problems import CallguideError
@@ -26,6 +26,7 @@ from callguide.service.auth import AuthConfig, Identity
 from callguide.service.calls import Calls, Reply, fingerprint
 from callguide.service.db import connect
 from callguide.service.entities import bound
+from callguide.service.lean import LeanRoute
 from callguide.service.metrics import METRICS
 from callguide.service.ops import RequestMiddleware
 from callguide.service.packs import Loaded, Packs
@@ -39,6 +40,7 @@ from fastapi.security import HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST
 
 log = logging.getLogger("callguide.service")
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 JSON = "application/json"
 Id = Annotated[str, PathParam(min_length=1, max_length=200)]
 IdempotencyKey = Annotated[
@@ -285,7 +287,16 @@ def create_app(settings: Settings) -> FastAPI:
 
     # --- sessions --------------------------------------------------------------------------
 
-    @app.post("/v1/sessions", status_code=201, response_model=models.SessionOut, responses=PROBLEMS, tags=["sessions"])
+    def lean(path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        """`@app.post` for the requests agents wait on: served by a `LeanRoute`."""
+
+        def declare(endpoint: Endpoint) -> Endpoint:
+            app.router.add_api_route(path, endpoint, methods=["POST"], route_class_override=LeanRoute, **options)
+            return endpoint
+
+        return declare
+
+    @lean("/v1/sessions", status_code=201, response_model=models.SessionOut, responses=PROBLEMS, tags=["sessions"])
     async def start(body: models.StartIn, who: Who) -> Response:
         """Start a call; `agent` in the flow's context is the signed-in identity."""
         out = await db.work(
@@ -327,7 +338,7 @@ def create_app(settings: Settings) -> FastAPI:
             await db.work(partial(calls.move, who, session_id, version, kind, apply, idempotency=idempotency))
         )
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/answer", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
     )
     async def answer(
@@ -344,7 +355,7 @@ def create_app(settings: Settings) -> FastAPI:
             body.model_dump(),
         )
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/signal", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
     )
     async def signal(
@@ -355,7 +366,7 @@ def create_app(settings: Settings) -> FastAPI:
             who, session_id, body.version, "signal", lambda s: s.signal(body.event), idempotency_key, body.model_dump()
         )
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/back", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
     )
     async def back(
@@ -363,7 +374,7 @@ def create_app(settings: Settings) -> FastAPI:
     ) -> Response:
         return await move(who, session_id, body.version, "back", lambda s: s.back(), idempotency_key, body.model_dump())
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/effects/{effect_id}",
         response_model=models.SessionOut,
         responses=MOVE_PROBLEMS,
@@ -387,7 +398,7 @@ def create_app(settings: Settings) -> FastAPI:
             who, session_id, body.version, "effect", settle, idempotency_key, [effect_id, body.model_dump()]
         )
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/hangup", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
     )
     async def hang_up(
@@ -404,7 +415,7 @@ def create_app(settings: Settings) -> FastAPI:
             body.model_dump(),
         )
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/wrapup", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
     )
     async def wrap_up(
