@@ -55,6 +55,12 @@ class Session:
         return view
 
     @property
+    def moves(self) -> int:
+        """How many moves the call has made: it changes whenever the session does (a refused
+        answer changes nothing, unless it is counted or the host performed an effect in it)."""
+        return self._state.move
+
+    @property
     def step(self) -> str:
         return self._state.step if self._state.phase != "wrapup" else f"@{self._state.wrapup_step}"
 
