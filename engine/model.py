@@ -217,6 +217,7 @@ class Step(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
     hint: Annotated[Text | None, key("Hint", "A note for the agent only, shown under the text (never read aloud).")] = (
         None
     )
+    note: Annotated[Text | None, key("Note", "A note for the agent, shown under the text; never read aloud.")] = None
     sets: Annotated[
         Mapping[str, Condition], key("Set", "Values computed when the step starts: `name: expression`.", written=SETS)
     ] = field(default_factory=_empty, name="set")
