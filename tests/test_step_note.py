@@ -11,6 +11,7 @@ import pytest
 from callguide import Engine
 from callguide.check import check_pack
 from callguide.model import AskStep, SayStep, Text
+from callguide.testing import run_scenario
 from hostile.packs import MANIFEST, write_pack
 
 FLOW = """\
@@ -66,3 +67,35 @@ def test_the_checker_reads_a_note_like_every_text(pack: Path) -> None:
     assert problems == [
         (6, "undefined-variable", "`custmer` is not stored by any step nor given as `input` - did you mean `customer`?")
     ]
+
+
+SCENARIO = """\
+scenario: the note of each step is shown to the agent
+flow: main
+given: {customer: {name: Ann}}
+play:
+  - expect: {step: identify, note: Ask Ann for the number on the card}
+  - answer: "12345"
+    expect: {step: bye, note: Do not promise a call-back., contains: call-back}
+  - answer: null
+wrapup: {reason: done}
+expect: {outcome: resolved}
+"""
+
+
+def test_the_agent_sees_the_note_and_never_reads_it_aloud(pack: Path) -> None:
+    session = Engine.load(pack).start("main", {"customer": {"name": "Ann"}})
+    assert (session.view.note, session.view.text) == (
+        "Ask Ann for the number on the card",
+        "What is your account number?",
+    )
+    assert session.view.say is None
+    view = session.answer("12345")
+    assert (view.note, view.say) == ("Do not promise a call-back.", "Thank you for calling.")
+
+
+def test_a_scenario_expects_the_note(pack: Path) -> None:
+    (pack / "tests").mkdir()
+    (pack / "tests" / "note.yaml").write_text(SCENARIO, encoding="utf-8")
+    result = run_scenario(pack / "tests" / "note.yaml", pack=pack)
+    assert result.failures == [] and result.outcome == "resolved"
