@@ -25,7 +25,9 @@ from benchmarks.harness import Row, Settings, Stats, at_most
 
 # what a load from the check cache never needs: the checker, the YAML parsers, the schemas
 HEAVY = ("jsonschema", "callguide.check.run", "callguide.load.yaml_source", "yaml", "ruamel.yaml", "rich")
-LOAD = f"HEAVY = {HEAVY!r}\n" + """
+LOAD = (
+    f"HEAVY = {HEAVY!r}\n"
+    + """
 import json, sys, time
 start = time.perf_counter()
 from callguide import Engine
@@ -36,6 +38,7 @@ done = time.perf_counter()
 heavy = sorted(name for name in HEAVY if name in sys.modules)
 print(json.dumps({"import": imported - start, "load": done - imported, "heavy": heavy}))
 """
+)
 
 FIRST_CALL = """
 import json, time
