@@ -105,7 +105,7 @@ class Turn:
             # every part a flow can save under `head` exists (as None) once one part is saved
             answers[head] = self.host.contexts.blank_record(head)
         set_path(answers, name, plain(value))  # a session holds JSON data only (dates as ISO text)
-        self._put(head, answers[head])
+        # the render context reads the answers through: it shows the new one already
 
     # --- where the call stands -----------------------------------------------------------
 
