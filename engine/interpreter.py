@@ -18,7 +18,7 @@ from callguide.compile import CALL, FINISH, CompiledFlow, CompiledPack, Compiled
 from callguide.context import choices
 from callguide.graph import ADVANCE, GIVE_UP
 from callguide.i18n import _
-from callguide.model import INHERIT
+from callguide.model import INHERIT, Attempts
 from callguide.move import Host, blank
 from callguide.phases import next_phase
 from callguide.problems import FlowRuntimeError, InputError
@@ -27,6 +27,14 @@ from callguide.texts import LocalText, plain, render_value
 
 MAX_AUTOMATIC_MOVES = 500
 _ABSENT = object()  # a name the context did not hold before the move
+
+
+def capped_attempts(compiled: CompiledPack, state: State) -> Attempts | None:
+    """The cap on invalid answers where the call stands, when it counts them (at a question
+    or a pick, not in a confirmation, the wrap-up...)."""
+    if state.phase not in ("step", "pick"):
+        return None
+    return compiled.flows[state.flow].steps[state.step].model.attempts
 
 
 class Turn:
@@ -297,9 +305,8 @@ class Turn:
 
     def invalid(self, error: InputError) -> bool:
         """Count an invalid answer where the step caps them; True when the cap moved on."""
-        step = self.step()
-        attempts = step.model.attempts
-        if attempts is None or self.state.phase not in ("step", "pick"):
+        attempts = capped_attempts(self.compiled, self.state)
+        if attempts is None:
             return False
         self.state.attempts += 1
         if self.state.attempts < attempts.limit:
