@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -166,6 +167,20 @@ def check_acknowledged(port: int, acknowledged: dict[str, tuple[int, str]]) -> l
     return asyncio.run(check())
 
 
+def group_cpu_seconds(group: int) -> float:
+    """CPU time (user and system) of the live processes of a process group: the server and its
+    workers (Linux's /proc; 0 elsewhere). A killed group's time is not counted."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command's name
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[2]) == group:  # state, ppid, pgrp, ... utime (11), stime (12)
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
@@ -184,7 +199,10 @@ def run(db: str, workers: int, agents: int, seconds: float, kill_after: int | No
         url = f"sqlite:///{folder / 'calls.db'}" if db == "sqlite" else db
         server = Server(url, workers, folder, ROOT / "flows", agents=agents)
         with running(server):
+            assert server.process is not None
+            cpu_before = group_cpu_seconds(server.process.pid)
             tally, elapsed = asyncio.run(load(server.port, agents, seconds, kill_after, server))
+            server_cpu = group_cpu_seconds(server.process.pid) - cpu_before
         result: dict[str, Any] = {
             "db": "sqlite" if db == "sqlite" else "postgresql",
             "workers": workers,
@@ -196,6 +214,8 @@ def run(db: str, workers: int, agents: int, seconds: float, kill_after: int | No
             "p50_ms": round(percentile(tally.latencies, 0.50) * 1000, 2),
             "p99_ms": round(percentile(tally.latencies, 0.99) * 1000, 2),
             "mean_ms": round(statistics.fmean(tally.latencies) * 1000, 2) if tally.latencies else None,
+            # what the server's processes spent, whatever else ran: the rate one core would give
+            "server_cpu_ms_per_answer": round(server_cpu * 1000 / len(tally.latencies), 3) if tally.latencies else None,
             "errors": tally.errors,
         }
         if kill_after is not None:

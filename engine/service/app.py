@@ -1,8 +1,10 @@
 """The HTTP API (FastAPI): routes only; the work is in `calls`, `work`, `packs` and `auth`.
 
-Routes that touch the database are plain functions (FastAPI runs them in its thread pool);
-their answers are serialised once with orjson, and the response models below only document
-them (`/openapi.json`).
+Routes that touch the database are plain functions (FastAPI runs them in its thread pool),
+but for a call's start and moves, the routes agents wait on: those hand their work to
+`db.work` (on the event loop with SQLite, in a worker thread with PostgreSQL). Answers are
+serialised once with orjson, and the response models below only document them
+(`/openapi.json`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
 from callguide.problems import CallguideError
@@ -24,6 +26,7 @@ from callguide.service.auth import AuthConfig, Identity
 from callguide.service.calls import Calls, Reply, fingerprint
 from callguide.service.db import connect
 from callguide.service.entities import bound
+from callguide.service.lean import LeanRoute
 from callguide.service.metrics import METRICS
 from callguide.service.ops import RequestMiddleware
 from callguide.service.packs import Loaded, Packs
@@ -33,42 +36,37 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST
 
 log = logging.getLogger("callguide.service")
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 JSON = "application/json"
 Id = Annotated[str, PathParam(min_length=1, max_length=200)]
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200, description="repeat-safe retries")
 ]
 INSTANT = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"  # RFC 3339
-_BEARER = HTTPBearer(auto_error=False, description="an API key, or a token from POST /v1/auth/token")
 
 
-def identity(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
-) -> Identity:
-    """Who sends the request; every `/v1` route but signing in needs it."""
-    if credentials is None or not credentials.credentials:
-        raise ApiProblem(401, "unauthenticated", "send Authorization: Bearer <API key or token>")
-    auth: AuthConfig = request.app.state.auth
-    try:
-        return auth.authenticate(credentials.credentials)
-    except Unauthenticated as error:
-        raise ApiProblem(401, "unauthenticated", str(error)) from None
+class SignedIn(HTTPBearer):
+    """Who sends the request; every `/v1` route but signing in needs it. An `HTTPBearer`, so
+    that `/openapi.json` declares the scheme, and one dependency that FastAPI resolves per
+    request (a chain of them costs a request more than its move does)."""
+
+    async def __call__(self, request: Request) -> Identity:  # type: ignore[override]
+        credentials = await super().__call__(request)
+        if credentials is None or not credentials.credentials:
+            raise ApiProblem(401, "unauthenticated", "send Authorization: Bearer <API key or token>")
+        auth: AuthConfig = request.app.state.auth
+        try:
+            return auth.authenticate(credentials.credentials)
+        except Unauthenticated as error:
+            raise ApiProblem(401, "unauthenticated", str(error)) from None
 
 
-async def caller(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
-) -> Identity:
-    """`identity` as the routes' dependency. The dependencies here are `async` though they
-    wait for nothing: FastAPI runs a plain function in its thread pool, one hop between
-    threads per dependency per request."""
-    return identity(request, credentials)
-
-
-Who = Annotated[Identity, Depends(caller)]
+SIGNED_IN = SignedIn(auto_error=False, description="an API key, or a token from POST /v1/auth/token")
+Who = Annotated[Identity, Depends(SIGNED_IN)]
 
 
 async def supervisor(who: Who) -> Identity:
@@ -289,10 +287,21 @@ def create_app(settings: Settings) -> FastAPI:
 
     # --- sessions --------------------------------------------------------------------------
 
-    @app.post("/v1/sessions", status_code=201, response_model=models.SessionOut, responses=PROBLEMS, tags=["sessions"])
-    def start(body: models.StartIn, who: Who) -> Response:
+    def lean(path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        """`@app.post` for the requests agents wait on: served by a `LeanRoute`."""
+
+        def declare(endpoint: Endpoint) -> Endpoint:
+            app.router.add_api_route(path, endpoint, methods=["POST"], route_class_override=LeanRoute, **options)
+            return endpoint
+
+        return declare
+
+    @lean("/v1/sessions", status_code=201, response_model=models.SessionOut, responses=PROBLEMS, tags=["sessions"])
+    async def start(body: models.StartIn, who: Who) -> Response:
         """Start a call; `agent` in the flow's context is the signed-in identity."""
-        out = calls.start(who, body.pack, body.flow, body.context, body.language, body.customer_id, body.task_id)
+        out = await db.work(
+            partial(calls.start, who, body.pack, body.flow, body.context, body.language, body.customer_id, body.task_id)
+        )
         return _json(out, 201)
 
     @app.get("/v1/sessions", response_model=list[models.SessionOut], responses=PROBLEMS, tags=["sessions"])
@@ -315,7 +324,7 @@ def create_app(settings: Settings) -> FastAPI:
     ) -> Response:
         return _json(calls.read(who, session_id, detail=detail == "full"))
 
-    def move(
+    async def move(
         who: Identity,
         session_id: str,
         version: int,
@@ -325,14 +334,18 @@ def create_app(settings: Settings) -> FastAPI:
         body: Any,
     ) -> Response:
         idempotency = (key, fingerprint(kind, body)) if key else None
-        return _reply(calls.move(who, session_id, version, kind, apply, idempotency=idempotency))
+        return _reply(
+            await db.work(partial(calls.move, who, session_id, version, kind, apply, idempotency=idempotency))
+        )
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/answer", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
     )
-    def answer(session_id: Id, body: models.AnswerIn, who: Who, idempotency_key: IdempotencyKey = None) -> Response:
+    async def answer(
+        session_id: Id, body: models.AnswerIn, who: Who, idempotency_key: IdempotencyKey = None
+    ) -> Response:
         """Answer the current question (`value: null` goes on from a `say`, or takes the default)."""
-        return move(
+        return await move(
             who,
             session_id,
             body.version,
@@ -342,28 +355,32 @@ def create_app(settings: Settings) -> FastAPI:
             body.model_dump(),
         )
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/signal", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
     )
-    def signal(session_id: Id, body: models.SignalIn, who: Who, idempotency_key: IdempotencyKey = None) -> Response:
+    async def signal(
+        session_id: Id, body: models.SignalIn, who: Who, idempotency_key: IdempotencyKey = None
+    ) -> Response:
         """A rule event (`insult`, `inaudible`...)."""
-        return move(
+        return await move(
             who, session_id, body.version, "signal", lambda s: s.signal(body.event), idempotency_key, body.model_dump()
         )
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/back", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
     )
-    def back(session_id: Id, body: models.Versioned, who: Who, idempotency_key: IdempotencyKey = None) -> Response:
-        return move(who, session_id, body.version, "back", lambda s: s.back(), idempotency_key, body.model_dump())
+    async def back(
+        session_id: Id, body: models.Versioned, who: Who, idempotency_key: IdempotencyKey = None
+    ) -> Response:
+        return await move(who, session_id, body.version, "back", lambda s: s.back(), idempotency_key, body.model_dump())
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/effects/{effect_id}",
         response_model=models.SessionOut,
         responses=MOVE_PROBLEMS,
         tags=["sessions"],
     )
-    def effect(
+    async def effect(
         session_id: Id,
         effect_id: Annotated[int, PathParam(ge=0, le=2**53)],
         body: models.EffectIn,
@@ -377,14 +394,18 @@ def create_app(settings: Settings) -> FastAPI:
                 return session.fail(body.error, effect=effect_id)
             return session.resolve(body.result, effect=effect_id)
 
-        return move(who, session_id, body.version, "effect", settle, idempotency_key, [effect_id, body.model_dump()])
+        return await move(
+            who, session_id, body.version, "effect", settle, idempotency_key, [effect_id, body.model_dump()]
+        )
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/hangup", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
     )
-    def hang_up(session_id: Id, body: models.HangUpIn, who: Who, idempotency_key: IdempotencyKey = None) -> Response:
+    async def hang_up(
+        session_id: Id, body: models.HangUpIn, who: Who, idempotency_key: IdempotencyKey = None
+    ) -> Response:
         """The line dropped, or the agent ends the call now: on to the wrap-up."""
-        return move(
+        return await move(
             who,
             session_id,
             body.version,
@@ -394,12 +415,14 @@ def create_app(settings: Settings) -> FastAPI:
             body.model_dump(),
         )
 
-    @app.post(
+    @lean(
         "/v1/sessions/{session_id}/wrapup", response_model=models.SessionOut, responses=MOVE_PROBLEMS, tags=["sessions"]
     )
-    def wrap_up(session_id: Id, body: models.WrapUpIn, who: Who, idempotency_key: IdempotencyKey = None) -> Response:
+    async def wrap_up(
+        session_id: Id, body: models.WrapUpIn, who: Who, idempotency_key: IdempotencyKey = None
+    ) -> Response:
         """The end-of-call form at once; the call record is then in `view.record` and `/record`."""
-        return move(
+        return await move(
             who,
             session_id,
             body.version,
@@ -498,5 +521,5 @@ def create_app(settings: Settings) -> FastAPI:
     def case_history(pack: Id, case: Id, who: Who) -> Response:
         return in_pack(pack, lambda loaded: list(work.find_case(loaded, case).get("history") or []))
 
-    app.include_router(console.routes(identity))  # the agent console and the supervisor's view
+    app.include_router(console.routes(SIGNED_IN))  # the agent console and the supervisor's view
     return app

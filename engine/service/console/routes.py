@@ -4,7 +4,7 @@
 No `from __future__ import annotations` here: FastAPI reads the annotations of the report
 routes, made inside `routes` around the app's own `identity` dependency."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from callguide.service import models
@@ -104,9 +104,9 @@ def chosen_filters(
 Filters = Annotated[dict[str, str], Depends(chosen_filters)]
 
 
-def routes(identity: Callable[..., Identity]) -> APIRouter:
-    """The console's pages, and the figures behind the app's own bearer auth (`identity`)."""
-    Who = Annotated[Identity, Depends(identity)]
+def routes(signed_in: Callable[..., Awaitable[Identity]]) -> APIRouter:
+    """The console's pages, and the figures behind the app's own bearer auth (`signed_in`)."""
+    Who = Annotated[Identity, Depends(signed_in)]
     reports = APIRouter()
 
     @reports.get("/v1/reports", tags=["reports"], responses=PROBLEMS)
