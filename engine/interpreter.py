@@ -18,7 +18,7 @@ from callguide.compile import CALL, FINISH, CompiledFlow, CompiledPack, Compiled
 from callguide.context import choices
 from callguide.graph import ADVANCE, GIVE_UP
 from callguide.i18n import _
-from callguide.model import INHERIT, Attempts
+from callguide.model import INHERIT, AskStep, Attempts, CallStep, EndStep, Saving
 from callguide.move import Host, blank
 from callguide.phases import next_phase
 from callguide.problems import FlowRuntimeError, InputError
@@ -34,7 +34,8 @@ def capped_attempts(compiled: CompiledPack, state: State) -> Attempts | None:
     or a pick, not in a confirmation, the wrap-up...)."""
     if state.phase not in ("step", "pick"):
         return None
-    return compiled.flows[state.flow].steps[state.step].model.attempts
+    model = compiled.flows[state.flow].steps[state.step].model
+    return model.attempts if isinstance(model, AskStep) else None
 
 
 class Turn:
@@ -195,7 +196,8 @@ class Turn:
         self.enter(dest)
 
     def call(self, step: CompiledStep) -> None:
-        callee = step.model.call or ""
+        assert isinstance(step.model, CallStep)
+        callee = step.model.call
         if len(self.state.stack) >= MAX_CALL_DEPTH:
             raise FlowRuntimeError(f"sub-flows nested more than {MAX_CALL_DEPTH} deep (calling `{callee}`)")
         self.state.stack.append([callee, self.compiled.flows[callee].flow.start])
@@ -205,6 +207,7 @@ class Turn:
     def finish(self, step: CompiledStep) -> None:
         """An `end`: back to the calling flow, or the call is over and wrap-up begins."""
         state, model = self.state, step.model
+        assert isinstance(model, EndStep)
         outcome = model.end or "resolved"
         if outcome == INHERIT:
             outcome = state.last_outcome or "resolved"
@@ -214,7 +217,7 @@ class Turn:
             state.trail = []
             state.last_outcome = outcome
             caller = self.step()
-            if caller.model.save:
+            if isinstance(caller.model, Saving) and caller.model.save:
                 self.store(caller.model.save, outcome)
             self.advance(ADVANCE)
             return
@@ -270,9 +273,8 @@ class Turn:
         if step.kind in ("do", "call", "end"):
             self.act(step)
             return
-        answer = step.model.answer
-        assert answer is not None
-        if answer.kind == "lookup":
+        assert isinstance(step.model, AskStep) and step.model.answer is not None
+        if step.model.answer.kind == "lookup":
             perform.lookup(self, step, raw)
             return
         value = self.parse(step, raw)
@@ -282,8 +284,8 @@ class Turn:
 
     def parse(self, step: CompiledStep, raw: Any) -> Any:
         model = step.model
+        assert isinstance(model, AskStep) and model.answer is not None
         answer = model.answer
-        assert answer is not None
         if blank(raw) and step.default is not None:
             raw = render_value(step.default, self.context(), self.state.language)
         if blank(raw):
