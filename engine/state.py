@@ -147,7 +147,7 @@ class State:
         self.wrapup, self.unsettled = saved.wrapup, saved.unsettled
         path, events, effects, trail = saved.lengths
         del self.path[path:], self.events[events:], self.effects[effects:], self.trail[trail:]
-        for head, value in saved.vars.items():
+        for head, value in (saved.vars or {}).items():
             if value is _ABSENT:
                 self.vars.pop(head, None)
             else:
@@ -197,12 +197,15 @@ class Checkpoint:
     wrapup: dict[str, Any]
     unsettled: list[dict[str, Any]]
     lengths: tuple[int, int, int, int]
-    vars: dict[str, Any] = field(default_factory=dict)
+    vars: dict[str, Any] | None = None  # made by the first answer the move saves (most moves save none)
 
     def keep_answer(self, answers: dict[str, Any], head: str) -> None:
         """`head` of `answers` is about to change: note what it was, the first time."""
-        if head not in self.vars:
-            self.vars[head] = answers.get(head, _ABSENT)
+        kept = self.vars
+        if kept is None:
+            kept = self.vars = {}
+        if head not in kept:
+            kept[head] = answers.get(head, _ABSENT)
 
 
 def set_path(values: dict[str, Any], dotted: str, value: Any) -> None:
