@@ -522,4 +522,6 @@ def create_app(settings: Settings) -> FastAPI:
         return in_pack(pack, lambda loaded: list(work.find_case(loaded, case).get("history") or []))
 
     app.include_router(console.routes(SIGNED_IN))  # the agent console and the supervisor's view
+    # The routes agents wait on are matched first: a request tries the routes in order.
+    app.router.routes.sort(key=lambda route: not isinstance(route, LeanRoute))
     return app

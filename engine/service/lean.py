@@ -14,19 +14,21 @@ when the route is declared, so a route never silently loses a parameter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from inspect import iscoroutinefunction
 from typing import Any
 
 import orjson
 from fastapi import Request, Response
+from fastapi._compat import ModelField
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.dependencies.utils import request_body_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic_core import PydanticUndefined
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+_SCALARS = (str, int, str | None, int | None)
 
 
 class LeanRoute(APIRoute):
@@ -45,10 +47,10 @@ class LeanRoute(APIRoute):
                 value = await call(request)
                 if name is not None:
                     values[name] = value
-            found, errors = request_params_to_args(path_params, request.path_params)
+            found, errors = _read(path_params, request.path_params, "path")
             values |= found
             if header_params:
-                found, more = request_params_to_args(header_params, request.headers)
+                found, more = _read(header_params, request.headers, "header")
                 values, errors = values | found, errors + more
             body: Any = PydanticUndefined
             if body_field is not None:
@@ -63,6 +65,25 @@ class LeanRoute(APIRoute):
         return handle
 
 
+def _read(fields: list[ModelField], given: Mapping[str, str], where: str) -> tuple[dict[str, Any], list[Any]]:
+    """The fields' values from the path or the headers, each validated by its own pydantic
+    field as FastAPI does (its generic reader inspects every field's type again on every
+    request). A header left out takes its default: `_check_shape` lets only optional ones in."""
+    values: dict[str, Any] = {}
+    errors: list[Any] = []
+    for field in fields:
+        value = given.get(field.alias)
+        if value is None:
+            values[field.name] = field.default
+            continue
+        value, problems = field.validate(value, values, loc=(where, field.alias))
+        if problems:
+            errors.extend(problems)
+        else:
+            values[field.name] = value
+    return values, errors
+
+
 def _check_shape(dependant: Dependant, path: str) -> None:
     """A route this class cannot serve exactly as FastAPI would is an error at start-up."""
     if dependant.call is None or not _is_coroutine(dependant.call):
@@ -70,6 +91,11 @@ def _check_shape(dependant: Dependant, path: str) -> None:
     takes_more = dependant.request_param_name or dependant.response_param_name or dependant.background_tasks_param_name
     if takes_more or dependant.query_params or dependant.cookie_params or len(dependant.body_params) > 1:
         raise TypeError(f"{path}: a lean route takes path and header parameters and one body only")
+    for field in (*dependant.path_params, *dependant.header_params):
+        if field.field_info.annotation not in _SCALARS:
+            raise TypeError(f"{path}: a lean route's parameter `{field.name}` is a text, a number or optional text")
+        if field in dependant.header_params and field.field_info.is_required():
+            raise TypeError(f"{path}: a lean route's header `{field.alias}` is optional")
     for dependency in dependant.dependencies:
         takes_only_the_request = not (
             dependency.path_params
