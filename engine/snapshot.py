@@ -6,9 +6,10 @@ and names its pack and the content hash of every flow on the call's stack. It is
 gave none; an unsigned snapshot is refused unless the engine was told to trust unsigned
 ones, and one signed with another secret always is. A snapshot this engine did not sign
 (a trusted unsigned one) is validated against a JSON Schema derived from the `State` type
-(types, time zones, sizes, nesting depth, the pack's names); every one is checked against
-the pinned flows (the stack's flows and steps exist, or the new version migrates them), so
-that an edited snapshot is refused here and never crashes a move later.
+(types, time zones, sizes, nesting depth, the pack's names): compiled into a quick yes or
+no (`json_shape`), and given to jsonschema for the message when the answer is no. Every one
+is checked against the pinned flows (the stack's flows and steps exist, or the new version
+migrates them), so that an edited snapshot is refused here and never crashes a move later.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import re
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from callguide.compile import CompiledPack
+from callguide.json_shape import Fits, compile_shape, instant
 from callguide.model import AskStep
 from callguide.problems import SnapshotError
 from callguide.state import State, Valid
@@ -52,6 +53,7 @@ class Snapshots:
     secret: bytes
     trust_unsigned: bool
     _schema: dict[str, Any] | None = None
+    _fits: Fits | None = None
     _validator: Draft202012Validator | None = None
 
     @classmethod
@@ -59,9 +61,16 @@ class Snapshots:
         return cls(compiled, secret or PROCESS_KEY, trust_unsigned)
 
     @property
+    def fits(self) -> Fits:
+        """Whether a state fits the schema: yes or no, at the speed of the state's data."""
+        if self._fits is None:
+            self._fits = compile_shape(self.schema, {"instant": instant})
+        return self._fits
+
+    @property
     def validator(self) -> Draft202012Validator:
-        """The state's JSON Schema validator, made when the first unsigned snapshot comes
-        (jsonschema is imported then: an engine that only reads its own snapshots never pays it)."""
+        """The state's JSON Schema validator, made when the first state that does not fit
+        comes (jsonschema is imported then: an engine that reads valid snapshots never pays it)."""
         if self._validator is None:
             from jsonschema import Draft202012Validator, FormatChecker
 
@@ -104,7 +113,9 @@ class Snapshots:
         raw_state, flows = payload.get("state"), payload.get("flows")
         if not isinstance(raw_state, dict) or not isinstance(flows, dict):
             raise SnapshotError("the snapshot is incomplete: `state` or `flows` is missing")
-        if not signed:  # one this engine signed is one it made from a valid state
+        # one this engine signed is one it made from a valid state; jsonschema says why a
+        # state does not fit (and has the last word: the quick check may refuse a corner it allows)
+        if not signed and not self.fits(raw_state):
             refusal = _first(self.validator.iter_errors(raw_state))
             if refusal is not None:
                 raise SnapshotError(_explain(refusal, self.schema, raw_state))
@@ -288,7 +299,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 def _instant(value: object) -> bool:
     """A date and time with its time zone (a wrap-up without one cannot count the call's length)."""
-    return not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is not None
+    return not isinstance(value, str) or instant(value)
 
 
 def _first(errors: Iterable[ValidationError]) -> ValidationError | None:

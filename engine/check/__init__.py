@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from callguide.check.result import CheckResult as CheckResult
-from callguide.load.files import PACK_FILE, display
+from callguide.load.paths import PACK_FILE, display
 from callguide.problems import Pos, Problem
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from callguide.load.files import PackSource
 from callguide.model import Pack
 from callguide.problems import Problem
+
+if TYPE_CHECKING:  # reading files imports the YAML parsers: a cached load never needs them
+    from callguide.load.files import PackSource
 
 
 @dataclass(slots=True)

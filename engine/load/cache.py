@@ -1,36 +1,44 @@
 """The check cache: a pack's model and problems, kept as JSON and keyed by its files' hashes.
 
 Loading a pack reads and hashes its files every time; when nothing changed (same files,
-same engine version) the checked model comes from the cache instead of being parsed and
-checked again. The cache is plain JSON decoded into the model's own classes only (never
-pickle), so a cache file someone edited can at worst make a load fail the check of its
-key, not run code.
+same engine) the checked model comes from the cache instead of being parsed and checked
+again. The cache is plain JSON decoded into the model's own classes only (never pickle),
+so a cache file someone edited can at worst make a load fail the check of its key, not
+run code. A second process pays for reading it: the text is compact (an object is its
+class and its fields in order, `{"@Pos": ["main.yaml", 3, 5]}`) and parsed by orjson.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import gc
 import hashlib
-import json
 import os
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import msgspec
+import orjson
 from callguide import model
-from callguide.load.files import display, scan_pack
+from callguide.load.paths import display, scan_pack
 from callguide.problems import Pos, Problem
 
-FORMAT = 1
+FORMAT = 2
+MAP = "@map"  # a mapping of the model; any other object is `{"@" + its class: [its fields]}`
 _CLASSES: dict[str, type[Any]] = {
-    name: cls
+    "@" + name: cls
     for name, cls in vars(model).items()
     if isinstance(cls, type) and (dataclasses.is_dataclass(cls) or issubclass(cls, msgspec.Struct))
 }
-_CLASSES.update(Pos=Pos, Problem=Problem)
+_CLASSES.update({"@Pos": Pos, "@Problem": Problem})
+_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: cls.__struct_fields__ if issubclass(cls, msgspec.Struct) else tuple(f.name for f in dataclasses.fields(cls))
+    for kind, cls in _CLASSES.items()
+}
+_NESTED = (list, dict)
 
 
 def cache_folder() -> Path:
@@ -54,12 +62,17 @@ def pack_key(root: Path) -> str:
 
 def load(root: Path) -> tuple[model.Pack, list[Problem]] | None:
     path = cache_folder() / f"{pack_key(root)}.json"
+    collecting = gc.isenabled()
+    gc.disable()  # tens of thousands of new objects, none garbage: the collector would only walk them
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = orjson.loads(path.read_bytes())
         pack = _decode(data["pack"])
         problems = [_decode(problem) for problem in data["problems"]]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # orjson.JSONDecodeError is a ValueError
         return None
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(pack, model.Pack) or not all(isinstance(p, Problem) for p in problems):
         return None
     return dataclasses.replace(pack, root=str(root)) if pack.root != str(root) else pack, problems
@@ -71,46 +84,45 @@ def save(root: Path, pack: model.Pack, problems: list[Problem]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{pack_key(root)}.json"
         temporary = target.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(
-            json.dumps({"pack": _encode(pack), "problems": [_encode(p) for p in problems]}), encoding="utf-8"
-        )
+        temporary.write_bytes(orjson.dumps({"pack": _encode(pack), "problems": [_encode(p) for p in problems]}))
         temporary.replace(target)
     except OSError:
         pass  # a cache that cannot be written only costs time
 
 
 def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {field.name: _encode(getattr(value, field.name)) for field in dataclasses.fields(value)}
-        return {"@": type(value).__name__, **fields}
-    if isinstance(value, msgspec.Struct):  # the step classes and their parts
-        return {"@": type(value).__name__, **{name: _encode(getattr(value, name)) for name in value.__struct_fields__}}
+    if isinstance(value, msgspec.Struct) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        kind = "@" + type(value).__name__
+        return {kind: [_encode(getattr(value, name)) for name in _FIELDS[kind]]}
     if isinstance(value, Mapping):
-        return {"@map": {key: _encode(item) for key, item in value.items()}}
+        return {MAP: {key: _encode(item) for key, item in value.items()}}
     if isinstance(value, (tuple, list)):
         return [_encode(item) for item in value]
     return value
 
 
 def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_decode(item) for item in value)
-    if isinstance(value, dict):
-        if "@map" in value:
-            return MappingProxyType({key: _decode(item) for key, item in value["@map"].items()})
-        cls = _CLASSES[value["@"]]
-        return cls(**{key: _decode(item) for key, item in value.items() if key != "@"})
+    """The model object `value` encodes. Only lists and maps are looked into: most values
+    are texts and numbers, and a second process decodes thousands of them."""
+    if type(value) is list:
+        return tuple([_decode(item) if type(item) in _NESTED else item for item in value])
+    if type(value) is dict:
+        ((kind, fields),) = value.items()  # a map of anything but one key is not ours: ValueError
+        if kind == MAP:
+            return MappingProxyType(
+                {key: _decode(item) if type(item) in _NESTED else item for key, item in fields.items()}
+            )
+        values = [_decode(item) if type(item) in _NESTED else item for item in fields]
+        return _CLASSES[kind](**dict(zip(_FIELDS[kind], values, strict=True)))  # the step classes take keywords only
     return value
 
 
+@functools.cache
 def _engine_version() -> str:
-    try:
-        version = metadata.version("callguide")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
+    """The newest change to the engine's code or schemas (installing a version writes its
+    files anew): a changed engine invalidates every entry. Worked out once per process."""
     from callguide import schemas
 
     code = Path(__file__).resolve().parent.parent
     files = [*code.rglob("*.py"), *Path(schemas.__file__).resolve().parent.glob("*.json")]
-    newest = max((path.stat().st_mtime_ns for path in files), default=0)
-    return f"{version}:{newest}"  # a changed engine or schema invalidates every entry
+    return str(max((path.stat().st_mtime_ns for path in files), default=0))

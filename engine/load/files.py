@@ -6,6 +6,11 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from callguide.load.paths import PACK_FILE as PACK_FILE
+from callguide.load.paths import YAML_SUFFIXES as YAML_SUFFIXES
+from callguide.load.paths import display as display
+from callguide.load.paths import is_inside as is_inside
+from callguide.load.paths import scan_pack as scan_pack
 from callguide.load.yaml_source import (
     DEFAULT_LIMITS,
     HARD_LIMITS,
@@ -18,10 +23,6 @@ from callguide.load.yaml_source import (
 from callguide.problems import Pos, Problem, did_you_mean
 from callguide.schemas.source import KINDS
 
-PACK_FILE = "pack.yaml"
-# Folders of a pack that hold something other than flow files.
-NOT_FLOW_FOLDERS = frozenset({"data", "tests"})
-YAML_SUFFIXES = (".yaml", ".yml")
 MAX_FILES = 2_000  # a pack is read whole: bound what one check can cost
 MAX_PACK_BYTES = 64 * 1_048_576
 
@@ -42,40 +43,6 @@ class PackSource:
     files: list[SourceFile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unreadable: list[Path] = field(default_factory=list)  # files whose problem is in `problems`
-
-
-def display(path: Path) -> str:
-    """A path as the analyst typed it: relative to the working folder when possible."""
-    try:
-        itself = path.parent.resolve() / path.name  # a link is shown as itself, never its target
-        return str(itself.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def scan_pack(root: Path) -> tuple[list[Path], list[Path]]:
-    """The YAML files of a pack (its folder and sub-folders, except sample data and tests),
-    and the links in it to YAML files or folders outside it (a password file...), which are
-    never read."""
-    found, outside = [], []
-    real_root = root.resolve()
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root).parts
-        if NOT_FLOW_FOLDERS & set(relative[:-1]) or not (path.suffix in YAML_SUFFIXES or path.is_dir()):
-            continue
-        if not is_inside(path, real_root):
-            outside.append(path)
-        elif path.suffix in YAML_SUFFIXES and path.is_file():
-            found.append(path)
-    return found, outside
-
-
-def is_inside(path: Path, folder: Path) -> bool:
-    """Whether `path`, links followed, is in `folder` (itself resolved)."""
-    try:
-        return path.resolve().is_relative_to(folder)
-    except (OSError, RuntimeError):  # a loop of links
-        return False
 
 
 def outside_problem(path: Path) -> Problem:

@@ -1,0 +1,52 @@
+"""The check cache gives back the model and problems the check made, or nothing at all."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from callguide.check import check_pack
+from callguide.load import cache
+
+FLOWS = Path(__file__).resolve().parent.parent / "flows"
+PACKS = sorted(path.parent.name for path in FLOWS.glob("*/pack.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CALLGUIDE_CACHE", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("name", PACKS)
+def test_a_cached_pack_is_the_pack_the_check_built(name: str) -> None:
+    checked = check_pack(FLOWS / name, cache=True)  # checks, and fills the cache
+    cached = cache.load(FLOWS / name)
+    assert cached is not None and checked.pack is not None
+    pack, problems = cached
+    assert Path(pack.root).resolve() == Path(checked.pack.root).resolve()
+    # flows compare by identity: the encoded forms hold every field, classes included
+    assert cache._encode(replace(pack, root=checked.pack.root)) == cache._encode(checked.pack)
+    assert problems == checked.problems
+    assert type(pack.flows).__name__ == "mappingproxy" and isinstance(
+        pack.flows[next(iter(pack.flows))].steps, type(pack.flows)
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"{not json",
+        b"[]",
+        b'{"pack": {"@Pack": [1]}, "problems": []}',
+        b'{"pack": {"@os.system": ["ls"]}, "problems": []}',
+        b'{"pack": {"@Pos": ["a.yaml", 1, 1]}, "problems": []}',
+        b'{"pack": {"@map": {}, "@Pos": []}, "problems": []}',
+    ],
+)
+def test_a_cache_file_that_is_not_a_pack_is_a_miss(text: bytes, cache_folder: Path) -> None:
+    root = FLOWS / "helpdesk"
+    check_pack(root, cache=True)
+    (cache_folder / f"{cache.pack_key(root)}.json").write_bytes(text)
+    assert cache.load(root) is None
+    assert check_pack(root, cache=True).pack is not None  # checked again
