@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from callguide import i18n
+from callguide import collector, i18n
 from callguide.check import check_pack
 from callguide.clock import Clock, SystemClock
 from callguide.compile import CompiledPack, compile_pack
@@ -58,6 +58,8 @@ class Engine:
             )
         self.environment = environment or next(iter(pack.environments), "")
         self.contexts = Contexts(compiled, self.environment)
+        for language in pack.all_languages:  # read once per process, now rather than at the first refusal
+            i18n.catalog(language)
 
     @classmethod
     def load(cls, path: str | Path, *, cache: bool = False, **options: Any) -> Engine:
@@ -68,7 +70,9 @@ class Engine:
         result = check_pack(Path(path), cache=cache)
         if result.errors or result.pack is None:
             raise FlowError(result.problems)
-        return cls(compile_pack(result.pack), problems=tuple(result.problems), **options)
+        with collector.paused():  # the machines live as long as the engine: no garbage to look for
+            compiled = compile_pack(result.pack)
+        return cls(compiled, problems=tuple(result.problems), **options)
 
     @property
     def pack(self) -> Pack:

@@ -153,4 +153,4 @@ def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], langu
 def _show(step: CompiledStep, item: dict[str, Any], context: dict[str, Any], language: str) -> str:
     if step.show is None:
         return str(item.get("label") or item.get("name") or item.get("id"))
-    return step.show.render(RenderContext(context, {"item": item}), language)
+    return step.show.render(RenderContext({"item": item}, context), language)

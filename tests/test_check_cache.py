@@ -1,9 +1,11 @@
 """The check cache gives back the model and problems the check made, or nothing at all."""
 
+import gc
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from callguide import collector
 from callguide.check import check_pack
 from callguide.load import cache
 
@@ -50,3 +52,20 @@ def test_a_cache_file_that_is_not_a_pack_is_a_miss(text: bytes, cache_folder: Pa
     (cache_folder / f"{cache.pack_key(root)}.json").write_bytes(text)
     assert cache.load(root) is None
     assert check_pack(root, cache=True).pack is not None  # checked again
+
+
+def test_the_collector_is_paused_while_loading_and_left_as_it_was() -> None:
+    assert gc.isenabled()
+    with collector.paused():
+        assert not gc.isenabled()
+        with collector.paused():  # nested: the outer pause still holds after the inner one
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled()  # a host that turned it off keeps it off
+    finally:
+        gc.enable()

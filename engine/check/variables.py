@@ -4,6 +4,10 @@ A name is known at a step when some path from the flow's start (or from a caller
 site) stores it before: `save`, `set`, a sub-flow's saves, or the flow's declared `input`.
 Reading a name that no path can have stored is the analyst's mistake we want to catch
 before a call does: usually a typo, or a question placed after the text that needs it.
+
+The sets of names flowing over the graph are the bits of an int (`NameBits`): a flow of
+thousands of steps that stores thousands of names joins them with one `|` per edge, not by
+copying sets that grow with the flow.
 """
 
 from __future__ import annotations
@@ -35,6 +39,29 @@ def callees(step: Step) -> Iterator[str]:
     return (name for name, _ in calls(step))
 
 
+class NameBits:
+    """Sets of names as the bits of an int, each name its own bit."""
+
+    def __init__(self) -> None:
+        self.bits: dict[str, int] = {}
+
+    def of(self, names: Iterable[str]) -> int:
+        mask = 0
+        for name in names:
+            bit = self.bits.get(name)
+            if bit is None:
+                bit = self.bits[name] = 1 << len(self.bits)
+            mask |= bit
+        return mask
+
+    def has(self, mask: int, name: str) -> bool:
+        bit = self.bits.get(name)
+        return bit is not None and mask & bit != 0
+
+    def names(self, mask: int) -> set[str]:
+        return {name for name, bit in self.bits.items() if mask & bit}
+
+
 @dataclass(frozen=True, slots=True)
 class Use:
     analysis: Analysis
@@ -61,7 +88,10 @@ class VariableChecker(Checker):
         flows = pack.flows.values()
         self.own = {flow.name: set().union(*(own_names(step) for step in flow.steps.values())) for flow in flows}
         self.everything = set().union(*self.own.values(), *(flow.inputs for flow in flows))
+        self.bits = NameBits()
+        self.all_bits = self.bits.of(self.everything)
         self.stores = self._transitive_stores()
+        self.store_bits = {flow: self.bits.of(names) for flow, names in self.stores.items()}
         self.attributes, self.whole = self._dotted_saves()
         self.unsure = self._calling_broken()
 
@@ -125,13 +155,14 @@ class VariableChecker(Checker):
                         whole.add(head)
         return attributes, whole
 
-    def defines(self, step: Step) -> set[str]:
-        names = own_names(step)
+    def defines(self, step: Step) -> int:
+        """The names a step stores, its sub-flows' included."""
+        names = self.bits.of(own_names(step))
         for callee in callees(step):
-            names |= self.stores.get(callee, set())
+            names |= self.store_bits.get(callee, 0)
         return names
 
-    def known_before(self, flow: Flow, entry: set[str]) -> dict[str, set[str]]:
+    def known_before(self, flow: Flow, entry: int) -> dict[str, int]:
         """For each step reached: the names some path may have stored before it runs.
 
         A forward data-flow solved over the steps in reverse post-order, so that a flow of
@@ -141,17 +172,17 @@ class VariableChecker(Checker):
         graph = graph_of(flow)
         order, incoming_edges = graph.order, graph.incoming
         stores = {step_id: self.defines(flow.steps[step_id]) for step_id in order}
-        sets_only = {step_id: {top(name) for name in flow.steps[step_id].sets} for step_id in order}
-        before: dict[str, set[str]] = {flow.start: set(entry)}
+        sets_only = {step_id: self.bits.of(top(name) for name in flow.steps[step_id].sets) for step_id in order}
+        before: dict[str, int] = {flow.start: entry}
         changed = True
         while changed:
             changed = False
             for step_id in order:
-                names = set(entry) if step_id == flow.start else set()
+                names = entry if step_id == flow.start else 0
                 for source, saved in incoming_edges.get(step_id, ()):
-                    if source in before:
-                        names |= before[source]
-                        names |= stores[source] if saved else sets_only[source]
+                    known = before.get(source)
+                    if known is not None:
+                        names |= known | (stores[source] if saved else sets_only[source])
                 if names != before.get(step_id):
                     before[step_id] = names
                     changed = True
@@ -166,7 +197,7 @@ class VariableChecker(Checker):
             }
             switched |= set(self.pack.flows) - called
         entry = {
-            flow.name: set(flow.inputs) | (self.everything if flow.name in switched else set())
+            flow.name: self.bits.of(flow.inputs) | (self.all_bits if flow.name in switched else 0)
             for flow in self.pack.flows.values()
         }
         for _ in range(len(entry) + 1):  # callers' names flow into callees until nothing changes
@@ -175,7 +206,7 @@ class VariableChecker(Checker):
                 before = self.known_before(flow, entry[flow.name])
                 for step_id, names in before.items():
                     for callee in callees(flow.steps[step_id]):
-                        if callee in entry and not names <= entry[callee]:
+                        if callee in entry and names & ~entry[callee]:
                             entry[callee] |= names
                             grown = True
             if not grown:
@@ -184,12 +215,12 @@ class VariableChecker(Checker):
             before = self.known_before(flow, entry[flow.name])
             for step in flow.steps.values():
                 # an unreachable step is reported as such; its texts are still checked
-                names = before.get(step.id, self.everything)
+                names = before.get(step.id, self.all_bits)
                 after = names | self.defines(step)
                 for use in self.uses(step):
-                    available = (after if use.after_save else names) | use.extra
+                    available = (after if use.after_save else names) | self.bits.of(use.extra)
                     if flow.name in self.unsure:  # a broken sub-flow may have stored any of them
-                        available = available | self.everything | self.broken.stores
+                        available |= self.all_bits | self.bits.of(self.broken.stores)
                     self.report(flow, step, use, available)
         self.pack_texts()
 
@@ -250,9 +281,13 @@ class VariableChecker(Checker):
         )
         return Use(analysis, text.pos, where, after_save=after_save, extra=extra, text=text)
 
-    def report(self, flow: Flow, step: Step, use: Use, available: set[str]) -> None:
+    def report(self, flow: Flow, step: Step, use: Use, known: int) -> None:
+        """Report the names `use` reads that are not in `known` (bits) and the fields of
+        records or dotted saves it reads that nothing stores."""
         inputs = set(flow.inputs)
-        for name in sorted(use.analysis.names - RESERVED_NAMES - available):
+        missing = sorted(name for name in use.analysis.names - RESERVED_NAMES if not self.bits.has(known, name))
+        available = self.bits.names(known) if missing else set()  # the hints' vocabulary: only on a mistake
+        for name in missing:
             if name not in self.everything and name in self.broken.stores:
                 continue  # a flow whose file is broken stores it
             if name in self.everything:

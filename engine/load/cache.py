@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 import hashlib
 import os
 from collections.abc import Mapping
@@ -22,7 +21,7 @@ from typing import Any
 
 import msgspec
 import orjson
-from callguide import model
+from callguide import collector, model
 from callguide.load.paths import display, scan_pack
 from callguide.problems import Pos, Problem
 
@@ -62,17 +61,13 @@ def pack_key(root: Path) -> str:
 
 def load(root: Path) -> tuple[model.Pack, list[Problem]] | None:
     path = cache_folder() / f"{pack_key(root)}.json"
-    collecting = gc.isenabled()
-    gc.disable()  # tens of thousands of new objects, none garbage: the collector would only walk them
     try:
-        data = orjson.loads(path.read_bytes())
-        pack = _decode(data["pack"])
-        problems = [_decode(problem) for problem in data["problems"]]
+        with collector.paused():  # tens of thousands of new objects, none garbage
+            data = orjson.loads(path.read_bytes())
+            pack = _decode(data["pack"])
+            problems = [_decode(problem) for problem in data["problems"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # orjson.JSONDecodeError is a ValueError
         return None
-    finally:
-        if collecting:
-            gc.enable()
     if not isinstance(pack, model.Pack) or not all(isinstance(p, Problem) for p in problems):
         return None
     return dataclasses.replace(pack, root=str(root)) if pack.root != str(root) else pack, problems
