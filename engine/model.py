@@ -15,7 +15,22 @@ from types import MappingProxyType, NoneType, UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from callguide.problems import Pos
-from callguide.written import BOUND, FLAG, NAMED, NEXT, OPTIONS, SETS, STORED, STRING, TEXT, key, p, true_or
+from callguide.written import (
+    BOUND,
+    FLAG,
+    NAMED,
+    NAMES,
+    NAMES_ONE_OR_MORE,
+    NEXT,
+    OPTIONS,
+    SETS,
+    STORED,
+    STRING,
+    TEXT,
+    key,
+    p,
+    true_or,
+)
 from msgspec import Meta, Struct, field
 from msgspec.structs import fields
 
@@ -127,6 +142,10 @@ class Placed(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
 # default, its hover help (`title`, `description`) and in `extra` what the loader needs:
 # what it says when the key stands in a step of another kind (`misplaced`), and whether a
 # text is read to the caller (`spoken`: held to the pack's forbidden phrases).
+# msgspec writes a Literal's values sorted; the analyst is offered them in this order
+Needed = Annotated[
+    Literal["required", "optional"], Meta(extra_json_schema={"x-written": {"enum": ["required", "optional"]}})
+]
 BELONGS_TO_DO = "`{key}` belongs to a `do` step"
 PRESETS_WRAPUP = "`{key}` presets the wrap-up: it belongs to an `end` step"
 Target = Annotated[str, NAMED]
@@ -483,7 +502,7 @@ class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
 
 STEP_CLASSES: tuple[type[Step], ...] = (SayStep, AskStep, DoStep, CallStep, EndStep, BranchStep)
 STEP_OF_KIND: Mapping[StepKind, type[Step]] = MappingProxyType({cls.kind: cls for cls in STEP_CLASSES})
-UNWRITTEN = frozenset({"pos", "places", "id"})  # the loader's fields: where a map stands, a step's name
+UNWRITTEN = frozenset({"pos", "places", "id", "key"})  # the loader's fields: where a map stands, a step's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,25 +604,32 @@ class Rule:
     within: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
-    key: str
-    pos: Pos
-    label: Text
-    close: bool
-    locked: bool = False
-    queue: str | None = None
-    description: Literal["required", "optional"] | None = None
+class Reason(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An end-of-call reason the agent picks at wrap-up."""
+
+    key: str  # its name in `reasons`
+    label: Annotated[Text, key("Label", "What the agent sees in the list.")]
+    close: Annotated[bool, key("Close", "Whether choosing this reason sets 'close the request'.")]
+    locked: Annotated[bool, key("Locked", "The agent may not change the close flag.")] = False
+    queue: Annotated[Target | None, key("Queue", "The queue an open request goes to.")] = None
+    description: Annotated[Needed | None, key("Description", "Whether this reason needs a description.")] = None
 
 
-@dataclass(frozen=True, slots=True)
-class Catalog:
-    name: str
+class Catalog(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An end-of-call catalog: reasons, close flags, queues."""
+
+    name: Annotated[Target, key("Catalog", "The catalog's name (the pack's `call_end` names one).")] = field(
+        name="catalog"
+    )
     pos: Pos
-    reasons: Mapping[str, Reason]
-    queues: Mapping[str, Text] = dataclass_field(default_factory=_empty)
-    title: str = ""
-    description: Literal["required", "optional"] = "optional"
+    title: Annotated[str, key("Title", "What the agent sees as the window's title.")] = ""
+    description: Annotated[
+        Needed, key("Description", "Whether the agent must describe the call: `required` or `optional`.")
+    ] = "optional"
+    reasons: Annotated[Mapping[str, Reason], key("Reasons", "The end-of-call reasons.", written=NAMES_ONE_OR_MORE)]
+    queues: Annotated[Mapping[str, Text], key("Queues", "Where open requests can go: `key: label`.", written=NAMES)] = (
+        field(default_factory=_empty)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,8 @@ NEXT: Schema = {
     "x-written": {"type": ["string", "array"], "pattern": IDENTIFIER, "items": {"$ref": "#/$defs/Case"}, "minItems": 1}
 }
 SETS: Schema = map_of(CONDITION, DOTTED)
+NAMES: Schema = {"propertyNames": {"pattern": IDENTIFIER}}  # a map's keys: names in lower case
+NAMES_ONE_OR_MORE: Schema = {**NAMES, "minProperties": 1}
 OPTIONS: Schema = {
     "type": ["object", "array"],
     "propertyNames": {"pattern": r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$"},

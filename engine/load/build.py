@@ -311,25 +311,14 @@ class Builder:
     def catalog(self, data: dict[str, Any]) -> Catalog:
         reasons = {
             key: Reason(
-                key=key,
-                pos=self.pos(("reasons", key), key=True),
-                label=self.text(spec["label"], ("reasons", key, "label")),
-                close=spec["close"],
-                locked=spec.get("locked", False),
-                queue=spec.get("queue"),
-                description=spec.get("description"),
+                key=key, pos=self.pos(("reasons", key), key=True), **self.fields(Reason, spec, ("reasons", key))
             )
             for key, spec in data["reasons"].items()
         }
-        queues = {key: self.text(label, ("queues", key)) for key, label in data.get("queues", {}).items()}
-        return Catalog(
-            name=data["catalog"],
-            pos=self.pos(("catalog",)),
-            reasons=frozen(reasons),
-            queues=frozen(queues),
-            title=data.get("title", ""),
-            description=data.get("description", "optional"),
-        )
+        return Catalog(pos=self.pos(("catalog",)), **{**self.fields(Catalog, data, ()), "reasons": frozen(reasons)})
+
+    def texts(self, value: dict[str, Any], path: Path) -> Mapping[str, Text]:
+        return frozen({key: self.text(text, (*path, key)) for key, text in value.items()})
 
     def lifecycle(self, data: dict[str, Any]) -> Lifecycle:
         transitions = {}
@@ -397,6 +386,7 @@ READERS: dict[Any, Reader] = {
     Case: Builder.case,
     tuple[Case, ...]: Builder.next,
     Mapping[str, Condition]: Builder.sets,
+    Mapping[str, Text]: Builder.texts,
     tuple[Warning, ...]: Builder.warnings,
     Attempts: Builder.attempts,
     Mapping[str, Any]: Builder.args,
