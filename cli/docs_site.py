@@ -19,7 +19,7 @@ import click
 from callguide.cli.site import copy_assets, diagram, e, page, slug
 from callguide.compile import CompiledPack
 from callguide.load.files import display
-from callguide.model import Action, Case, Pack, Step, Text
+from callguide.model import Action, AskStep, CallStep, Case, DoStep, EndStep, Pack, Step, Text
 from callguide.problems import FlowError, ScenarioError
 from callguide.testing import Result, compiled_pack, find_scenarios, run_scenario
 
@@ -202,27 +202,35 @@ def _flow_page(compiled: CompiledPack, name: str, covered: Covered) -> str:
 
 
 def _step_row(pack: Pack, flow: str, step: Step, covered: Covered) -> str:
+    ask = step if isinstance(step, AskStep) else None
+    do = step if isinstance(step, DoStep) else None
     reads = "".join(
         f"<div><b>{e(label)}</b>{_texts(text, pack)}</div>"
-        for label, text in (("say", step.say), ("ask", step.ask), ("hint", step.hint), ("confirm", step.confirm))
+        for label, text in (
+            ("say", step.say),
+            ("ask", ask.ask if ask else None),
+            ("hint", step.hint),
+            ("confirm", do.confirm if do else None),
+        )
         if text is not None
     )
     reads += "".join(f"<div><b>warning</b>{_texts(warning.text, pack)}</div>" for warning in step.warnings)
-    if step.effect:
-        reads += f"<div><b>does</b> <code>{e(step.effect)}</code></div>"
-    if step.call:
+    if do:
+        reads += f"<div><b>does</b> <code>{e(do.effect)}</code></div>"
+    if isinstance(step, CallStep):
         reads += f'<div><b>calls</b> <a href="{slug(step.call)}.html">{e(step.call)}</a></div>'
-    if step.end:
+    if isinstance(step, EndStep):
         reads += f"<div><b>ends</b> {e(step.end)}{e(f' ({step.reason})' if step.reason else '')}</div>"
     answer = ""
-    if step.answer is not None:
-        answer = f"<div>{e(step.answer.kind)}{e(f' → {step.save}' if step.save else '')}</div>"
+    if ask and ask.answer is not None:
+        answer = f"<div>{e(ask.answer.kind)}{e(f' → {ask.save}' if ask.save else '')}</div>"
         answer += "".join(
-            f"<div><code>{e(option.key)}</code> {_texts(option.label, pack)}</div>" for option in step.answer.options
+            f"<div><code>{e(option.key)}</code> {_texts(option.label, pack)}</div>" for option in ask.answer.options
         )
     branches = "<br>".join(_case(case) for case in step.next)
-    if step.on_failure:
-        branches += f"<br>on failure → <code>{e(step.on_failure)}</code>"
+    on_failure = ask.on_failure if ask else do.on_failure if do else None
+    if on_failure:
+        branches += f"<br>on failure → <code>{e(on_failure)}</code>"
     return (
         f'<tr id="{e(step.id)}"><td><code>{e(step.id)}</code></td><td>{e(step.kind)}</td><td>{reads}</td>'
         f"<td>{answer}</td><td>{branches}</td><td>{_names(covered.steps.get((flow, step.id), []))}</td></tr>"

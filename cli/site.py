@@ -12,7 +12,7 @@ from pathlib import Path
 from callguide.compile import CompiledFlow
 from callguide.coverage import Coverage
 from callguide.diagram import edges, mermaid, node_id
-from callguide.model import Pack
+from callguide.model import CallStep, EndStep, Pack
 
 ASSETS = ("mermaid.min.js", "mermaid.LICENSE")
 
@@ -116,6 +116,7 @@ def branch_taken(flow: CompiledFlow, coverage: Coverage, source: str, target: st
     graph = flow.graph
     for way in graph.ways.get(source, ()):
         branch = graph.branches.get(way.dest)
-        if branch is not None and (branch.end if kind == "end" else branch.call) == what:
+        made = branch.end if isinstance(branch, EndStep) else branch.call if isinstance(branch, CallStep) else None
+        if made == what:
             return (name, source, way.dest) in coverage.edges
     return (name, source) in coverage.steps if kind == "flow" else None

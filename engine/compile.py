@@ -26,7 +26,7 @@ from callguide.expr import CompiledCondition
 from callguide.filters import make_environment
 from callguide.graph import StepGraph, graph_of
 from callguide.machines import Cursor, fire, shared_machine
-from callguide.model import Action, Flow, Pack, Rule, Step
+from callguide.model import EMPTY, Action, AskStep, DoStep, EndStep, Flow, Pack, Rule, Step
 from callguide.sandbox import Sandbox
 from callguide.texts import LocalText, Texts
 from transitions import Machine, MachineError
@@ -157,7 +157,7 @@ class CompiledPack:
         the lifecycle transition it fires (`case.save`: "Save keeps the case in your folder")."""
         if step.confirm is not None:
             return step.confirm
-        head, _, name = (step.model.effect or "").partition(".")
+        head, _, name = (step.model.effect if isinstance(step.model, DoStep) else "").partition(".")
         lifecycle = self.lifecycles.get(head)
         return lifecycle.warnings.get(name) if lifecycle else None
 
@@ -194,7 +194,7 @@ def _phone_regions(pack: Pack) -> set[str]:
     regions = {pack.phone_region} if pack.phone_region else set()
     for flow in pack.flows.values():
         for step in flow.steps.values():
-            if step.answer is not None and step.answer.region:
+            if isinstance(step, AskStep) and step.answer is not None and step.answer.region:
                 regions.add(step.answer.region)
     return regions
 
@@ -227,7 +227,9 @@ def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
 
 
 def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
-    answer = step.answer
+    ask = step if isinstance(step, AskStep) else None
+    do = step if isinstance(step, DoStep) else None
+    answer = ask.answer if ask else None
     options = tuple(
         CompiledOption(option.key, label, texts.condition(option.condition), texts.text(option.disabled))
         for option in (answer.options if answer else ())
@@ -238,17 +240,17 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         flow=flow,
         model=step,
         say=texts.text(step.say),
-        ask=texts.text(step.ask),
+        ask=texts.text(ask.ask) if ask else None,
         hint=texts.text(step.hint),
         title=texts.text(step.title),
-        confirm=texts.text(step.confirm),
-        description=texts.text(step.description),
+        confirm=texts.text(do.confirm) if do else None,
+        description=texts.text(step.description) if isinstance(step, EndStep) else None,
         options=options,
         show=texts.text(answer.show) if answer else None,
         message=texts.text(answer.message) if answer else None,
-        default=texts.value(step.default),
-        args=texts.value(step.args),
-        sets=tuple((name, c) for name, condition in step.sets if (c := texts.condition(condition))),
+        default=texts.value(ask.default if ask else None),
+        args=texts.value(do.args if do else EMPTY),
+        sets=tuple((name, c) for name, condition in step.sets.items() if (c := texts.condition(condition))),
         fixed_options={} if all(o.condition is None and o.label.is_literal for o in options) else None,
         warnings=tuple((t, texts.condition(w.condition)) for w in step.warnings if (t := texts.text(w.text))),
     )

@@ -77,21 +77,28 @@ _ABSENT = object()
 class PhraseBook(Mapping[str, str]):
     """`phrases.name` in a text: the phrase rendered in the same context, on demand."""
 
+    __slots__ = ("_context", "_language", "_phrases", "_rendering")
+
     def __init__(self, phrases: Mapping[str, LocalText], context: dict[str, Any], language: str) -> None:
         self._phrases = phrases
         self._context = context
         self._language = language
-        self._rendering: set[str] = set()
+        # the phrases being rendered (one using another); made on first use: every live
+        # session's context holds a phrase book, few of them ever render a phrase
+        self._rendering: set[str] | None = None
 
     def __getitem__(self, name: str) -> str:
         phrase = self._phrases[name]
-        if name in self._rendering:
+        rendering = self._rendering
+        if rendering is None:
+            rendering = self._rendering = set()
+        if name in rendering:
             raise FlowRuntimeError(f"phrase `{name}` uses itself")
-        self._rendering.add(name)
+        rendering.add(name)
         try:
             return phrase.render(self._context, self._language)
         finally:
-            self._rendering.discard(name)
+            rendering.discard(name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._phrases)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from callguide.compile import CompiledFlow, CompiledPack
 from callguide.graph import GIVE_UP, Way
-from callguide.model import Step
+from callguide.model import AskStep, CallStep, EndStep, Step
 from callguide.problems import Pos
 from callguide.testing import Result
 
@@ -100,7 +100,13 @@ def _describe(flow: CompiledFlow, dest: str) -> str:
     branch = flow.graph.branches.get(dest)
     if branch is None:
         return f"`{dest}`"
-    return f"call `{branch.call}`" if branch.kind == "call" else f"end `{branch.end}`"
+    return (
+        f"call `{branch.call}`"
+        if isinstance(branch, CallStep)
+        else f"end `{branch.end}`"
+        if isinstance(branch, EndStep)
+        else f"`{dest}`"
+    )
 
 
 def required_edges(compiled: CompiledPack) -> Iterable[tuple[str, str, str]]:
@@ -157,7 +163,7 @@ def skeleton(compiled: CompiledPack, flow_name: str, target: str, head: str = ""
 
 
 def _move(model: Step, way: Way) -> str:
-    if model.kind != "ask":
+    if not isinstance(model, AskStep):
         return "answer: null"
     if way.trigger == GIVE_UP:
         return "answer: TODO an invalid answer (repeat it up to the cap)"

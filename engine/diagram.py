@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from callguide.compile import CompiledFlow
 from callguide.graph import ADVANCE, FAIL, GIVE_UP, StepGraph
-from callguide.model import Pack, Step
+from callguide.model import AskStep, CallStep, DoStep, EndStep, Pack, Step
 
 _SHAPES = {
     "say": ("[", "]"),
@@ -42,17 +42,17 @@ def _label(step: Step, language: str) -> str:
     body = ""
     if step.title:
         body = step.title.source(language, language)
-    elif step.ask:
+    elif isinstance(step, AskStep):
         body = step.ask.source(language, language)
     elif step.say:
         body = step.say.source(language, language)
-    elif step.effect:
+    elif isinstance(step, DoStep):
         body = f"do {step.effect}"
-    elif step.call:
+    elif isinstance(step, CallStep):
         body = f"call {step.call}"
-    if step.kind == "end":
+    if isinstance(step, EndStep):
         body = f"end: {step.end}" + (f" ({step.reason})" if step.reason else "")
-    if step.answer:
+    if isinstance(step, AskStep) and step.answer:
         body += f" ({step.answer.kind})"
     return f"{step.id}: {_short(body)}" if body else step.id
 
@@ -70,11 +70,12 @@ def edges(flow: CompiledFlow) -> list[Edge]:
                 found.append(Edge(step.id, way.dest, "on failure", dashed=True))
                 continue
             if way.trigger == GIVE_UP:
-                label = f"after {step.attempts.limit if step.attempts else 0} invalid answers"
+                attempts = step.attempts if isinstance(step, AskStep) else None
+                label = f"after {attempts.limit if attempts else 0} invalid answers"
             else:
                 label = way.condition.source if way.condition else ("else" if branches > 1 else "")
             found.extend(_leading(graph, step.id, way.dest, label))
-        if step.kind == "call":
+        if isinstance(step, CallStep):
             found.append(Edge(step.id, f"flow:{step.call}", "calls", dashed=True))
     return found
 
@@ -84,10 +85,11 @@ def _leading(graph: StepGraph, source: str, dest: str, label: str) -> list[Edge]
     branch = graph.branches.get(dest)
     if branch is None:
         return [Edge(source, dest, label)]
-    if branch.kind == "call":
+    if isinstance(branch, CallStep):
         then = branch.next[0].go if branch.next else None
         back = [Edge(f"flow:{branch.call}", then, "returns", dashed=True)] if then else []
         return [Edge(source, f"flow:{branch.call}", label or "calls", dashed=True), *back]
+    assert isinstance(branch, EndStep)  # a branch step calls a flow or ends
     return [Edge(source, f"end:{branch.end}", label)]
 
 

@@ -16,7 +16,7 @@ from functools import cached_property
 from types import MappingProxyType
 from weakref import WeakKeyDictionary
 
-from callguide.model import Case, Condition, Flow, Step
+from callguide.model import AskStep, CallStep, Case, Condition, DoStep, EndStep, Flow, Step
 
 ADVANCE = "advance"  # a branch of `next:`, tried in order
 FAIL = "fail"  # a failed effect's `on_failure`
@@ -49,9 +49,9 @@ class StepGraph:
         ways: dict[str, tuple[Way, ...]] = {}
         for step in flow.steps.values():
             found = [self._way(step, case, ADVANCE, index, branches) for index, case in enumerate(step.next)]
-            if step.on_failure:
+            if isinstance(step, (AskStep, DoStep)) and step.on_failure:
                 found.append(Way(step.id, FAIL, step.on_failure, None, step.on_failure, saved=False))
-            if step.attempts:
+            if isinstance(step, AskStep) and step.attempts:
                 found.append(self._way(step, step.attempts.then, GIVE_UP, 0, branches))
             ways[step.id] = tuple(found)
         for branch in branches.values():
@@ -66,14 +66,15 @@ class StepGraph:
             return Way(step.id, trigger, case.go, case, case.go, saved)
         branch_id = f"{step.id}~{'n' if trigger == ADVANCE else 'a'}{index}"
         if case.call:
-            then = (Case(case.pos, go=case.then),) if case.then else ()
-            branch = Step(branch_id, "call", case.pos, call=case.call, save=case.save, next=then, places=case.places)
+            then = (Case(pos=case.pos, go=case.then),) if case.then else ()
+            branch: Step = CallStep(
+                id=branch_id, pos=case.pos, call=case.call, save=case.save, next=then, places=case.places
+            )
         else:
-            branch = Step(
-                branch_id,
-                "end",
-                case.pos,
-                end=case.end,
+            branch = EndStep(
+                id=branch_id,
+                pos=case.pos,
+                end=case.end or "",
                 reason=case.reason,
                 close=case.close,
                 description=case.description,

@@ -1,10 +1,10 @@
-"""The interpreter: one move of a call, on a copy of its state.
+"""The interpreter: one move of a call, made on its state in place.
 
 A `Turn` enters steps and runs them as far as they run by themselves (say, ask, branch, do,
 call, end), by firing the flow's shared machine; it reads answers and goes back. It hands
 effects to `perform`, rule events to `rules` and the end-of-call form to `wrapup`, which
-see it as a `Move`. A move either completes (the session then takes its state) or raises
-(the session keeps the state it had).
+see it as a `Move`. A move either completes, or raises and is rolled back (`rollback`): the
+state from the checkpoint the turn took first, the render context from the changes it noted.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from callguide.compile import CALL, FINISH, CompiledFlow, CompiledPack, Compiled
 from callguide.context import choices
 from callguide.graph import ADVANCE, GIVE_UP
 from callguide.i18n import _
-from callguide.model import INHERIT
+from callguide.model import INHERIT, AskStep, CallStep, EndStep, Saving
 from callguide.move import Host, blank
 from callguide.phases import next_phase
 from callguide.problems import FlowRuntimeError, InputError
@@ -30,19 +30,19 @@ _ABSENT = object()  # a name the context did not hold before the move
 
 
 class Turn:
-    """One move of a session, applied to a copy of its state."""
+    """One move of a session, applied to its state in place (undone by `rollback`)."""
 
     def __init__(self, host: Host, state: State, context: dict[str, Any] | None = None) -> None:
         self.host = host
         self.compiled: CompiledPack = host.compiled
         self.state = state
+        self._saved = state.checkpoint()  # what `rollback` puts back
         self.now = host.clock.now()
         self._context: dict[str, Any] | None = None
         # the session's context as of `state`: taken up and changed in place, each change
         # noted so that `undo` puts it back when the move fails (no copy of the whole context)
         self._base = context
         self._undo: dict[str, Any] = {}
-        self._own_vars = False  # the state's answers are the session's until the first store
         self.moves = 0
         self._entering = False  # a step is being entered: a further `enter` is queued, not nested
         self._next: str | None = None
@@ -76,6 +76,11 @@ class Turn:
             self._undo[name] = context.get(name, _ABSENT)
         context[name] = value
 
+    def rollback(self) -> None:
+        """The move failed: put the state and the session's context back as they were."""
+        self.state.restore(self._saved)
+        self.undo()
+
     def undo(self) -> None:
         """Put the session's context back as it was before this move."""
         base = self._base
@@ -93,14 +98,14 @@ class Turn:
         self._base = self._context = None
 
     def store(self, name: str, value: Any) -> None:
-        if not self._own_vars:
-            self.state.vars, self._own_vars = dict(self.state.vars), True
+        answers = self.state.vars
         head = name.split(".", 1)[0]
-        if "." in name and not isinstance(self.state.vars.get(head), dict):
+        self._saved.keep_answer(answers, head)
+        if "." in name and not isinstance(answers.get(head), dict):
             # every part a flow can save under `head` exists (as None) once one part is saved
-            self.state.vars[head] = self.host.contexts.blank_record(head)
-        set_path(self.state.vars, name, plain(value))  # a session holds JSON data only (dates as ISO text)
-        self._put(head, self.state.vars[head])
+            answers[head] = self.host.contexts.blank_record(head)
+        set_path(answers, name, plain(value))  # a session holds JSON data only (dates as ISO text)
+        self._put(head, answers[head])
 
     # --- where the call stands -----------------------------------------------------------
 
@@ -182,7 +187,8 @@ class Turn:
         self.enter(dest)
 
     def call(self, step: CompiledStep) -> None:
-        callee = step.model.call or ""
+        assert isinstance(step.model, CallStep)
+        callee = step.model.call
         if len(self.state.stack) >= MAX_CALL_DEPTH:
             raise FlowRuntimeError(f"sub-flows nested more than {MAX_CALL_DEPTH} deep (calling `{callee}`)")
         self.state.stack.append([callee, self.compiled.flows[callee].flow.start])
@@ -192,6 +198,7 @@ class Turn:
     def finish(self, step: CompiledStep) -> None:
         """An `end`: back to the calling flow, or the call is over and wrap-up begins."""
         state, model = self.state, step.model
+        assert isinstance(model, EndStep)
         outcome = model.end or "resolved"
         if outcome == INHERIT:
             outcome = state.last_outcome or "resolved"
@@ -201,7 +208,7 @@ class Turn:
             state.trail = []
             state.last_outcome = outcome
             caller = self.step()
-            if caller.model.save:
+            if isinstance(caller.model, Saving) and caller.model.save:
                 self.store(caller.model.save, outcome)
             self.advance(ADVANCE)
             return
@@ -257,9 +264,8 @@ class Turn:
         if step.kind in ("do", "call", "end"):
             self.act(step)
             return
-        answer = step.model.answer
-        assert answer is not None
-        if answer.kind == "lookup":
+        assert isinstance(step.model, AskStep) and step.model.answer is not None
+        if step.model.answer.kind == "lookup":
             perform.lookup(self, step, raw)
             return
         value = self.parse(step, raw)
@@ -269,8 +275,8 @@ class Turn:
 
     def parse(self, step: CompiledStep, raw: Any) -> Any:
         model = step.model
+        assert isinstance(model, AskStep) and model.answer is not None
         answer = model.answer
-        assert answer is not None
         if blank(raw) and step.default is not None:
             raw = render_value(step.default, self.context(), self.state.language)
         if blank(raw):
@@ -293,7 +299,7 @@ class Turn:
     def invalid(self, error: InputError) -> bool:
         """Count an invalid answer where the step caps them; True when the cap moved on."""
         step = self.step()
-        attempts = step.model.attempts
+        attempts = step.model.attempts if isinstance(step.model, AskStep) else None
         if attempts is None or self.state.phase not in ("step", "pick"):
             return False
         self.state.attempts += 1
@@ -314,7 +320,9 @@ class Turn:
             return
         if step.model.back is False or not state.trail or state.phase not in ("step", "confirm"):
             raise InputError(_("you cannot go back from here"), step.id)
-        previous = state.trail.pop()
+        # the trail only grows in place (a failed move cuts it back to its length): going
+        # back makes a shorter one
+        previous, state.trail = state.trail[-1], state.trail[:-1]
         state.stack[-1][1] = previous
         state.path.append(sys.intern(f"{state.flow}:{previous}"))
         self.to(phases.BACK)

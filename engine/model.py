@@ -8,11 +8,16 @@ of the YAML it came from, so that any later stage can point an analyst at the ri
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any, Literal
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from functools import cache
+from types import MappingProxyType, NoneType, UnionType
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from callguide.problems import Pos
+from callguide.written import BOUND, FLAG, NAMED, NEXT, OPTIONS, SETS, STORED, STRING, TEXT, p, true_or
+from msgspec import Meta, Struct, field
+from msgspec.structs import fields
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 INHERIT = "inherit"  # `end: inherit`: the outcome the last sub-flow ended with
@@ -108,80 +113,500 @@ class Answer:
     show: Text | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
-    """One branch of a `next`: a condition and where it leads."""
+class Placed(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Where a written map stands in its file, and where each of its keys' values stands."""
 
     pos: Pos
-    condition: Condition | None = None
-    go: str | None = None
-    call: str | None = None
-    then: str | None = None
-    save: str | None = None
-    end: str | None = None
-    reason: str | None = None
-    close: bool | None = None
-    description: Text | None = None
-    places: Mapping[str, Pos] = field(default_factory=_empty)  # where each key's value stands
+    places: Mapping[str, Pos] = field(default_factory=_empty)
 
     def at(self, key: str) -> Pos:
         return self.places.get(key, self.pos)
 
 
-@dataclass(frozen=True, slots=True)
-class Attempts:
-    limit: int
-    then: Case
+# The keys a step or a branch may have. Each is declared once, as a field: its type, its
+# default, its hover help (`title`, `description`) and in `extra` what the loader needs:
+# what it says when the key stands in a step of another kind (`misplaced`), and whether a
+# text is read to the caller (`spoken`: held to the pack's forbidden phrases).
+BELONGS_TO_DO = "`{key}` belongs to a `do` step"
+PRESETS_WRAPUP = "`{key}` presets the wrap-up: it belongs to an `end` step"
+Target = Annotated[str, NAMED]
+Stored = Annotated[str, STORED]
+Close = Annotated[
+    bool,
+    Meta(
+        title="Close",
+        description="With `end`: preset the wrap-up's 'close the request' flag (the agent may still change it unless the reason is locked).",
+        extra={"misplaced": PRESETS_WRAPUP},
+    ),
+]
+Description = Annotated[
+    Text,
+    Meta(
+        title="Description",
+        description="With `end`: text the wrap-up's description starts with.",
+        extra={"misplaced": PRESETS_WRAPUP},
+    ),
+]
+ReasonKey = Annotated[
+    Target, Meta(title="Reason", description="With `end`: the end-of-call reason the wrap-up starts with.")
+]
+Outcome = Annotated[
+    Target,
+    Meta(
+        title="End",
+        description="End the flow here with this outcome (`inherit`: the outcome the last sub-flow ended with).",
+    ),
+]
+Say = Annotated[
+    Text,
+    Meta(
+        title="Say",
+        description="A line the agent reads to the caller. Alone, it makes a *say* step; with `ask`, it is read first.",
+        extra={"spoken": True},
+    ),
+]
+OnFailure = Annotated[
+    Target,
+    Meta(
+        title="On failure",
+        description="The step to go to when the effect fails (e.g. a fallback SMS provider).",
+        extra={"misplaced": BELONGS_TO_DO},
+    ),
+]
+Save = Annotated[
+    Stored,
+    Meta(title="Save", description="Store the answer (or the effect's result) under this name, e.g. `caller.phone`."),
+]
 
 
-@dataclass(frozen=True, slots=True)
-class Warning:
-    text: Text
-    condition: Condition | None = None
+class Case(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One branch: a condition and where it leads (`go`, `call` + `then`, or `end`)."""
+
+    condition: Annotated[
+        Condition | None,
+        Meta(
+            title="If",
+            description="Take this branch when the condition is true; the first true branch wins. Leave it out on the last branch: the default.",
+        ),
+    ] = field(default=None, name="if")
+    go: Annotated[Target | None, Meta(title="Go", description="The step to go to.")] = None
+    call: Annotated[
+        Target | None, Meta(title="Call", description="Run this flow of the pack as a sub-flow, then come back.")
+    ] = None
+    then: Annotated[
+        Target | None, Meta(title="Then", description="With `call`: the step to continue at when the sub-flow ends.")
+    ] = None
+    save: Annotated[
+        Stored | None, Meta(title="Save", description="With `call`: store the sub-flow's outcome under this name.")
+    ] = None
+    end: Outcome | None = None
+    reason: ReasonKey | None = None
+    close: Close | None = None
+    description: Description | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One step of a flow. `kind` says which of the optional fields matter."""
+class Attempts(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A cap on invalid answers, and where the call goes past it."""
 
-    id: str
-    kind: StepKind
-    pos: Pos
-    say: Text | None = None
-    ask: Text | None = None
-    hint: Text | None = None
-    title: Text | None = None
-    answer: Answer | None = None
-    save: str | None = None
-    default: Any = None
-    optional: bool = False
-    attempts: Attempts | None = None
-    effect: str | None = None
-    args: Mapping[str, Any] = field(default_factory=_empty)
-    confirm: Text | None = None
-    on_failure: str | None = None
-    call: str | None = None
-    end: str | None = None
-    reason: str | None = None
-    close: bool | None = None
-    description: Text | None = None
-    next: tuple[Case, ...] = ()
-    sets: tuple[tuple[str, Condition], ...] = ()
-    warnings: tuple[Warning, ...] = ()
-    back: bool | None = None
-    places: Mapping[str, Pos] = field(default_factory=_empty)  # where each key's value stands
+    limit: Annotated[
+        int, Meta(ge=1, le=20, title="Max", description="How many invalid answers the agent may give.")
+    ] = field(name="max")
+    then: Annotated[
+        Case, Meta(title="Then", description="What happens past the cap: a branch (`go`, `call` + `then`, or `end`).")
+    ]
 
-    def at(self, key: str) -> Pos:
-        return self.places.get(key, self.pos)
+
+class Warning(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A warning shown to the agent on a step."""
+
+    condition: Annotated[Condition | None, Meta(title="If", description="Show the warning only when this is true.")] = (
+        field(default=None, name="if")
+    )
+    text: Annotated[Text, Meta(title="Text", description="The warning the agent sees.")]
+
+
+class Step(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What every step kind has. A step's kind is its class: `say` alone makes a *say* step,
+    `ask`, `do`, `call` or `end` (with `say` read first) their kind, only `next` a branch."""
+
+    kind: ClassVar[StepKind]
+    id: str  # its name in the flow's `steps`
+    title: Annotated[
+        Text | None,
+        Meta(
+            title="Title",
+            description="A short heading of the step for the agent, shown above its text and in diagrams; never read aloud.",
+        ),
+    ] = None
+    hint: Annotated[
+        Text | None,
+        Meta(title="Hint", description="A note for the agent only, shown under the text (never read aloud)."),
+    ] = None
+    sets: Annotated[
+        Mapping[str, Condition],
+        Meta(
+            title="Set", description="Values computed when the step starts: `name: expression`.", extra_json_schema=SETS
+        ),
+    ] = field(default_factory=_empty, name="set")
+    warnings: Annotated[
+        tuple[Warning, ...],
+        Meta(
+            title="Warnings", description="Warnings shown to the agent on this step, each with an optional condition."
+        ),
+    ] = field(default=(), name="warn")
+    back: Annotated[
+        bool | None,
+        Meta(
+            title="Back",
+            description="Whether the agent may go back from this step (default: yes, unless an effect ran).",
+        ),
+    ] = None
 
     @property
     def stores(self) -> tuple[str, ...]:
         """The names this step saves (`caller.phone` as written): `set`, `save`, a branch's `save`."""
-        names = [name for name, _ in self.sets]
+        names = list(self.sets)
         names.extend(case.save for case in self.next if case.save)
-        if self.save:
+        if isinstance(self, Saving) and self.save:
             names.append(self.save)
         return tuple(names)
+
+    # Every step answers these two; the kinds that have the key declare it as a field.
+    @property
+    def next(self) -> tuple[Case, ...]:
+        """Where the call goes after the step (an end goes nowhere)."""
+        return ()
+
+    @property
+    def say(self) -> Text | None:
+        """The line read to the caller (a branch reads none)."""
+        return None
+
+
+class Moving(Step, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A step the call goes on from."""
+
+    next: Annotated[
+        tuple[Case, ...],
+        Meta(
+            title="Next",
+            description="Where the call goes after this step: a step name, or a list of branches (`- if: condition` + `go: step`), the last one without `if`.",
+            extra_json_schema=NEXT,
+            extra={"misplaced": "step `{step}` ends the flow; it cannot also have `next`"},
+        ),
+    ] = ()
+
+
+class BranchStep(Moving, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Only `next`, with branches on conditions."""
+
+    kind = "branch"
+
+
+class Speaking(Moving, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A step the call goes on from, with a line to read."""
+
+    say: Say | None = None
+
+
+class Saving(Speaking, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A step whose answer, result or sub-flow outcome may be stored."""
+
+    save: Save | None = None
+
+
+class SayStep(Speaking, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A line the agent reads, then `next`."""
+
+    kind = "say"
+
+
+class CallStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Another flow of the pack, run as a sub-flow."""
+
+    kind = "call"
+    call: Annotated[
+        Target, Meta(title="Call", description="Run this flow of the pack as a sub-flow, then continue at `next`.")
+    ]
+
+
+class AskStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A question with a typed answer, stored under `save`."""
+
+    kind = "ask"
+    ask: Annotated[
+        Text,
+        Meta(
+            title="Ask",
+            description="A question for the caller; the answer type is given by `choice`, `yes_no`, `text`, `number`, `phone`, `email`, `date`, `time`, `datetime`, `multi` or `lookup`.",
+            extra={"spoken": True},
+        ),
+    ]
+    answer: Answer | None = None  # written as one of the keys of `AnswerKeys` beside `ask` (None: missing, reported)
+    default: Annotated[
+        Any,
+        Meta(
+            title="Default",
+            description="The answer used when the agent gives none; text values are templates.",
+            extra_json_schema={"type": ["string", "number", "boolean"]},
+        ),
+    ] = None
+    optional: Annotated[bool, Meta(title="Optional", description="The agent may leave the question unanswered.")] = (
+        False
+    )
+    attempts: Annotated[
+        Attempts | None,
+        Meta(title="Attempts", description="Cap on invalid answers and what happens past it, so no agent is stuck."),
+    ] = None
+    on_failure: OnFailure | None = None  # a search can fail
+
+
+class DoStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An effect the host performs (an SMS, a case, a transfer...)."""
+
+    kind = "do"
+    effect: Annotated[
+        Stored,
+        Meta(
+            title="Do",
+            description="An effect the host performs: `sms.send`, `case.create`, `case.dispatch` (a lifecycle transition) ...",
+        ),
+    ] = field(name="do")
+    args: Annotated[
+        Mapping[str, Any],
+        Meta(
+            title="With",
+            description="The effect's arguments; text values are templates.",
+            extra={"misplaced": BELONGS_TO_DO},
+        ),
+    ] = field(default_factory=_empty, name="with")
+    confirm: Annotated[
+        Text | None,
+        Meta(
+            title="Confirm",
+            description="Ask the agent to confirm before the effect runs; `no` goes back.",
+            extra={"misplaced": BELONGS_TO_DO, "spoken": True},
+        ),
+    ] = None
+    on_failure: OnFailure | None = None
+
+
+class EndStep(Step, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The end of the flow, with its outcome."""
+
+    kind = "end"
+    say: Say | None = None
+    end: Annotated[
+        Target,
+        Meta(
+            title="End",
+            description="End the flow with this outcome (in a sub-flow: return to the caller; `inherit`: the outcome the last sub-flow ended with).",
+        ),
+    ]
+    reason: ReasonKey | None = None
+    close: Close | None = None
+    description: Description | None = None
+
+
+class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The keys that give an `ask` its answer type (one of them) and its lookup's settings.
+    Written beside `ask` in the step, they become the step's `answer`: msgspec has no fields
+    spread into their parent's map, so the schema writer puts them in the `ask` step there."""
+
+    choice: Annotated[
+        Any,
+        Meta(
+            title="Choice", description="The answer is one of these options: `key: label`.", extra_json_schema=OPTIONS
+        ),
+    ] = None
+    multi: Annotated[
+        Any,
+        Meta(
+            title="Multi-select",
+            description="The answer is any number of these options (a list).",
+            extra_json_schema=OPTIONS,
+        ),
+    ] = None
+    yes_no: Annotated[
+        Any,
+        Meta(
+            title="Yes / no",
+            description="The answer is yes or no; stored as true or false.",
+            extra_json_schema={"const": True},
+        ),
+    ] = None
+    text: Annotated[
+        Any,
+        Meta(
+            title="Text answer",
+            description="A free-text answer: `true`, or constraints.",
+            extra_json_schema=true_or(
+                {
+                    "min_length": p(
+                        "Minimum length", "At least this many characters.", {"type": "integer", "minimum": 0}
+                    ),
+                    "max_length": p(
+                        "Maximum length", "At most this many characters.", {"type": "integer", "minimum": 1}
+                    ),
+                    "pattern": p("Pattern", "A regular expression the whole answer must match.", STRING),
+                    "message": p("Message", "What the agent is told when the pattern does not match.", TEXT),
+                }
+            ),
+        ),
+    ] = None
+    number: Annotated[
+        Any,
+        Meta(
+            title="Number answer",
+            description="A number: `true`, or a range.",
+            extra_json_schema=true_or(
+                {
+                    "min": p("Minimum", "The smallest number allowed.", {"type": "number"}),
+                    "max": p("Maximum", "The largest number allowed.", {"type": "number"}),
+                    "integer": p("Whole number", "Only whole numbers.", FLAG),
+                }
+            ),
+        ),
+    ] = None
+    phone: Annotated[
+        Any,
+        Meta(
+            title="Phone answer",
+            description="A phone number: `true` (the pack's phone rule), or a rule of its own.",
+            extra_json_schema=true_or(
+                {
+                    "digits": p(
+                        "Digits",
+                        "The number must have exactly this many digits, e.g. 10.",
+                        {"type": "integer", "minimum": 3, "maximum": 15},
+                    ),
+                    "region": p(
+                        "Region",
+                        "Two-letter country code: the number must be valid there (e.g. KE, RU, GB).",
+                        {"type": "string", "pattern": "^[A-Z]{2}$"},
+                    ),
+                    "mobile": p("Mobile", "Only mobile numbers (e.g. for an SMS).", FLAG),
+                }
+            ),
+        ),
+    ] = None
+    email: Annotated[
+        Any, Meta(title="E-mail answer", description="An e-mail address.", extra_json_schema={"const": True})
+    ] = None
+    date: Annotated[
+        Any,
+        Meta(
+            title="Date answer",
+            description="A date (YYYY-MM-DD; `today`, `tomorrow` and `+3d` are understood): `true`, or bounds.",
+            extra_json_schema=true_or(
+                {
+                    "min": p("Earliest", "`today`, `today+1d`, `today-30d` or a date.", BOUND),
+                    "max": p("Latest", "`today`, `today+90d` or a date.", BOUND),
+                }
+            ),
+        ),
+    ] = None
+    time: Annotated[
+        Any,
+        Meta(
+            title="Time answer",
+            description="A time of day (HH:MM): `true`, or bounds.",
+            extra_json_schema=true_or(
+                {"min": p("Earliest", "e.g. `08:00`.", BOUND), "max": p("Latest", "e.g. `21:00`.", BOUND)}
+            ),
+        ),
+    ] = None
+    datetime: Annotated[
+        Any,
+        Meta(
+            title="Date and time answer",
+            description="A date and time (YYYY-MM-DD HH:MM; `now+2h` is understood): `true`, or bounds.",
+            extra_json_schema=true_or(
+                {
+                    "min": p("Earliest", "`now`, `now+2h` or a date-time.", BOUND),
+                    "max": p("Latest", "`now+30d` or a date-time.", BOUND),
+                }
+            ),
+        ),
+    ] = None
+    lookup: Annotated[
+        Target | None,
+        Meta(
+            title="Lookup",
+            description="The agent searches a source the host answers (e.g. `customers`) and picks one result.",
+        ),
+    ] = None
+    by: Annotated[
+        tuple[Target, ...],
+        Meta(
+            title="Search by",
+            description="With `lookup`: the fields the agent may search by.",
+            min_length=1,
+            extra_json_schema={"uniqueItems": True},
+        ),
+    ] = ()
+    show: Annotated[
+        Text | None,
+        Meta(
+            title="Show",
+            description="With `lookup`: how each result is shown, e.g. `{{ item.name }} ({{ item.phone }})`.",
+        ),
+    ] = None
+
+
+STEP_CLASSES: tuple[type[Step], ...] = (SayStep, AskStep, DoStep, CallStep, EndStep, BranchStep)
+STEP_OF_KIND: Mapping[StepKind, type[Step]] = MappingProxyType({cls.kind: cls for cls in STEP_CLASSES})
+UNWRITTEN = frozenset({"pos", "places", "id"})  # the loader's fields: where a map stands, a step's name
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A key as written in a file, and the field of the model it fills."""
+
+    name: str
+    field: str
+    type: Any  # the field's type without its `Meta` and without `None`
+    extra: Mapping[str, Any]  # what the loader and the checker need to know of it (`misplaced`, `spoken`)
+
+
+@cache
+def keys_of(cls: type[Struct]) -> tuple[Key, ...]:
+    return tuple(
+        Key(info.encode_name, info.name, _bare(info.type), MappingProxyType(_extra(info.type)))
+        for info in fields(cls)
+        if info.encode_name not in UNWRITTEN
+    )
+
+
+@cache
+def step_keys() -> Mapping[str, Key]:
+    """Every key a step may have, as written (the first declaration of a shared one)."""
+    found: dict[str, Key] = {}
+    for cls in (*STEP_CLASSES, AnswerKeys):
+        for key in keys_of(cls):
+            if key.field != "answer":  # written as the keys of `AnswerKeys`
+                found.setdefault(key.name, key)
+    return MappingProxyType(found)
+
+
+def _bare(declared: Any) -> Any:
+    while True:
+        if get_origin(declared) is Annotated:
+            declared = get_args(declared)[0]
+        elif get_origin(declared) in (Union, UnionType) and NoneType in get_args(declared):
+            (declared,) = (part for part in get_args(declared) if part is not NoneType)
+        else:
+            return declared
+
+
+def _extra(declared: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for part in get_args(declared):
+        if isinstance(part, Meta) and part.extra:
+            found.update(part.extra)
+        elif get_args(part):
+            found.update(_extra(part))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +627,7 @@ class Flow:
     description: str = ""
     inputs: tuple[str, ...] = ()
     access: Access | None = None
-    migrate: Mapping[str, str] = field(default_factory=_empty)
+    migrate: Mapping[str, str] = dataclass_field(default_factory=_empty)
     rules: tuple[str, ...] | None = None  # the pack's rules that apply here (None: all)
 
 
@@ -214,7 +639,7 @@ class Action:
     pos: Pos
     text: Text | None = None
     effect: str | None = None
-    args: Mapping[str, Any] = field(default_factory=_empty)
+    args: Mapping[str, Any] = dataclass_field(default_factory=_empty)
     flow: str | None = None
     outcome: str | None = None
     reason: str | None = None
@@ -249,7 +674,7 @@ class Catalog:
     name: str
     pos: Pos
     reasons: Mapping[str, Reason]
-    queues: Mapping[str, Text] = field(default_factory=_empty)
+    queues: Mapping[str, Text] = dataclass_field(default_factory=_empty)
     title: str = ""
     description: Literal["required", "optional"] = "optional"
 
@@ -291,7 +716,7 @@ class Worklist:
     waiting: str = "waiting"  # the status a task waits in to be worked
     postpone_choices: tuple[float, ...] = ()
     postpone_comment_required: bool = False
-    outcomes: Mapping[str, WorklistAction] = field(default_factory=_empty)
+    outcomes: Mapping[str, WorklistAction] = dataclass_field(default_factory=_empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +747,7 @@ class Schedule:
     during: Literal["open", "always"] = "open"
     late: float | None = None  # how long a run may wait to be started (None: until the next)
     missed_effect: str | None = None
-    missed_args: Mapping[str, Any] = field(default_factory=_empty)
+    missed_args: Mapping[str, Any] = dataclass_field(default_factory=_empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,21 +760,21 @@ class Pack:
     title: str = ""
     languages: tuple[str, ...] = ()
     timezone: str = "UTC"
-    calendar: Calendar = field(default_factory=Calendar)
+    calendar: Calendar = dataclass_field(default_factory=Calendar)
     phone_digits: int | None = None
     phone_region: str | None = None
-    outcomes: Mapping[str, Text] = field(default_factory=_empty)
-    effects: Mapping[str, tuple[str, ...]] = field(default_factory=_empty)
-    lookups: Mapping[str, Text] = field(default_factory=_empty)
+    outcomes: Mapping[str, Text] = dataclass_field(default_factory=_empty)
+    effects: Mapping[str, tuple[str, ...]] = dataclass_field(default_factory=_empty)
+    lookups: Mapping[str, Text] = dataclass_field(default_factory=_empty)
     forbidden: tuple[Forbidden, ...] = ()
-    environments: Mapping[str, Mapping[str, Any]] = field(default_factory=_empty)
-    flows: Mapping[str, Flow] = field(default_factory=_empty)
-    rules: Mapping[str, Rule] = field(default_factory=_empty)
-    catalogs: Mapping[str, Catalog] = field(default_factory=_empty)
-    lifecycles: Mapping[str, Lifecycle] = field(default_factory=_empty)
-    worklists: Mapping[str, Worklist] = field(default_factory=_empty)
-    phrases: Mapping[str, Text] = field(default_factory=_empty)
-    schedules: Mapping[str, Schedule] = field(default_factory=_empty)
+    environments: Mapping[str, Mapping[str, Any]] = dataclass_field(default_factory=_empty)
+    flows: Mapping[str, Flow] = dataclass_field(default_factory=_empty)
+    rules: Mapping[str, Rule] = dataclass_field(default_factory=_empty)
+    catalogs: Mapping[str, Catalog] = dataclass_field(default_factory=_empty)
+    lifecycles: Mapping[str, Lifecycle] = dataclass_field(default_factory=_empty)
+    worklists: Mapping[str, Worklist] = dataclass_field(default_factory=_empty)
+    phrases: Mapping[str, Text] = dataclass_field(default_factory=_empty)
+    schedules: Mapping[str, Schedule] = dataclass_field(default_factory=_empty)
 
     @property
     def all_languages(self) -> tuple[str, ...]:

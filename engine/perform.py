@@ -17,6 +17,7 @@ from callguide.entities import TASK_ACTIONS, lifecycle_result, new_task_request,
 from callguide.graph import ADVANCE, FAIL
 from callguide.hours import opening
 from callguide.i18n import _
+from callguide.model import AskStep, DoStep, Saving
 from callguide.move import Move, blank
 from callguide.problems import EffectFailed, InputError
 from callguide.state import MAX_RESULTS
@@ -25,7 +26,8 @@ from callguide.texts import render_value
 
 def perform(move: Move, step: CompiledStep) -> None:
     """The effect of a `do` step, with its arguments rendered and checked."""
-    name = step.model.effect or ""
+    assert isinstance(step.model, DoStep)
+    name = step.model.effect
     try:
         args = prepare(move, name, render_value(step.args, move.context(), move.state.language))
     except EffectFailed as failure:
@@ -125,7 +127,7 @@ def _succeeded(move: Move, step: CompiledStep, asked: dict[str, Any], result: An
         result = entity
     elif head == "task" and action in TASK_ACTIONS:
         move.store("task", args.get("becomes"))
-    if step.model.save:
+    if isinstance(step.model, Saving) and step.model.save:
         move.store(step.model.save, result)
     move.advance(ADVANCE)
 
@@ -136,7 +138,7 @@ def failed(move: Move, step: CompiledStep, asked: dict[str, Any], failure: str) 
         move.state.effects.append(
             {"name": asked["name"], "step": step.id, "ok": False, "error": failure, "at": move.now.isoformat()}
         )
-    if step.model.on_failure:
+    if isinstance(step.model, (AskStep, DoStep)) and step.model.on_failure:
         move.state.notice = {"kind": "effect", "text": failure}
         move.advance(FAIL)
     else:
@@ -179,8 +181,8 @@ def settle(move: Move, effect: int | None, result: Any, failure: str | None) -> 
 
 def lookup(move: Move, step: CompiledStep, raw: Any) -> None:
     """A lookup question: search (an effect), then pick one of the results."""
+    assert isinstance(step.model, AskStep) and step.model.answer is not None
     answer = step.model.answer
-    assert answer is not None
     state = move.state
     if state.phase == "pick":
         item = _pick(move, raw)
@@ -206,7 +208,7 @@ def lookup(move: Move, step: CompiledStep, raw: Any) -> None:
 
 def found(move: Move, step: CompiledStep, result: Any, query: Any) -> None:
     items = [item for item in (result if isinstance(result, list) else []) if isinstance(item, dict)][:MAX_RESULTS]
-    if not items and step.model.on_failure:
+    if not items and isinstance(step.model, AskStep) and step.model.on_failure:
         move.state.notice = {"kind": "lookup", "text": f"nothing found for `{query}`"}
         move.advance(FAIL)
         return

@@ -1,9 +1,9 @@
 """Sessions: one running call, the public face of the engine.
 
 `Session` shows the view and takes the agent's answers, rule events and the host's effect
-results; each is one move of the interpreter (`Turn`) on a copy of the state. A move either
-completes and replaces the state (copy-on-write), or raises and leaves the session as it
-was (what the host performed in it is kept, so that it is never asked for again). A session
+results; each is one move of the interpreter (`Turn`), made on the state in place. A move
+either completes, or raises and is rolled back: the session is as it was (what the host
+performed in it is kept, so that it is never asked for again). A session
 is safe to use from several threads: moves are serialised by a lock, and `step=` lets a
 front end refuse an answer meant for a screen the session has already left.
 """
@@ -47,8 +47,18 @@ class Session:
         """What the agent sees now (rendered once per state)."""
         view = self._view
         if view is None:
-            view = self._view = build_view(self.engine.contexts, self._state, self.engine.clock.now())
+            self._acquire()  # a move changes the state in place: not while one is made
+            try:
+                view = self._view = build_view(self.engine.contexts, self._state, self.engine.clock.now())
+            finally:
+                self._lock.release()
         return view
+
+    @property
+    def moves(self) -> int:
+        """How many moves the call has made: it changes whenever the session does (a refused
+        answer changes nothing, unless it is counted or the host performed an effect in it)."""
+        return self._state.move
 
     @property
     def step(self) -> str:
@@ -140,11 +150,19 @@ class Session:
 
     def snapshot(self) -> dict[str, Any]:
         """The session as plain JSON-able data, signed and pinned to its flows' versions."""
-        return self.engine.snapshots.make(self._state)
+        self._acquire()  # a move changes the state in place: not while one is made
+        try:
+            return self.engine.snapshots.make(self._state)
+        finally:
+            self._lock.release()
 
-    def _move(self, apply: Callable[[Turn], None], step: str | None, *, count_invalid: bool = False) -> View:
+    def _acquire(self) -> None:
+        """Take the session's lock, or raise `SessionBusy` when a move holds it for too long."""
         if not self._lock.acquire(timeout=5):
             raise SessionBusy("another answer is being applied to this call; try again", self.step)
+
+    def _move(self, apply: Callable[[Turn], None], step: str | None, *, count_invalid: bool = False) -> View:
+        self._acquire()
         speaking = i18n.use(self._state.language)  # the engine's messages in the call's language
         try:
             if step is not None and step != self.step:
@@ -154,13 +172,13 @@ class Session:
             except InputError as error:
                 if not count_invalid:
                     raise _at_step(error, self.step) from None
-                refused, gave_up = error, []
+                refused, gave_up, attempts = error, [], self._state.attempts
                 turn, view = self._try(lambda counting: gave_up.append(counting.invalid(refused)))
                 if not gave_up[0]:
-                    if turn.state.attempts != self._state.attempts:
+                    if turn.state.attempts != attempts:
                         self._commit(turn, view)
                     else:
-                        turn.undo()
+                        turn.rollback()
                     raise _at_step(error, self.step) from None
             self._commit(turn, view)
         except RenderError as error:
@@ -171,21 +189,19 @@ class Session:
         return view
 
     def _try(self, apply: Callable[[Turn], None]) -> tuple[Turn, View]:
-        """A move on a copy of the state, and its view (a screen that cannot be shown moves
-        nothing). When it fails, what the host performed in it is kept all the same."""
-        logs = self._state.logs()
-        turn = Turn(self.engine, self._state.copy(), self._context)
+        """A move on the state, and its view (a screen that cannot be shown moves nothing).
+        When it fails, what the host performed in it is kept all the same."""
+        state = self._state
+        turn = Turn(self.engine, state, self._context)
         try:
             apply(turn)
             return turn, self._render(turn)
         except BaseException:
-            self._state.rewind(logs)  # the logs are shared with the turn's copy, the context too
-            turn.undo()
+            moved, next_effect = state.move, state.next_effect
+            turn.rollback()
             if turn.performed:
-                kept = self._state.copy()
-                kept.unsettled += turn.performed
-                kept.move, kept.next_effect = turn.state.move, turn.state.next_effect
-                self._state = kept
+                state.unsettled = [*state.unsettled, *turn.performed]
+                state.move, state.next_effect = moved, next_effect
             raise
 
     def _render(self, turn: Turn) -> View:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get
 
 from callguide.compile import CompiledPack
 from callguide.json_shape import Fits, compile_shape, instant
+from callguide.model import AskStep
 from callguide.problems import SnapshotError
 from callguide.state import State, Valid
 
@@ -171,7 +172,7 @@ class Snapshots:
         """The phase fits the step the call stands at, and the call's history fits the phase."""
         flow = self.compiled.flows[state.flow]
         step = flow.steps[state.step]
-        answer = step.model.answer
+        answer = step.model.answer if isinstance(step.model, AskStep) else None
         strays = [name for name in state.trail if name not in flow.steps]
         if strays:
             raise SnapshotError(f"the snapshot's trail names step `{strays[0]}`, which is not in flow `{state.flow}`")

@@ -1,12 +1,14 @@
 """The state of one call: small, plain and JSON-able, so a snapshot is just this data.
 
-A turn (an answer, an event, an effect result) works on a copy and replaces the state
-only when it succeeds: a refused answer leaves the session exactly as it was.
+A turn (an answer, an event, an effect result) changes the state in place after taking a
+checkpoint of it, and restores the checkpoint when it fails: a refused answer leaves the
+session exactly as it was, and a move costs what it changes, not what the call holds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Annotated, Any, Literal, get_args
 
 Phase = Literal["step", "pick", "confirm", "wait", "failed", "wrapup", "ended"]
@@ -103,69 +105,65 @@ class State:
     ended_at: Annotated[str | None, Valid(f"{AN_INSTANT}, or null", INSTANT)] = None
 
     def copy(self) -> State:
-        """A copy a turn may change: containers are copied one level deep, values are never
-        changed in place (a nested save builds new maps). The answers (`vars`) are shared
-        until the turn stores one (it copies them then); the call's logs (`path`, `events`,
-        `effects`) only ever grow: they are shared, and a failed move cuts them back
-        (`rewind`), so that most moves do not cost more the longer the call."""
+        """A copy that shares nothing a move changes: every container is copied one level
+        deep (the stack's frames too); the values inside are never changed in place (a
+        nested save builds new maps, a log entry is never edited)."""
         clone = State.__new__(State)
-        # written out field by field: this runs on every move
-        clone.call_id = self.call_id
-        clone.started = self.started
-        clone.language = self.language
-        clone.environment = self.environment
-        clone.inputs = self.inputs  # never changed after the start
-        clone.vars = self.vars  # copied by the turn's first `store` (copy on write)
-        clone.stack = [frame[:] for frame in self.stack]
-        clone.phase = self.phase
-        clone.attempts = self.attempts
-        clone.results = self.results[:]
-        clone.pending = self.pending[:]
-        clone.counters = {rule: times[:] for rule, times in self.counters.items()}
-        clone.notice = self.notice
-        clone.error = self.error
-        clone.path = self.path
-        clone.events = self.events
-        clone.effects = self.effects
-        clone.trail = self.trail[:]
-        clone.outcome = self.outcome
-        clone.end_reason = self.end_reason
-        clone.last_outcome = self.last_outcome
-        clone.close_hint = self.close_hint
-        clone.description_hint = self.description_hint
-        clone.hint_reason = self.hint_reason
-        clone.wrapup = self.wrapup.copy()
-        clone.wrapup_step = self.wrapup_step
-        clone.next_effect = self.next_effect
-        clone.move = self.move
-        clone.unsettled = self.unsettled[:]
-        clone.ended_at = self.ended_at
+        for name, value in zip(_FIELDS, _VALUES(self), strict=True):
+            setattr(clone, name, value)
+        clone.own()
         return clone
 
-    def logs(self) -> tuple[int, int, int]:
-        """How long the shared logs are: where `rewind` cuts them back to."""
-        return len(self.path), len(self.events), len(self.effects)
+    def own(self) -> None:
+        """Take copies of the containers, so that changing them in place changes no one else's."""
+        self.vars = dict(self.vars)
+        self.stack = [list(frame) for frame in self.stack]
+        self.results, self.pending, self.unsettled = list(self.results), list(self.pending), list(self.unsettled)
+        self.counters = {rule: list(times) for rule, times in self.counters.items()}
+        self.path, self.events, self.effects = list(self.path), list(self.events), list(self.effects)
+        self.trail, self.wrapup = list(self.trail), dict(self.wrapup)
 
-    def rewind(self, logs: tuple[int, int, int]) -> None:
-        """Undo what a failed move appended to the shared logs."""
-        del self.path[logs[0] :], self.events[logs[1] :], self.effects[logs[2] :]
+    def checkpoint(self) -> Checkpoint:
+        """What `restore` needs to undo a move made in place: every field as it is, copies of
+        the small containers a move changes in place (the stack, the pending effects, the
+        counters, the wrap-up form), and how long the lists that only grow in place are (the
+        logs and the trail). Its cost does not grow with the call: a move is paid for by what
+        it changes, not by how long the call has been."""
+        return Checkpoint(
+            _VALUES(self),
+            [frame[:] for frame in self.stack],
+            self.pending[:],
+            self.counters.copy(),
+            self.wrapup.copy(),
+            self.unsettled[:],
+            (len(self.path), len(self.events), len(self.effects), len(self.trail)),
+        )
+
+    def restore(self, saved: Checkpoint) -> None:
+        """Put the state back as it was at `saved` (a move failed)."""
+        for name, value in zip(_FIELDS, saved.values, strict=True):
+            setattr(self, name, value)
+        self.stack, self.pending, self.counters = saved.stack, saved.pending, saved.counters
+        self.wrapup, self.unsettled = saved.wrapup, saved.unsettled
+        path, events, effects, trail = saved.lengths
+        del self.path[path:], self.events[events:], self.effects[effects:], self.trail[trail:]
+        for head, value in saved.vars.items():
+            if value is _ABSENT:
+                self.vars.pop(head, None)
+            else:
+                self.vars[head] = value
 
     def as_json(self) -> dict[str, Any]:
         """The fields as plain data; containers are copied, so the caller may change them."""
         clone = self.copy()
-        clone.vars, clone.path, clone.events, clone.effects = (
-            self.vars.copy(),
-            self.path[:],
-            self.events[:],
-            self.effects[:],
-        )
         return {name: getattr(clone, name) for name in _FIELDS}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> State:
-        """A state from plain data (checked by the caller); the logs become the state's own."""
+        """A state from plain data (checked by the caller); its containers become the state's
+        own (a move changes them in place; the caller's data stays as it was)."""
         state = cls(**{name: data[name] for name in _FIELDS if name in data})
-        state.path, state.events, state.effects = state.path[:], state.events[:], state.effects[:]
+        state.own()
         return state
 
     @property
@@ -183,6 +181,28 @@ class State:
 
 
 _FIELDS = tuple(f.name for f in fields(State))
+_VALUES = attrgetter(*_FIELDS)  # every field's value, in the order of _FIELDS
+_ABSENT = object()  # a name the answers did not hold before the move
+
+
+@dataclass(slots=True)
+class Checkpoint:
+    """A state as it was before a move (`State.checkpoint`); the move notes in `vars` what
+    each answer it saves replaced (`keep_answer`), the answers being changed in place."""
+
+    values: tuple[Any, ...]
+    stack: list[list[str]]
+    pending: list[dict[str, Any]]
+    counters: dict[str, list[float]]
+    wrapup: dict[str, Any]
+    unsettled: list[dict[str, Any]]
+    lengths: tuple[int, int, int, int]
+    vars: dict[str, Any] = field(default_factory=dict)
+
+    def keep_answer(self, answers: dict[str, Any], head: str) -> None:
+        """`head` of `answers` is about to change: note what it was, the first time."""
+        if head not in self.vars:
+            self.vars[head] = answers.get(head, _ABSENT)
 
 
 def set_path(values: dict[str, Any], dotted: str, value: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from callguide import wrapup
 from callguide.compile import CompiledStep
 from callguide.context import Contexts, RenderContext, choices
-from callguide.model import Pack
+from callguide.model import AskStep, Pack
 from callguide.record import call_record
 from callguide.state import State
 from callguide.texts import render_value
@@ -101,7 +101,7 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
     elif phase in ("step", "pick"):
         if step.kind == "ask":
             view.kind, view.answer = "ask", answer_spec(step, state, context, language)
-            if step.model.answer is not None and step.model.answer.kind == "phone":
+            if isinstance(step.model, AskStep) and step.model.answer and step.model.answer.kind == "phone":
                 _phone_rule(view.answer, compiled.pack)
         else:  # a `say`, or the line read before a `do`, `call` or `end`
             view.kind = "say"
@@ -119,8 +119,8 @@ def _phone_rule(spec: dict[str, Any], pack: Pack) -> None:
 
 def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], language: str) -> dict[str, Any]:
     model = step.model
+    assert isinstance(model, AskStep) and model.answer is not None
     answer = model.answer
-    assert answer is not None
     spec: dict[str, Any] = {"type": answer.kind, "optional": model.optional}
     if step.options:
         spec["options"] = [

@@ -16,6 +16,7 @@ from callguide.cli.main import main
 from callguide.clock import FrozenClock
 from callguide.host import local_engine
 from callguide.load.yaml_source import read_yaml
+from callguide.model import AskStep, DoStep
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,8 +97,8 @@ def _data_words(root: Path) -> set[str]:
     names: set[str] = {*pack.flows, *pack.rules, *pack.outcome_names, *pack.effects, *pack.lookups}
     for flow in pack.flows.values():
         for step in flow.steps.values():
-            names |= {step.id, step.effect or ""}
-            if step.answer is not None:
+            names |= {step.id, step.effect if isinstance(step, DoStep) else ""}
+            if isinstance(step, AskStep) and step.answer is not None:
                 names |= {option.key for option in step.answer.options} | set(step.answer.search_by)
     for catalog in pack.catalogs.values():
         names |= {*catalog.reasons, *catalog.queues}

@@ -15,6 +15,7 @@ from typing import Any
 
 from callguide import CallguideError, Engine, FrozenClock, InputError, Session
 from callguide.host import local_engine
+from callguide.model import AskStep
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,4 +100,4 @@ def test_a_refused_move_leaves_the_session_exactly_as_it_was(moves: list[tuple[s
 def _caps_invalid(session: Session) -> bool:
     flow = session.engine.compiled.flows[session.flow]
     step = flow.steps.get(session.state.step)
-    return step is not None and step.model.attempts is not None
+    return step is not None and isinstance(step.model, AskStep) and step.model.attempts is not None

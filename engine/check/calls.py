@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from callguide.check.base import Checker
-from callguide.model import Step
+from callguide.model import AskStep, CallStep, Step
 from callguide.problems import Pos
 
 
 def calls(step: Step) -> Iterator[tuple[str, Pos]]:
     """The flows a step calls, each with where the `call:` stands."""
-    if step.call:
+    if isinstance(step, CallStep):
         yield step.call, step.at("call")
-    for case in (*step.next, *([step.attempts.then] if step.attempts else [])):
+    attempts = step.attempts if isinstance(step, AskStep) else None
+    for case in (*step.next, *([attempts.then] if attempts else [])):
         if case.call:
             yield case.call, case.at("call")
 

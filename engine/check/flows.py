@@ -15,7 +15,7 @@ from callguide.check.texts import TextChecker
 from callguide.check.values import default_mistake
 from callguide.effects import known_effects
 from callguide.graph import graph_of
-from callguide.model import INHERIT, Answer, Case, Flow, Pack, Step
+from callguide.model import INHERIT, Answer, AskStep, CallStep, Case, DoStep, EndStep, Flow, Pack, Saving, Step
 from callguide.problems import Pos, Problem, closest, did_you_mean
 
 RESERVED_NAMES = frozenset(
@@ -50,7 +50,7 @@ class FlowChecker(Checker):
             name
             for other in pack.flows.values()
             for step in other.steps.values()
-            for name in (step.call, *(c.call for c in step.next))
+            for name in (step.call if isinstance(step, CallStep) else None, *(c.call for c in step.next))
             if name
         }
         catalog = pack.call_end_catalog
@@ -94,9 +94,9 @@ class FlowChecker(Checker):
     def step(self, flow: Flow, step: Step) -> None:
         for case in step.next:
             self.case(flow, step, case)
-        if step.attempts:
+        if isinstance(step, AskStep) and step.attempts:
             self.case(flow, step, step.attempts.then)
-        if step.on_failure:
+        if isinstance(step, (AskStep, DoStep)) and step.on_failure:
             self.step_ref(flow, step.on_failure, step.at("on_failure"), f"step `{step.id}` goes `on_failure` to")
         if stuck(step) and not empty(step):
             self.error(
@@ -106,21 +106,22 @@ class FlowChecker(Checker):
             )
         if step.next:
             self.branch(step)
-        if step.kind == "call" and step.call:
+        if isinstance(step, CallStep) and step.call:
             self.flow_ref(step.call, step.at("call"), f"step `{step.id}` calls")
-        if step.kind == "end" and step.end:
+        if isinstance(step, EndStep) and step.end:
             self.outcome(step.end, step.at("end"), step.reason, step.at("reason"))
-        if step.kind == "do" and step.effect:
+        if isinstance(step, DoStep) and step.effect:
             self.effect(step)
-        if step.answer:
+        if isinstance(step, AskStep) and step.answer:
             self.answer(step, step.answer)
             wrong = default_mistake(step.answer, step.default, self.pack.all_languages)
             if wrong:
                 self.error(step.at("default"), "impossible-value", f"{wrong} (step `{step.id}`)")
-        for name in (step.save, *(name for name, _ in step.sets)):
+        save = step.save if isinstance(step, Saving) else None
+        for name in (save, *step.sets):
             if name and name.split(".")[0] in RESERVED_NAMES:
                 self.error(
-                    step.at("save") if name == step.save else step.at("set"),
+                    step.at("save") if name == save else step.at("set"),
                     "reserved-name",
                     f"step `{step.id}` stores `{name}`, but `{name.split('.')[0]}` is a name the engine provides",
                 )
@@ -193,8 +194,7 @@ class FlowChecker(Checker):
                 f"`{reason}` is not a reason of the `{self.pack.call_end}` catalog{suggest(reason, self.reasons, 'its reasons')}",
             )
 
-    def effect(self, step: Step) -> None:
-        assert step.effect is not None
+    def effect(self, step: DoStep) -> None:
         if step.effect not in self.effects:
             if self.broken.effect(step.effect):
                 return
@@ -290,8 +290,12 @@ class FlowChecker(Checker):
     def inherit(self, flow: Flow) -> None:
         """`end: inherit` takes the outcome of the call's last sub-flow: a flow that calls none
         and that no flow calls has nothing to inherit."""
-        ends = [step for step in flow.steps.values() if step.end == INHERIT or any(c.end == INHERIT for c in step.next)]
-        calls_some = any(step.call or any(c.call for c in step.next) for step in flow.steps.values())
+        ends = [
+            step
+            for step in flow.steps.values()
+            if (isinstance(step, EndStep) and step.end == INHERIT) or any(c.end == INHERIT for c in step.next)
+        ]
+        calls_some = any(isinstance(step, CallStep) or any(c.call for c in step.next) for step in flow.steps.values())
         called = flow.name in self.called
         if ends and not calls_some and not called:
             message = f"`end: inherit` in `{flow.name}`, which calls no sub-flow and is called by none: there is no outcome to inherit"

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+from callguide import model
 from callguide.load.yaml_source import Document, Path
 from callguide.problems import Problem
-from callguide.schemas.source import STEP_KEYS
 
 # Step keys no analyst would give an option of a question.
 _NEVER_OPTIONS = frozenset(
@@ -47,7 +47,7 @@ MEANT_AS_WRITTEN = frozenset({"yaml-comment", "yaml-number"})
 
 @cache
 def step_keys() -> frozenset[str]:
-    return frozenset(key.name for key in STEP_KEYS)
+    return frozenset(model.step_keys())
 
 
 def hidden_problems(document: Document, kind: str) -> tuple[list[Problem], set[int]]:

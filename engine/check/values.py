@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from callguide.check.hints import suggest
-from callguide.model import Answer, Pack, Text
+from callguide.model import Answer, AskStep, Pack, Text
 from callguide.problems import closest
 from jinja2 import nodes
 
@@ -90,6 +90,9 @@ def stored_kinds(pack: Pack) -> dict[str, Kind]:
     for flow in pack.flows.values():
         untyped.update(flow.inputs)
         for step in flow.steps.values():
+            if not isinstance(step, AskStep):
+                untyped.update(step.stores)
+                continue
             untyped.update(name for name in step.stores if name != step.save or step.answer is None)
             if step.save and step.answer is not None:
                 found = answer_kind(step.answer)

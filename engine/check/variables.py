@@ -23,9 +23,8 @@ from callguide.check.flows import RESERVED_NAMES
 from callguide.check.hints import suggest
 from callguide.check.texts import TextChecker
 from callguide.graph import graph_of
-from callguide.model import Condition, Flow, Pack, Step, Text
+from callguide.model import AskStep, Condition, DoStep, Flow, Pack, Step, Text, keys_of
 from callguide.problems import Pos, Problem, closest, did_you_mean
-from callguide.schemas.source import STEP_KEYS
 
 
 def top(name: str) -> str:
@@ -102,7 +101,7 @@ class VariableChecker(Checker):
         known = {source: set(found) for source, found in samples.items()}
         for flow in self.pack.flows.values():
             for step in flow.steps.values():
-                answer = step.answer
+                answer = step.answer if isinstance(step, AskStep) else None
                 if answer is not None and answer.kind == "lookup" and answer.source in known:
                     known[answer.source].update(answer.search_by)
         self.lookups = {source: frozenset(found) for source, found in known.items()}
@@ -173,7 +172,7 @@ class VariableChecker(Checker):
         graph = graph_of(flow)
         order, incoming_edges = graph.order, graph.incoming
         stores = {step_id: self.defines(flow.steps[step_id]) for step_id in order}
-        sets_only = {step_id: self.bits.of(top(name) for name, _ in flow.steps[step_id].sets) for step_id in order}
+        sets_only = {step_id: self.bits.of(top(name) for name in flow.steps[step_id].sets) for step_id in order}
         before: dict[str, int] = {flow.start: entry}
         changed = True
         while changed:
@@ -229,22 +228,23 @@ class VariableChecker(Checker):
         """Every text and condition of a step, with the names it may read besides the flow's."""
         where = f"step `{step.id}`"
         earlier: set[str] = set()
-        for name, condition in step.sets:
+        for name, condition in step.sets.items():
             yield self.use(condition, f"`set: {name}` of {where}", where, extra=frozenset(earlier))
             earlier.add(top(name))
         sets = frozenset(earlier)
         texts: list[tuple[Text | Condition | None, str, bool]] = [
-            (getattr(step, key.field or key.name), f"the `{key.name}` of {where}", key.spoken)
-            for key in STEP_KEYS
-            if key.read == "text"
+            (getattr(step, key.field), f"the `{key.name}` of {where}", bool(key.extra.get("spoken")))
+            for key in keys_of(type(step))
+            if key.type is Text
         ]
-        texts.append((step.default if isinstance(step.default, Text) else None, f"the `default` of {where}", False))
+        default = step.default if isinstance(step, AskStep) else None
+        texts.append((default if isinstance(default, Text) else None, f"the `default` of {where}", False))
         for warning in step.warnings:
             texts += [
                 (warning.text, f"a warning of {where}", False),
                 (warning.condition, f"a warning of {where}", False),
             ]
-        answer = step.answer
+        answer = step.answer if isinstance(step, AskStep) else None
         if answer is not None:
             texts.append((answer.message, f"the message of {where}", False))
             for option in answer.options:
@@ -257,7 +257,7 @@ class VariableChecker(Checker):
         for text, what, spoken in texts:
             if text is not None:
                 yield self.use(text, what, where, extra=sets, spoken=spoken)
-        if step.args:
+        if isinstance(step, DoStep) and step.args:
             yield Use(self.texts.value(step.args, f"the `with` of {where}"), step.pos, where, extra=sets)
         for case in step.next:  # branches read the step's own answer too
             for text, what in ((case.description, "the `description` of a branch"), (case.condition, "a branch")):

@@ -7,6 +7,7 @@ cannot say (which keys make which step kind) is reported as problems on the way.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
@@ -15,9 +16,12 @@ from callguide.load.files import SourceFile
 from callguide.load.yaml_source import Document, Path
 from callguide.model import (
     ANSWER_KINDS,
+    BELONGS_TO_DO,
+    STEP_OF_KIND,
     Access,
     Action,
     Answer,
+    AskStep,
     Attempts,
     Calendar,
     Case,
@@ -37,11 +41,13 @@ from callguide.model import (
     Text,
     Warning,
     Worklist,
+    keys_of,
+    step_keys,
 )
 from callguide.problems import Pos, Problem
-from callguide.schemas.source import BELONGS_TO_DO, SPEAKING, STEP_KEYS
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SPEAKING: tuple[StepKind, ...] = ("say", "ask", "do", "call", "end")  # the keys that make a step's kind, `next` aside
 
 
 def frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -150,50 +156,40 @@ class Builder:
                 "step-kind",
                 f"`{answers[0]}` gives an answer type, but step `{name}` has no `ask`",
             )
-        for key in STEP_KEYS:
-            if key.misplaced and key.name in spec and kind not in key.kinds:
-                self.problem((*path, key.name), "step-kind", key.misplaced.format(key=key.name, step=name))
+        cls = STEP_OF_KIND[kind]
+        keys = _readers(cls)
+        for key in step_keys().values():
+            if "misplaced" in key.extra and key.name in spec and key.name not in keys:
+                self.problem((*path, key.name), "step-kind", key.extra["misplaced"].format(key=key.name, step=name))
         if kind == "ask" and "on_failure" in spec and "lookup" not in spec:  # a search can fail; a question cannot
             self.problem((*path, "on_failure"), "step-kind", BELONGS_TO_DO.format(key="on_failure"))
-        attempts = spec.get("attempts")
-        declared = [key for key in STEP_KEYS if key.read and key.name in spec]
-        return Step(
-            id=name,
-            kind=kind,
-            pos=self.pos(path, key=True),
-            answer=self.answer(answers[0], spec, path) if answers else None,
-            optional=bool(spec.get("optional", False)),
-            attempts=Attempts(attempts["max"], self.case(attempts["then"], (*path, "attempts", "then")))
-            if attempts
-            else None,
-            args=self.args(spec.get("with"), (*path, "with")),
-            next=self.next(spec.get("next"), (*path, "next")),
-            sets=tuple(
-                (name_, self.condition(expr, (*path, "set", name_))) for name_, expr in (spec.get("set") or {}).items()
-            ),
-            warnings=tuple(
-                Warning(
-                    self.text(item["text"], (*path, "warn", i, "text")),
-                    self.condition(item["if"], (*path, "warn", i, "if")) if "if" in item else None,
-                )
-                for i, item in enumerate(spec.get("warn", ()))
-            ),
-            **{key.field or key.name: self.read(key.read, spec[key.name], (*path, key.name)) for key in declared},
-            places=self.places(spec, path),
-        )
-
-    def read(self, how: str | None, value: Any, path: Path) -> Any:
-        """A step key's value as its declaration says the model takes it."""
-        if how == "text":
-            return self.text(value, path)
-        return self.arg(value, path) if how == "arg" else value
+        values = {field: read(self, spec[key], (*path, key)) for key, (field, read) in keys.items() if key in spec}
+        if cls is AskStep and answers:
+            values["answer"] = self.answer(answers[0], spec, path)
+        return cls(id=name, pos=self.pos(path, key=True), places=self.places(spec, path), **values)
 
     def next(self, value: Any, path: Path) -> tuple[Case, ...]:
-        if value is None:
-            return ()
         if isinstance(value, str):
-            return (Case(self.pos(path), go=value),)
+            return (Case(pos=self.pos(path), go=value),)
         return tuple(self.case(item, (*path, index)) for index, item in enumerate(value))
+
+    def sets(self, value: dict[str, Any], path: Path) -> Mapping[str, Condition]:
+        return frozen({name: self.condition(expr, (*path, name)) for name, expr in (value or {}).items()})
+
+    def warnings(self, value: list[dict[str, Any]], path: Path) -> tuple[Warning, ...]:
+        return tuple(
+            Warning(
+                text=self.text(item["text"], (*path, i, "text")),
+                condition=self.condition(item["if"], (*path, i, "if")) if "if" in item else None,
+            )
+            for i, item in enumerate(value)
+        )
+
+    def attempts(self, value: dict[str, Any], path: Path) -> Attempts:
+        return Attempts(limit=value["max"], then=self.case(value["then"], (*path, "then")))
+
+    def value(self, value: Any, path: Path) -> Any:
+        return value
 
     def case(self, spec: dict[str, Any], path: Path) -> Case:
         targets = [key for key in ("go", "call", "end") if key in spec]
@@ -403,6 +399,25 @@ class Builder:
 
     def phrases(self, data: dict[str, Any]) -> dict[str, Text]:
         return {name: self.text(text, ("phrases", name)) for name, text in data["phrases"].items()}
+
+
+Reader = Callable[[Builder, Any, Path], Any]
+# How a step key's value becomes its field, by the field's type (other types: as written).
+READERS: dict[Any, Reader] = {
+    Text: Builder.text,
+    tuple[Case, ...]: Builder.next,
+    Mapping[str, Condition]: Builder.sets,
+    tuple[Warning, ...]: Builder.warnings,
+    Attempts: Builder.attempts,
+    Mapping[str, Any]: Builder.args,
+    Any: Builder.arg,  # a `default`: texts in it are templates
+}
+
+
+@cache
+def _readers(cls: type[Step]) -> dict[str, tuple[str, Reader]]:
+    """The keys a step of this class takes, as written -> its field and how it is read."""
+    return {key.name: (key.field, READERS.get(key.type, Builder.value)) for key in keys_of(cls)}
 
 
 # How each file kind becomes model objects: one named object per file, or a map of them.

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import msgspec
 import orjson
 from callguide import collector, model
 from callguide.load.paths import display, scan_pack
@@ -27,9 +28,15 @@ from callguide.problems import Pos, Problem
 FORMAT = 2
 MAP = "@map"  # a mapping of the model; any other object is `{"@" + its class: [its fields]}`
 _CLASSES: dict[str, type[Any]] = {
-    "@" + name: cls for name, cls in vars(model).items() if isinstance(cls, type) and dataclasses.is_dataclass(cls)
+    "@" + name: cls
+    for name, cls in vars(model).items()
+    if isinstance(cls, type) and (dataclasses.is_dataclass(cls) or issubclass(cls, msgspec.Struct))
 }
 _CLASSES.update({"@Pos": Pos, "@Problem": Problem})
+_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: cls.__struct_fields__ if issubclass(cls, msgspec.Struct) else tuple(f.name for f in dataclasses.fields(cls))
+    for kind, cls in _CLASSES.items()
+}
 _NESTED = (list, dict)
 
 
@@ -79,10 +86,9 @@ def save(root: Path, pack: model.Pack, problems: list[Problem]) -> None:
 
 
 def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            "@" + type(value).__name__: [_encode(getattr(value, field.name)) for field in dataclasses.fields(value)]
-        }
+    if isinstance(value, msgspec.Struct) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        kind = "@" + type(value).__name__
+        return {kind: [_encode(getattr(value, name)) for name in _FIELDS[kind]]}
     if isinstance(value, Mapping):
         return {MAP: {key: _encode(item) for key, item in value.items()}}
     if isinstance(value, (tuple, list)):
@@ -101,7 +107,8 @@ def _decode(value: Any) -> Any:
             return MappingProxyType(
                 {key: _decode(item) if type(item) in _NESTED else item for key, item in fields.items()}
             )
-        return _CLASSES[kind](*[_decode(item) if type(item) in _NESTED else item for item in fields])
+        values = [_decode(item) if type(item) in _NESTED else item for item in fields]
+        return _CLASSES[kind](**dict(zip(_FIELDS[kind], values, strict=True)))  # the step classes take keywords only
     return value
 
 

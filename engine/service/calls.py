@@ -263,7 +263,7 @@ class Calls:
                 session=session_json(row),
             )
         loaded, session = self._session(tx, row)
-        before_effects, before_state = len(session.state.effects), session.state
+        before_effects, before_moves = len(session.state.effects), session.moves
         problem: ApiProblem | None = None
         with bound(tx):
             try:
@@ -274,7 +274,7 @@ class Calls:
                 problem = ApiProblem(422, "invalid-answer", refused.message, step=refused.step)
             except CallguideError as error:
                 problem = ApiProblem(422, "flow-error", str(error))
-            moved = session.state is not before_state  # a refused answer may still count an attempt
+            moved = session.moves != before_moves  # a refused answer may still count an attempt
             new_version = current + 1 if moved else current
             if moved:
                 view = view_text(session)

@@ -1,0 +1,90 @@
+"""How keys are written, where the written form is not the model's type.
+
+The model's classes declare the keys (`callguide.model`); msgspec turns them into JSON
+Schemas (`callguide.schemas.source`). Most written forms follow from a field's type; these
+do not: a text is one string or a map of languages, not a `Text`; `next` is a step name or a
+list of branches; an answer type is `true` or a map of settings, which msgspec would write
+as an `enum` and so change what the checker tells the analyst. They are given here as the
+JSON Schema a field adds (msgspec's `extra_json_schema`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgspec import Meta
+
+Schema = dict[str, Any]
+
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+DOTTED = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
+DURATION = r"^[0-9]+(\.[0-9]+)?\s*(s|m|h|d)$"
+
+NAME: Schema = {"type": "string", "pattern": IDENTIFIER}
+STRING: Schema = {"type": "string"}
+FLAG: Schema = {"type": "boolean"}
+BOUND: Schema = {"type": ["string", "number"]}
+TEXT: Schema = {"$ref": "#/$defs/text"}
+CONDITION: Schema = {"$ref": "#/$defs/condition"}
+
+NAMED = Meta(pattern=IDENTIFIER)  # a name in lower case
+STORED = Meta(pattern=DOTTED)  # a name to store a value under, parts joined by dots
+
+
+def p(title: str, description: str, schema: Schema | None = None) -> Schema:
+    """A property: its hover help plus its shape."""
+    return {"title": title, "description": description, **(schema or {})}
+
+
+def obj(properties: dict[str, Schema], required: tuple[str, ...] = (), **extra: Any) -> Schema:
+    schema: Schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    schema.update(extra)
+    return schema
+
+
+def map_of(value: Schema, key_pattern: str = IDENTIFIER, **extra: Any) -> Schema:
+    return {"type": "object", "propertyNames": {"pattern": key_pattern}, "additionalProperties": value, **extra}
+
+
+def true_or(settings: dict[str, Schema]) -> Schema:
+    """An answer type written `true`, or as a map of its settings."""
+    return {"oneOf": [{"const": True}, obj(settings)]}
+
+
+# `next: bye`, or a list of branches (a string's pattern and an array's items do not clash).
+# msgspec writes a field's own type over what `extra_json_schema` says of it, so the shape is
+# given under `x-written`, which the schema writer puts in place of msgspec's.
+NEXT: Schema = {
+    "x-written": {"type": ["string", "array"], "pattern": IDENTIFIER, "items": {"$ref": "#/$defs/Case"}, "minItems": 1}
+}
+SETS: Schema = map_of(CONDITION, DOTTED)
+OPTIONS: Schema = {
+    "type": ["object", "array"],
+    "propertyNames": {"pattern": r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$"},
+    "additionalProperties": {
+        "anyOf": [
+            TEXT,
+            obj(
+                {
+                    "label": {**TEXT, "title": "Label", "description": "What the agent sees."},
+                    "if": {
+                        **CONDITION,
+                        "title": "If",
+                        "description": "The option can be picked only when this is true; otherwise it is shown greyed out.",
+                    },
+                    "else": {
+                        **TEXT,
+                        "title": "Else",
+                        "description": "Why the option is greyed out, e.g. `no valid mobile number`.",
+                    },
+                },
+                required=("label",),
+            ),
+        ]
+    },
+    "items": {"type": ["string", "integer"]},
+    "minItems": 1,
+    "minProperties": 1,
+}
