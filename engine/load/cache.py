@@ -37,6 +37,9 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     kind: cls.__struct_fields__ if issubclass(cls, msgspec.Struct) else tuple(f.name for f in dataclasses.fields(cls))
     for kind, cls in _CLASSES.items()
 }
+# the step classes (msgspec) take keywords only; the dataclasses (most objects: every `Pos`)
+# take their fields in order, which spares a map per object
+_KEYWORDS_ONLY = frozenset(kind for kind, cls in _CLASSES.items() if issubclass(cls, msgspec.Struct))
 _NESTED = (list, dict)
 
 
@@ -108,7 +111,11 @@ def _decode(value: Any) -> Any:
                 {key: _decode(item) if type(item) in _NESTED else item for key, item in fields.items()}
             )
         values = [_decode(item) if type(item) in _NESTED else item for item in fields]
-        return _CLASSES[kind](**dict(zip(_FIELDS[kind], values, strict=True)))  # the step classes take keywords only
+        if kind in _KEYWORDS_ONLY:
+            return _CLASSES[kind](**dict(zip(_FIELDS[kind], values, strict=True)))
+        if len(values) != len(_FIELDS[kind]):
+            raise ValueError(f"{kind} has {len(_FIELDS[kind])} fields")  # not ours: never a default in its place
+        return _CLASSES[kind](*values)
     return value
 
 
