@@ -25,6 +25,11 @@ NO = frozenset({"no", "n", "false", "0", "нет", "н", "non"})
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _RELATIVE = re.compile(r"^(today|now|tomorrow)?\s*(?:([+-])\s*(\d+)\s*([smhd]))?$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+# compiled at import: the first answer of a process should not pay for them
+_PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
+_PHONE_DIGITS = re.compile(r"\+?\d{3,17}")
+_LIST_SEPARATOR = re.compile(r"[,;]")
+_WHOLE_NUMBER = re.compile(r"[-+]?\d{1,15}")
 MAX_TEXT = 10_000
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False  # a refused pattern is the checker's problem, not stderr's
@@ -54,7 +59,9 @@ def parse(
         return pick(options, raw)
     if kind == "multi":
         items = (
-            raw if isinstance(raw, (list, tuple)) else [part for part in re.split(r"[,;]", str(raw)) if part.strip()]
+            raw
+            if isinstance(raw, (list, tuple))
+            else [part for part in _LIST_SEPARATOR.split(str(raw)) if part.strip()]
         )
         if not items:
             raise InputError(_("pick at least one option"))
@@ -186,9 +193,7 @@ def pattern_problem(pattern: str) -> str | None:
 def _number(answer: Answer, text: str) -> int | float:
     cleaned = text.replace(" ", "").replace("\u00a0", "")
     try:
-        value: int | float = (
-            int(cleaned) if re.fullmatch(r"[-+]?\d{1,15}", cleaned) else float(cleaned.replace(",", "."))
-        )
+        value: int | float = int(cleaned) if _WHOLE_NUMBER.fullmatch(cleaned) else float(cleaned.replace(",", "."))
     except ValueError:
         raise InputError(_("`{text}` is not a number").format(text=text)) from None
     if value != value or value in (float("inf"), float("-inf")):
@@ -203,8 +208,8 @@ def _number(answer: Answer, text: str) -> int | float:
 
 
 def _phone(text: str, digits: int | None, region: str | None, mobile: bool) -> str:
-    compact = re.sub(r"[\s\-().]", "", text)
-    if not re.fullmatch(r"\+?\d{3,17}", compact):
+    compact = _PHONE_PUNCTUATION.sub("", text)
+    if not _PHONE_DIGITS.fullmatch(compact):
         raise InputError(_("`{text}` is not a phone number: use digits only").format(text=text))
     count = len(compact.lstrip("+"))
     if digits is not None and not compact.startswith("+") and count != digits:
@@ -231,6 +236,9 @@ def prepare_region(region: str) -> None:
     example = phonenumbers.example_number(region)
     if example is not None:
         _region_problem(phonenumbers.national_significant_number(example), region, True)
+        # as agents type it, with the national prefix (`0712...`): the prefix's patterns too
+        national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+        _region_problem(_PHONE_PUNCTUATION.sub("", national), region, True)
 
 
 _MOBILE_KINDS = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)

@@ -53,6 +53,7 @@ class CompiledStep:
     say: LocalText | None
     ask: LocalText | None
     hint: LocalText | None
+    note: LocalText | None
     title: LocalText | None
     confirm: LocalText | None
     description: LocalText | None
@@ -242,6 +243,7 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         say=texts.text(step.say),
         ask=texts.text(ask.ask) if ask else None,
         hint=texts.text(step.hint),
+        note=texts.text(step.note),
         title=texts.text(step.title),
         confirm=texts.text(do.confirm) if do else None,
         description=texts.text(step.description) if isinstance(step, EndStep) else None,

@@ -24,36 +24,49 @@ RESERVED_INPUTS = frozenset({"now", "today", "env", "phrases", "pack", "flow", "
 
 
 class RenderContext(dict[str, Any]):
-    """What a move's texts and conditions read, in two layers: the call's own names (the
-    dict itself: inputs, answers, the clock, the flow...) over the names the pack gives
-    every call (`base`: the sandbox's globals, the pack, every answer name as None until
-    saved), which are read through and never copied. Building a context costs the call's
-    own names, not the pack's: a pack that saves 3,000 names does not make every move copy
-    them, nor every live session hold them.
+    """What a move's texts and conditions read, in layers: the move's own names (the dict
+    itself: the clock, the flow, the call...) over the call's answers and inputs, read
+    through where the state holds them (a move changes the answers in place, and a failed
+    move puts them back: the context always shows the state's), over the names the pack
+    gives every call (the sandbox's globals, the pack, every answer name as None until
+    saved). Nothing is copied: building a context costs the move's own names, not the
+    call's answers nor the pack's, and a live session holds no second copy of them.
 
-    Reading (`[]`, `get`, `in`) sees both layers; so do iterating and `{**context}` (the
-    merged view is made then: rare). Writing and deleting touch the call's layer only."""
+    Reading (`[]`, `get`, `in`) sees every layer; so do iterating and `{**context}` (the
+    merged view is made then: rare). Writing and deleting touch the own layer only."""
 
-    __slots__ = ("base",)
+    __slots__ = ("layers",)
 
-    def __init__(self, base: Mapping[str, Any], own: Mapping[str, Any] = EMPTY) -> None:
+    def __init__(self, own: Mapping[str, Any], *layers: Mapping[str, Any]) -> None:
         super().__init__(own)
-        self.base = base
+        self.layers = layers  # searched in order after the own names
 
     def __missing__(self, name: str) -> Any:
-        return self.base[name]
+        for layer in self.layers:
+            found = layer.get(name, _ABSENT)
+            if found is not _ABSENT:
+                return found
+        raise KeyError(name)
 
     def __contains__(self, name: object) -> bool:
-        return dict.__contains__(self, name) or name in self.base
+        return dict.__contains__(self, name) or any(name in layer for layer in self.layers)
 
     def get(self, name: str, default: Any = None) -> Any:
         found = dict.get(self, name, _ABSENT)
-        return self.base.get(name, default) if found is _ABSENT else found
+        if found is not _ABSENT:
+            return found
+        for layer in self.layers:
+            found = layer.get(name, _ABSENT)
+            if found is not _ABSENT:
+                return found
+        return default
 
     def merged(self) -> dict[str, Any]:
-        both = dict(self.base)
-        both.update(dict.items(self))
-        return both
+        every: dict[str, Any] = {}
+        for layer in reversed(self.layers):
+            every.update(layer.items())
+        every.update(dict.items(self))
+        return every
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.merged())
@@ -131,10 +144,7 @@ class Contexts:
 
     def build(self, state: State, now: datetime) -> dict[str, Any]:
         """What texts and conditions read. Built once per move: this is the hot path."""
-        context = RenderContext(self._static)
-        context.update(state.inputs)
-        context.update(state.vars)
-        context.update(self.clock(now))
+        context = RenderContext(self.clock(now), state.vars, state.inputs, self._static)
         context["env"] = self.compiled.pack.environments.get(state.environment, EMPTY)
         context["flow"] = self._flow_info[state.flow]
         context["call"] = {"id": state.call_id, "started": state.started, "language": state.language}

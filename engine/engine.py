@@ -58,6 +58,8 @@ class Engine:
             )
         self.environment = environment or next(iter(pack.environments), "")
         self.contexts = Contexts(compiled, self.environment)
+        for language in pack.all_languages:  # read once per process, now rather than at the first refusal
+            i18n.catalog(language)
 
     @classmethod
     def load(cls, path: str | Path, *, cache: bool = False, **options: Any) -> Engine:

@@ -2,8 +2,9 @@
 
 A text without `{{` or `{%` never reaches Jinja, and Jinja templates are compiled on first
 use (a compiled flow shares them with all its sessions), so loading a big pack stays cheap.
-The common shapes (`Hello {{ customer.name }}`, `reason == 'technical'`) are evaluated from
-Jinja's own parse without a Jinja context. A limit passed or a mistake met while rendering
+The common shapes (`Hello {{ customer.name }}`, `reason == 'technical'`, `a if b else c`)
+are evaluated from Jinja's own parse without a Jinja context, and the commonest of them are
+read without Jinja's lexer (shapes.py): the first call after loading compiles little. A limit passed or a mistake met while rendering
 is a `RenderError` with the place in the flow file. Texts in several languages are texts.py.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from callguide.analysis import is_template, parse_condition
 from callguide.problems import Pos, RenderError
 from callguide.sandbox import MAX_OUTPUT, Sandbox, check_output, size_of
+from callguide.shapes import condition_tree, text_tree
 from jinja2 import TemplateError, Undefined, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.nodes import EvalContext
@@ -82,7 +84,8 @@ class CompiledText(_Compiled):
         return str(self._value(context))
 
     def _build(self) -> Callable[[dict[str, Any]], str]:
-        return _direct_text(self.env, self.env.parse(self.source)) or _jinja_text(self.env, self.source)
+        tree = text_tree(self.source) or self.env.parse(self.source)
+        return _direct_text(self.env, tree) or _jinja_text(self.env, self.source)
 
 
 def _join_bounded(chunks: Iterator[str]) -> str:
@@ -114,7 +117,8 @@ class CompiledCondition(_Compiled):
         return bool(self._value(context))
 
     def _build(self) -> Callable[[dict[str, Any]], Any]:
-        evaluate = _direct(self.env, parse_condition(self.env, self.source)) or _jinja_expression(self.env, self.source)
+        tree = condition_tree(self.source) or parse_condition(self.env, self.source)
+        evaluate = _direct(self.env, tree) or _jinja_expression(self.env, self.source)
 
         def checked(context: dict[str, Any]) -> Any:
             result = evaluate(context)
@@ -161,8 +165,8 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _direct(env: Sandbox, node: nodes.Node) -> Callable[[dict[str, Any]], Any] | None:
-    """A closure for an expression made only of names, attributes, constants, comparisons
-    and `and` / `or` / `not`; None for anything else (Jinja runs it then). These shapes make
+    """A closure for an expression made only of names, attributes, constants, comparisons,
+    `and` / `or` / `not` and `a if b else c`; None for anything else (Jinja runs it then). These shapes make
     no new values, so the sandbox's size and work bounds have nothing to count."""
     if isinstance(node, (nodes.Const, nodes.List, nodes.Tuple)):
         try:
@@ -184,6 +188,11 @@ def _direct(env: Sandbox, node: nodes.Node) -> Callable[[dict[str, Any]], Any] |
     if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
         container, key, getitem = _direct(env, node.node), node.arg.value, env.getitem
         return None if container is None else (lambda context: getitem(container(context), key))
+    if isinstance(node, nodes.CondExpr) and node.expr2 is not None:  # without `else` it is Jinja's undefined
+        test, yes, no = _direct(env, node.test), _direct(env, node.expr1), _direct(env, node.expr2)
+        if test is None or yes is None or no is None:
+            return None
+        return lambda context: yes(context) if test(context) else no(context)
     if isinstance(node, nodes.Not):
         negated = _direct(env, node.node)
         return None if negated is None else (lambda context: not negated(context))
@@ -223,7 +232,7 @@ def _direct_text(env: Sandbox, tree: nodes.Template) -> Callable[[dict[str, Any]
         if isinstance(node, nodes.TemplateData):
             parts.append(node.data)
             continue
-        if not isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
+        if not isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem, nodes.CondExpr)):
             return None
         value = _direct(env, node)
         if value is None:

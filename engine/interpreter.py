@@ -18,7 +18,7 @@ from callguide.compile import CALL, FINISH, CompiledFlow, CompiledPack, Compiled
 from callguide.context import choices
 from callguide.graph import ADVANCE, GIVE_UP
 from callguide.i18n import _
-from callguide.model import INHERIT, AskStep, CallStep, EndStep, Saving
+from callguide.model import INHERIT, AskStep, Attempts, CallStep, EndStep, Saving
 from callguide.move import Host, blank
 from callguide.phases import next_phase
 from callguide.problems import FlowRuntimeError, InputError
@@ -27,6 +27,15 @@ from callguide.texts import LocalText, plain, render_value
 
 MAX_AUTOMATIC_MOVES = 500
 _ABSENT = object()  # a name the context did not hold before the move
+
+
+def capped_attempts(compiled: CompiledPack, state: State) -> Attempts | None:
+    """The cap on invalid answers where the call stands, when it counts them (at a question
+    or a pick, not in a confirmation, the wrap-up...)."""
+    if state.phase not in ("step", "pick"):
+        return None
+    model = compiled.flows[state.flow].steps[state.step].model
+    return model.attempts if isinstance(model, AskStep) else None
 
 
 class Turn:
@@ -105,7 +114,7 @@ class Turn:
             # every part a flow can save under `head` exists (as None) once one part is saved
             answers[head] = self.host.contexts.blank_record(head)
         set_path(answers, name, plain(value))  # a session holds JSON data only (dates as ISO text)
-        self._put(head, answers[head])
+        # the render context reads the answers through: it shows the new one already
 
     # --- where the call stands -----------------------------------------------------------
 
@@ -298,9 +307,8 @@ class Turn:
 
     def invalid(self, error: InputError) -> bool:
         """Count an invalid answer where the step caps them; True when the cap moved on."""
-        step = self.step()
-        attempts = step.model.attempts if isinstance(step.model, AskStep) else None
-        if attempts is None or self.state.phase not in ("step", "pick"):
+        attempts = capped_attempts(self.compiled, self.state)
+        if attempts is None:
             return False
         self.state.attempts += 1
         if self.state.attempts < attempts.limit:

@@ -15,7 +15,7 @@ from types import MappingProxyType, NoneType, UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from callguide.problems import Pos
-from callguide.written import BOUND, FLAG, NAMED, NEXT, OPTIONS, SETS, STORED, STRING, TEXT, p, true_or
+from callguide.written import BOUND, FLAG, NAMED, NEXT, OPTIONS, SETS, STORED, STRING, TEXT, key, p, true_or
 from msgspec import Meta, Struct, field
 from msgspec.structs import fields
 
@@ -133,50 +133,34 @@ Target = Annotated[str, NAMED]
 Stored = Annotated[str, STORED]
 Close = Annotated[
     bool,
-    Meta(
-        title="Close",
-        description="With `end`: preset the wrap-up's 'close the request' flag (the agent may still change it unless the reason is locked).",
-        extra={"misplaced": PRESETS_WRAPUP},
+    key(
+        "Close",
+        "With `end`: preset the wrap-up's 'close the request' flag (the agent may still change it unless the reason is locked).",
+        misplaced=PRESETS_WRAPUP,
     ),
 ]
 Description = Annotated[
-    Text,
-    Meta(
-        title="Description",
-        description="With `end`: text the wrap-up's description starts with.",
-        extra={"misplaced": PRESETS_WRAPUP},
-    ),
+    Text, key("Description", "With `end`: text the wrap-up's description starts with.", misplaced=PRESETS_WRAPUP)
 ]
-ReasonKey = Annotated[
-    Target, Meta(title="Reason", description="With `end`: the end-of-call reason the wrap-up starts with.")
-]
+ReasonKey = Annotated[Target, key("Reason", "With `end`: the end-of-call reason the wrap-up starts with.")]
 Outcome = Annotated[
-    Target,
-    Meta(
-        title="End",
-        description="End the flow here with this outcome (`inherit`: the outcome the last sub-flow ended with).",
-    ),
+    Target, key("End", "End the flow here with this outcome (`inherit`: the outcome the last sub-flow ended with).")
 ]
 Say = Annotated[
     Text,
-    Meta(
-        title="Say",
-        description="A line the agent reads to the caller. Alone, it makes a *say* step; with `ask`, it is read first.",
-        extra={"spoken": True},
+    key(
+        "Say",
+        "A line the agent reads to the caller. Alone, it makes a *say* step; with `ask`, it is read first.",
+        spoken=True,
     ),
 ]
 OnFailure = Annotated[
     Target,
-    Meta(
-        title="On failure",
-        description="The step to go to when the effect fails (e.g. a fallback SMS provider).",
-        extra={"misplaced": BELONGS_TO_DO},
+    key(
+        "On failure", "The step to go to when the effect fails (e.g. a fallback SMS provider).", misplaced=BELONGS_TO_DO
     ),
 ]
-Save = Annotated[
-    Stored,
-    Meta(title="Save", description="Store the answer (or the effect's result) under this name, e.g. `caller.phone`."),
-]
+Save = Annotated[Stored, key("Save", "Store the answer (or the effect's result) under this name, e.g. `caller.phone`.")]
 
 
 class Case(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -184,21 +168,15 @@ class Case(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
 
     condition: Annotated[
         Condition | None,
-        Meta(
-            title="If",
-            description="Take this branch when the condition is true; the first true branch wins. Leave it out on the last branch: the default.",
+        key(
+            "If",
+            "Take this branch when the condition is true; the first true branch wins. Leave it out on the last branch: the default.",
         ),
     ] = field(default=None, name="if")
-    go: Annotated[Target | None, Meta(title="Go", description="The step to go to.")] = None
-    call: Annotated[
-        Target | None, Meta(title="Call", description="Run this flow of the pack as a sub-flow, then come back.")
-    ] = None
-    then: Annotated[
-        Target | None, Meta(title="Then", description="With `call`: the step to continue at when the sub-flow ends.")
-    ] = None
-    save: Annotated[
-        Stored | None, Meta(title="Save", description="With `call`: store the sub-flow's outcome under this name.")
-    ] = None
+    go: Annotated[Target | None, key("Go", "The step to go to.")] = None
+    call: Annotated[Target | None, key("Call", "Run this flow of the pack as a sub-flow, then come back.")] = None
+    then: Annotated[Target | None, key("Then", "With `call`: the step to continue at when the sub-flow ends.")] = None
+    save: Annotated[Stored | None, key("Save", "With `call`: store the sub-flow's outcome under this name.")] = None
     end: Outcome | None = None
     reason: ReasonKey | None = None
     close: Close | None = None
@@ -208,21 +186,19 @@ class Case(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
 class Attempts(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A cap on invalid answers, and where the call goes past it."""
 
-    limit: Annotated[
-        int, Meta(ge=1, le=20, title="Max", description="How many invalid answers the agent may give.")
-    ] = field(name="max")
-    then: Annotated[
-        Case, Meta(title="Then", description="What happens past the cap: a branch (`go`, `call` + `then`, or `end`).")
-    ]
+    limit: Annotated[int, Meta(ge=1, le=20), key("Max", "How many invalid answers the agent may give.")] = field(
+        name="max"
+    )
+    then: Annotated[Case, key("Then", "What happens past the cap: a branch (`go`, `call` + `then`, or `end`).")]
 
 
 class Warning(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A warning shown to the agent on a step."""
 
-    condition: Annotated[Condition | None, Meta(title="If", description="Show the warning only when this is true.")] = (
-        field(default=None, name="if")
+    condition: Annotated[Condition | None, key("If", "Show the warning only when this is true.")] = field(
+        default=None, name="if"
     )
-    text: Annotated[Text, Meta(title="Text", description="The warning the agent sees.")]
+    text: Annotated[Text, key("Text", "The warning the agent sees.")]
 
 
 class Step(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -233,33 +209,24 @@ class Step(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
     id: str  # its name in the flow's `steps`
     title: Annotated[
         Text | None,
-        Meta(
-            title="Title",
-            description="A short heading of the step for the agent, shown above its text and in diagrams; never read aloud.",
+        key(
+            "Title",
+            "A short heading of the step for the agent, shown above its text and in diagrams; never read aloud.",
         ),
     ] = None
-    hint: Annotated[
-        Text | None,
-        Meta(title="Hint", description="A note for the agent only, shown under the text (never read aloud)."),
-    ] = None
+    hint: Annotated[Text | None, key("Hint", "A note for the agent only, shown under the text (never read aloud).")] = (
+        None
+    )
+    note: Annotated[Text | None, key("Note", "A note for the agent, shown under the text; never read aloud.")] = None
     sets: Annotated[
-        Mapping[str, Condition],
-        Meta(
-            title="Set", description="Values computed when the step starts: `name: expression`.", extra_json_schema=SETS
-        ),
+        Mapping[str, Condition], key("Set", "Values computed when the step starts: `name: expression`.", written=SETS)
     ] = field(default_factory=_empty, name="set")
     warnings: Annotated[
         tuple[Warning, ...],
-        Meta(
-            title="Warnings", description="Warnings shown to the agent on this step, each with an optional condition."
-        ),
+        key("Warnings", "Warnings shown to the agent on this step, each with an optional condition."),
     ] = field(default=(), name="warn")
     back: Annotated[
-        bool | None,
-        Meta(
-            title="Back",
-            description="Whether the agent may go back from this step (default: yes, unless an effect ran).",
-        ),
+        bool | None, key("Back", "Whether the agent may go back from this step (default: yes, unless an effect ran).")
     ] = None
 
     @property
@@ -288,11 +255,11 @@ class Moving(Step, frozen=True, kw_only=True, forbid_unknown_fields=True):
 
     next: Annotated[
         tuple[Case, ...],
-        Meta(
-            title="Next",
-            description="Where the call goes after this step: a step name, or a list of branches (`- if: condition` + `go: step`), the last one without `if`.",
-            extra_json_schema=NEXT,
-            extra={"misplaced": "step `{step}` ends the flow; it cannot also have `next`"},
+        key(
+            "Next",
+            "Where the call goes after this step: a step name, or a list of branches (`- if: condition` + `go: step`), the last one without `if`.",
+            written=NEXT,
+            misplaced="step `{step}` ends the flow; it cannot also have `next`",
         ),
     ] = ()
 
@@ -325,9 +292,7 @@ class CallStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Another flow of the pack, run as a sub-flow."""
 
     kind = "call"
-    call: Annotated[
-        Target, Meta(title="Call", description="Run this flow of the pack as a sub-flow, then continue at `next`.")
-    ]
+    call: Annotated[Target, key("Call", "Run this flow of the pack as a sub-flow, then continue at `next`.")]
 
 
 class AskStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -336,27 +301,24 @@ class AskStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
     kind = "ask"
     ask: Annotated[
         Text,
-        Meta(
-            title="Ask",
-            description="A question for the caller; the answer type is given by `choice`, `yes_no`, `text`, `number`, `phone`, `email`, `date`, `time`, `datetime`, `multi` or `lookup`.",
-            extra={"spoken": True},
+        key(
+            "Ask",
+            "A question for the caller; the answer type is given by `choice`, `yes_no`, `text`, `number`, `phone`, `email`, `date`, `time`, `datetime`, `multi` or `lookup`.",
+            spoken=True,
         ),
     ]
     answer: Answer | None = None  # written as one of the keys of `AnswerKeys` beside `ask` (None: missing, reported)
     default: Annotated[
         Any,
-        Meta(
-            title="Default",
-            description="The answer used when the agent gives none; text values are templates.",
-            extra_json_schema={"type": ["string", "number", "boolean"]},
+        key(
+            "Default",
+            "The answer used when the agent gives none; text values are templates.",
+            written={"type": ["string", "number", "boolean"]},
         ),
     ] = None
-    optional: Annotated[bool, Meta(title="Optional", description="The agent may leave the question unanswered.")] = (
-        False
-    )
+    optional: Annotated[bool, key("Optional", "The agent may leave the question unanswered.")] = False
     attempts: Annotated[
-        Attempts | None,
-        Meta(title="Attempts", description="Cap on invalid answers and what happens past it, so no agent is stuck."),
+        Attempts | None, key("Attempts", "Cap on invalid answers and what happens past it, so no agent is stuck.")
     ] = None
     on_failure: OnFailure | None = None  # a search can fail
 
@@ -367,25 +329,20 @@ class DoStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
     kind = "do"
     effect: Annotated[
         Stored,
-        Meta(
-            title="Do",
-            description="An effect the host performs: `sms.send`, `case.create`, `case.dispatch` (a lifecycle transition) ...",
+        key(
+            "Do", "An effect the host performs: `sms.send`, `case.create`, `case.dispatch` (a lifecycle transition) ..."
         ),
     ] = field(name="do")
     args: Annotated[
-        Mapping[str, Any],
-        Meta(
-            title="With",
-            description="The effect's arguments; text values are templates.",
-            extra={"misplaced": BELONGS_TO_DO},
-        ),
+        Mapping[str, Any], key("With", "The effect's arguments; text values are templates.", misplaced=BELONGS_TO_DO)
     ] = field(default_factory=_empty, name="with")
     confirm: Annotated[
         Text | None,
-        Meta(
-            title="Confirm",
-            description="Ask the agent to confirm before the effect runs; `no` goes back.",
-            extra={"misplaced": BELONGS_TO_DO, "spoken": True},
+        key(
+            "Confirm",
+            "Ask the agent to confirm before the effect runs; `no` goes back.",
+            misplaced=BELONGS_TO_DO,
+            spoken=True,
         ),
     ] = None
     on_failure: OnFailure | None = None
@@ -398,9 +355,9 @@ class EndStep(Step, frozen=True, kw_only=True, forbid_unknown_fields=True):
     say: Say | None = None
     end: Annotated[
         Target,
-        Meta(
-            title="End",
-            description="End the flow with this outcome (in a sub-flow: return to the caller; `inherit`: the outcome the last sub-flow ended with).",
+        key(
+            "End",
+            "End the flow with this outcome (in a sub-flow: return to the caller; `inherit`: the outcome the last sub-flow ended with).",
         ),
     ]
     reason: ReasonKey | None = None
@@ -413,34 +370,19 @@ class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     Written beside `ask` in the step, they become the step's `answer`: msgspec has no fields
     spread into their parent's map, so the schema writer puts them in the `ask` step there."""
 
-    choice: Annotated[
-        Any,
-        Meta(
-            title="Choice", description="The answer is one of these options: `key: label`.", extra_json_schema=OPTIONS
-        ),
-    ] = None
+    choice: Annotated[Any, key("Choice", "The answer is one of these options: `key: label`.", written=OPTIONS)] = None
     multi: Annotated[
-        Any,
-        Meta(
-            title="Multi-select",
-            description="The answer is any number of these options (a list).",
-            extra_json_schema=OPTIONS,
-        ),
+        Any, key("Multi-select", "The answer is any number of these options (a list).", written=OPTIONS)
     ] = None
     yes_no: Annotated[
-        Any,
-        Meta(
-            title="Yes / no",
-            description="The answer is yes or no; stored as true or false.",
-            extra_json_schema={"const": True},
-        ),
+        Any, key("Yes / no", "The answer is yes or no; stored as true or false.", written={"const": True})
     ] = None
     text: Annotated[
         Any,
-        Meta(
-            title="Text answer",
-            description="A free-text answer: `true`, or constraints.",
-            extra_json_schema=true_or(
+        key(
+            "Text answer",
+            "A free-text answer: `true`, or constraints.",
+            written=true_or(
                 {
                     "min_length": p(
                         "Minimum length", "At least this many characters.", {"type": "integer", "minimum": 0}
@@ -456,10 +398,10 @@ class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ] = None
     number: Annotated[
         Any,
-        Meta(
-            title="Number answer",
-            description="A number: `true`, or a range.",
-            extra_json_schema=true_or(
+        key(
+            "Number answer",
+            "A number: `true`, or a range.",
+            written=true_or(
                 {
                     "min": p("Minimum", "The smallest number allowed.", {"type": "number"}),
                     "max": p("Maximum", "The largest number allowed.", {"type": "number"}),
@@ -470,10 +412,10 @@ class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ] = None
     phone: Annotated[
         Any,
-        Meta(
-            title="Phone answer",
-            description="A phone number: `true` (the pack's phone rule), or a rule of its own.",
-            extra_json_schema=true_or(
+        key(
+            "Phone answer",
+            "A phone number: `true` (the pack's phone rule), or a rule of its own.",
+            written=true_or(
                 {
                     "digits": p(
                         "Digits",
@@ -490,15 +432,13 @@ class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
             ),
         ),
     ] = None
-    email: Annotated[
-        Any, Meta(title="E-mail answer", description="An e-mail address.", extra_json_schema={"const": True})
-    ] = None
+    email: Annotated[Any, key("E-mail answer", "An e-mail address.", written={"const": True})] = None
     date: Annotated[
         Any,
-        Meta(
-            title="Date answer",
-            description="A date (YYYY-MM-DD; `today`, `tomorrow` and `+3d` are understood): `true`, or bounds.",
-            extra_json_schema=true_or(
+        key(
+            "Date answer",
+            "A date (YYYY-MM-DD; `today`, `tomorrow` and `+3d` are understood): `true`, or bounds.",
+            written=true_or(
                 {
                     "min": p("Earliest", "`today`, `today+1d`, `today-30d` or a date.", BOUND),
                     "max": p("Latest", "`today`, `today+90d` or a date.", BOUND),
@@ -508,20 +448,18 @@ class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ] = None
     time: Annotated[
         Any,
-        Meta(
-            title="Time answer",
-            description="A time of day (HH:MM): `true`, or bounds.",
-            extra_json_schema=true_or(
-                {"min": p("Earliest", "e.g. `08:00`.", BOUND), "max": p("Latest", "e.g. `21:00`.", BOUND)}
-            ),
+        key(
+            "Time answer",
+            "A time of day (HH:MM): `true`, or bounds.",
+            written=true_or({"min": p("Earliest", "e.g. `08:00`.", BOUND), "max": p("Latest", "e.g. `21:00`.", BOUND)}),
         ),
     ] = None
     datetime: Annotated[
         Any,
-        Meta(
-            title="Date and time answer",
-            description="A date and time (YYYY-MM-DD HH:MM; `now+2h` is understood): `true`, or bounds.",
-            extra_json_schema=true_or(
+        key(
+            "Date and time answer",
+            "A date and time (YYYY-MM-DD HH:MM; `now+2h` is understood): `true`, or bounds.",
+            written=true_or(
                 {
                     "min": p("Earliest", "`now`, `now+2h` or a date-time.", BOUND),
                     "max": p("Latest", "`now+30d` or a date-time.", BOUND),
@@ -531,26 +469,15 @@ class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ] = None
     lookup: Annotated[
         Target | None,
-        Meta(
-            title="Lookup",
-            description="The agent searches a source the host answers (e.g. `customers`) and picks one result.",
-        ),
+        key("Lookup", "The agent searches a source the host answers (e.g. `customers`) and picks one result."),
     ] = None
     by: Annotated[
         tuple[Target, ...],
-        Meta(
-            title="Search by",
-            description="With `lookup`: the fields the agent may search by.",
-            min_length=1,
-            extra_json_schema={"uniqueItems": True},
-        ),
+        Meta(min_length=1),
+        key("Search by", "With `lookup`: the fields the agent may search by.", written={"uniqueItems": True}),
     ] = ()
     show: Annotated[
-        Text | None,
-        Meta(
-            title="Show",
-            description="With `lookup`: how each result is shown, e.g. `{{ item.name }} ({{ item.phone }})`.",
-        ),
+        Text | None, key("Show", "With `lookup`: how each result is shown, e.g. `{{ item.name }} ({{ item.phone }})`.")
     ] = None
 
 
@@ -583,9 +510,9 @@ def step_keys() -> Mapping[str, Key]:
     """Every key a step may have, as written (the first declaration of a shared one)."""
     found: dict[str, Key] = {}
     for cls in (*STEP_CLASSES, AnswerKeys):
-        for key in keys_of(cls):
-            if key.field != "answer":  # written as the keys of `AnswerKeys`
-                found.setdefault(key.name, key)
+        for declared in keys_of(cls):
+            if declared.field != "answer":  # written as the keys of `AnswerKeys`
+                found.setdefault(declared.name, declared)
     return MappingProxyType(found)
 
 

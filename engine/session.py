@@ -16,7 +16,7 @@ from typing import Any
 
 from callguide import i18n, perform, rules, wrapup
 from callguide.effects import EffectRequest
-from callguide.interpreter import Turn
+from callguide.interpreter import Turn, capped_attempts
 from callguide.move import Host
 from callguide.problems import FlowRuntimeError, InputError, RenderError, SessionBusy
 from callguide.state import State
@@ -170,8 +170,8 @@ class Session:
             try:
                 turn, view = self._try(apply)
             except InputError as error:
-                if not count_invalid:
-                    raise _at_step(error, self.step) from None
+                if not count_invalid or capped_attempts(self.engine.compiled, self._state) is None:
+                    raise _at_step(error, self.step) from None  # nothing counts it: no move to make
                 refused, gave_up, attempts = error, [], self._state.attempts
                 turn, view = self._try(lambda counting: gave_up.append(counting.invalid(refused)))
                 if not gave_up[0]:

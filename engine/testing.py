@@ -43,7 +43,7 @@ from callguide.session import Session
 
 MOVES = ("answer", "event", "wait", "back", "hangup", "resolve", "fail")
 VIEW_KEYS = (
-    "step", "kind", "title", "say", "text", "hint", "notice", "warnings", "error", "options", "contains", "pending",
+    "step", "kind", "title", "say", "text", "hint", "note", "notice", "warnings", "error", "options", "contains", "pending",
     "due", "missed",
 )  # fmt: skip
 
@@ -324,6 +324,7 @@ class _Runner:
             "say": view.say,
             "text": view.text,
             "hint": view.hint,
+            "note": view.note,
             "notice": (view.notice or {}).get("text"),
             "warnings": list(view.warnings),
             "error": error.message if error else view.error,
@@ -348,6 +349,7 @@ class _Runner:
                     view.say,
                     view.text,
                     view.hint,
+                    view.note,
                     actual["notice"],
                     *view.warnings,
                     actual["error"],

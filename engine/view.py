@@ -33,6 +33,7 @@ class View:
     say: str | None = None
     text: str | None = None
     hint: str | None = None
+    note: str | None = None
     title: str | None = None
     answer: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
@@ -84,6 +85,8 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
         )
     if step.hint is not None:
         view.hint = step.hint.render(context, language)
+    if step.note is not None:
+        view.note = step.note.render(context, language)
     if step.title is not None:
         view.title = step.title.render(context, language)
     if step.say is not None:
@@ -150,4 +153,4 @@ def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], langu
 def _show(step: CompiledStep, item: dict[str, Any], context: dict[str, Any], language: str) -> str:
     if step.show is None:
         return str(item.get("label") or item.get("name") or item.get("id"))
-    return step.show.render(RenderContext(context, {"item": item}), language)
+    return step.show.render(RenderContext({"item": item}, context), language)

@@ -31,6 +31,12 @@ NAMED = Meta(pattern=IDENTIFIER)  # a name in lower case
 STORED = Meta(pattern=DOTTED)  # a name to store a value under, parts joined by dots
 
 
+def key(title: str, description: str, written: Schema | None = None, **extra: Any) -> Meta:
+    """A key's hover help; `written`: its shape where the field's type does not give it all;
+    `extra`: what the loader and the checker need of it (`misplaced`, `spoken`)."""
+    return Meta(title=title, description=description, extra_json_schema=written, extra=extra or None)
+
+
 def p(title: str, description: str, schema: Schema | None = None) -> Schema:
     """A property: its hover help plus its shape."""
     return {"title": title, "description": description, **(schema or {})}

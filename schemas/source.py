@@ -570,7 +570,7 @@ PLAY_ITEM = obj(
         "fail": p("Fail", "The host could not perform the effect the call waits for: the error message.", STRING),
         "expect": p(
             "Expect",
-            "What must hold after this move (or now, alone): `step`, `kind`, `title`, `say`, `text`, `hint`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`; `due` and `missed`: the schedule runs that fell due or were missed during it (`queue_report 10:30`).",
+            "What must hold after this move (or now, alone): `step`, `kind`, `title`, `say`, `text`, `hint`, `note`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`; `due` and `missed`: the schedule runs that fell due or were missed during it (`queue_report 10:30`).",
             {"type": "object"},
         ),
     },

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from callguide.model import Step, keys_of
 
 FLOW_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "flow.json"
 
@@ -99,7 +100,7 @@ def server() -> Iterator[LanguageServer]:
 
 
 STEP = "flow: main\nstart: a\nsteps:\n  a:\n    {line}\n    |\n"
-EVERY_STEP = {"hint", "title", "set", "warn", "back"}
+EVERY_STEP = {key.name for key in keys_of(Step)}  # the keys of every kind, declared on `Step`
 
 
 def test_a_say_step_is_offered_only_the_keys_of_a_say_step(server: LanguageServer) -> None:

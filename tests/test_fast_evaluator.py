@@ -10,6 +10,7 @@ from typing import Any
 from callguide.analysis import parse_condition
 from callguide.expr import RUNTIME_ERRORS, _direct, _direct_text, _explain_runtime, _jinja_expression, _jinja_text
 from callguide.filters import make_environment
+from callguide.shapes import condition_tree, text_tree
 from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import Undefined
@@ -49,6 +50,7 @@ def expressions() -> st.SearchStrategy[str]:
     def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         return st.one_of(
             inner.map(lambda a: f"(not {a})"),
+            st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})"),
             st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
             st.tuples(inner, st.lists(st.tuples(st.sampled_from(OPERATORS), inner), min_size=1, max_size=2)).map(
                 lambda t: "(" + t[0] + "".join(f" {op} {right}" for op, right in t[1]) + ")"
@@ -81,3 +83,53 @@ def test_a_text_of_a_common_shape_renders_as_jinja_renders_it(parts: list[str]) 
     fast = _direct_text(ENV, ENV.parse(source))
     assert fast is not None, f"`{source}` should take the fast way"
     assert _outcome(fast) == _outcome(_jinja_text(ENV, source))
+
+
+def test_an_inline_if_with_an_else_takes_the_fast_way() -> None:
+    for source in ("x if flag else n", "customer.name if nothing else 'nobody'", "(n if missing else x)"):
+        fast = _direct(ENV, parse_condition(ENV, source))
+        assert fast is not None, f"`{source}` should take the fast way"
+        assert _outcome(fast) == _outcome(_jinja_expression(ENV, source))
+    assert _direct(ENV, parse_condition(ENV, "x if flag")) is None  # no `else`: Jinja's own undefined
+
+
+# texts and conditions as analysts write them, with the spacing, newlines and words Jinja reads its own way
+_WORDS = ["Hi ", ", ", "!", "\n", "\r\n", "\r"]
+_BRACES = ["}", "{ ", " } ", "a }} b", "{{"]
+_FIELDS = ["{{ x }}", "{{customer.name}}", "{{  customer.address.city\n}}", "{{ x.name if x else customer.name }}"]
+_OTHER_HOLES = ["{{ none }}", "{{ x.if }}", "{{ x-1 }}", "{{ x | upper }}", "{{- x }}", "{{ x if none else y }}"]
+
+
+@given(st.lists(st.sampled_from([*_WORDS, *_BRACES, *_FIELDS, *_OTHER_HOLES]), min_size=1, max_size=6))
+def test_a_text_read_without_jinjas_lexer_is_the_tree_jinja_makes(parts: list[str]) -> None:
+    source = "".join(parts)
+    tree = text_tree(source)
+    if tree is not None:
+        assert tree == ENV.parse(source)
+    if all(part in _WORDS or part in _FIELDS for part in parts) and any(part in _FIELDS for part in parts):
+        assert tree is not None, f"`{source!r}` should be read without the lexer"
+
+
+_CONDITIONS = st.one_of(
+    _lookup(),
+    st.sampled_from(NAMES).map(lambda name: f"not {name}"),
+    st.tuples(
+        st.sampled_from(["x", "customer.name", " n"]),
+        st.sampled_from(["==", "!=", " == "]),
+        st.sampled_from(["'a'", '"b c"', "0", "12", "012", "'it''s'", "'a\\'b'", "true", "none", "-1"]),
+    ).map("".join),
+)
+
+
+@given(_CONDITIONS)
+def test_a_condition_read_without_jinjas_lexer_is_the_tree_jinja_makes(source: str) -> None:
+    tree = condition_tree(source)
+    if tree is not None:
+        assert tree == parse_condition(ENV, source)
+
+
+def test_the_common_conditions_are_read_without_jinjas_lexer() -> None:
+    for source in ("is_client", "not customer.vip", "reason == 'technical'", 'x != "b c"', "n == 12"):
+        assert condition_tree(source) == parse_condition(ENV, source), source
+    for source in ("x == 012", "not not x", "x == 'a' and y", "x | upper == 'A'", "x == true", "x == -1"):
+        assert condition_tree(source) is None, source

@@ -45,6 +45,7 @@ from callguide.model import (
     step_keys,
 )
 from callguide.problems import Pos, Problem
+from msgspec import Struct
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPEAKING: tuple[StepKind, ...] = ("say", "ask", "do", "call", "end")  # the keys that make a step's kind, `next` aside
@@ -157,13 +158,12 @@ class Builder:
                 f"`{answers[0]}` gives an answer type, but step `{name}` has no `ask`",
             )
         cls = STEP_OF_KIND[kind]
-        keys = _readers(cls)
         for key in step_keys().values():
-            if "misplaced" in key.extra and key.name in spec and key.name not in keys:
+            if "misplaced" in key.extra and key.name in spec and key.name not in _readers(cls):
                 self.problem((*path, key.name), "step-kind", key.extra["misplaced"].format(key=key.name, step=name))
         if kind == "ask" and "on_failure" in spec and "lookup" not in spec:  # a search can fail; a question cannot
             self.problem((*path, "on_failure"), "step-kind", BELONGS_TO_DO.format(key="on_failure"))
-        values = {field: read(self, spec[key], (*path, key)) for key, (field, read) in keys.items() if key in spec}
+        values = self.fields(cls, spec, path)
         if cls is AskStep and answers:
             values["answer"] = self.answer(answers[0], spec, path)
         return cls(id=name, pos=self.pos(path, key=True), places=self.places(spec, path), **values)
@@ -177,16 +177,16 @@ class Builder:
         return frozen({name: self.condition(expr, (*path, name)) for name, expr in (value or {}).items()})
 
     def warnings(self, value: list[dict[str, Any]], path: Path) -> tuple[Warning, ...]:
-        return tuple(
-            Warning(
-                text=self.text(item["text"], (*path, i, "text")),
-                condition=self.condition(item["if"], (*path, i, "if")) if "if" in item else None,
-            )
-            for i, item in enumerate(value)
-        )
+        return tuple(Warning(**self.fields(Warning, item, (*path, i))) for i, item in enumerate(value))
 
     def attempts(self, value: dict[str, Any], path: Path) -> Attempts:
-        return Attempts(limit=value["max"], then=self.case(value["then"], (*path, "then")))
+        return Attempts(**self.fields(Attempts, value, path))
+
+    def fields(self, cls: type[Struct], spec: dict[str, Any], path: Path) -> dict[str, Any]:
+        """The fields of a model class from its written map, each key read as its field's type says."""
+        return {
+            field: read(self, spec[key], (*path, key)) for key, (field, read) in _readers(cls).items() if key in spec
+        }
 
     def value(self, value: Any, path: Path) -> Any:
         return value
@@ -212,19 +212,7 @@ class Builder:
                 "branch-target",
                 f"after `call: {spec['call']}` the branch needs `then:` (the step to continue at)",
             )
-        return Case(
-            pos=self.pos(path),
-            condition=self.condition(spec["if"], (*path, "if")) if "if" in spec else None,
-            go=spec.get("go"),
-            call=spec.get("call"),
-            then=spec.get("then"),
-            save=spec.get("save"),
-            end=spec.get("end"),
-            reason=spec.get("reason"),
-            close=spec.get("close"),
-            description=self.maybe_text(spec.get("description"), (*path, "description")),
-            places=self.places(spec, path),
-        )
+        return Case(pos=self.pos(path), places=self.places(spec, path), **self.fields(Case, spec, path))
 
     def places(self, spec: dict[str, Any], path: Path) -> Mapping[str, Pos]:
         return frozen({key: self.pos((*path, key)) for key in spec})
@@ -405,6 +393,8 @@ Reader = Callable[[Builder, Any, Path], Any]
 # How a step key's value becomes its field, by the field's type (other types: as written).
 READERS: dict[Any, Reader] = {
     Text: Builder.text,
+    Condition: Builder.condition,
+    Case: Builder.case,
     tuple[Case, ...]: Builder.next,
     Mapping[str, Condition]: Builder.sets,
     tuple[Warning, ...]: Builder.warnings,
@@ -415,8 +405,8 @@ READERS: dict[Any, Reader] = {
 
 
 @cache
-def _readers(cls: type[Step]) -> dict[str, tuple[str, Reader]]:
-    """The keys a step of this class takes, as written -> its field and how it is read."""
+def _readers(cls: type[Struct]) -> dict[str, tuple[str, Reader]]:
+    """The keys a model class takes, as written -> its field and how it is read."""
     return {key.name: (key.field, READERS.get(key.type, Builder.value)) for key in keys_of(cls)}
 
 

@@ -1,0 +1,100 @@
+"""The commonest texts and conditions, read without Jinja's lexer.
+
+Most texts of a flow are words with a few `{{ customer.name }}` in them, and most
+conditions are a field, `not` a field, or a field compared with a constant
+(`reason == 'technical'`). Jinja reads each of them through its lexer and parser, which
+costs a few hundred microseconds the first time a text is used: on the first call after
+loading, that is most of the call. These readers make the very tree Jinja's parser makes
+for those shapes (tests/test_fast_evaluator.py compares them), and None for anything
+else, which Jinja then reads as before.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jinja2 import nodes
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_PATH = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s*")
+_HOLE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # Jinja's newlines, written `\n` in the text it makes
+# a constant without escapes or newlines (Jinja rewrites those), or a whole number
+_COMPARISON = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s*(==|!=)\s*('[^'\\\r\n]*'|\"[^\"\\\r\n]*\"|0|[1-9][0-9]*)\s*")
+_NEGATION = re.compile(rf"\s*not\s+({_NAME}(?:\.{_NAME})*)\s*")
+_CHOICE = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s+if\s+({_NAME}(?:\.{_NAME})*)\s+else\s+({_NAME}(?:\.{_NAME})*)\s*")
+_OPERATORS = {"==": "eq", "!=": "ne"}
+# words Jinja reads as constants or operators, never as a name or a field
+_KEYWORDS = frozenset({"true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if", "else"})
+
+
+def text_tree(source: str) -> nodes.Template | None:
+    """The tree of a text made of words and `{{ name.field }}` or `{{ a.b if c else d }}`
+    holes; None for any other."""
+    if "{%" in source or "{#" in source:
+        return None
+    lines = _NEWLINE.split(source)
+    if lines[-1] == "":  # Jinja drops the text's last newline (`keep_trailing_newline` is off)
+        del lines[-1]
+    source = "\n".join(lines)
+    parts: list[nodes.Node] = []
+    end = 0
+    for hole in _HOLE.finditer(source):
+        value = _path(hole.group(1)) or _choice(hole.group(1))
+        if value is None:
+            return None
+        if hole.start() > end:
+            parts.append(nodes.TemplateData(source[end : hole.start()]))
+        parts.append(value)
+        end = hole.end()
+    if not parts or "{{" in source[end:] or "}}" in source[end:]:
+        return None
+    if end < len(source):
+        parts.append(nodes.TemplateData(source[end:]))
+    return nodes.Template([nodes.Output(parts)])
+
+
+def condition_tree(source: str) -> nodes.Expr | None:
+    """The tree of `field`, `not field` and `field == 'text'` (or `!=`, or a whole number);
+    None for any other condition."""
+    path = _path(source)
+    if path is not None:
+        return path
+    negated = _NEGATION.fullmatch(source)
+    if negated is not None:
+        path = _path(negated.group(1))
+        return None if path is None else nodes.Not(path)
+    compared = _COMPARISON.fullmatch(source)
+    if compared is None:
+        return None
+    path = _path(compared.group(1))
+    if path is None:
+        return None
+    written = compared.group(3)
+    constant: str | int = written[1:-1] if written[0] in "'\"" else int(written)
+    return nodes.Compare(path, [nodes.Operand(_OPERATORS[compared.group(2)], nodes.Const(constant))])
+
+
+def _choice(source: str) -> nodes.Expr | None:
+    """`a.b if c else d.e` as Jinja's `CondExpr`."""
+    found = _CHOICE.fullmatch(source)
+    if found is None:
+        return None
+    yes, test, no = (_path(found.group(n)) for n in (1, 2, 3))
+    if yes is None or test is None or no is None:
+        return None
+    return nodes.CondExpr(test, yes, no)
+
+
+def _path(source: str) -> nodes.Expr | None:
+    """`customer.address.city` as Jinja's `Getattr` nodes over a `Name`."""
+    found = _PATH.fullmatch(source)
+    if found is None:
+        return None
+    names = found.group(1).split(".")
+    if any(name in _KEYWORDS for name in names):
+        return None
+    tree: nodes.Expr = nodes.Name(names[0], "load")
+    for name in names[1:]:
+        tree = nodes.Getattr(tree, name, "load")
+    return tree
