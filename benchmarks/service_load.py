@@ -202,7 +202,8 @@ def run(db: str, workers: int, agents: int, seconds: float, kill_after: int | No
             assert server.process is not None
             cpu_before = group_cpu_seconds(server.process.pid)
             tally, elapsed = asyncio.run(load(server.port, agents, seconds, kill_after, server))
-            server_cpu = group_cpu_seconds(server.process.pid) - cpu_before
+            # a killed server's time is gone with it
+            server_cpu = group_cpu_seconds(server.process.pid) - cpu_before if kill_after is None else None
         result: dict[str, Any] = {
             "db": "sqlite" if db == "sqlite" else "postgresql",
             "workers": workers,
@@ -215,7 +216,11 @@ def run(db: str, workers: int, agents: int, seconds: float, kill_after: int | No
             "p99_ms": round(percentile(tally.latencies, 0.99) * 1000, 2),
             "mean_ms": round(statistics.fmean(tally.latencies) * 1000, 2) if tally.latencies else None,
             # what the server's processes spent, whatever else ran: the rate one core would give
-            "server_cpu_ms_per_answer": round(server_cpu * 1000 / len(tally.latencies), 3) if tally.latencies else None,
+            "server_cpu_ms_per_answer": (
+                round(server_cpu * 1000 / len(tally.latencies), 3)
+                if server_cpu is not None and tally.latencies
+                else None
+            ),
             "errors": tally.errors,
         }
         if kill_after is not None:
