@@ -384,6 +384,12 @@ class EndStep(Step, frozen=True, kw_only=True, forbid_unknown_fields=True):
     description: Description | None = None
 
 
+def bounded(title: str, description: str, *, earliest: str, latest: str) -> Meta:
+    """The key of a date, time or date-time answer: `true`, or the earliest and latest allowed."""
+    bounds = {"min": p("Earliest", earliest, BOUND), "max": p("Latest", latest, BOUND)}
+    return key(title, description, written=true_or(bounds))
+
+
 class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The keys that give an `ask` its answer type (one of them) and its lookup's settings.
     Written beside `ask` in the step, they become the step's `answer`: msgspec has no fields
@@ -454,36 +460,26 @@ class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     email: Annotated[Any, key("E-mail answer", "An e-mail address.", written={"const": True})] = None
     date: Annotated[
         Any,
-        key(
+        bounded(
             "Date answer",
             "A date (YYYY-MM-DD; `today`, `tomorrow` and `+3d` are understood): `true`, or bounds.",
-            written=true_or(
-                {
-                    "min": p("Earliest", "`today`, `today+1d`, `today-30d` or a date.", BOUND),
-                    "max": p("Latest", "`today`, `today+90d` or a date.", BOUND),
-                }
-            ),
+            earliest="`today`, `today+1d`, `today-30d` or a date.",
+            latest="`today`, `today+90d` or a date.",
         ),
     ] = None
     time: Annotated[
         Any,
-        key(
-            "Time answer",
-            "A time of day (HH:MM): `true`, or bounds.",
-            written=true_or({"min": p("Earliest", "e.g. `08:00`.", BOUND), "max": p("Latest", "e.g. `21:00`.", BOUND)}),
+        bounded(
+            "Time answer", "A time of day (HH:MM): `true`, or bounds.", earliest="e.g. `08:00`.", latest="e.g. `21:00`."
         ),
     ] = None
     datetime: Annotated[
         Any,
-        key(
+        bounded(
             "Date and time answer",
             "A date and time (YYYY-MM-DD HH:MM; `now+2h` is understood): `true`, or bounds.",
-            written=true_or(
-                {
-                    "min": p("Earliest", "`now`, `now+2h` or a date-time.", BOUND),
-                    "max": p("Latest", "`now+30d` or a date-time.", BOUND),
-                }
-            ),
+            earliest="`now`, `now+2h` or a date-time.",
+            latest="`now+30d` or a date-time.",
         ),
     ] = None
     lookup: Annotated[
