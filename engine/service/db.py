@@ -42,7 +42,8 @@ class Database(Protocol):
     def transaction(self) -> AbstractContextManager[Tx]: ...
 
     async def work(self, job: Callable[[], T]) -> T:
-        """Run `job` (which opens transactions) for a route on the event loop."""
+        """Run `job` (which opens transactions) for an `async` route: on the event loop or in a
+        worker thread, whichever serves this database's requests best."""
         ...
 
     def open(self) -> None: ...
