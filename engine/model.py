@@ -12,21 +12,26 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import cache
 from types import MappingProxyType, NoneType, UnionType
-from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, NewType, Union, get_args, get_origin
 
 from callguide.problems import Pos
 from callguide.written import (
     BOUND,
+    DURATION,
     FLAG,
     NAMED,
     NAMES,
     NAMES_ONE_OR_MORE,
     NEXT,
+    ONE_OR_LIST,
     OPTIONS,
     SETS,
+    STATE_NAMES,
     STORED,
     STRING,
     TEXT,
+    UNIQUE,
+    in_order,
     key,
     p,
     true_or,
@@ -43,6 +48,10 @@ def _empty() -> Mapping[str, Any]:
 
 
 StepKind = Literal["say", "ask", "branch", "do", "call", "end"]
+ActionKind = Literal["say", "do", "transfer", "switch", "end"]
+ACTION_KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
+Seconds = NewType("Seconds", float)
+Duration = Annotated[Seconds, Meta(extra_json_schema=DURATION)]  # written `15s`, `4h`
 AnswerKind = Literal[
     "choice",
     "multi",
@@ -143,9 +152,8 @@ class Placed(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
 # what it says when the key stands in a step of another kind (`misplaced`), and whether a
 # text is read to the caller (`spoken`: held to the pack's forbidden phrases).
 # msgspec writes a Literal's values sorted; the analyst is offered them in this order
-Needed = Annotated[
-    Literal["required", "optional"], Meta(extra_json_schema={"x-written": {"enum": ["required", "optional"]}})
-]
+Needing = Literal["required", "optional"]
+Needed = Annotated[Needing, in_order(Needing)]
 BELONGS_TO_DO = "`{key}` belongs to a `do` step"
 PRESETS_WRAPUP = "`{key}` presets the wrap-up: it belongs to an `end` step"
 Target = Annotated[str, NAMED]
@@ -498,7 +506,7 @@ class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
 
 STEP_CLASSES: tuple[type[Step], ...] = (SayStep, AskStep, DoStep, CallStep, EndStep, BranchStep)
 STEP_OF_KIND: Mapping[StepKind, type[Step]] = MappingProxyType({cls.kind: cls for cls in STEP_CLASSES})
-UNWRITTEN = frozenset({"pos", "places", "id", "key"})  # the loader's fields: where a map stands, a step's name
+UNWRITTEN = frozenset({"pos", "places", "id", "key", "name"})  # the loader's fields: where a map stands, its name
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,7 +522,7 @@ class Key:
 @cache
 def keys_of(cls: type[Struct]) -> tuple[Key, ...]:
     return tuple(
-        Key(info.encode_name, info.name, _bare(info.type), MappingProxyType(_extra(info.type)))
+        Key(info.encode_name, info.name, bare(info.type), MappingProxyType(_extra(info.type)))
         for info in fields(cls)
         if info.encode_name not in UNWRITTEN
     )
@@ -531,7 +539,7 @@ def step_keys() -> Mapping[str, Key]:
     return MappingProxyType(found)
 
 
-def _bare(declared: Any) -> Any:
+def bare(declared: Any) -> Any:
     while True:
         if get_origin(declared) is Annotated:
             declared = get_args(declared)[0]
@@ -573,31 +581,78 @@ class Flow:
     rules: tuple[str, ...] | None = None  # the pack's rules that apply here (None: all)
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
-    """One thing a rule does past its limit."""
+class Action(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One thing a rule does when its limit is passed: `say`, `do`, `transfer`, `switch` or `end`."""
 
-    kind: Literal["say", "do", "transfer", "switch", "end"]
+    say: Annotated[Text | None, key("Say", "A line the agent reads to the caller.")] = None
+    effect: Annotated[Stored | None, key("Do", "An effect the host performs, e.g. `sms.send`.")] = field(
+        default=None, name="do"
+    )
+    args: Annotated[Mapping[str, Any], key("With", "The effect's arguments; text values are templates.")] = field(
+        default_factory=_empty, name="with"
+    )
+    transfer: Annotated[
+        Text | None, key("Transfer", "Transfer the call to this line or number; the call then ends as `transferred`.")
+    ] = None
+    flow: Annotated[Target | None, key("Switch", "Continue the call in this flow of the pack, from its start.")] = (
+        field(default=None, name="switch")
+    )
+    outcome: Annotated[Target | None, key("End", "End the call with this outcome.")] = field(default=None, name="end")
+    close: Close | None = None
+    description: Description | None = None
+    reason: ReasonKey | None = None
+
+    @property
+    def kinds(self) -> tuple[ActionKind, ...]:
+        """What the action does, as written (exactly one, or the loader reports it)."""
+        done = (self.say, self.effect, self.transfer, self.flow, self.outcome)
+        return tuple(kind for kind, value in zip(ACTION_KINDS, done, strict=True) if value is not None)
+
+    @property
+    def kind(self) -> ActionKind:
+        return (*self.kinds, "say")[0]
+
+    @property
+    def text(self) -> Text | None:
+        return self.say or self.transfer
+
+
+class Rule(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An event that may happen in any step: its warnings and what happens past its limit."""
+
+    name: str  # its name in `rules`
     pos: Pos
-    text: Text | None = None
-    effect: str | None = None
-    args: Mapping[str, Any] = dataclass_field(default_factory=_empty)
-    flow: str | None = None
-    outcome: str | None = None
-    reason: str | None = None
-    close: bool | None = None
-    description: Text | None = None
+    label: Annotated[Text, key("Label", "What the agent sees on the rule's button.")]
+    warnings: Annotated[
+        int, Meta(ge=0, le=20), key("Warnings", "How many times the caller is warned; the next event passes the limit.")
+    ] = 0
+    phrases: Annotated[
+        tuple[Text, ...],
+        key("Warning", "The phrase read at each warning: one text, or a list (one per warning).", written=ONE_OR_LIST),
+    ] = field(default=(), name="warning")
+    within: Annotated[Duration | None, key("Within", "Only events within this time count (e.g. `15s`).")] = None
+    then: Annotated[
+        tuple[Action, ...],
+        key("Then", "What happens when the limit is passed: one action or a list.", written=ONE_OR_LIST),
+    ]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    name: str
-    pos: Pos
-    label: Text
-    warnings: int
-    phrases: tuple[Text, ...]
-    then: tuple[Action, ...]
-    within: float | None = None
+class Rules(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Events valid in every step of the pack: warnings, limits and what happens then."""
+
+    rules: Annotated[
+        Mapping[str, Rule],
+        key("Rules", "Events that may happen in any step of any flow of the pack.", written=NAMES_ONE_OR_MORE),
+    ]
+
+
+class Phrases(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Standard phrases shared by all flows of a pack."""
+
+    phrases: Annotated[
+        Mapping[str, Text],
+        key("Phrases", "Standard phrases, used in any text as `{{ phrases.name }}`.", written=NAMES_ONE_OR_MORE),
+    ]
 
 
 class Reason(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -628,44 +683,95 @@ class Catalog(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     )
 
 
-@dataclass(frozen=True, slots=True)
-class LifecycleTransition:
-    name: str
+class LifecycleTransition(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A move of the entity between states, with its button."""
+
+    name: str  # its name in `transitions`
     pos: Pos
-    sources: tuple[str, ...]
-    target: str
-    label: Text | None = None
-    guard: Condition | None = None
-    message: Text | None = None
-    comment_required: bool = False
-    warning: Text | None = None
+    label: Annotated[Text | None, key("Label", "The button's label.")] = None
+    sources: Annotated[
+        tuple[str, ...], key("From", "The state(s) it may start from, or `any`.", written=ONE_OR_LIST)
+    ] = field(name="from")
+    target: Annotated[str, key("To", "The state it leads to.")] = field(name="to")
+    guard: Annotated[Condition | None, key("If", "A guard: the transition is refused unless this is true.")] = field(
+        default=None, name="if"
+    )
+    message: Annotated[Text | None, key("Message", "What the agent is told when the guard refuses.")] = None
+    comment: Annotated[Needed | None, key("Comment", "Whether a comment is `required`.")] = None
+    warning: Annotated[Text | None, key("Warning", "Shown before the transition runs; the agent confirms.")] = None
+
+    @property
+    def comment_required(self) -> bool:
+        return self.comment == "required"
 
 
-@dataclass(frozen=True, slots=True)
-class Lifecycle:
-    name: str
+class Lifecycle(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The state machine of an entity that outlives a call (a case)."""
+
+    name: Annotated[
+        Target, key("Lifecycle", "The entity's name, e.g. `case`; flows fire transitions as `do: case.dispatch`.")
+    ] = field(name="lifecycle")
     pos: Pos
-    initial: str
-    states: Mapping[str, Text]
-    transitions: Mapping[str, LifecycleTransition]
-    title: str = ""
+    title: Annotated[str, key("Title", "What the entity is.")] = ""
+    initial: Annotated[str, key("Initial state", "The state a new entity starts in.")]
+    states: Annotated[Mapping[str, Text], key("States", "Every state, with its label.", written=STATE_NAMES)]
+    transitions: Annotated[
+        Mapping[str, LifecycleTransition],
+        key("Transitions", "How the entity moves between states.", written=NAMES_ONE_OR_MORE),
+    ]
 
 
 WorklistAction = Literal["done", "postpone", "next_method", "remove", "keep"]
+Method = Literal["telephone", "mobile", "sms", "email", "letter"]
 
 
-@dataclass(frozen=True, slots=True)
-class Worklist:
-    name: str
+class Postpone(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How a task may be postponed."""
+
+    choices: Annotated[
+        tuple[Duration, ...], Meta(min_length=1), key("Choices", "The delays the agent picks from, e.g. `[4h, 8h]`.")
+    ]
+    comment: Annotated[Needed | None, key("Comment", "Whether a comment is `required`.")] = None
+
+
+class Worklist(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A queue of outbound call tasks and their contact-method chain."""
+
+    name: Annotated[Target, key("Worklist", "The worklist's name.")] = field(name="worklist")
     pos: Pos
-    flow: str
-    methods: tuple[str, ...]
-    title: str = ""
-    max_attempts: int | None = None
-    waiting: str = "waiting"  # the status a task waits in to be worked
-    postpone_choices: tuple[float, ...] = ()
-    postpone_comment_required: bool = False
-    outcomes: Mapping[str, WorklistAction] = dataclass_field(default_factory=_empty)
+    title: Annotated[str, key("Title", "What the agent sees.")] = ""
+    flow: Annotated[Target, key("Flow", "The flow that runs each task.")]
+    methods: Annotated[
+        tuple[Annotated[Method, in_order(Method)], ...],
+        Meta(min_length=1),
+        key(
+            "Contact methods", "The chain of contact methods, in order, e.g. `[telephone, sms, email]`.", written=UNIQUE
+        ),
+    ]
+    waiting: Annotated[
+        Target,
+        key(
+            "Waiting status",
+            "The status a task waits in to be worked (a new task, one moved to its next method, cleared fields), in the host's words; `waiting` unless set, e.g. `awaiting_call`.",
+        ),
+    ] = "waiting"
+    max_attempts: Annotated[
+        Annotated[int, Meta(ge=1)] | None,
+        key("Maximum attempts", "After this many attempts on the last method the task is removed."),
+    ] = None
+    postpone: Annotated[Postpone | None, key("Postpone", "How a task may be postponed.")] = None
+    outcomes: Annotated[
+        Mapping[str, Annotated[WorklistAction, in_order(WorklistAction)]],
+        key("Outcomes", "What each outcome of the task's flow does to the task.", written=NAMES),
+    ] = field(default_factory=_empty)
+
+    @property
+    def postpone_choices(self) -> tuple[float, ...]:
+        return self.postpone.choices if self.postpone else ()
+
+    @property
+    def postpone_comment_required(self) -> bool:
+        return self.postpone is not None and self.postpone.comment == "required"
 
 
 @dataclass(frozen=True, slots=True)

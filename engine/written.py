@@ -10,7 +10,7 @@ JSON Schema a field adds (msgspec's `extra_json_schema`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from msgspec import Meta
 
@@ -18,7 +18,7 @@ Schema = dict[str, Any]
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 DOTTED = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
-DURATION = r"^[0-9]+(\.[0-9]+)?\s*(s|m|h|d)$"
+DURATION_PATTERN = r"^[0-9]+(\.[0-9]+)?\s*(s|m|h|d)$"
 
 NAME: Schema = {"type": "string", "pattern": IDENTIFIER}
 STRING: Schema = {"type": "string"}
@@ -35,6 +35,11 @@ def key(title: str, description: str, written: Schema | None = None, **extra: An
     """A key's hover help; `written`: its shape where the field's type does not give it all;
     `extra`: what the loader and the checker need of it (`misplaced`, `spoken`)."""
     return Meta(title=title, description=description, extra_json_schema=written, extra=extra or None)
+
+
+def in_order(literal: Any) -> Meta:
+    """A `Literal`'s values offered in the order declared (msgspec writes them sorted)."""
+    return Meta(extra_json_schema={"x-written": {"enum": list(get_args(literal))}})
 
 
 def p(title: str, description: str, schema: Schema | None = None) -> Schema:
@@ -96,3 +101,7 @@ OPTIONS: Schema = {
     "minItems": 1,
     "minProperties": 1,
 }
+DURATION: Schema = {"x-written": {"$ref": "#/$defs/duration"}}
+ONE_OR_LIST: Schema = {"x-one-or-list": True}  # one item, or a list of them (not empty)
+UNIQUE: Schema = {"uniqueItems": True}
+STATE_NAMES: Schema = {"propertyNames": {"pattern": r"^[A-Za-z][A-Za-z0-9_\-]*$"}, "minProperties": 1}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar, get_args, get_origin
 
 from callguide.clock import seconds
 from callguide.load.files import SourceFile
@@ -18,11 +18,11 @@ from callguide.model import (
     ANSWER_KINDS,
     BELONGS_TO_DO,
     STEP_OF_KIND,
+    UNWRITTEN,
     Access,
     Action,
     Answer,
     AskStep,
-    Attempts,
     Calendar,
     Case,
     Catalog,
@@ -30,24 +30,26 @@ from callguide.model import (
     Flow,
     Forbidden,
     Lifecycle,
-    LifecycleTransition,
     Option,
     Pack,
-    Reason,
-    Rule,
+    Phrases,
+    Rules,
     Schedule,
+    Seconds,
     Step,
     StepKind,
     Text,
-    Warning,
     Worklist,
+    bare,
     keys_of,
     step_keys,
 )
 from callguide.problems import Pos, Problem
 from msgspec import Struct
+from msgspec.structs import fields
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+S = TypeVar("S", bound=Struct)
 SPEAKING: tuple[StepKind, ...] = ("say", "ask", "do", "call", "end")  # the keys that make a step's kind, `next` aside
 
 
@@ -173,15 +175,6 @@ class Builder:
             return (Case(pos=self.pos(path), go=value),)
         return tuple(self.case(item, (*path, index)) for index, item in enumerate(value))
 
-    def sets(self, value: dict[str, Any], path: Path) -> Mapping[str, Condition]:
-        return frozen({name: self.condition(expr, (*path, name)) for name, expr in (value or {}).items()})
-
-    def warnings(self, value: list[dict[str, Any]], path: Path) -> tuple[Warning, ...]:
-        return tuple(Warning(**self.fields(Warning, item, (*path, i))) for i, item in enumerate(value))
-
-    def attempts(self, value: dict[str, Any], path: Path) -> Attempts:
-        return Attempts(**self.fields(Attempts, value, path))
-
     def fields(self, cls: type[Struct], spec: dict[str, Any], path: Path) -> dict[str, Any]:
         """The fields of a model class from its written map, each key read as its field's type says."""
         return {
@@ -261,104 +254,33 @@ class Builder:
             )
         return Option(key, self.text(spec, path))
 
-    # --- rules, catalogs, lifecycles, worklists, phrases ------------------------------
-
     def action(self, spec: dict[str, Any], path: Path) -> Action:
-        kinds = [kind for kind in ("say", "do", "transfer", "switch", "end") if kind in spec]
-        if len(kinds) != 1:
-            said = " and ".join(f"`{k}`" for k in kinds) if kinds else "none of them"
+        action = self.struct(Action, spec, path)
+        if len(action.kinds) != 1:
+            said = " and ".join(f"`{kind}`" for kind in action.kinds) or "none of them"
             self.problem(
                 path,
                 "rule-action",
                 f"an action does one of `say`, `do`, `transfer`, `switch` or `end`; this one has {said}",
             )
-        kind = kinds[0] if kinds else "say"
-        return Action(
-            kind=kind,
-            pos=self.pos(path),
-            text=self.maybe_text(spec.get("say", spec.get("transfer")), (*path, kind)),
-            effect=spec.get("do"),
-            args=self.args(spec.get("with"), (*path, "with")),
-            flow=spec.get("switch"),
-            outcome=spec.get("end"),
-            reason=spec.get("reason"),
-            close=spec.get("close"),
-            description=self.maybe_text(spec.get("description"), (*path, "description")),
-        )
+        return action
 
-    def rules(self, data: dict[str, Any]) -> dict[str, Rule]:
-        rules = {}
-        for name, spec in data["rules"].items():
-            path: Path = ("rules", name)
-            phrases = spec.get("warning", [])
-            phrases = phrases if isinstance(phrases, list) else [phrases]
-            then = spec["then"] if isinstance(spec["then"], list) else [spec["then"]]
-            then_path = (*path, "then")
-            rules[name] = Rule(
-                name=name,
-                pos=self.pos(path, key=True),
-                label=self.text(spec["label"], (*path, "label")),
-                warnings=spec.get("warnings", 0),
-                phrases=tuple(self.text(phrase, (*path, "warning", i)) for i, phrase in enumerate(phrases)),
-                then=tuple(
-                    self.action(action, (*then_path, i) if isinstance(spec["then"], list) else then_path)
-                    for i, action in enumerate(then)
-                ),
-                within=seconds(spec["within"]) if "within" in spec else None,
-            )
-        return rules
+    def struct(self, cls: type[S], spec: dict[str, Any], path: Path, at: Path | None = None) -> S:
+        """A model object from its written map: its keys read by their fields' types, and the
+        loader's own fields (where it stands, or `at`; its name, in a map of named objects)."""
+        own = _loaders(cls)
+        found = self.fields(cls, spec, path)
+        named = "name" in own or "key" in own
+        if "pos" in own:
+            found["pos"] = self.pos(path if at is None else at, key=named)
+        if "places" in own:
+            found["places"] = self.places(spec, path)
+        if named:
+            found["key" if "key" in own else "name"] = str(path[-1])
+        return cls(**found)
 
-    def catalog(self, data: dict[str, Any]) -> Catalog:
-        reasons = {
-            key: Reason(
-                key=key, pos=self.pos(("reasons", key), key=True), **self.fields(Reason, spec, ("reasons", key))
-            )
-            for key, spec in data["reasons"].items()
-        }
-        return Catalog(pos=self.pos(("catalog",)), **{**self.fields(Catalog, data, ()), "reasons": frozen(reasons)})
-
-    def texts(self, value: dict[str, Any], path: Path) -> Mapping[str, Text]:
-        return frozen({key: self.text(text, (*path, key)) for key, text in value.items()})
-
-    def lifecycle(self, data: dict[str, Any]) -> Lifecycle:
-        transitions = {}
-        for name, spec in data["transitions"].items():
-            path: Path = ("transitions", name)
-            sources = spec["from"] if isinstance(spec["from"], list) else [spec["from"]]
-            transitions[name] = LifecycleTransition(
-                name=name,
-                pos=self.pos(path, key=True),
-                sources=tuple(str(source) for source in sources),
-                target=str(spec["to"]),
-                label=self.maybe_text(spec.get("label"), (*path, "label")),
-                guard=self.condition(spec["if"], (*path, "if")) if "if" in spec else None,
-                message=self.maybe_text(spec.get("message"), (*path, "message")),
-                comment_required=spec.get("comment") == "required",
-                warning=self.maybe_text(spec.get("warning"), (*path, "warning")),
-            )
-        return Lifecycle(
-            name=data["lifecycle"],
-            pos=self.pos(("lifecycle",)),
-            initial=str(data["initial"]),
-            states=frozen({state: self.text(label, ("states", state)) for state, label in data["states"].items()}),
-            transitions=frozen(transitions),
-            title=data.get("title", ""),
-        )
-
-    def worklist(self, data: dict[str, Any]) -> Worklist:
-        postpone = data.get("postpone", {})
-        return Worklist(
-            name=data["worklist"],
-            pos=self.pos(("worklist",)),
-            flow=data["flow"],
-            methods=tuple(data["methods"]),
-            title=data.get("title", ""),
-            max_attempts=data.get("max_attempts"),
-            waiting=data.get("waiting", "waiting"),
-            postpone_choices=tuple(seconds(choice) for choice in postpone.get("choices", ())),
-            postpone_comment_required=postpone.get("comment") == "required",
-            outcomes=frozen(data.get("outcomes", {})),
-        )
+    def seconds(self, value: str, path: Path) -> Seconds:
+        return Seconds(seconds(value))
 
     def schedule(self, name: str, spec: dict[str, Any]) -> Schedule:
         missed = spec.get("missed") or {}
@@ -374,43 +296,64 @@ class Builder:
             missed_args=self.args(missed.get("with"), ("schedules", name, "missed", "with")),
         )
 
-    def phrases(self, data: dict[str, Any]) -> dict[str, Text]:
-        return {name: self.text(text, ("phrases", name)) for name, text in data["phrases"].items()}
-
 
 Reader = Callable[[Builder, Any, Path], Any]
-# How a step key's value becomes its field, by the field's type (other types: as written).
+# How a key's value becomes its field, where the field's type does not say it all.
 READERS: dict[Any, Reader] = {
     Text: Builder.text,
     Condition: Builder.condition,
+    Seconds: Builder.seconds,
     Case: Builder.case,
+    Action: Builder.action,
     tuple[Case, ...]: Builder.next,
-    Mapping[str, Condition]: Builder.sets,
-    Mapping[str, Text]: Builder.texts,
-    tuple[Warning, ...]: Builder.warnings,
-    Attempts: Builder.attempts,
     Mapping[str, Any]: Builder.args,
     Any: Builder.arg,  # a `default`: texts in it are templates
 }
 
 
 @cache
+def reader(declared: Any) -> Reader:
+    """How a value written for a field of type `declared` is read: a model class from its map,
+    a tuple from one item or a list of them, a map item by item; anything else as written."""
+    if declared in READERS:
+        return READERS[declared]
+    if isinstance(declared, type) and issubclass(declared, Struct):
+        return lambda builder, value, path: builder.struct(declared, value, path)
+    if get_origin(declared) is tuple:
+        item = reader(bare(get_args(declared)[0]))
+        return lambda builder, value, path: (
+            tuple(item(builder, one, (*path, index)) for index, one in enumerate(value))
+            if isinstance(value, list)
+            else (item(builder, value, path),)
+        )
+    if get_origin(declared) is Mapping:
+        value = reader(bare(get_args(declared)[1]))
+        return lambda builder, found, path: frozen(
+            {name: value(builder, one, (*path, name)) for name, one in found.items()}
+        )
+    return Builder.value
+
+
+@cache
+def _loaders(cls: type[Struct]) -> frozenset[str]:
+    """The fields of a model class the loader fills, not a key of the file."""
+    return frozenset(info.name for info in fields(cls) if info.encode_name in UNWRITTEN)
+
+
+@cache
 def _readers(cls: type[Struct]) -> dict[str, tuple[str, Reader]]:
     """The keys a model class takes, as written -> its field and how it is read."""
-    return {key.name: (key.field, READERS.get(key.type, Builder.value)) for key in keys_of(cls)}
+    return {key.name: (key.field, reader(key.type)) for key in keys_of(cls)}
 
 
 # How each file kind becomes model objects: one named object per file, or a map of them.
 ONE_PER_FILE: dict[str, Callable[[Builder, dict[str, Any]], Any]] = {
     "flow": Builder.flow,
-    "catalog": Builder.catalog,
-    "lifecycle": Builder.lifecycle,
-    "worklist": Builder.worklist,
+    "catalog": lambda builder, data: builder.struct(Catalog, data, (), ("catalog",)),
+    "lifecycle": lambda builder, data: builder.struct(Lifecycle, data, (), ("lifecycle",)),
+    "worklist": lambda builder, data: builder.struct(Worklist, data, (), ("worklist",)),
 }
-MANY_PER_FILE: dict[str, Callable[[Builder, dict[str, Any]], dict[str, Any]]] = {
-    "rules": Builder.rules,
-    "phrases": Builder.phrases,
-}
+MANY_PER_FILE: dict[str, type[Struct]] = {"rules": Rules, "phrases": Phrases}
 
 
 def build_pack(root: str, manifest: SourceFile | None, files: list[SourceFile], problems: list[Problem]) -> Pack | None:
@@ -439,7 +382,7 @@ def build_pack(root: str, manifest: SourceFile | None, files: list[SourceFile], 
         if source.kind in ONE_PER_FILE:
             add(source.kind, content[source.kind], ONE_PER_FILE[source.kind](builder, content), source, (source.kind,))
         elif source.kind in MANY_PER_FILE:
-            for name, item in MANY_PER_FILE[source.kind](builder, content).items():
+            for name, item in builder.fields(MANY_PER_FILE[source.kind], content, ())[source.kind].items():
                 add(source.kind, name, item, source, (source.kind, name))
     calendar = data.get("calendar", {})
     hours = calendar.get("hours", "00:00-24:00").split("-")
