@@ -43,7 +43,7 @@ BUILTIN_EFFECTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 def known_effects(pack: Pack) -> dict[str, tuple[str, ...]]:
     """Every effect a `do` may name: built-in, declared by the pack, or a lifecycle transition."""
     effects = dict(BUILTIN_EFFECTS)
-    effects.update(pack.effects)
+    effects.update({name: effect.args for name, effect in pack.effects.items()})
     for lifecycle in pack.lifecycles.values():
         for transition in lifecycle.transitions:
             effects[f"{lifecycle.name}.{transition}"] = ()

@@ -7,9 +7,8 @@ of the YAML it came from, so that any later stage can point an analyst at the ri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from functools import cache
 from types import MappingProxyType, NoneType, UnionType
 from typing import Annotated, Any, ClassVar, Literal, NewType, Union, get_args, get_origin
@@ -17,7 +16,9 @@ from typing import Annotated, Any, ClassVar, Literal, NewType, Union, get_args, 
 from callguide.problems import Pos
 from callguide.written import (
     BOUND,
+    DOTTED_NAMES,
     DURATION,
+    ENVIRONMENTS,
     FLAG,
     NAMED,
     NAMES,
@@ -27,6 +28,7 @@ from callguide.written import (
     OPTIONS,
     SETS,
     STATE_NAMES,
+    STEPS,
     STORED,
     STRING,
     TEXT,
@@ -52,6 +54,7 @@ ActionKind = Literal["say", "do", "transfer", "switch", "end"]
 ACTION_KINDS: tuple[ActionKind, ...] = get_args(ActionKind)
 Seconds = NewType("Seconds", float)
 Duration = Annotated[Seconds, Meta(extra_json_schema=DURATION)]  # written `15s`, `4h`
+Setting = str | float | Mapping[str, Any]  # a value of an environment: as written, not a template
 AnswerKind = Literal[
     "choice",
     "multi",
@@ -157,6 +160,9 @@ Needed = Annotated[Needing, in_order(Needing)]
 BELONGS_TO_DO = "`{key}` belongs to a `do` step"
 PRESETS_WRAPUP = "`{key}` presets the wrap-up: it belongs to an `end` step"
 Target = Annotated[str, NAMED]
+Language = Annotated[str, Meta(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+Region = Annotated[str, Meta(pattern="^[A-Z]{2}$")]
+Digits = Annotated[int, Meta(ge=3, le=15)]
 Stored = Annotated[str, STORED]
 Close = Annotated[
     bool,
@@ -506,7 +512,6 @@ class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
 
 STEP_CLASSES: tuple[type[Step], ...] = (SayStep, AskStep, DoStep, CallStep, EndStep, BranchStep)
 STEP_OF_KIND: Mapping[StepKind, type[Step]] = MappingProxyType({cls.kind: cls for cls in STEP_CLASSES})
-UNWRITTEN = frozenset({"pos", "places", "id", "key", "name"})  # the loader's fields: where a map stands, its name
 
 
 @dataclass(frozen=True, slots=True)
@@ -524,7 +529,7 @@ def keys_of(cls: type[Struct]) -> tuple[Key, ...]:
     return tuple(
         Key(info.encode_name, info.name, bare(info.type), MappingProxyType(_extra(info.type)))
         for info in fields(cls)
-        if info.encode_name not in UNWRITTEN
+        if written(info.type)
     )
 
 
@@ -534,8 +539,7 @@ def step_keys() -> Mapping[str, Key]:
     found: dict[str, Key] = {}
     for cls in (*STEP_CLASSES, AnswerKeys):
         for declared in keys_of(cls):
-            if declared.field != "answer":  # written as the keys of `AnswerKeys`
-                found.setdefault(declared.name, declared)
+            found.setdefault(declared.name, declared)
     return MappingProxyType(found)
 
 
@@ -549,36 +553,70 @@ def bare(declared: Any) -> Any:
             return declared
 
 
+def written(declared: Any) -> bool:
+    """Whether a field is a key of the file: a key has hover help; a field without is the
+    loader's (where a map stands, its name, what the loader assembles)."""
+    return any(meta.title for meta in _metas(declared))
+
+
 def _extra(declared: Any) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for part in get_args(declared):
-        if isinstance(part, Meta) and part.extra:
-            found.update(part.extra)
-        elif get_args(part):
-            found.update(_extra(part))
-    return found
+    return {name: value for meta in _metas(declared) if meta.extra for name, value in meta.extra.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class Access:
-    condition: Condition
-    message: Text
+def _metas(declared: Any) -> Iterator[Meta]:
+    """The `Meta` of a field's type, not of the items it holds."""
+    if get_origin(declared) is Annotated:
+        yield from (meta for meta in declared.__metadata__ if isinstance(meta, Meta))
+        yield from _metas(get_args(declared)[0])
+    elif get_origin(declared) in (Union, UnionType):
+        for part in get_args(declared):
+            yield from _metas(part)
 
 
-# compared by identity, so that the flow's step graph can be kept beside it (graph.graph_of)
-@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
-class Flow:
-    name: str
+class Access(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Who may start this flow."""
+
+    condition: Annotated[
+        Condition,
+        key("If", "The flow may start only when this is true, e.g. `'manual_outgoing' in agent.permissions`."),
+    ] = field(name="if")
+    message: Annotated[Text, key("Message", "What the agent is told otherwise.")]
+
+
+class Flow(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, eq=False, weakref=True):
+    """One call reason or procedure: a start step and a map of steps."""
+
+    # compared by identity, so that the flow's step graph can be kept beside it (graph.graph_of)
+    name: Annotated[Target, key("Flow", "The flow's name, used by `call:`, worklists and the command line.")] = field(
+        name="flow"
+    )
     pos: Pos
-    start: str
-    steps: Mapping[str, Step]
-    digest: str
-    title: str = ""
-    description: str = ""
-    inputs: tuple[str, ...] = ()
-    access: Access | None = None
-    migrate: Mapping[str, str] = dataclass_field(default_factory=_empty)
-    rules: tuple[str, ...] | None = None  # the pack's rules that apply here (None: all)
+    digest: str = ""  # of the file's bytes
+    title: Annotated[str, key("Title", "What the flow is for, in a few words.")] = ""
+    description: Annotated[str, key("Description", "A longer note for analysts.")] = ""
+    start: Annotated[Target, key("Start", "The step the flow starts at.")]
+    inputs: Annotated[
+        tuple[Target, ...],
+        key("Input", "Names the host passes when a call starts (e.g. `customer`, `task`), besides `agent`.", UNIQUE),
+    ] = field(default=(), name="input")
+    access: Annotated[Access | None, key("Access", "Who may start this flow.")] = None
+    rules: Annotated[
+        tuple[Target, ...] | None,
+        key(
+            "Rules",
+            "The pack's rules that apply while the call is in this flow (default: all of them); `[]` for a procedure no caller hears, such as a checklist.",
+            UNIQUE,
+        ),
+    ] = None
+    migrate: Annotated[
+        Mapping[str, Target],
+        key(
+            "Migrate",
+            "How calls in progress on an older version of this flow continue: old step name -> new step name.",
+            NAMES,
+        ),
+    ] = field(default_factory=_empty)
+    steps: Annotated[Mapping[str, Step], key("Steps", "The steps, by name.", STEPS)]
 
 
 class Action(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -774,62 +812,191 @@ class Worklist(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
         return self.postpone is not None and self.postpone.comment == "required"
 
 
-@dataclass(frozen=True, slots=True)
-class Forbidden:
-    pattern: str
-    message: str
-    pos: Pos
+class Forbidden(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A phrase no script text may contain."""
+
+    pos: Pos  # of its pattern
+    pattern: Annotated[str, key("Pattern", "A regular expression, case-insensitive.")]
+    message: Annotated[str, key("Message", "Why it is forbidden.")]
 
 
-@dataclass(frozen=True, slots=True)
-class Calendar:
-    workdays: tuple[int, ...] = (0, 1, 2, 3, 4)
-    opens: str = "00:00"
-    closes: str = "24:00"
-    holidays: tuple[str, ...] = ()
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 
 
-@dataclass(frozen=True, slots=True)
-class Schedule:
+class Calendar(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Working days, hours and holidays, for `business_days` and opening-hours checks."""
+
+    days: Annotated[
+        tuple[Annotated[Weekday, in_order(Weekday)], ...],
+        key("Working days", "e.g. `[mon, tue, wed, thu, fri]`.", UNIQUE),
+    ] = field(default=WEEKDAYS[:5], name="workdays")
+    hours: Annotated[str, Meta(pattern=r"^\d\d:\d\d-\d\d:\d\d$"), key("Opening hours", "e.g. `08:00-20:00`.")] = (
+        "00:00-24:00"
+    )
+    holidays: Annotated[
+        tuple[Annotated[str, Meta(pattern=r"^\d{4}-\d\d-\d\d$")], ...],
+        key("Holidays", "Dates the centre is closed (YYYY-MM-DD)."),
+    ] = ()
+
+    @property
+    def workdays(self) -> tuple[int, ...]:
+        return tuple(WEEKDAYS.index(day) for day in self.days)
+
+    @property
+    def opens(self) -> str:
+        return self.hours.partition("-")[0]
+
+    @property
+    def closes(self) -> str:
+        return self.hours.partition("-")[2]
+
+
+class Phone(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How phone answers are checked unless a question says otherwise."""
+
+    digits: Annotated[Digits | None, key("Digits", "Exactly this many digits, e.g. 10.")] = None
+    region: Annotated[Region | None, key("Region", "Two-letter country code, e.g. `KE`.")] = None
+
+
+class Effect(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An effect the host provides."""
+
+    description: Annotated[str, key("Description", "What the effect does.")] = ""
+    args: Annotated[tuple[Target, ...], key("Arguments", "The arguments it requires.")] = ()
+
+
+class Missed(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The effect asked for when a run of a schedule is missed."""
+
+    effect: Annotated[str, key("Do", "The effect, e.g. `supervisor.notify`.")] = field(name="do")
+    args: Annotated[Mapping[str, Any], key("With", "Its arguments (texts may read `env`, `schedule` and `due`).")] = (
+        field(default_factory=_empty, name="with")
+    )
+
+
+Hours = Literal["open", "always"]
+
+
+class Schedule(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Timed work the engine's clock starts: `flow` every `every` seconds from midnight (in
     the pack's time zone), during opening hours unless `during` is `always`."""
 
-    name: str
+    name: str  # its name in `schedules`
     pos: Pos
-    flow: str
-    every: float
-    title: str = ""
-    during: Literal["open", "always"] = "open"
-    late: float | None = None  # how long a run may wait to be started (None: until the next)
-    missed_effect: str | None = None
-    missed_args: Mapping[str, Any] = dataclass_field(default_factory=_empty)
+    title: Annotated[str, key("Title", "What the agent sees when it falls due.")] = ""
+    flow: Annotated[Target, key("Flow", "The flow started when the schedule falls due.")]
+    every: Annotated[Duration, key("Every", "How often, counted from midnight: `30m` falls due at :00 and :30.")]
+    during: Annotated[
+        Annotated[Hours, in_order(Hours)],
+        key(
+            "During",
+            "`open`: only within the pack's calendar (working days and hours, the shift); `always`: day and night.",
+        ),
+    ] = "open"
+    late: Annotated[
+        Duration | None,
+        key(
+            "Late",
+            "How long a run may wait to be started before it is missed (default: until the next run falls due).",
+        ),
+    ] = None
+    missed: Annotated[
+        Missed | None,
+        key("Missed", "The effect asked for when a run is missed (`do` and `with`), e.g. notify the supervisor."),
+    ] = None
+
+    @property
+    def missed_effect(self) -> str | None:
+        return self.missed.effect if self.missed else None
+
+    @property
+    def missed_args(self) -> Mapping[str, Any]:
+        return self.missed.args if self.missed else EMPTY
 
 
-@dataclass(frozen=True, slots=True)
-class Pack:
-    name: str
+Limit = Annotated[Annotated[int, Meta(ge=1)] | None, Meta(description="A limit on every YAML file of the pack.")]
+
+
+class YamlLimits(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Limits on the pack's YAML files (within hard maxima)."""
+
+    max_bytes: Annotated[Limit, Meta(title="Max bytes")] = None
+    max_line_length: Annotated[Limit, Meta(title="Max line length")] = None
+    max_depth: Annotated[Limit, Meta(title="Max depth")] = None
+    max_aliases: Annotated[Limit, Meta(title="Max aliases")] = None
+    max_merges: Annotated[Limit, Meta(title="Max merges")] = None
+    max_nodes: Annotated[Limit, Meta(title="Max nodes")] = None
+    max_scalar_length: Annotated[Limit, Meta(title="Max scalar length")] = None
+    max_key_length: Annotated[Limit, Meta(title="Max key length")] = None
+
+
+class Pack(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """pack.yaml: a call centre's name, language, time zone, rules and catalogs."""
+
+    name: Annotated[Target, key("Pack", "The pack's name.")] = field(name="pack")
     pos: Pos
-    root: str
-    language: str
-    call_end: str
-    title: str = ""
-    languages: tuple[str, ...] = ()
-    timezone: str = "UTC"
-    calendar: Calendar = dataclass_field(default_factory=Calendar)
-    phone_digits: int | None = None
-    phone_region: str | None = None
-    outcomes: Mapping[str, Text] = dataclass_field(default_factory=_empty)
-    effects: Mapping[str, tuple[str, ...]] = dataclass_field(default_factory=_empty)
-    lookups: Mapping[str, Text] = dataclass_field(default_factory=_empty)
-    forbidden: tuple[Forbidden, ...] = ()
-    environments: Mapping[str, Mapping[str, Any]] = dataclass_field(default_factory=_empty)
-    flows: Mapping[str, Flow] = dataclass_field(default_factory=_empty)
-    rules: Mapping[str, Rule] = dataclass_field(default_factory=_empty)
-    catalogs: Mapping[str, Catalog] = dataclass_field(default_factory=_empty)
-    lifecycles: Mapping[str, Lifecycle] = dataclass_field(default_factory=_empty)
-    worklists: Mapping[str, Worklist] = dataclass_field(default_factory=_empty)
-    phrases: Mapping[str, Text] = dataclass_field(default_factory=_empty)
-    schedules: Mapping[str, Schedule] = dataclass_field(default_factory=_empty)
+    title: Annotated[str, key("Title", "The call centre or procedure this pack scripts.")] = ""
+    language: Annotated[Language, key("Language", "The language of the pack's texts, e.g. `en`, `ru`.")]
+    languages: Annotated[
+        tuple[Language, ...],
+        key("Languages", "Other languages texts may be translated into.", UNIQUE),
+    ] = ()
+    timezone: Annotated[str, key("Time zone", "The centre's IANA time zone, e.g. `Africa/Nairobi`.")] = "UTC"
+    calendar: Annotated[
+        Calendar,
+        key("Business calendar", "Working days, hours and holidays, for `business_days` and opening-hours checks."),
+    ] = field(default_factory=Calendar)
+    phone: Annotated[Phone, key("Phone rule", "How phone answers are checked unless a question says otherwise.")] = (
+        field(default_factory=Phone)
+    )
+    call_end: Annotated[Target, key("Call end", "The end-of-call catalog every call of the pack is wrapped up with.")]
+    outcomes: Annotated[
+        Mapping[str, Text], key("Outcomes", "Extra flow outcomes beyond the built-in ones, with their labels.", NAMES)
+    ] = field(default_factory=_empty)
+    effects: Annotated[
+        Mapping[str, Effect], key("Effects", "Effects the host provides beyond the built-in ones.", DOTTED_NAMES)
+    ] = field(default_factory=_empty)
+    lookups: Annotated[
+        Mapping[str, Text], key("Lookups", "Sources an `ask ... lookup:` may search, with what they hold.", NAMES)
+    ] = field(default_factory=_empty)
+    forbidden: Annotated[
+        tuple[Forbidden, ...],
+        key("Forbidden phrases", "Phrases no script text may contain (the checker reports them)."),
+    ] = ()
+    schedules: Annotated[
+        Mapping[str, Schedule],
+        key(
+            "Schedules",
+            "Timed work the engine's clock starts (e.g. the queue report every 30 minutes during the shift), by name.",
+            NAMES,
+        ),
+    ] = field(default_factory=_empty)
+    environments: Annotated[
+        Mapping[str, Mapping[str, Setting]],
+        key(
+            "Environments",
+            "Values that differ between test and production (queue names, numbers, accounts); flows use them as `env.group.key`. The first is the default.",
+            ENVIRONMENTS,
+        ),
+    ] = field(default_factory=_empty)
+    limits: Annotated[YamlLimits | None, key("Limits", "Limits on the pack's YAML files (within hard maxima).")] = None
+    # assembled from the pack's other files by the loader
+    root: str = ""
+    flows: Mapping[str, Flow] = field(default_factory=_empty)
+    rules: Mapping[str, Rule] = field(default_factory=_empty)
+    catalogs: Mapping[str, Catalog] = field(default_factory=_empty)
+    lifecycles: Mapping[str, Lifecycle] = field(default_factory=_empty)
+    worklists: Mapping[str, Worklist] = field(default_factory=_empty)
+    phrases: Mapping[str, Text] = field(default_factory=_empty)
+
+    @property
+    def phone_digits(self) -> int | None:
+        return self.phone.digits
+
+    @property
+    def phone_region(self) -> str | None:
+        return self.phone.region
 
     @property
     def all_languages(self) -> tuple[str, ...]:
@@ -851,3 +1018,89 @@ class Pack:
         if lifecycle is None or name not in lifecycle.transitions:
             return None
         return lifecycle, lifecycle.transitions[name]
+
+
+class Move(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One move of the agent or the host: `answer`, `event`, `wait`, `back`, `hangup`, `resolve` or `fail`, with what to `expect` after it."""
+
+    answer: Annotated[
+        Any,
+        key(
+            "Answer",
+            "What the agent types or picks at the current step (`null` continues a line that was read).",
+            {"type": ["string", "number", "boolean", "array", "null"]},
+        ),
+    ] = None
+    event: Annotated[Target | None, key("Event", "A rule event, e.g. `insult`.")] = None
+    wait: Annotated[Duration | None, key("Wait", "Let time pass, e.g. `5s`.")] = None
+    back: Annotated[Any, key("Back", "The agent goes back one step.", {"const": True})] = None
+    hangup: Annotated[
+        bool | str | None, key("Hang up", "The line drops (`true`) or the call ends now with this outcome.")
+    ] = None
+    resolve: Annotated[Any, key("Resolve", "The host's result for the effect the call waits for.")] = None
+    fail: Annotated[
+        str | None, key("Fail", "The host could not perform the effect the call waits for: the error message.")
+    ] = None
+    expect: Annotated[
+        Mapping[str, Any],
+        key(
+            "Expect",
+            "What must hold after this move (or now, alone): `step`, `kind`, `title`, `say`, `text`, `hint`, `note`, `notice`, `warnings`, `error`, `options`, `contains`, `pending`; `due` and `missed`: the schedule runs that fell due or were missed during it (`queue_report 10:30`).",
+        ),
+    ] = field(default_factory=_empty)
+
+
+class Scenario(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A scripted call and what must come of it."""
+
+    scenario: Annotated[str, key("Scenario", "What the scenario shows, in a sentence.")]
+    flow: Annotated[Target, key("Flow", "The flow the call starts in.")]
+    schedule: Annotated[
+        Target | None,
+        key(
+            "Schedule", "The call starts by itself: the clock runs on to this schedule's next run, which starts `flow`."
+        ),
+    ] = None
+    given: Annotated[Mapping[str, Any], key("Given", "The call's input: `agent`, `customer`, `case`, `task` ...")] = (
+        field(default_factory=_empty)
+    )
+    environment: Annotated[str | None, key("Environment", "Which environment of the pack.")] = None
+    language: Annotated[str | None, key("Language", "The language the session speaks.")] = None
+    clock: Annotated[str | None, key("Clock", "The time the call starts, e.g. `2026-11-23 09:00`.")] = None
+    effects: Annotated[
+        Mapping[str, Any],
+        key(
+            "Effect results",
+            "Canned results by effect name: a value, `{fail: message}`, `pending` (the play resolves it), or a list for successive calls. Others are answered from the pack's sample data.",
+        ),
+    ] = field(default_factory=_empty)
+    down: Annotated[
+        tuple[str, ...],
+        key("Providers down", "SMS providers that do not answer in this scenario, e.g. `[africas_talking]`."),
+    ] = ()
+    play: Annotated[tuple[Move, ...], key("Play", "The moves, in order.")] = ()
+    wrapup: Annotated[
+        Mapping[str, Any], key("Wrap-up", "The agent's end-of-call form: `reason`, `close`, `queue`, `description`.")
+    ] = field(default_factory=_empty)
+    expect: Annotated[
+        Mapping[str, Any],
+        key(
+            "Expect",
+            "What must hold at the end: `path`, `outcome`, `ended`, `step`, `effects`, `record`, `answers`; `refused`: the message the call is refused with at its start (e.g. by `access`); `wrapup_refused`: the message the `wrapup:` form is refused with.",
+        ),
+    ] = field(default_factory=_empty)
+
+
+# Every file kind, by the key a file of it starts with, and the class that declares its keys.
+FILE_KINDS: Mapping[str, type[Struct]] = MappingProxyType(
+    {
+        "pack": Pack,
+        "flow": Flow,
+        "rules": Rules,
+        "catalog": Catalog,
+        "lifecycle": Lifecycle,
+        "worklist": Worklist,
+        "phrases": Phrases,
+        "scenario": Scenario,
+    }
+)

@@ -105,3 +105,6 @@ DURATION: Schema = {"x-written": {"$ref": "#/$defs/duration"}}
 ONE_OR_LIST: Schema = {"x-one-or-list": True}  # one item, or a list of them (not empty)
 UNIQUE: Schema = {"uniqueItems": True}
 STATE_NAMES: Schema = {"propertyNames": {"pattern": r"^[A-Za-z][A-Za-z0-9_\-]*$"}, "minProperties": 1}
+DOTTED_NAMES: Schema = {"propertyNames": {"pattern": DOTTED}}
+STEPS: Schema = {"x-written": map_of({"$ref": "#/$defs/step"}, minProperties=1)}
+ENVIRONMENTS: Schema = {"x-written": map_of(map_of({"type": ["object", "string", "number"]}), minProperties=1)}

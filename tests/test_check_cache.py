@@ -1,13 +1,13 @@
 """The check cache gives back the model and problems the check made, or nothing at all."""
 
 import gc
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from callguide import collector
 from callguide.check import check_pack
 from callguide.load import cache
+from msgspec.structs import replace
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 PACKS = sorted(path.parent.name for path in FLOWS.glob("*/pack.yaml"))

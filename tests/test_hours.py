@@ -9,7 +9,7 @@ from callguide.model import Calendar
 from hypothesis import given
 from hypothesis import strategies as st
 
-WEEK = Calendar(workdays=(0, 1, 2, 3, 4, 5), opens="08:00", closes="18:00", holidays=("2026-11-24",))
+WEEK = Calendar(days=("mon", "tue", "wed", "thu", "fri", "sat"), hours="08:00-18:00", holidays=("2026-11-24",))
 business = BusinessCalendar(WEEK)
 
 

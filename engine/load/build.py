@@ -17,32 +17,24 @@ from callguide.load.yaml_source import Document, Path
 from callguide.model import (
     ANSWER_KINDS,
     BELONGS_TO_DO,
+    FILE_KINDS,
     STEP_OF_KIND,
-    UNWRITTEN,
-    Access,
     Action,
     Answer,
     AskStep,
-    Calendar,
     Case,
-    Catalog,
     Condition,
-    Flow,
     Forbidden,
-    Lifecycle,
     Option,
     Pack,
-    Phrases,
-    Rules,
-    Schedule,
     Seconds,
     Step,
     StepKind,
     Text,
-    Worklist,
     bare,
     keys_of,
     step_keys,
+    written,
 )
 from callguide.problems import Pos, Problem
 from msgspec import Struct
@@ -98,29 +90,8 @@ class Builder:
 
     # --- flows ------------------------------------------------------------------------
 
-    def flow(self, data: dict[str, Any]) -> Flow:
-        steps = {name: self.step(name, spec, ("steps", name)) for name, spec in data["steps"].items()}
-        access = data.get("access")
-        return Flow(
-            name=data["flow"],
-            pos=self.pos(("flow",)),
-            start=data["start"],
-            steps=frozen(steps),
-            digest=self.digest,
-            title=data.get("title", ""),
-            description=data.get("description", ""),
-            inputs=tuple(data.get("input", ())),
-            access=Access(
-                self.condition(access["if"], ("access", "if")),
-                self.text(access["message"], ("access", "message")),
-            )
-            if access
-            else None,
-            migrate=frozen(data.get("migrate", {})),
-            rules=tuple(data["rules"]) if "rules" in data else None,
-        )
-
-    def step(self, name: str, spec: dict[str, Any], path: Path) -> Step:
+    def step(self, spec: dict[str, Any], path: Path) -> Step:
+        name = str(path[-1])
         kinds: list[StepKind] = [kind for kind in SPEAKING if kind in spec]
         if "say" in kinds and len(kinds) > 1:
             kinds.remove("say")  # `say` may introduce an ask, a do, a call or an end
@@ -265,9 +236,10 @@ class Builder:
             )
         return action
 
-    def struct(self, cls: type[S], spec: dict[str, Any], path: Path, at: Path | None = None) -> S:
+    def struct(self, cls: type[S], spec: dict[str, Any], path: Path, at: Path | None = None, **more: Any) -> S:
         """A model object from its written map: its keys read by their fields' types, and the
-        loader's own fields (where it stands, or `at`; its name, in a map of named objects)."""
+        loader's own fields (where it stands, or `at`; its name, in a map of named objects; the
+        digest of its file) and `more` (what the loader assembles)."""
         own = _loaders(cls)
         found = self.fields(cls, spec, path)
         named = "name" in own or "key" in own
@@ -277,24 +249,12 @@ class Builder:
             found["places"] = self.places(spec, path)
         if named:
             found["key" if "key" in own else "name"] = str(path[-1])
-        return cls(**found)
+        if "digest" in own:
+            found["digest"] = self.digest
+        return cls(**found, **more)
 
     def seconds(self, value: str, path: Path) -> Seconds:
         return Seconds(seconds(value))
-
-    def schedule(self, name: str, spec: dict[str, Any]) -> Schedule:
-        missed = spec.get("missed") or {}
-        return Schedule(
-            name=name,
-            pos=self.pos(("schedules", name), key=True),
-            flow=spec["flow"],
-            every=seconds(spec["every"]),
-            title=spec.get("title", ""),
-            during=spec.get("during", "open"),
-            late=seconds(spec["late"]) if "late" in spec else None,
-            missed_effect=missed.get("do"),
-            missed_args=self.args(missed.get("with"), ("schedules", name, "missed", "with")),
-        )
 
 
 Reader = Callable[[Builder, Any, Path], Any]
@@ -304,7 +264,9 @@ READERS: dict[Any, Reader] = {
     Condition: Builder.condition,
     Seconds: Builder.seconds,
     Case: Builder.case,
+    Step: Builder.step,
     Action: Builder.action,
+    Forbidden: lambda builder, spec, path: builder.struct(Forbidden, spec, path, (*path, "pattern")),
     tuple[Case, ...]: Builder.next,
     Mapping[str, Any]: Builder.args,
     Any: Builder.arg,  # a `default`: texts in it are templates
@@ -337,7 +299,7 @@ def reader(declared: Any) -> Reader:
 @cache
 def _loaders(cls: type[Struct]) -> frozenset[str]:
     """The fields of a model class the loader fills, not a key of the file."""
-    return frozenset(info.name for info in fields(cls) if info.encode_name in UNWRITTEN)
+    return frozenset(info.name for info in fields(cls) if not written(info.type))
 
 
 @cache
@@ -346,26 +308,23 @@ def _readers(cls: type[Struct]) -> dict[str, tuple[str, Reader]]:
     return {key.name: (key.field, reader(key.type)) for key in keys_of(cls)}
 
 
-# How each file kind becomes model objects: one named object per file, or a map of them.
-ONE_PER_FILE: dict[str, Callable[[Builder, dict[str, Any]], Any]] = {
-    "flow": Builder.flow,
-    "catalog": lambda builder, data: builder.struct(Catalog, data, (), ("catalog",)),
-    "lifecycle": lambda builder, data: builder.struct(Lifecycle, data, (), ("lifecycle",)),
-    "worklist": lambda builder, data: builder.struct(Worklist, data, (), ("worklist",)),
+# The pack's fields that hold its other files' parts, by file kind.
+PARTS = {
+    "flow": "flows",
+    "catalog": "catalogs",
+    "lifecycle": "lifecycles",
+    "worklist": "worklists",
+    "rules": "rules",
+    "phrases": "phrases",
 }
-MANY_PER_FILE: dict[str, type[Struct]] = {"rules": Rules, "phrases": Phrases}
 
 
 def build_pack(root: str, manifest: SourceFile | None, files: list[SourceFile], problems: list[Problem]) -> Pack | None:
     """The model of a pack from its schema-valid files (`None` without a valid manifest)."""
     if manifest is None:
         return None
-    data = manifest.document.data
-    language = data["language"]
-    at_manifest = Builder(manifest.document, language, problems)
-    parts: dict[str, dict[str, Any]] = {
-        kind: {} for kind in ("flow", "catalog", "lifecycle", "worklist", "rules", "phrases")
-    }
+    language = manifest.document.data["language"]
+    parts: dict[str, dict[str, Any]] = {kind: {} for kind in PARTS}
 
     def add(kind: str, name: str, value: Any, source: SourceFile, path: Path) -> None:
         if name in parts[kind]:
@@ -377,49 +336,17 @@ def build_pack(root: str, manifest: SourceFile | None, files: list[SourceFile], 
             parts[kind][name] = value
 
     for source in files:
+        if source.kind not in PARTS:
+            continue
         builder = Builder(source.document, language, problems, source.digest)
-        content = source.document.data
-        if source.kind in ONE_PER_FILE:
-            add(source.kind, content[source.kind], ONE_PER_FILE[source.kind](builder, content), source, (source.kind,))
-        elif source.kind in MANY_PER_FILE:
-            for name, item in builder.fields(MANY_PER_FILE[source.kind], content, ())[source.kind].items():
+        read = builder.struct(FILE_KINDS[source.kind], source.document.data, (), (source.kind,))
+        named = getattr(read, source.kind, None)  # a file of many named parts: `rules:`, `phrases:`
+        if isinstance(named, Mapping):
+            for name, item in named.items():
                 add(source.kind, name, item, source, (source.kind, name))
-    calendar = data.get("calendar", {})
-    hours = calendar.get("hours", "00:00-24:00").split("-")
-    return Pack(
-        name=data["pack"],
-        pos=at_manifest.pos(("pack",)),
-        root=root,
-        language=language,
-        call_end=data["call_end"],
-        title=data.get("title", ""),
-        languages=tuple(data.get("languages", ())),
-        timezone=data.get("timezone", "UTC"),
-        calendar=Calendar(
-            workdays=tuple(_WEEKDAYS.index(day) for day in calendar.get("workdays", _WEEKDAYS[:5])),
-            opens=hours[0],
-            closes=hours[1],
-            holidays=tuple(calendar.get("holidays", ())),
-        ),
-        phone_digits=data.get("phone", {}).get("digits"),
-        phone_region=data.get("phone", {}).get("region"),
-        outcomes=frozen(
-            {key: at_manifest.text(label, ("outcomes", key)) for key, label in data.get("outcomes", {}).items()}
-        ),
-        effects=frozen({name: tuple(spec.get("args", ())) for name, spec in data.get("effects", {}).items()}),
-        lookups=frozen(
-            {key: at_manifest.text(label, ("lookups", key)) for key, label in data.get("lookups", {}).items()}
-        ),
-        forbidden=tuple(
-            Forbidden(item["pattern"], item["message"], at_manifest.pos(("forbidden", i, "pattern")))
-            for i, item in enumerate(data.get("forbidden", ()))
-        ),
-        environments=frozen({name: frozen(values) for name, values in data.get("environments", {}).items()}),
-        flows=frozen(parts["flow"]),
-        rules=frozen(parts["rules"]),
-        catalogs=frozen(parts["catalog"]),
-        lifecycles=frozen(parts["lifecycle"]),
-        worklists=frozen(parts["worklist"]),
-        phrases=frozen(parts["phrases"]),
-        schedules=frozen({name: at_manifest.schedule(name, spec) for name, spec in data.get("schedules", {}).items()}),
+        else:
+            add(source.kind, source.document.data[source.kind], read, source, (source.kind,))
+    assembled = {field: frozen(parts[kind]) for kind, field in PARTS.items()}
+    return Builder(manifest.document, language, problems).struct(
+        Pack, manifest.document.data, (), ("pack",), root=root, **assembled
     )

@@ -73,7 +73,7 @@ def load(root: Path) -> tuple[model.Pack, list[Problem]] | None:
         return None
     if not isinstance(pack, model.Pack) or not all(isinstance(p, Problem) for p in problems):
         return None
-    return dataclasses.replace(pack, root=str(root)) if pack.root != str(root) else pack, problems
+    return msgspec.structs.replace(pack, root=str(root)) if pack.root != str(root) else pack, problems
 
 
 def save(root: Path, pack: model.Pack, problems: list[Problem]) -> None:
