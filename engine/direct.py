@@ -328,9 +328,7 @@ def _test(env: Sandbox, node: nodes.Test, eval_ctx: EvalContext) -> Evaluate | N
     return _applied(env, node, env.tests.get(node.name), eval_ctx)
 
 
-def _applied(
-    env: Sandbox, node: nodes.Filter | nodes.Test, function: object, eval_ctx: EvalContext
-) -> Evaluate | None:
+def _applied(env: Sandbox, node: nodes.Filter | nodes.Test, function: object, eval_ctx: EvalContext) -> Evaluate | None:
     """`value | name(args)` or `value is name(args)`: the guarded function called as
     Jinja's code calls it, with what it asks for first (the render, its eval context or
     the sandbox)."""
