@@ -535,6 +535,13 @@ def _check_count(name: str, arguments: Mapping[str, Any]) -> None:
         raise SecurityError(f"`truncate` needs a length of at least {len(end)} to fit `{end}`")
 
 
+def pass_argument(function: Callable[..., Any]) -> str | None:
+    """What Jinja hands a filter or test before its value: `context`, `eval_context`,
+    `environment`, or None (direct.py calls them as Jinja's code does)."""
+    kind = getattr(function, "jinja_pass_arg", None)
+    return {_PASS_CONTEXT: "context", _PASS_EVAL_CONTEXT: "eval_context", _PASS_ENVIRONMENT: "environment"}.get(kind)
+
+
 def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
     """A filter charged for what it reads, whose arguments are measured first and whose
     result is a made value."""

@@ -1,14 +1,18 @@
-"""The hand-written evaluator for the common shapes of conditions and texts (names, fields,
-items, constants, comparisons, `and` / `or` / `not`; `Hello {{ customer.name }}`) gives
-exactly what Jinja gives on the same source: the same value, or the same error message."""
+"""The evaluator that runs texts and conditions from Jinja's parse (names, fields, items,
+constants, comparisons, `and` / `or` / `not`, filters, tests, `~`, arithmetic, list and map
+literals; `Hello {{ customer.name }}`, `{% if %}` blocks) gives exactly what Jinja gives on
+the same source: the same value, or the same error message."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from callguide.analysis import parse_condition
-from callguide.expr import RUNTIME_ERRORS, _direct, _direct_text, _explain_runtime, _jinja_expression, _jinja_text
+from callguide.direct import expression as _direct
+from callguide.direct import text as _direct_text
+from callguide.expr import RUNTIME_ERRORS, _explain_runtime, _jinja_expression, _jinja_text
 from callguide.filters import make_environment
 from callguide.shapes import condition_tree, text_tree
 from hypothesis import given
@@ -32,6 +36,7 @@ FIELDS = ["name", "phone", "tags", "address", "city", "upper", "missing", "real"
 ITEMS = ["0", "1", "2", "7", "'name'", "'tags'", "'missing'", "none"]
 CONSTANTS = ["1", "0", "12", "2.5", "'a'", "'abc'", "''", "none", "true", "false", "[1, 2]", "(1, 'b')", "[]"]
 OPERATORS = ["==", "!=", "<", ">", "<=", ">=", "in", "not in"]
+Runner = Callable[[dict[str, Any]], Any]
 
 
 def _lookup() -> st.SearchStrategy[str]:
@@ -44,20 +49,47 @@ def _lookup() -> st.SearchStrategy[str]:
     )
 
 
-def expressions() -> st.SearchStrategy[str]:
+# filters and tests as analysts use them (the sandbox's guarded ones, the pack's own too)
+FILTERS = [
+    "default('d')",
+    "default(n, true)",
+    "d",
+    "upper",
+    "capitalize",
+    "length",
+    "first",
+    "string",
+    "join(', ')",
+    "replace('a', 'b')",
+    "mask_phone",
+    "format_date",
+    "list",
+    "select",
+]
+TESTS = ["defined", "undefined", "none", "string", "number", "in(items)", "email", "phone", "mobile", "sameas(none)"]
+
+
+def expressions(max_leaves: int = 6) -> st.SearchStrategy[str]:
     atoms = st.one_of(_lookup(), st.sampled_from(CONSTANTS))
 
     def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         return st.one_of(
             inner.map(lambda a: f"(not {a})"),
+            inner.map(lambda a: f"(-{a})"),
             st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})"),
             st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
             st.tuples(inner, st.lists(st.tuples(st.sampled_from(OPERATORS), inner), min_size=1, max_size=2)).map(
                 lambda t: "(" + t[0] + "".join(f" {op} {right}" for op, right in t[1]) + ")"
             ),
+            st.tuples(inner, st.sampled_from(["~", "+", "-", "//"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(inner, st.sampled_from(FILTERS)).map(lambda t: f"({t[0]} | {t[1]})"),
+            st.tuples(inner, st.sampled_from(TESTS)).map(lambda t: f"({t[0]} is {t[1]})"),
+            st.tuples(inner, inner).map(lambda t: f"({t[0]})[{t[1]}]"),
+            st.lists(inner, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
+            st.tuples(inner, inner).map(lambda t: f"{{'k': {t[0]}, {t[1]}: 1}}"),
         )
 
-    return st.recursive(atoms, extend, max_leaves=6)
+    return st.recursive(atoms, extend, max_leaves=max_leaves)
 
 
 def _outcome(run: Callable[[dict[str, Any]], Any]) -> tuple[str, Any]:
@@ -70,19 +102,49 @@ def _outcome(run: Callable[[dict[str, Any]], Any]) -> tuple[str, Any]:
     return "value", result
 
 
+def _same(source: str, fast: Callable[[], Runner | None], jinja: Callable[[], Runner]) -> None:
+    """Both ways fail alike while compiling (Jinja folds constants then), or both are made
+    and give the same value or error."""
+    try:
+        expected = jinja()
+    except RUNTIME_ERRORS as err:
+        with pytest.raises(type(err)) as raised:
+            fast()
+        assert _explain_runtime(raised.value) == _explain_runtime(err)
+        return
+    made = fast()
+    assert made is not None, f"`{source}` should take the fast way"
+    assert _outcome(made) == _outcome(expected)
+
+
 @given(expressions())
 def test_a_condition_of_a_common_shape_is_what_jinja_makes_of_it(source: str) -> None:
-    fast = _direct(ENV, parse_condition(ENV, source))
-    assert fast is not None, f"`{source}` should take the fast way"
-    assert _outcome(fast) == _outcome(_jinja_expression(ENV, source))
+    _same(source, lambda: _direct(ENV, parse_condition(ENV, source)), lambda: _jinja_expression(ENV, source))
 
 
-@given(st.lists(st.one_of(_lookup().map(lambda lookup: f"{{{{ {lookup} }}}}"), st.sampled_from(["Hi ", ", ", "!"]))))
-def test_a_text_of_a_common_shape_renders_as_jinja_renders_it(parts: list[str]) -> None:
-    source = "".join(parts) or "{{ x }}"
-    fast = _direct_text(ENV, ENV.parse(source))
-    assert fast is not None, f"`{source}` should take the fast way"
-    assert _outcome(fast) == _outcome(_jinja_text(ENV, source))
+def _texts() -> st.SearchStrategy[str]:
+    """Words, `{{ expression }}` and `{% if %}` blocks (with `elif` and `else`) around them."""
+    holes = expressions(max_leaves=3).map(lambda source: f"{{{{ {source} }}}}")
+    parts = st.one_of(holes, st.sampled_from(["Hi ", ", ", "!", "\n"]))
+
+    def blocks(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        test = expressions(max_leaves=2)
+        return st.tuples(test, inner, st.lists(st.tuples(test, inner), max_size=1), st.none() | inner).map(
+            lambda t: (
+                f"{{% if {t[0]} %}}{t[1]}"
+                + "".join(f"{{% elif {e} %}}{body}" for e, body in t[2])
+                + (f"{{% else %}}{t[3]}" if t[3] is not None else "")
+                + "{% endif %}"
+            )
+        )
+
+    return st.recursive(st.lists(parts, max_size=4).map("".join), blocks, max_leaves=4)
+
+
+@given(_texts())
+def test_a_text_of_a_common_shape_renders_as_jinja_renders_it(source: str) -> None:
+    source = source or "{{ x }}"
+    _same(source, lambda: _direct_text(ENV, ENV.parse(source)), lambda: _jinja_text(ENV, source))
 
 
 def test_an_inline_if_with_an_else_takes_the_fast_way() -> None:

@@ -1,0 +1,375 @@
+"""Texts and conditions evaluated from Jinja's parse, without compiling them to Python.
+
+Jinja compiles a template to Python source and then to bytecode (a few milliseconds the
+first time a text is used: on the first call after loading, most of the call), and every
+render builds a Jinja `Context`. Most texts and conditions of a flow are expressions and
+`{% if %}` blocks: `Hello {{ customer.name }}`, `reason == 'technical'`,
+`{{ numbers[1] | default('Second number') }}`, `customer.mobile is mobile`,
+`(open_topics or []) + [topic]`. This module turns such a tree into closures that do
+exactly what the code Jinja would write for it does (sandbox.py's `BoundedCodeGenerator`):
+the same lookups through the sandbox, the same guarded filters and tests handed the same
+arguments, the same `call_binop`, `joined` and `made` for the values a text makes, the
+same `printed` for what it shows, constant parts folded as Jinja's optimizer folds them.
+Loops, assignments, macros and calls are left to Jinja (None).
+
+The closures read a `Run`: what a filter or test sees of a render in place of Jinja's
+`Context` (the data, the sandbox, the work done so far). tests/test_fast_evaluator.py
+checks with hypothesis that both ways give the same value or the same error.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from callguide.sandbox import Sandbox, check_output, pass_argument
+from jinja2 import nodes
+from jinja2.nodes import EvalContext
+from jinja2.optimizer import Optimizer
+
+Evaluate = Callable[["Run"], Any]
+Emit = Callable[["Run", list[str]], None]  # writes a part of a text
+
+
+class Run:
+    """One evaluation of a text or condition, as its filters and tests see it (Jinja hands
+    them its `Context`: they read `environment`, `eval_ctx`, `get`; the sandbox keeps the
+    work done in `_callguide_work`)."""
+
+    __slots__ = ("_callguide_work", "data", "environment", "eval_ctx", "size")
+
+    def __init__(self, environment: Sandbox, eval_ctx: EvalContext, data: Mapping[str, Any]) -> None:
+        self.environment = environment
+        self.eval_ctx = eval_ctx
+        self.data = data
+        self.size = 0  # characters of the text written so far
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+    def resolve(self, name: str) -> Any:
+        found = self.data.get(name, _MISSING)
+        return self.environment.undefined(name=name) if found is _MISSING else found
+
+
+_MISSING = object()
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "gt": operator.gt,
+    "lteq": operator.le,
+    "gteq": operator.ge,
+    "in": lambda left, right: left in right,
+    "notin": lambda left, right: left not in right,
+}
+# the operators the sandbox does not intercept: Jinja writes them as Python's
+_PLAIN_BINARY: dict[type[nodes.BinExpr], Callable[[Any, Any], Any]] = {
+    nodes.Sub: operator.sub,
+    nodes.Div: operator.truediv,
+    nodes.FloorDiv: operator.floordiv,
+}
+_UNARY: dict[type[nodes.UnaryExpr], Callable[[Any], Any]] = {nodes.Neg: operator.neg, nodes.Pos: operator.pos}
+# the nodes Jinja's code generator folds when they are constant (`optimizeconst`; the
+# sandbox writes `~` itself, unfolded)
+_FOLDED = (
+    nodes.BinExpr,
+    nodes.UnaryExpr,
+    nodes.Compare,
+    nodes.Getattr,
+    nodes.Getitem,
+    nodes.Filter,
+    nodes.Test,
+    nodes.CondExpr,
+)
+
+
+def expression(env: Sandbox, node: nodes.Node) -> Callable[[Mapping[str, Any]], Any] | None:
+    """A condition's value from the render data, or None when Jinja must run it."""
+    eval_ctx = EvalContext(env)
+    evaluate = _expression(env, node, eval_ctx)
+    if evaluate is None:
+        return None
+    return lambda data: evaluate(Run(env, eval_ctx, data))
+
+
+def text(env: Sandbox, tree: nodes.Template) -> Callable[[Mapping[str, Any]], str] | None:
+    """A text rendered from the render data, or None when Jinja must render it."""
+    eval_ctx = EvalContext(env)
+    emits = _body(env, tree.body, eval_ctx)
+    if emits is None:
+        return None
+
+    def render(data: Mapping[str, Any]) -> str:
+        out: list[str] = []
+        run = Run(env, eval_ctx, data)
+        for emit in emits:
+            emit(run, out)
+        return "".join(out)
+
+    return render
+
+
+# --- texts ---------------------------------------------------------------------------------
+
+
+def _body(env: Sandbox, body: Sequence[nodes.Node], eval_ctx: EvalContext) -> list[Emit] | None:
+    emits: list[Emit] = []
+    for node in body:
+        if isinstance(node, nodes.Output):
+            for child in node.nodes:
+                emit = _literal(child.data) if isinstance(child, nodes.TemplateData) else _shown(env, child, eval_ctx)
+                if emit is None:
+                    return None
+                emits.append(emit)
+        elif isinstance(node, nodes.If):
+            emit = _if(env, node, eval_ctx)
+            if emit is None:
+                return None
+            emits.append(emit)
+        else:
+            return None
+    return emits
+
+
+def _write(run: Run, out: list[str], part: str) -> None:
+    """A part of the text, counted against its limit as Jinja's render counts it."""
+    run.size += len(part)
+    check_output(run.size)
+    out.append(part)
+
+
+def _literal(part: str) -> Emit:
+    return lambda run, out: _write(run, out, part)
+
+
+def _shown(env: Sandbox, node: nodes.Node, eval_ctx: EvalContext) -> Emit | None:
+    """`{{ ... }}`: the value through the sandbox's `printed`, as text."""
+    evaluate = _expression(env, node, eval_ctx)
+    if evaluate is None:
+        return None
+    printed = env.printed
+    return lambda run, out: _write(run, out, str(printed(run, evaluate(run))))
+
+
+def _if(env: Sandbox, node: nodes.If, eval_ctx: EvalContext) -> Emit | None:
+    """`{% if %}`, its `elif`s and its `else`: the first branch whose test holds."""
+    branches: list[tuple[Evaluate, list[Emit]]] = []
+    for branch in (node, *node.elif_):
+        test, body = _expression(env, branch.test, eval_ctx), _body(env, branch.body, eval_ctx)
+        if test is None or body is None:
+            return None
+        branches.append((test, body))
+    otherwise = _body(env, node.else_, eval_ctx)
+    if otherwise is None:
+        return None
+
+    def emit(run: Run, out: list[str]) -> None:
+        chosen = otherwise
+        for test, body in branches:
+            if test(run):
+                chosen = body
+                break
+        for part in chosen:
+            part(run, out)
+
+    return emit
+
+
+# --- expressions ---------------------------------------------------------------------------
+
+
+def _expression(env: Sandbox, node: nodes.Node, eval_ctx: EvalContext) -> Evaluate | None:
+    """A closure for `node`, or None for a shape left to Jinja. What Jinja folds while
+    writing its code (`optimizeconst`: its optimizer on the node, children first) is folded
+    here the same way; list, tuple and map literals are not, as Jinja does not."""
+    if isinstance(node, _FOLDED):
+        node = Optimizer(env).visit(node, eval_ctx)
+    if isinstance(node, nodes.Const):
+        constant = node.value
+        return lambda run: constant
+    for kinds, build in _BUILDERS:
+        if isinstance(node, kinds):
+            return build(env, node, eval_ctx)
+    return None
+
+
+def _name(env: Sandbox, node: nodes.Name, eval_ctx: EvalContext) -> Evaluate | None:
+    if node.ctx != "load":
+        return None
+    name, undefined = node.name, env.undefined
+
+    def load(run: Run) -> Any:
+        found = run.data.get(name, _MISSING)
+        return undefined(name=name) if found is _MISSING else found
+
+    return load
+
+
+def _getattr(env: Sandbox, node: nodes.Getattr, eval_ctx: EvalContext) -> Evaluate | None:
+    owner, attribute, getattr_ = _expression(env, node.node, eval_ctx), node.attr, env.getattr
+    return None if owner is None else (lambda run: getattr_(owner(run), attribute))
+
+
+def _getitem(env: Sandbox, node: nodes.Getitem, eval_ctx: EvalContext) -> Evaluate | None:
+    if isinstance(node.arg, nodes.Slice):  # a slice copies what it takes: Jinja measures it
+        return None
+    container, getitem = _expression(env, node.node, eval_ctx), env.getitem
+    if container is None:
+        return None
+    if isinstance(node.arg, nodes.Const):
+        key = node.arg.value
+        return lambda run: getitem(container(run), key)
+    item = _expression(env, node.arg, eval_ctx)
+    return None if item is None else (lambda run: getitem(container(run), item(run)))
+
+
+def _choice(env: Sandbox, node: nodes.CondExpr, eval_ctx: EvalContext) -> Evaluate | None:
+    if node.expr2 is None:  # without `else` it is Jinja's own undefined
+        return None
+    test, yes, no = (_expression(env, part, eval_ctx) for part in (node.test, node.expr1, node.expr2))
+    if test is None or yes is None or no is None:
+        return None
+    return lambda run: yes(run) if test(run) else no(run)
+
+
+def _not(env: Sandbox, node: nodes.Not, eval_ctx: EvalContext) -> Evaluate | None:
+    negated = _expression(env, node.node, eval_ctx)
+    return None if negated is None else (lambda run: not negated(run))
+
+
+def _logic(env: Sandbox, node: nodes.And | nodes.Or, eval_ctx: EvalContext) -> Evaluate | None:
+    left, right = _expression(env, node.left, eval_ctx), _expression(env, node.right, eval_ctx)
+    if left is None or right is None:
+        return None
+    if isinstance(node, nodes.And):
+        return lambda run: left(run) and right(run)
+    return lambda run: left(run) or right(run)
+
+
+def _compare(env: Sandbox, node: nodes.Compare, eval_ctx: EvalContext) -> Evaluate | None:
+    first = _expression(env, node.expr, eval_ctx)
+    chain = []
+    for operand in node.ops:
+        test, value = _COMPARE.get(operand.op), _expression(env, operand.expr, eval_ctx)
+        if test is None or value is None:
+            return None
+        chain.append((test, value))
+    if first is None:
+        return None
+
+    def compare(run: Run) -> Any:
+        left = first(run)
+        for test, value in chain:
+            right = value(run)
+            if not test(left, right):
+                return False
+            left = right
+        return True
+
+    return compare
+
+
+def _binary(env: Sandbox, node: nodes.BinExpr, eval_ctx: EvalContext) -> Evaluate | None:
+    left, right = _expression(env, node.left, eval_ctx), _expression(env, node.right, eval_ctx)
+    if left is None or right is None:
+        return None
+    if node.operator in env.intercepted_binops:  # `+`, `*`, `%`, `**`: measured by the sandbox
+        sign, call_binop = node.operator, env.call_binop
+        return lambda run: call_binop(run, sign, left(run), right(run))
+    plain = _PLAIN_BINARY.get(type(node))
+    return None if plain is None else (lambda run: plain(left(run), right(run)))
+
+
+def _unary(env: Sandbox, node: nodes.UnaryExpr, eval_ctx: EvalContext) -> Evaluate | None:
+    plain, operand = _UNARY.get(type(node)), _expression(env, node.node, eval_ctx)
+    if plain is None or operand is None or node.operator in env.intercepted_unops:
+        return None
+    return lambda run: plain(operand(run))
+
+
+def _concat(env: Sandbox, node: nodes.Concat, eval_ctx: EvalContext) -> Evaluate | None:
+    """`a ~ b`: the sandbox's `joined`, as `BoundedCodeGenerator` writes it."""
+    parts = _all(env, node.nodes, eval_ctx)
+    if parts is None:
+        return None
+    joined = env.joined
+    return lambda run: joined(run, tuple(part(run) for part in parts))
+
+
+def _collection(env: Sandbox, node: nodes.List | nodes.Tuple, eval_ctx: EvalContext) -> Evaluate | None:
+    """A list or tuple written in the text: a made value, measured."""
+    if isinstance(node, nodes.Tuple) and node.ctx != "load":
+        return None
+    items, made = _all(env, node.items, eval_ctx), env.made
+    if items is None:
+        return None
+    if isinstance(node, nodes.List):
+        return lambda run: made(run, [item(run) for item in items])
+    return lambda run: made(run, tuple(item(run) for item in items))
+
+
+def _map(env: Sandbox, node: nodes.Dict, eval_ctx: EvalContext) -> Evaluate | None:
+    keys = _all(env, [pair.key for pair in node.items], eval_ctx)
+    values = _all(env, [pair.value for pair in node.items], eval_ctx)
+    if keys is None or values is None:
+        return None
+    pairs, made = list(zip(keys, values, strict=True)), env.made
+    return lambda run: made(run, {key(run): value(run) for key, value in pairs})
+
+
+def _filter(env: Sandbox, node: nodes.Filter, eval_ctx: EvalContext) -> Evaluate | None:
+    return _applied(env, node, env.filters.get(node.name), eval_ctx)
+
+
+def _test(env: Sandbox, node: nodes.Test, eval_ctx: EvalContext) -> Evaluate | None:
+    return _applied(env, node, env.tests.get(node.name), eval_ctx)
+
+
+def _applied(env: Sandbox, node: nodes.Filter | nodes.Test, function: object, eval_ctx: EvalContext) -> Evaluate | None:
+    """`value | name(args)` or `value is name(args)`: the guarded function called as
+    Jinja's code calls it, with what it asks for first (the render, its eval context or
+    the sandbox)."""
+    if not callable(function) or node.node is None or node.dyn_args is not None or node.dyn_kwargs is not None:
+        return None
+    value, args = _expression(env, node.node, eval_ctx), _all(env, node.args, eval_ctx)
+    kwargs = _all(env, [keyword.value for keyword in node.kwargs], eval_ctx)
+    if value is None or args is None or kwargs is None:
+        return None
+    names = [str(keyword.key) for keyword in node.kwargs]
+    lead = pass_argument(function)
+    call = function
+
+    def apply(run: Run) -> Any:
+        first = run if lead == "context" else run.eval_ctx if lead == "eval_context" else env
+        head = (first, value(run)) if lead is not None else (value(run),)
+        given = [arg(run) for arg in args]
+        named = {name: kwarg(run) for name, kwarg in zip(names, kwargs, strict=True)}
+        return call(*head, *given, **named)
+
+    return apply
+
+
+def _all(env: Sandbox, parts: Sequence[nodes.Node], eval_ctx: EvalContext) -> list[Evaluate] | None:
+    made = [_expression(env, part, eval_ctx) for part in parts]
+    return None if any(part is None for part in made) else [part for part in made if part is not None]
+
+
+_BUILDERS: tuple[tuple[type[nodes.Node] | tuple[type[nodes.Node], ...], Callable[..., Evaluate | None]], ...] = (
+    (nodes.Name, _name),
+    (nodes.Getattr, _getattr),
+    (nodes.Getitem, _getitem),
+    (nodes.Compare, _compare),
+    (nodes.CondExpr, _choice),
+    (nodes.Not, _not),
+    ((nodes.And, nodes.Or), _logic),
+    (nodes.BinExpr, _binary),
+    (nodes.UnaryExpr, _unary),
+    (nodes.Concat, _concat),
+    ((nodes.List, nodes.Tuple), _collection),
+    (nodes.Dict, _map),
+    (nodes.Filter, _filter),
+    (nodes.Test, _test),
+)
