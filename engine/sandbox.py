@@ -289,8 +289,11 @@ def size_of(value: Any, limit: int = MAX_VALUE) -> int:
 def _measure(value: Any, limit: int = MAX_VALUE) -> tuple[int, int]:
     """(size, depth) of `value`; iterative, so that no value can exhaust Python's stack."""
     plain = _plain_size(value, limit)
-    if plain is not None:
-        return plain
+    return plain if plain is not None else _walk(value, limit)
+
+
+def _walk(value: Any, limit: int) -> tuple[int, int]:
+    """`_measure`, one item at a time; stops soon after `limit` and says how far it got."""
     total, deepest = 0, 0
     todo: list[tuple[Any, int]] = [(value, 0)]
     while todo and total <= limit:
@@ -328,8 +331,8 @@ def _measure(value: Any, limit: int = MAX_VALUE) -> tuple[int, int]:
 def _plain_size(value: Any, limit: int) -> tuple[int, int] | None:
     """`_measure` of a map or list of texts, numbers, maps and lists within `limit` (what a
     call holds: records of texts), counted with fewer steps: the leaves where they are met.
-    None for anything else, or past the limit: `_measure` walks it then, and its figure
-    (how far it got) and errors stay what they are. Within the limit the order a value is
+    None for anything else, or past the limit: `_walk` walks it then, and its figure (how
+    far it got) and errors stay what they are. Within the limit the order a value is
     walked in changes neither its size nor its depth."""
     total, deepest = 0, 0
     todo: list[tuple[Any, int]] = [(value, 0)]
