@@ -138,7 +138,7 @@ class Contexts:
         self._no_counts = {name: {"count": 0, "warnings": rule.rule.warnings} for name, rule in compiled.rules.items()}
         pack_info = {"name": pack.name, "title": pack.title, "language": pack.language}
         self._static = {**compiled.env.globals, "pack": pack_info, **blank_vars, "rules": self._no_counts}
-        self._events: dict[str, tuple[dict[str, str], ...]] = {}
+        self._events: dict[tuple[str, str], tuple[dict[str, str], ...]] = {}
         self._options: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
 
@@ -174,14 +174,16 @@ class Contexts:
     def flow_info(self, flow: str) -> dict[str, str]:
         return self._flow_info[flow]
 
-    def events(self, context: dict[str, Any], language: str) -> tuple[dict[str, str], ...]:
-        """The rule events the agent may raise, with their labels (made once when literal)."""
-        found = self._events.get(language)
+    def events(self, context: dict[str, Any], language: str, flow: str) -> tuple[dict[str, str], ...]:
+        """The rule events the agent may raise in `flow`, with their labels (made once per
+        flow and language when literal)."""
+        found = self._events.get((flow, language))
         if found is None:
-            rules = self.compiled.rules
+            allowed = self.compiled.flows[flow].flow.rules
+            rules = {name: rule for name, rule in self.compiled.rules.items() if allowed is None or name in allowed}
             found = tuple({"name": name, "label": rule.label.render(context, language)} for name, rule in rules.items())
             if all(rule.label.is_literal for rule in rules.values()):
-                self._events[language] = found
+                self._events[(flow, language)] = found
         return found
 
     def label(self, key: str, context: dict[str, Any], language: str) -> str:

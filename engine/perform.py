@@ -79,8 +79,9 @@ def request(move: Move, name: str, args: dict[str, Any], step_id: str, step: Com
     except Exception as crash:  # a host's handler bug must not break the call
         done(move, asked.as_json(), None, f"{type(crash).__name__}: {crash}", step)
         return None
-    move.performed.append({**asked.as_json(), "flow": state.flow, "at": move.now.isoformat(), "result": result})
-    done(move, asked.as_json(), result, None, step)
+    performed = {**asked.as_json(), "flow": state.flow, "at": move.now.isoformat(), "result": result}
+    move.performed.append(performed)
+    done(move, performed, result, None, step)  # `done` reads the request's fields and `at` of it
     return result
 
 

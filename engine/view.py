@@ -73,10 +73,7 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
         return view
     step = compiled.flows[state.flow].steps[state.step]
     view.step = step.id
-    view.events = contexts.events(context, language)
-    allowed = compiled.flows[state.flow].flow.rules
-    if allowed is not None:
-        view.events = tuple(event for event in view.events if event["name"] in allowed)
+    view.events = contexts.events(context, language, state.flow)
     if step.warnings:
         view.warnings = tuple(
             text.render(context, language)
