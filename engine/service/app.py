@@ -26,6 +26,7 @@ from callguide.service.auth import AuthConfig, Identity
 from callguide.service.calls import Calls, Reply, fingerprint
 from callguide.service.db import connect
 from callguide.service.entities import bound
+from callguide.service.hot import Service
 from callguide.service.lean import LeanRoute
 from callguide.service.metrics import METRICS
 from callguide.service.ops import RequestMiddleware
@@ -214,7 +215,7 @@ def create_app(settings: Settings) -> FastAPI:
         db.close()
         log.info("stopped")
 
-    app = FastAPI(
+    app = Service(
         title="callguide",
         version="1",
         description="The callguide interpreter over HTTP: packs, calls, worklists and cases.",

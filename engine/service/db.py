@@ -9,6 +9,7 @@ session wait for each other instead of both applying a move.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +22,7 @@ from callguide.service.problems import DatabaseError
 
 Row = tuple[Any, ...]
 T = TypeVar("T")
+log = logging.getLogger("callguide.service")
 
 
 class Tx(Protocol):
@@ -95,8 +97,13 @@ class _SQLiteTx:
 class SQLite:
     """One connection per process, used by one transaction at a time (SQLite writes one at a
     time anyway); WAL lets other processes read meanwhile. `synchronous=NORMAL`: a committed
-    move survives the process being killed; `--db sqlite:///path?synchronous=full` survives a
-    power cut too, at the price of a disk flush per move."""
+    move survives the process being killed (its commit is in the WAL file, in the operating
+    system's hands), not a power cut; `--db sqlite:///path?synchronous=full` survives a power
+    cut too, at the price of a disk flush per move.
+
+    The WAL is copied back into the database file by a thread of its own (`Checkpoints`), not
+    by the commit that happens to fill it: that copy flushes the disk twice, and on the event
+    loop it held every request in flight for up to tens of milliseconds."""
 
     kind = "sqlite"
 
@@ -110,16 +117,25 @@ class SQLite:
         self.synchronous = "full" if "synchronous=full" in parts.query.lower() else "normal"
         self._lock = threading.Lock()
         self.db: sqlite3.Connection | None = None
+        self.checkpoints: Checkpoints | None = None
         self.open()
+
+    def connection(self) -> sqlite3.Connection:
+        """A new connection to the database, in WAL mode with the chosen flushing."""
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        db.execute("pragma journal_mode=wal")
+        db.execute(f"pragma synchronous={self.synchronous}")
+        db.execute("pragma busy_timeout=30000")
+        return db
 
     def open(self) -> None:
         if self.db is not None:
             return
         try:
-            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-            db.execute("pragma journal_mode=wal")
-            db.execute(f"pragma synchronous={self.synchronous}")
-            db.execute("pragma busy_timeout=30000")
+            db = self.connection()
+            if self.path != ":memory:":  # a database in memory has no WAL
+                db.execute("pragma wal_autocheckpoint=0")  # `Checkpoints` does it, off the requests' way
+                self.checkpoints = Checkpoints(self.connection())
         except sqlite3.Error as error:
             raise DatabaseError(f"cannot open {self.url}: {error}") from None
         self.db = db
@@ -144,10 +160,47 @@ class SQLite:
             db.execute("commit")
 
     def close(self) -> None:
+        checkpoints, self.checkpoints = self.checkpoints, None
+        if checkpoints is not None:
+            checkpoints.stop()
         with self._lock:
             if self.db is not None:
-                self.db.close()
+                self.db.close()  # the last connection: SQLite copies what is left of the WAL
                 self.db = None
+
+
+class Checkpoints:
+    """Copies committed transactions from the WAL into the database file, every `seconds`, in a
+    thread with its own connection. A passive checkpoint never waits for, nor blocks, the
+    connection that writes; SQLite lets go of the GIL while it works and flushes the disk.
+    Nothing committed depends on it: a commit is durable once it is in the WAL."""
+
+    def __init__(self, db: sqlite3.Connection, seconds: float = 0.5) -> None:
+        self.db, self.seconds = db, seconds
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="callguide-checkpoints", daemon=True)
+        self._thread.start()
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """One passive checkpoint: (1 if another one was under way, frames in the WAL, frames copied)."""
+        busy, frames, copied = self.db.execute("pragma wal_checkpoint(passive)").fetchone()
+        return int(busy), int(frames), int(copied)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.seconds):
+            try:
+                self.checkpoint()
+            except sqlite3.Error:  # the next round tries again; the WAL only grows meanwhile
+                log.warning("a checkpoint of the SQLite WAL failed", exc_info=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+        self.db.close()
 
 
 class _PostgresTx:
