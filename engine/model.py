@@ -141,11 +141,11 @@ class Answer:
 
 
 class Keys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A map of a file, a key per field: frozen, and no key it does not declare (each class
-    still says `kw_only`: msgspec does not pass it on)."""
+    """A map of a file, a key per field: no key it does not declare. (Each class says `frozen`
+    and `kw_only` again: mypy and msgspec do not pass them on.)"""
 
 
-class Placed(Keys, kw_only=True):
+class Placed(Keys, frozen=True, kw_only=True):
     """Where a written map stands in its file, and where each of its keys' values stands."""
 
     pos: Pos
@@ -201,7 +201,7 @@ OnFailure = Annotated[
 Save = Annotated[Stored, key("Save", "Store the answer (or the effect's result) under this name, e.g. `caller.phone`.")]
 
 
-class Case(Placed, kw_only=True):
+class Case(Placed, frozen=True, kw_only=True):
     """One branch: a condition and where it leads (`go`, `call` + `then`, or `end`)."""
 
     condition: Annotated[
@@ -221,7 +221,7 @@ class Case(Placed, kw_only=True):
     description: Description | None = None
 
 
-class Attempts(Keys, kw_only=True):
+class Attempts(Keys, frozen=True, kw_only=True):
     """A cap on invalid answers, and where the call goes past it."""
 
     limit: Annotated[int, Meta(ge=1, le=20), key("Max", "How many invalid answers the agent may give.")] = field(
@@ -230,7 +230,7 @@ class Attempts(Keys, kw_only=True):
     then: Annotated[Case, key("Then", "What happens past the cap: a branch (`go`, `call` + `then`, or `end`).")]
 
 
-class Warning(Keys, kw_only=True):
+class Warning(Keys, frozen=True, kw_only=True):
     """A warning shown to the agent on a step."""
 
     condition: Annotated[Condition | None, key("If", "Show the warning only when this is true.")] = field(
@@ -239,7 +239,7 @@ class Warning(Keys, kw_only=True):
     text: Annotated[Text, key("Text", "The warning the agent sees.")]
 
 
-class Step(Placed, kw_only=True):
+class Step(Placed, frozen=True, kw_only=True):
     """What every step kind has. A step's kind is its class: `say` alone makes a *say* step,
     `ask`, `do`, `call` or `end` (with `say` read first) their kind, only `next` a branch."""
 
@@ -288,7 +288,7 @@ class Step(Placed, kw_only=True):
         return None
 
 
-class Moving(Step, kw_only=True):
+class Moving(Step, frozen=True, kw_only=True):
     """A step the call goes on from."""
 
     next: Annotated[
@@ -302,38 +302,38 @@ class Moving(Step, kw_only=True):
     ] = ()
 
 
-class BranchStep(Moving, kw_only=True):
+class BranchStep(Moving, frozen=True, kw_only=True):
     """Only `next`, with branches on conditions."""
 
     kind = "branch"
 
 
-class Speaking(Moving, kw_only=True):
+class Speaking(Moving, frozen=True, kw_only=True):
     """A step the call goes on from, with a line to read."""
 
     say: Say | None = None
 
 
-class Saving(Speaking, kw_only=True):
+class Saving(Speaking, frozen=True, kw_only=True):
     """A step whose answer, result or sub-flow outcome may be stored."""
 
     save: Save | None = None
 
 
-class SayStep(Speaking, kw_only=True):
+class SayStep(Speaking, frozen=True, kw_only=True):
     """A line the agent reads, then `next`."""
 
     kind = "say"
 
 
-class CallStep(Saving, kw_only=True):
+class CallStep(Saving, frozen=True, kw_only=True):
     """Another flow of the pack, run as a sub-flow."""
 
     kind = "call"
     call: Annotated[Target, key("Call", "Run this flow of the pack as a sub-flow, then continue at `next`.")]
 
 
-class AskStep(Saving, kw_only=True):
+class AskStep(Saving, frozen=True, kw_only=True):
     """A question with a typed answer, stored under `save`."""
 
     kind = "ask"
@@ -361,7 +361,7 @@ class AskStep(Saving, kw_only=True):
     on_failure: OnFailure | None = None  # a search can fail
 
 
-class DoStep(Saving, kw_only=True):
+class DoStep(Saving, frozen=True, kw_only=True):
     """An effect the host performs (an SMS, a case, a transfer...)."""
 
     kind = "do"
@@ -386,7 +386,7 @@ class DoStep(Saving, kw_only=True):
     on_failure: OnFailure | None = None
 
 
-class EndStep(Step, kw_only=True):
+class EndStep(Step, frozen=True, kw_only=True):
     """The end of the flow, with its outcome."""
 
     kind = "end"
@@ -409,7 +409,7 @@ def bounded(title: str, description: str, *, earliest: str, latest: str) -> Meta
     return key(title, description, written=true_or(bounds))
 
 
-class AnswerKeys(Keys, kw_only=True):
+class AnswerKeys(Keys, frozen=True, kw_only=True):
     """The keys that give an `ask` its answer type (one of them) and its lookup's settings.
     Written beside `ask` in the step, they become the step's `answer`: msgspec has no fields
     spread into their parent's map, so the schema writer puts them in the `ask` step there."""
@@ -578,7 +578,7 @@ def _metas(declared: Any) -> Iterator[Meta]:
             yield from _metas(part)
 
 
-class Access(Keys, kw_only=True):
+class Access(Keys, frozen=True, kw_only=True):
     """Who may start this flow."""
 
     condition: Annotated[
@@ -588,7 +588,7 @@ class Access(Keys, kw_only=True):
     message: Annotated[Text, key("Message", "What the agent is told otherwise.")]
 
 
-class Flow(Keys, kw_only=True, eq=False, weakref=True):
+class Flow(Keys, frozen=True, kw_only=True, eq=False, weakref=True):
     """One call reason or procedure: a start step and a map of steps."""
 
     # compared by identity, so that the flow's step graph can be kept beside it (graph.graph_of)
@@ -624,7 +624,7 @@ class Flow(Keys, kw_only=True, eq=False, weakref=True):
     steps: Annotated[Mapping[str, Step], key("Steps", "The steps, by name.", STEPS)]
 
 
-class Action(Placed, kw_only=True):
+class Action(Placed, frozen=True, kw_only=True):
     """One thing a rule does when its limit is passed: `say`, `do`, `transfer`, `switch` or `end`."""
 
     say: Annotated[Text | None, key("Say", "A line the agent reads to the caller.")] = None
@@ -660,7 +660,7 @@ class Action(Placed, kw_only=True):
         return self.say or self.transfer
 
 
-class Rule(Keys, kw_only=True):
+class Rule(Keys, frozen=True, kw_only=True):
     """An event that may happen in any step: its warnings and what happens past its limit."""
 
     name: str  # its name in `rules`
@@ -680,7 +680,7 @@ class Rule(Keys, kw_only=True):
     ]
 
 
-class Rules(Keys, kw_only=True):
+class Rules(Keys, frozen=True, kw_only=True):
     """Events valid in every step of the pack: warnings, limits and what happens then."""
 
     rules: Annotated[
@@ -689,7 +689,7 @@ class Rules(Keys, kw_only=True):
     ]
 
 
-class Phrases(Keys, kw_only=True):
+class Phrases(Keys, frozen=True, kw_only=True):
     """Standard phrases shared by all flows of a pack."""
 
     phrases: Annotated[
@@ -698,7 +698,7 @@ class Phrases(Keys, kw_only=True):
     ]
 
 
-class Reason(Placed, kw_only=True):
+class Reason(Placed, frozen=True, kw_only=True):
     """An end-of-call reason the agent picks at wrap-up."""
 
     key: str  # its name in `reasons`
@@ -709,7 +709,7 @@ class Reason(Placed, kw_only=True):
     description: Annotated[Needed | None, key("Description", "Whether this reason needs a description.")] = None
 
 
-class Catalog(Keys, kw_only=True):
+class Catalog(Keys, frozen=True, kw_only=True):
     """An end-of-call catalog: reasons, close flags, queues."""
 
     name: Annotated[Target, key("Catalog", "The catalog's name (the pack's `call_end` names one).")] = field(
@@ -726,7 +726,7 @@ class Catalog(Keys, kw_only=True):
     )
 
 
-class LifecycleTransition(Keys, kw_only=True):
+class LifecycleTransition(Keys, frozen=True, kw_only=True):
     """A move of the entity between states, with its button."""
 
     name: str  # its name in `transitions`
@@ -748,7 +748,7 @@ class LifecycleTransition(Keys, kw_only=True):
         return self.comment == "required"
 
 
-class Lifecycle(Keys, kw_only=True):
+class Lifecycle(Keys, frozen=True, kw_only=True):
     """The state machine of an entity that outlives a call (a case)."""
 
     name: Annotated[
@@ -768,7 +768,7 @@ WorklistAction = Literal["done", "postpone", "next_method", "remove", "keep"]
 Method = Literal["telephone", "mobile", "sms", "email", "letter"]
 
 
-class Postpone(Keys, kw_only=True):
+class Postpone(Keys, frozen=True, kw_only=True):
     """How a task may be postponed."""
 
     choices: Annotated[
@@ -777,7 +777,7 @@ class Postpone(Keys, kw_only=True):
     comment: Annotated[Needed | None, key("Comment", "Whether a comment is `required`.")] = None
 
 
-class Worklist(Keys, kw_only=True):
+class Worklist(Keys, frozen=True, kw_only=True):
     """A queue of outbound call tasks and their contact-method chain."""
 
     name: Annotated[Target, key("Worklist", "The worklist's name.")] = field(name="worklist")
@@ -817,7 +817,7 @@ class Worklist(Keys, kw_only=True):
         return self.postpone is not None and self.postpone.comment == "required"
 
 
-class Forbidden(Keys, kw_only=True):
+class Forbidden(Keys, frozen=True, kw_only=True):
     """A phrase no script text may contain."""
 
     pos: Pos  # of its pattern
@@ -829,7 +829,7 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 
 
-class Calendar(Keys, kw_only=True):
+class Calendar(Keys, frozen=True, kw_only=True):
     """Working days, hours and holidays, for `business_days` and opening-hours checks."""
 
     days: Annotated[
@@ -857,21 +857,21 @@ class Calendar(Keys, kw_only=True):
         return self.hours.partition("-")[2]
 
 
-class Phone(Keys, kw_only=True):
+class Phone(Keys, frozen=True, kw_only=True):
     """How phone answers are checked unless a question says otherwise."""
 
     digits: Annotated[Digits | None, key("Digits", "Exactly this many digits, e.g. 10.")] = None
     region: Annotated[Region | None, key("Region", "Two-letter country code, e.g. `KE`.")] = None
 
 
-class Effect(Keys, kw_only=True):
+class Effect(Keys, frozen=True, kw_only=True):
     """An effect the host provides."""
 
     description: Annotated[str, key("Description", "What the effect does.")] = ""
     args: Annotated[tuple[Target, ...], key("Arguments", "The arguments it requires.")] = ()
 
 
-class Missed(Keys, kw_only=True):
+class Missed(Keys, frozen=True, kw_only=True):
     """The effect asked for when a run of a schedule is missed."""
 
     effect: Annotated[str, key("Do", "The effect, e.g. `supervisor.notify`.")] = field(name="do")
@@ -883,7 +883,7 @@ class Missed(Keys, kw_only=True):
 Hours = Literal["open", "always"]
 
 
-class Schedule(Keys, kw_only=True):
+class Schedule(Keys, frozen=True, kw_only=True):
     """Timed work the engine's clock starts: `flow` every `every` seconds from midnight (in
     the pack's time zone), during opening hours unless `during` is `always`."""
 
@@ -923,7 +923,7 @@ class Schedule(Keys, kw_only=True):
 Limit = Annotated[Annotated[int, Meta(ge=1)] | None, Meta(description="A limit on every YAML file of the pack.")]
 
 
-class YamlLimits(Keys, kw_only=True):
+class YamlLimits(Keys, frozen=True, kw_only=True):
     """Limits on the pack's YAML files (within hard maxima)."""
 
     max_bytes: Annotated[Limit, Meta(title="Max bytes")] = None
@@ -936,7 +936,7 @@ class YamlLimits(Keys, kw_only=True):
     max_key_length: Annotated[Limit, Meta(title="Max key length")] = None
 
 
-class Pack(Keys, kw_only=True):
+class Pack(Keys, frozen=True, kw_only=True):
     """pack.yaml: a call centre's name, language, time zone, rules and catalogs."""
 
     name: Annotated[Target, key("Pack", "The pack's name.")] = field(name="pack")
@@ -1025,7 +1025,7 @@ class Pack(Keys, kw_only=True):
         return lifecycle, lifecycle.transitions[name]
 
 
-class Move(Keys, kw_only=True):
+class Move(Keys, frozen=True, kw_only=True):
     """One move of the agent or the host: `answer`, `event`, `wait`, `back`, `hangup`, `resolve` or `fail`, with what to `expect` after it."""
 
     answer: Annotated[
@@ -1055,7 +1055,7 @@ class Move(Keys, kw_only=True):
     ] = field(default_factory=_empty)
 
 
-class Scenario(Keys, kw_only=True):
+class Scenario(Keys, frozen=True, kw_only=True):
     """A scripted call and what must come of it."""
 
     scenario: Annotated[str, key("Scenario", "What the scenario shows, in a sentence.")]
