@@ -8,23 +8,22 @@ the modelines resolve wherever the pack lives and with no network.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from callguide.schemas import schema
-from callguide.schemas.source import KINDS
+from callguide.schemas.source import KINDS, render
 
 SCHEMA_FOLDER = "schemas"
 
 
 def write_schemas(folder: Path) -> list[Path]:
-    """Every file kind's schema as `folder/<kind>.json`; the files written."""
+    """Every file kind's schema as `folder/<kind>.json`, generated from the model's classes
+    (`callguide schema --write schemas` regenerates the shipped ones); the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for kind in KINDS:
         target = folder / f"{kind}.json"
-        target.write_text(json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        target.write_text(render(kind), encoding="utf-8")
         written.append(target)
     return written
 

@@ -140,7 +140,12 @@ class Answer:
     show: Text | None = None
 
 
-class Placed(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Keys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A map of a file, a key per field: no key it does not declare. (Each class says `frozen`
+    and `kw_only` again: mypy and msgspec do not pass them on.)"""
+
+
+class Placed(Keys, frozen=True, kw_only=True):
     """Where a written map stands in its file, and where each of its keys' values stands."""
 
     pos: Pos
@@ -196,7 +201,7 @@ OnFailure = Annotated[
 Save = Annotated[Stored, key("Save", "Store the answer (or the effect's result) under this name, e.g. `caller.phone`.")]
 
 
-class Case(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Case(Placed, frozen=True, kw_only=True):
     """One branch: a condition and where it leads (`go`, `call` + `then`, or `end`)."""
 
     condition: Annotated[
@@ -216,7 +221,7 @@ class Case(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
     description: Description | None = None
 
 
-class Attempts(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Attempts(Keys, frozen=True, kw_only=True):
     """A cap on invalid answers, and where the call goes past it."""
 
     limit: Annotated[int, Meta(ge=1, le=20), key("Max", "How many invalid answers the agent may give.")] = field(
@@ -225,7 +230,7 @@ class Attempts(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     then: Annotated[Case, key("Then", "What happens past the cap: a branch (`go`, `call` + `then`, or `end`).")]
 
 
-class Warning(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Warning(Keys, frozen=True, kw_only=True):
     """A warning shown to the agent on a step."""
 
     condition: Annotated[Condition | None, key("If", "Show the warning only when this is true.")] = field(
@@ -234,7 +239,7 @@ class Warning(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     text: Annotated[Text, key("Text", "The warning the agent sees.")]
 
 
-class Step(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Step(Placed, frozen=True, kw_only=True):
     """What every step kind has. A step's kind is its class: `say` alone makes a *say* step,
     `ask`, `do`, `call` or `end` (with `say` read first) their kind, only `next` a branch."""
 
@@ -283,7 +288,7 @@ class Step(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
         return None
 
 
-class Moving(Step, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Moving(Step, frozen=True, kw_only=True):
     """A step the call goes on from."""
 
     next: Annotated[
@@ -297,38 +302,38 @@ class Moving(Step, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ] = ()
 
 
-class BranchStep(Moving, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class BranchStep(Moving, frozen=True, kw_only=True):
     """Only `next`, with branches on conditions."""
 
     kind = "branch"
 
 
-class Speaking(Moving, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Speaking(Moving, frozen=True, kw_only=True):
     """A step the call goes on from, with a line to read."""
 
     say: Say | None = None
 
 
-class Saving(Speaking, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Saving(Speaking, frozen=True, kw_only=True):
     """A step whose answer, result or sub-flow outcome may be stored."""
 
     save: Save | None = None
 
 
-class SayStep(Speaking, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class SayStep(Speaking, frozen=True, kw_only=True):
     """A line the agent reads, then `next`."""
 
     kind = "say"
 
 
-class CallStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CallStep(Saving, frozen=True, kw_only=True):
     """Another flow of the pack, run as a sub-flow."""
 
     kind = "call"
     call: Annotated[Target, key("Call", "Run this flow of the pack as a sub-flow, then continue at `next`.")]
 
 
-class AskStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AskStep(Saving, frozen=True, kw_only=True):
     """A question with a typed answer, stored under `save`."""
 
     kind = "ask"
@@ -356,7 +361,7 @@ class AskStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
     on_failure: OnFailure | None = None  # a search can fail
 
 
-class DoStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class DoStep(Saving, frozen=True, kw_only=True):
     """An effect the host performs (an SMS, a case, a transfer...)."""
 
     kind = "do"
@@ -381,7 +386,7 @@ class DoStep(Saving, frozen=True, kw_only=True, forbid_unknown_fields=True):
     on_failure: OnFailure | None = None
 
 
-class EndStep(Step, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class EndStep(Step, frozen=True, kw_only=True):
     """The end of the flow, with its outcome."""
 
     kind = "end"
@@ -404,7 +409,7 @@ def bounded(title: str, description: str, *, earliest: str, latest: str) -> Meta
     return key(title, description, written=true_or(bounds))
 
 
-class AnswerKeys(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AnswerKeys(Keys, frozen=True, kw_only=True):
     """The keys that give an `ask` its answer type (one of them) and its lookup's settings.
     Written beside `ask` in the step, they become the step's `answer`: msgspec has no fields
     spread into their parent's map, so the schema writer puts them in the `ask` step there."""
@@ -573,7 +578,7 @@ def _metas(declared: Any) -> Iterator[Meta]:
             yield from _metas(part)
 
 
-class Access(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Access(Keys, frozen=True, kw_only=True):
     """Who may start this flow."""
 
     condition: Annotated[
@@ -583,7 +588,7 @@ class Access(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     message: Annotated[Text, key("Message", "What the agent is told otherwise.")]
 
 
-class Flow(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, eq=False, weakref=True):
+class Flow(Keys, frozen=True, kw_only=True, eq=False, weakref=True):
     """One call reason or procedure: a start step and a map of steps."""
 
     # compared by identity, so that the flow's step graph can be kept beside it (graph.graph_of)
@@ -619,7 +624,7 @@ class Flow(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, eq=Fal
     steps: Annotated[Mapping[str, Step], key("Steps", "The steps, by name.", STEPS)]
 
 
-class Action(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Action(Placed, frozen=True, kw_only=True):
     """One thing a rule does when its limit is passed: `say`, `do`, `transfer`, `switch` or `end`."""
 
     say: Annotated[Text | None, key("Say", "A line the agent reads to the caller.")] = None
@@ -655,7 +660,7 @@ class Action(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
         return self.say or self.transfer
 
 
-class Rule(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Rule(Keys, frozen=True, kw_only=True):
     """An event that may happen in any step: its warnings and what happens past its limit."""
 
     name: str  # its name in `rules`
@@ -675,7 +680,7 @@ class Rule(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ]
 
 
-class Rules(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Rules(Keys, frozen=True, kw_only=True):
     """Events valid in every step of the pack: warnings, limits and what happens then."""
 
     rules: Annotated[
@@ -684,7 +689,7 @@ class Rules(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ]
 
 
-class Phrases(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Phrases(Keys, frozen=True, kw_only=True):
     """Standard phrases shared by all flows of a pack."""
 
     phrases: Annotated[
@@ -693,7 +698,7 @@ class Phrases(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ]
 
 
-class Reason(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Reason(Placed, frozen=True, kw_only=True):
     """An end-of-call reason the agent picks at wrap-up."""
 
     key: str  # its name in `reasons`
@@ -704,7 +709,7 @@ class Reason(Placed, frozen=True, kw_only=True, forbid_unknown_fields=True):
     description: Annotated[Needed | None, key("Description", "Whether this reason needs a description.")] = None
 
 
-class Catalog(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Catalog(Keys, frozen=True, kw_only=True):
     """An end-of-call catalog: reasons, close flags, queues."""
 
     name: Annotated[Target, key("Catalog", "The catalog's name (the pack's `call_end` names one).")] = field(
@@ -721,7 +726,7 @@ class Catalog(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     )
 
 
-class LifecycleTransition(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class LifecycleTransition(Keys, frozen=True, kw_only=True):
     """A move of the entity between states, with its button."""
 
     name: str  # its name in `transitions`
@@ -743,7 +748,7 @@ class LifecycleTransition(Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         return self.comment == "required"
 
 
-class Lifecycle(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Lifecycle(Keys, frozen=True, kw_only=True):
     """The state machine of an entity that outlives a call (a case)."""
 
     name: Annotated[
@@ -763,7 +768,7 @@ WorklistAction = Literal["done", "postpone", "next_method", "remove", "keep"]
 Method = Literal["telephone", "mobile", "sms", "email", "letter"]
 
 
-class Postpone(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Postpone(Keys, frozen=True, kw_only=True):
     """How a task may be postponed."""
 
     choices: Annotated[
@@ -772,7 +777,7 @@ class Postpone(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     comment: Annotated[Needed | None, key("Comment", "Whether a comment is `required`.")] = None
 
 
-class Worklist(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Worklist(Keys, frozen=True, kw_only=True):
     """A queue of outbound call tasks and their contact-method chain."""
 
     name: Annotated[Target, key("Worklist", "The worklist's name.")] = field(name="worklist")
@@ -812,7 +817,7 @@ class Worklist(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
         return self.postpone is not None and self.postpone.comment == "required"
 
 
-class Forbidden(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Forbidden(Keys, frozen=True, kw_only=True):
     """A phrase no script text may contain."""
 
     pos: Pos  # of its pattern
@@ -824,7 +829,7 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 
 
-class Calendar(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Calendar(Keys, frozen=True, kw_only=True):
     """Working days, hours and holidays, for `business_days` and opening-hours checks."""
 
     days: Annotated[
@@ -852,21 +857,21 @@ class Calendar(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
         return self.hours.partition("-")[2]
 
 
-class Phone(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Phone(Keys, frozen=True, kw_only=True):
     """How phone answers are checked unless a question says otherwise."""
 
     digits: Annotated[Digits | None, key("Digits", "Exactly this many digits, e.g. 10.")] = None
     region: Annotated[Region | None, key("Region", "Two-letter country code, e.g. `KE`.")] = None
 
 
-class Effect(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Effect(Keys, frozen=True, kw_only=True):
     """An effect the host provides."""
 
     description: Annotated[str, key("Description", "What the effect does.")] = ""
     args: Annotated[tuple[Target, ...], key("Arguments", "The arguments it requires.")] = ()
 
 
-class Missed(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Missed(Keys, frozen=True, kw_only=True):
     """The effect asked for when a run of a schedule is missed."""
 
     effect: Annotated[str, key("Do", "The effect, e.g. `supervisor.notify`.")] = field(name="do")
@@ -878,7 +883,7 @@ class Missed(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
 Hours = Literal["open", "always"]
 
 
-class Schedule(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Schedule(Keys, frozen=True, kw_only=True):
     """Timed work the engine's clock starts: `flow` every `every` seconds from midnight (in
     the pack's time zone), during opening hours unless `during` is `always`."""
 
@@ -918,7 +923,7 @@ class Schedule(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
 Limit = Annotated[Annotated[int, Meta(ge=1)] | None, Meta(description="A limit on every YAML file of the pack.")]
 
 
-class YamlLimits(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class YamlLimits(Keys, frozen=True, kw_only=True):
     """Limits on the pack's YAML files (within hard maxima)."""
 
     max_bytes: Annotated[Limit, Meta(title="Max bytes")] = None
@@ -931,7 +936,7 @@ class YamlLimits(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     max_key_length: Annotated[Limit, Meta(title="Max key length")] = None
 
 
-class Pack(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Pack(Keys, frozen=True, kw_only=True):
     """pack.yaml: a call centre's name, language, time zone, rules and catalogs."""
 
     name: Annotated[Target, key("Pack", "The pack's name.")] = field(name="pack")
@@ -1020,7 +1025,7 @@ class Pack(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
         return lifecycle, lifecycle.transitions[name]
 
 
-class Move(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Move(Keys, frozen=True, kw_only=True):
     """One move of the agent or the host: `answer`, `event`, `wait`, `back`, `hangup`, `resolve` or `fail`, with what to `expect` after it."""
 
     answer: Annotated[
@@ -1050,7 +1055,7 @@ class Move(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     ] = field(default_factory=_empty)
 
 
-class Scenario(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Scenario(Keys, frozen=True, kw_only=True):
     """A scripted call and what must come of it."""
 
     scenario: Annotated[str, key("Scenario", "What the scenario shows, in a sentence.")]

@@ -2,7 +2,7 @@
 
 Each file kind is declared once, by a class of `callguide.model` (`FILE_KINDS`): msgspec
 writes its schema, and `_written` turns it into the shape analysts write. `callguide schema
---write schemas` (or `python -m callguide.schemas.source`) writes them to `schemas/*.json`
+--write schemas` writes them to `schemas/*.json`
 (what editors, `callguide schema` and the checker read); a test keeps the files in step.
 Each schema is self-contained (no cross-file `$ref`), so a YAML language server that reads it
 from disk never needs the network. Every key's `title` and `description` are its hover help.
@@ -11,9 +11,7 @@ from disk never needs the network. Every key's `title` and `description` are its
 from __future__ import annotations
 
 import json
-import sys
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from callguide.model import FILE_KINDS
@@ -163,12 +161,3 @@ def schema(kind: str) -> Schema:
 
 def render(kind: str) -> str:
     return json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n"
-
-
-def write_all(folder: Path) -> None:
-    for kind in KINDS:
-        (folder / f"{kind}.json").write_text(render(kind), encoding="utf-8")
-
-
-if __name__ == "__main__":
-    write_all(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent)

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from callguide.cli.main import main
 from callguide.load.files import SourceFile, read_file
 from callguide.model import Step, keys_of
 from callguide.schemas import source
+from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
@@ -27,7 +29,7 @@ def test_every_kind_has_a_file_and_nothing_else_is_there() -> None:
 @pytest.mark.parametrize("kind", source.KINDS)
 def test_file_is_what_source_renders(kind: str) -> None:
     on_disk = (SCHEMAS / f"{kind}.json").read_text(encoding="utf-8")
-    assert on_disk == source.render(kind), "run `python -m callguide.schemas.source` to regenerate schemas/*.json"
+    assert on_disk == source.render(kind), "run `callguide schema --write schemas` to regenerate them"
 
 
 @pytest.mark.parametrize("kind", source.KINDS)
@@ -104,8 +106,9 @@ def test_the_walk_finds_deep_properties() -> None:
     assert "flow/$defs/step/anyOf[1].text/oneOf[1].min_length" in found
 
 
-def test_write_all_regenerates_the_files(tmp_path: Path) -> None:
-    source.write_all(tmp_path)
+def test_the_command_regenerates_the_files_from_the_model(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["schema", "--write", str(tmp_path)])
+    assert result.exit_code == 0, result.output
     for kind in source.KINDS:
         assert (tmp_path / f"{kind}.json").read_text(encoding="utf-8") == source.render(kind)
 

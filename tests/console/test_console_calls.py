@@ -87,6 +87,18 @@ def test_bboxx_a_payment_query_from_greeting_to_saved_record(page: Page, server:
     expect(page.locator("#saved-record")).to_contain_text("Payment not showing - query sent to the payments team")
 
 
+def test_a_steps_note_is_shown_under_its_text_and_only_on_its_step(page: Page, server: Server) -> None:
+    agent = agent_for(page, server, "loyalty")
+    agent.start("member_call", **{"input.caller_number": "79161234501"})
+    note = page.locator("#note")
+    expect(note).to_have_text("Let the member finish before you ask for the phone or card number.")
+    said, noted = page.locator("#say-text").bounding_box(), note.bounding_box()
+    assert said is not None and noted is not None and noted["y"] > said["y"]  # under the text
+    agent.answer(None)
+    expect(page.locator("#call")).not_to_have_attribute("data-step", "greeting")
+    expect(note).to_be_hidden()
+
+
 # Console words: headings, labels, buttons, the rule panel, messages. Data values (names,
 # numbers, statuses from the sample data) are the data's own and not checked.
 CHROME = (
