@@ -17,6 +17,7 @@ from callguide.check.values import Finding, names_read, stored_kinds, value_mist
 from callguide.model import Condition, Pack, Text
 from callguide.problems import Pos, Problem, did_you_mean
 from callguide.sandbox import MAX_LOOP_NESTING, Sandbox
+from callguide.shapes import condition_tree, text_tree
 from jinja2 import TemplateSyntaxError, nodes
 
 # `{{ name }` or `{{ name` with no `}}` before the next `{{` or the end: an unclosed print.
@@ -123,7 +124,7 @@ class TextChecker(Checker):
             try:
                 # `analyse` looks below the root: a condition's root (`x | f`, `x is t`, a bare
                 # name) must be a child to be seen
-                tree = nodes.Output([parse_condition(self.env, source)]) if condition else parse_text(self.env, source)
+                tree = nodes.Output([self._condition_tree(source)]) if condition else self._text_tree(source)
                 depth = _depth(tree)
                 if depth > MAX_NESTING:
                     self.cache[key] = _TooDeep(depth)
@@ -159,6 +160,24 @@ class TextChecker(Checker):
             at = self.lines.at(pos, source, line_start(source, finding.line))
             self.error(at, "impossible-value", f"{finding.message} (in {what})")
         return found
+
+    # A pack's commonest texts and conditions (`{{ customer.name }}`, `reason == 'x'`) are read
+    # by `shapes` without Jinja's lexer, into the very tree Jinja makes: a 5,000-step flow has
+    # thousands of them. Only one-line ones: Jinja numbers the lines of the nodes it makes, and
+    # the checker says on which line of a text a mistake is.
+    def _text_tree(self, source: str) -> nodes.Template:
+        tree = text_tree(source) if _one_line(source) else None
+        if tree is None:
+            return parse_text(self.env, source)
+        tree.set_lineno(1, override=True)
+        return tree
+
+    def _condition_tree(self, source: str) -> nodes.Expr:
+        tree = condition_tree(source) if _one_line(source) else None
+        if tree is None:
+            return parse_condition(self.env, source)
+        tree.set_lineno(1, override=True)
+        return tree
 
     def locate(self, item: Text | Condition | None, word: str, pos: Pos) -> Pos:
         """Where `word` is used in a text or condition (its line in a long text), else `pos`."""
@@ -262,6 +281,10 @@ def _without_macros(tree: nodes.Node, found: Analysis) -> Analysis:
     defined = macros | {"caller", "varargs", "kwargs"}
     paths = frozenset(path for path in found.paths if path[0] not in defined)
     return replace(found, names=found.names - defined, paths=paths)
+
+
+def _one_line(source: str) -> bool:
+    return "\n" not in source and "\r" not in source
 
 
 def _shorten(text: str) -> str:
