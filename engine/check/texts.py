@@ -4,9 +4,9 @@ phrases, and the standard names (`phrases.x`, `env.group.key`, `rules.x`) they r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from callguide.analysis import Analysis, analyse, is_template, parse_condition, parse_text
 from callguide.check.base import Checker
@@ -19,6 +19,8 @@ from callguide.problems import Pos, Problem, did_you_mean
 from callguide.sandbox import MAX_LOOP_NESTING, Sandbox
 from callguide.shapes import condition_tree, text_tree
 from jinja2 import TemplateSyntaxError, nodes
+
+_Tree = TypeVar("_Tree", bound=nodes.Node)
 
 # `{{ name }` or `{{ name` with no `}}` before the next `{{` or the end: an unclosed print.
 _UNCLOSED = re.compile(r"\{\{(?:(?!\}\}|\{\{).)*?(?:\}(?!\})|$|(?=\{\{))", re.DOTALL)
@@ -124,7 +126,11 @@ class TextChecker(Checker):
             try:
                 # `analyse` looks below the root: a condition's root (`x | f`, `x is t`, a bare
                 # name) must be a child to be seen
-                tree = nodes.Output([self._condition_tree(source)]) if condition else self._text_tree(source)
+                tree = (
+                    nodes.Output([_read(self.env, source, condition_tree, parse_condition)])
+                    if condition
+                    else _read(self.env, source, text_tree, parse_text)
+                )
                 depth = _depth(tree)
                 if depth > MAX_NESTING:
                     self.cache[key] = _TooDeep(depth)
@@ -160,24 +166,6 @@ class TextChecker(Checker):
             at = self.lines.at(pos, source, line_start(source, finding.line))
             self.error(at, "impossible-value", f"{finding.message} (in {what})")
         return found
-
-    # A pack's commonest texts and conditions (`{{ customer.name }}`, `reason == 'x'`) are read
-    # by `shapes` without Jinja's lexer, into the very tree Jinja makes: a 5,000-step flow has
-    # thousands of them. Only one-line ones: Jinja numbers the lines of the nodes it makes, and
-    # the checker says on which line of a text a mistake is.
-    def _text_tree(self, source: str) -> nodes.Template:
-        tree = text_tree(source) if _one_line(source) else None
-        if tree is None:
-            return parse_text(self.env, source)
-        tree.set_lineno(1, override=True)
-        return tree
-
-    def _condition_tree(self, source: str) -> nodes.Expr:
-        tree = condition_tree(source) if _one_line(source) else None
-        if tree is None:
-            return parse_condition(self.env, source)
-        tree.set_lineno(1, override=True)
-        return tree
 
     def locate(self, item: Text | Condition | None, word: str, pos: Pos) -> Pos:
         """Where `word` is used in a text or condition (its line in a long text), else `pos`."""
@@ -283,8 +271,18 @@ def _without_macros(tree: nodes.Node, found: Analysis) -> Analysis:
     return replace(found, names=found.names - defined, paths=paths)
 
 
-def _one_line(source: str) -> bool:
-    return "\n" not in source and "\r" not in source
+# A pack's commonest texts and conditions (`{{ customer.name }}`, `reason == 'x'`) are read
+# by `shapes` without Jinja's lexer, into the very tree Jinja makes: a 5,000-step flow has
+# thousands of them. Only one-line ones: Jinja numbers the lines of the nodes it makes, and
+# the checker says on which line of a text a mistake is.
+def _read(
+    env: Sandbox, source: str, quickly: Callable[[str], _Tree | None], parse: Callable[[Sandbox, str], _Tree]
+) -> _Tree:
+    tree = quickly(source) if "\n" not in source and "\r" not in source else None
+    if tree is None:
+        return parse(env, source)
+    tree.set_lineno(1, override=True)
+    return tree
 
 
 def _shorten(text: str) -> str:
