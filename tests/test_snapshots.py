@@ -152,3 +152,59 @@ def test_a_snapshot_resumes_in_another_process_with_the_same_secret_only(
         check=True,
     )
     assert child.stdout.strip() == resumed
+
+
+# A snapshot signed by the engine before the signed text was written with orjson (callguide
+# 0.1.0 at fe6bb16): its answers hold what the two writers could disagree on (floats written
+# with an exponent, text beyond ASCII, a control character). Hosts keep snapshots of calls in
+# progress across an upgrade: such a snapshot must keep resuming.
+EARLIER_PACK = {
+    "pack.yaml": "pack: fixed\ntitle: Fixed snapshots\nlanguage: en\ntimezone: UTC\ncall_end: call_end\n",
+    "call_end.yaml": "catalog: call_end\ntitle: End of call\nreasons:\n  done: {label: Done, close: true, locked: true}\n",
+    "main.yaml": """\
+flow: main
+title: Main
+start: hello
+steps:
+  hello:
+    say: Hello
+    next: note
+  note:
+    ask: What did the caller say?
+    text: true
+    save: said
+    next: bye
+  bye:
+    end: resolved
+""",
+}
+EARLIER_SECRET = b"a secret of an earlier version"
+EARLIER_SNAPSHOT = (
+    r'{"format":"callguide.session/2","pack":"fixed","flows":{"main":"1109d0145c90ccbe712bb82dd0ca72323b6f2d69ece82452f0e994764c04e259"},'
+    r'"state":{"call_id":"fixed-call","started":"2026-11-23T10:00:00+00:00","language":"en","environment":"",'
+    r'"inputs":{"agent":{"name":"Zo\u00eb"}},"vars":{"small":[1e-05,2.5e-07,-3.25e-06,9.99e-05,0.0001],'
+    r'"large":[1e+16,1.5e+300,123456789.125],"text":"\u00e9 \ud83d\ude00 \u0001 \u2028 \"quoted\" e-5 0.00001"},'
+    r'"stack":[["main","note"]],"phase":"step","attempts":0,"results":[],"pending":[],"counters":{},"notice":null,'
+    r'"error":null,"path":["main:hello","main:note"],"events":[],"effects":[],"trail":["hello"],"outcome":null,'
+    r'"end_reason":null,"last_outcome":null,"close_hint":null,"description_hint":null,"hint_reason":null,"wrapup":{},'
+    r'"wrapup_step":null,"next_effect":1,"move":2,"unsettled":[],"ended_at":null},'
+    r'"signature":"8a8f1fe6f7ef5440a1f2933c1710cc094375a2d3103957575c3f46449683ff12"}'
+)
+
+
+def test_a_snapshot_signed_by_an_earlier_version_resumes_and_is_signed_the_same(tmp_path: Path) -> None:
+    for name, text in EARLIER_PACK.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    engine = Engine.load(tmp_path, clock=FrozenClock("2026-11-23 10:00"), secret=EARLIER_SECRET)
+    data = json.loads(EARLIER_SNAPSHOT)
+    session = engine.resume(data)
+    assert session.view.step == "note"
+    assert session.variables["small"] == [1e-05, 2.5e-07, -3.25e-06, 9.99e-05, 0.0001]
+    # the same state is signed over the same text as before: earlier versions resume it too
+    assert session.snapshot() == data
+    edited = copy.deepcopy(data)
+    edited["state"]["vars"]["small"][0] = 2e-05
+    with pytest.raises(SnapshotError, match="signature does not match"):
+        engine.resume(edited)
+    session.answer("fine")
+    assert session.step == "@reason"
