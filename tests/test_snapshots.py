@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 import subprocess
 import sys
@@ -16,6 +17,9 @@ from typing import Any
 import pytest
 from callguide import Engine, FrozenClock, Session, SnapshotError
 from callguide.host import local_engine
+from callguide.snapshot import canonical, quick_canonical
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 DEMO = Path(__file__).parent / "packs" / "demo"
 BBOXX = Path(__file__).parents[1] / "flows" / "bboxx"
@@ -208,3 +212,31 @@ def test_a_snapshot_signed_by_an_earlier_version_resumes_and_is_signed_the_same(
         engine.resume(edited)
     session.answer("fine")
     assert session.step == "@reason"
+
+
+# JSON data as a host's `json.loads` makes it, numbers of every size included
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.text(), JSON, max_size=4))
+@example({"small": [1e-05, 2.5e-07, 9.99e-05, 1e-10], "large": [1e16, 1.5e300], "text": "é\x01\u2028\ud83d"})
+def test_the_quick_signed_text_is_the_canonical_one_or_none(payload: dict[str, Any]) -> None:
+    quick = quick_canonical(payload)
+    if quick is not None:
+        assert quick == canonical(payload).encode()
+
+
+def test_the_quick_signed_text_leaves_what_is_not_plain_json_data_to_the_canonical_one() -> None:
+    assert (
+        quick_canonical({"a": [1, 2.5, "é"], "b": {"c": None, "d": True}})
+        == b'{"a":[1,2.5,"\xc3\xa9"],"b":{"c":null,"d":true}}'
+    )
+    deep: list[Any] = [1]
+    for _ in range(300):  # deeper than orjson writes
+        deep = [deep]
+    for slow in ({"x": math.nan}, {"x": object()}, {"x": (1, 2)}, {"x": 2**70}, {"x": 1e-05}, {1: "a"}, {"x": deep}):
+        assert quick_canonical(slow) is None
