@@ -49,7 +49,11 @@ class Session:
         if view is None:
             self._acquire()  # a move changes the state in place: not while one is made
             try:
-                view = self._view = build_view(self.engine.contexts, self._state, self.engine.clock.now())
+                contexts, now = self.engine.contexts, self.engine.clock.now()
+                context = self._context  # a resumed call's, built for its access check
+                if context is not None:
+                    context.update(contexts.clock(now))  # as the next move does
+                view = self._view = build_view(contexts, self._state, now, context)
             finally:
                 self._lock.release()
         return view
