@@ -116,12 +116,25 @@ class State:
 
     def own(self) -> None:
         """Take copies of the containers, so that changing them in place changes no one else's."""
-        self.vars = dict(self.vars)
-        self.stack = [list(frame) for frame in self.stack]
-        self.results, self.pending, self.unsettled = list(self.results), list(self.pending), list(self.unsettled)
-        self.counters = {rule: list(times) for rule, times in self.counters.items()}
-        self.path, self.events, self.effects = list(self.path), list(self.events), list(self.effects)
-        self.trail, self.wrapup = list(self.trail), dict(self.wrapup)
+        for name, value in self._containers().items():
+            setattr(self, name, value)
+
+    def _containers(self) -> dict[str, Any]:
+        """Copies of the fields that are containers, one level deep (the stack's frames and
+        the counters' lists too)."""
+        return {
+            "vars": dict(self.vars),
+            "stack": [list(frame) for frame in self.stack],
+            "results": list(self.results),
+            "pending": list(self.pending),
+            "counters": {rule: list(times) for rule, times in self.counters.items()},
+            "path": list(self.path),
+            "events": list(self.events),
+            "effects": list(self.effects),
+            "trail": list(self.trail),
+            "wrapup": dict(self.wrapup),
+            "unsettled": list(self.unsettled),
+        }
 
     def checkpoint(self) -> Checkpoint:
         """What `restore` needs to undo a move made in place: every field as it is, copies of
@@ -155,8 +168,9 @@ class State:
 
     def as_json(self) -> dict[str, Any]:
         """The fields as plain data; containers are copied, so the caller may change them."""
-        clone = self.copy()
-        return {name: getattr(clone, name) for name in _FIELDS}
+        data = dict(zip(_FIELDS, _VALUES(self), strict=True))
+        data.update(self._containers())  # in the fields' order still
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> State:
