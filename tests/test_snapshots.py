@@ -240,3 +240,19 @@ def test_the_quick_signed_text_leaves_what_is_not_plain_json_data_to_the_canonic
         deep = [deep]
     for slow in ({"x": math.nan}, {"x": object()}, {"x": (1, 2)}, {"x": 2**70}, {"x": 1e-05}, {1: "a"}, {"x": deep}):
         assert quick_canonical(slow) is None
+
+
+def test_a_resumed_call_shows_the_time_its_view_is_read_at(tmp_path: Path) -> None:
+    files = {**EARLIER_PACK, "main.yaml": EARLIER_PACK["main.yaml"].replace("ask: What", "ask: On {{ today }}, what")}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    clock = FrozenClock("2026-11-23 10:00")
+    engine = Engine.load(tmp_path, clock=clock)
+    session = engine.start("main")
+    session.answer()
+    assert session.view.text == "On 2026-11-23, what did the caller say?"
+    resumed = engine.resume(session.snapshot())
+    clock.advance(86_400)
+    assert resumed.view.text == "On 2026-11-24, what did the caller say?"
+    resumed.answer("fine")
+    assert resumed.step == "@reason"
