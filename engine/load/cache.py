@@ -32,6 +32,7 @@ FORMAT = 3
 # table of places; any other object `{"@" + its class: {field: value}}`
 MAP = "@map"
 POS = "@Pos"
+PLACES = "@places"  # a map of places (where each key of a written map stands): `{key: n}`
 _CLASSES: dict[str, type[Any]] = {
     "@" + name: cls
     for name, cls in vars(model).items()
@@ -128,6 +129,8 @@ def encode(pack: model.Pack, problems: list[Problem]) -> bytes:
                     fields[name] = encode(item)
             return {"@" + type(value).__name__: fields}
         if isinstance(value, Mapping):
+            if value and all(type(item) is Pos for item in value.values()):
+                return {PLACES: {key: place(item) for key, item in value.items()}}
             return {MAP: {key: encode(item) for key, item in value.items()}}
         if isinstance(value, (tuple, list)):
             return [encode(item) for item in value]
@@ -156,6 +159,8 @@ def decode(text: bytes) -> tuple[model.Pack, list[Problem]]:
         ((kind, fields),) = value.items()  # a map of anything but one key is not ours: ValueError
         if kind == POS:
             return places[fields]
+        if kind == PLACES:
+            return MappingProxyType({key: places[number] for key, number in fields.items()})
         found = {key: decode(item) if type(item) in _NESTED else item for key, item in fields.items()}
         # a class not of the model is a KeyError; a field it does not have, a TypeError
         return MappingProxyType(found) if kind == MAP else _CLASSES[kind](**found)
