@@ -1,7 +1,7 @@
 """A bounded load test of `callguide serve` on loopback, and the kill -9 check.
 
     python -m benchmarks.service_load [--db sqlite|postgresql] [--workers 1] [--agents 32]
-                                      [--seconds 20] [--kill-after N] [--out FILE]
+                                      [--seconds 20] [--warmup 3] [--kill-after N] [--out FILE]
 
 Starts the server (in its own process group) on a free port with a fresh database, then runs
 `--agents` virtual agents at once, each over one keep-alive connection: start a call, play the
@@ -15,9 +15,15 @@ acknowledged move is compared with the store (`check_acknowledged`): the store m
 that version (or the one after, when a move committed as the server died before answering),
 and at that version the same step.
 
+The first `--warmup` seconds are not counted: every worker has loaded its packs and the
+caches are warm when the measured seconds begin (with two workers, the server answers /ready
+as soon as one of them is up).
+
 The client is a small HTTP/1.1 client on asyncio (uvloop) so that it costs the machine less
-than the server it measures; on a 2-core machine the two still share the cores, and the
-result says what each spent per answer (`server_cpu_ms_per_answer`, `client_cpu_ms_per_answer`).
+than the server it measures; on a 2-core machine they and PostgreSQL share the cores, so the
+result says what each spent per answer (`server_cpu_ms_per_answer`,
+`database_cpu_ms_per_answer`, `client_cpu_ms_per_answer`) and how much of the machine was
+idle (`machine_idle_share`): near 0, the cores were the limit.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,17 +139,27 @@ async def agent(number: int, port: int, tally: Tally, until: float, kill_after: 
 
 
 async def load(
-    port: int, agents: int, seconds: float, kill_after: int | None, server: Server | None
-) -> tuple[Tally, float]:
+    port: int, agents: int, seconds: float, kill_after: int | None, server: Server | None, warmup: float = 0
+) -> tuple[Tally, float, Meter]:
+    """`agents` agents for `warmup` + `seconds`; what happens in the warm-up (every worker
+    loading its packs and filling its caches) is not counted: the tally and the meter start
+    after it."""
     tally = Tally()
     began = time.perf_counter()
-    tasks = [asyncio.create_task(agent(n, port, tally, began + seconds, kill_after)) for n in range(agents)]
+    until = began + warmup + seconds
+    tasks = [asyncio.create_task(agent(n, port, tally, until, kill_after)) for n in range(agents)]
+    if warmup:
+        await asyncio.sleep(warmup)
+        tally.latencies.clear()
+        tally.calls, tally.errors = 0, {}
+    meter = Meter(server.process.pid if server is not None and server.process is not None else None)
     if kill_after is not None and server is not None:
         while not tally.stop and not all(task.done() for task in tasks):
             await asyncio.sleep(0.001)
         server.kill()  # in the middle of the run: other agents' answers are in flight
     await asyncio.gather(*tasks)
-    return tally, time.perf_counter() - began
+    meter.stop()
+    return tally, meter.seconds, meter
 
 
 def check_acknowledged(port: int, acknowledged: dict[str, tuple[int, str]]) -> list[str]:
@@ -168,18 +185,60 @@ def check_acknowledged(port: int, acknowledged: dict[str, tuple[int, str]]) -> l
     return asyncio.run(check())
 
 
-def group_cpu_seconds(group: int) -> float:
-    """CPU time (user and system) of the live processes of a process group: the server and its
-    workers (Linux's /proc; 0 elsewhere). A killed group's time is not counted."""
-    ticks = 0
+def _processes() -> Iterator[tuple[str, list[str]]]:
+    """(command name, the fields after it) of every live process (Linux's /proc)."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command's name
+            head, _, tail = stat.read_text().rpartition(")")
         except OSError:
             continue  # the process ended meanwhile
-        if int(fields[2]) == group:  # state, ppid, pgrp, ... utime (11), stime (12)
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        yield head.partition("(")[2], tail.split()
+
+
+def cpu_seconds(fields: list[str]) -> float:
+    """User and system time of a process, from the fields of /proc/PID/stat after its name."""
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(group: int) -> float:
+    """CPU time of the live processes of a process group: the server and its workers (0 off
+    Linux). A killed group's time is not counted."""
+    return sum(cpu_seconds(fields) for _, fields in _processes() if int(fields[2]) == group)
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of the live PostgreSQL processes on this machine: the pool's connections live
+    through a run, so the difference over a run is what the database spent serving it."""
+    return sum(cpu_seconds(fields) for name, fields in _processes() if name == "postgres")
+
+
+def machine_times() -> tuple[float, float]:
+    """(idle, total) jiffies of all cores since boot (/proc/stat)."""
+    try:
+        numbers = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    return float(numbers[3] + numbers[4]), float(sum(numbers[:8]))
+
+
+class Meter:
+    """What the server, the database, this client and the whole machine spent over a run."""
+
+    def __init__(self, server_group: int | None) -> None:
+        self.server_group = server_group
+        self.began = time.perf_counter()
+        self.server = group_cpu_seconds(server_group) if server_group is not None else 0.0
+        self.database = postgres_cpu_seconds()
+        self.client = time.process_time()
+        self.idle, self.total = machine_times()
+
+    def stop(self) -> None:
+        self.seconds = time.perf_counter() - self.began
+        self.server = (group_cpu_seconds(self.server_group) if self.server_group is not None else 0.0) - self.server
+        self.database = postgres_cpu_seconds() - self.database
+        self.client = time.process_time() - self.client
+        idle, total = machine_times()
+        self.idle_share = (idle - self.idle) / (total - self.total) if total > self.total else float("nan")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -187,7 +246,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
 
 
-def run(db: str, workers: int, agents: int, seconds: float, kill_after: int | None = None) -> dict[str, Any]:
+def run(
+    db: str, workers: int, agents: int, seconds: float, kill_after: int | None = None, warmup: float = 3
+) -> dict[str, Any]:
     """One load run; with `kill_after`, the kill -9 check too. Returns the figures."""
     try:
         import uvloop
@@ -200,31 +261,30 @@ def run(db: str, workers: int, agents: int, seconds: float, kill_after: int | No
         url = f"sqlite:///{folder / 'calls.db'}" if db == "sqlite" else db
         server = Server(url, workers, folder, ROOT / "flows", agents=agents)
         with running(server):
-            assert server.process is not None
-            cpu_before, client_before = group_cpu_seconds(server.process.pid), time.process_time()
-            tally, elapsed = asyncio.run(load(server.port, agents, seconds, kill_after, server))
-            client_cpu = time.process_time() - client_before
-            # a killed server's time is gone with it
-            server_cpu = group_cpu_seconds(server.process.pid) - cpu_before if kill_after is None else None
+            tally, elapsed, meter = asyncio.run(load(server.port, agents, seconds, kill_after, server, warmup))
+        answers = len(tally.latencies)
+
+        def per_answer(cpu: float) -> float | None:
+            return round(cpu * 1000 / answers, 3) if answers else None
+
         result: dict[str, Any] = {
             "db": "sqlite" if db == "sqlite" else "postgresql",
             "workers": workers,
             "agents": agents,
             "seconds": round(elapsed, 2),
-            "answers": len(tally.latencies),
-            "answers_per_second": round(len(tally.latencies) / elapsed, 1),
+            "answers": answers,
+            "answers_per_second": round(answers / elapsed, 1),
             "calls_completed": tally.calls,
             "p50_ms": round(percentile(tally.latencies, 0.50) * 1000, 2),
             "p99_ms": round(percentile(tally.latencies, 0.99) * 1000, 2),
             "mean_ms": round(statistics.fmean(tally.latencies) * 1000, 2) if tally.latencies else None,
-            # what the server's processes spent, whatever else ran: the rate one core would give
-            "server_cpu_ms_per_answer": (
-                round(server_cpu * 1000 / len(tally.latencies), 3)
-                if server_cpu is not None and tally.latencies
-                else None
-            ),
-            # the client's own share of the cores it shares with the server
-            "client_cpu_ms_per_answer": round(client_cpu * 1000 / len(tally.latencies), 3) if tally.latencies else None,
+            # what each party spent, whatever else ran: the rate one core would give it
+            # (a killed server's time is gone with it)
+            "server_cpu_ms_per_answer": per_answer(meter.server) if kill_after is None else None,
+            "database_cpu_ms_per_answer": per_answer(meter.database) if db != "sqlite" else None,
+            "client_cpu_ms_per_answer": per_answer(meter.client),
+            # near 0: the cores were the limit, not the server's design
+            "machine_idle_share": round(meter.idle_share, 3),
             "errors": tally.errors,
         }
         if kill_after is not None:
@@ -241,12 +301,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--agents", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of load before the measured ones")
     parser.add_argument("--kill-after", type=int, default=None, help="kill -9 the server after N acknowledged answers")
     parser.add_argument("--out", type=Path, help="append the result (one JSON line) to this file")
     options = parser.parse_args(argv)
     if options.db != "sqlite":
         wipe(options.db)
-    result = run(options.db, options.workers, options.agents, options.seconds, options.kill_after)
+    result = run(options.db, options.workers, options.agents, options.seconds, options.kill_after, options.warmup)
     line = json.dumps(result)
     print(line)
     if options.out:
