@@ -1,7 +1,8 @@
 """A bounded load test of `callguide serve` on loopback, and the kill -9 check.
 
-    python -m benchmarks.service_load [--db sqlite|postgresql] [--workers 1] [--agents 32]
-                                      [--seconds 20] [--warmup 3] [--kill-after N] [--out FILE]
+    python -m benchmarks.service_load [--db sqlite|postgresql] [--workers 1[,2...]] [--rounds 1]
+                                      [--agents 32] [--seconds 20] [--warmup 3] [--kill-after N]
+                                      [--out FILE]
 
 Starts the server (in its own process group) on a free port with a fresh database, then runs
 `--agents` virtual agents at once, each over one keep-alive connection: start a call, play the
@@ -261,6 +262,8 @@ def run(
         url = f"sqlite:///{folder / 'calls.db'}" if db == "sqlite" else db
         server = Server(url, workers, folder, ROOT / "flows", agents=agents)
         with running(server):
+            # the kill -9 check counts its answers from the first: no warm-up to leave out
+            warmup = warmup if kill_after is None else 0
             tally, elapsed, meter = asyncio.run(load(server.port, agents, seconds, kill_after, server, warmup))
         answers = len(tally.latencies)
 
@@ -298,22 +301,48 @@ def run(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.service_load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="sqlite", help="sqlite (a fresh file) or a postgresql:// DSN it may wipe")
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--workers", default="1", help="worker processes; several counts (`1,2`) are run in turn, interleaved"
+    )
     parser.add_argument("--agents", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before the measured ones")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each worker count, interleaved")
     parser.add_argument("--kill-after", type=int, default=None, help="kill -9 the server after N acknowledged answers")
-    parser.add_argument("--out", type=Path, help="append the result (one JSON line) to this file")
+    parser.add_argument("--out", type=Path, help="append the results (a JSON line each) to this file")
     options = parser.parse_args(argv)
-    if options.db != "sqlite":
-        wipe(options.db)
-    result = run(options.db, options.workers, options.agents, options.seconds, options.kill_after, options.warmup)
-    line = json.dumps(result)
-    print(line)
-    if options.out:
-        with options.out.open("a", encoding="utf-8") as out:
-            out.write(line + "\n")
-    return 1 if result.get("lost") or result["errors"] else 0
+    counts = [int(count) for count in options.workers.split(",")]
+    results: list[dict[str, Any]] = []
+    for _ in range(options.rounds):
+        for workers in counts:
+            if options.db != "sqlite":
+                wipe(options.db)
+            result = run(options.db, workers, options.agents, options.seconds, options.kill_after, options.warmup)
+            results.append(result)
+            line = json.dumps(result)
+            print(line, flush=True)
+            if options.out:
+                with options.out.open("a", encoding="utf-8") as out:
+                    out.write(line + "\n")
+    if len(counts) > 1 or options.rounds > 1:
+        print(json.dumps(summary(results, counts)))
+    return 1 if any(result.get("lost") or result["errors"] for result in results) else 0
+
+
+def summary(results: list[dict[str, Any]], counts: list[int]) -> dict[str, Any]:
+    """The median of each worker count's runs, and each count's throughput over the first's."""
+    medians = {
+        workers: {
+            measure: statistics.median(result[measure] for result in results if result["workers"] == workers)
+            for measure in ("answers_per_second", "p99_ms", "machine_idle_share")
+        }
+        for workers in counts
+    }
+    first = medians[counts[0]]["answers_per_second"]
+    return {
+        "medians": medians,
+        "throughput_over_first": {workers: round(m["answers_per_second"] / first, 2) for workers, m in medians.items()},
+    }
 
 
 def wipe(dsn: str) -> None:
