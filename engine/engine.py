@@ -67,10 +67,13 @@ class Engine:
         `cache`, an unchanged pack's checked model comes from the check cache."""
         # with `cache`, an unchanged pack's model comes from the cache without importing the
         # checker's stages (jsonschema, every checker): `callguide.check` imports them on demand
-        result = check_pack(Path(path), cache=cache)
-        if result.errors or result.pack is None:
-            raise FlowError(result.problems)
-        with collector.paused():  # the machines live as long as the engine: no garbage to look for
+        # the model and the machines live as long as the engine: no garbage to look for, and
+        # one pause, not one for the check (or the cache) and one for compiling: the first
+        # collection after a pause walks every object made during it
+        with collector.paused():
+            result = check_pack(Path(path), cache=cache)
+            if result.errors or result.pack is None:
+                raise FlowError(result.problems)
             compiled = compile_pack(result.pack)
         return cls(compiled, problems=tuple(result.problems), **options)
 

@@ -4,6 +4,7 @@ problems (file, line, column, severity, code and message) and that nothing else 
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import textwrap
@@ -11,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from callguide.check import check_pack
+from callguide.check import check_pack, run
+from callguide.load.files import PackSource
 from callguide.schemas import schema
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
@@ -1417,3 +1419,16 @@ def test_the_check_cache_sees_a_change_of_sample_records(
     assert check_pack(Path("demo"), cache=True).problems == []
     records.write_text("- {id: 1, name: Amina}\n")
     assert [problem.code for problem in check_pack(Path("demo"), cache=True).problems] == ["unknown-field"]
+
+
+def test_the_collector_is_paused_while_a_pack_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+    read_pack = run.read_pack
+
+    def reading(root: Path) -> PackSource:
+        seen.append(gc.isenabled())
+        return read_pack(root)
+
+    monkeypatch.setattr(run, "read_pack", reading)
+    assert check_pack(ENGINE.parent / "flows" / "helpdesk").pack is not None
+    assert seen == [False] and gc.isenabled()

@@ -47,6 +47,16 @@ def test_is_self_contained(kind: str) -> None:
     assert refs and all(ref.startswith("#/") for ref in refs)
 
 
+@pytest.mark.parametrize("kind", source.KINDS)
+def test_a_reference_means_the_same_wherever_it_is_met(kind: str) -> None:
+    """The checker looks each `$ref` up once (check/schema.py `_Refs`): no part below the root
+    may set a base of its own (`$id`) or resolve by where it is met (`$dynamicRef`)."""
+    found = json.loads((SCHEMAS / f"{kind}.json").read_text(encoding="utf-8"))
+    parts = [value for key, value in found.items() if key != "$id"]
+    for keyword in ("$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor"):
+        assert not list(_values_of(parts, keyword)), keyword
+
+
 def _values_of(node: Any, keyword: str) -> Iterator[Any]:
     if isinstance(node, dict):
         for key, value in node.items():

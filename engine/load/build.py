@@ -25,6 +25,7 @@ from callguide.model import (
     Case,
     Condition,
     Forbidden,
+    Key,
     Option,
     Pack,
     Seconds,
@@ -131,8 +132,8 @@ class Builder:
                 f"`{answers[0]}` gives an answer type, but step `{name}` has no `ask`",
             )
         cls = STEP_OF_KIND[kind]
-        for key in step_keys().values():
-            if "misplaced" in key.extra and key.name in spec and key.name not in _readers(cls):
+        for key in _misplaceable():
+            if key.name in spec and key.name not in _readers(cls):
                 self.problem((*path, key.name), "step-kind", key.extra["misplaced"].format(key=key.name, step=name))
         if kind == "ask" and "on_failure" in spec and "lookup" not in spec:  # a search can fail; a question cannot
             self.problem((*path, "on_failure"), "step-kind", BELONGS_TO_DO.format(key="on_failure"))
@@ -294,6 +295,13 @@ def reader(declared: Any) -> Reader:
             {name: value(builder, one, (*path, name)) for name, one in found.items()}
         )
     return Builder.value
+
+
+@cache
+def _misplaceable() -> tuple[Key, ...]:
+    """The step keys that say where they belong when written in a step of another kind (6 of
+    35: each step is held to these only)."""
+    return tuple(key for key in step_keys().values() if "misplaced" in key.extra)
 
 
 @cache

@@ -4,8 +4,10 @@ Loading a pack reads and hashes its files every time; when nothing changed (same
 same engine) the checked model comes from the cache instead of being parsed and checked
 again. The cache is plain JSON decoded into the model's own classes only (never pickle),
 so a cache file someone edited can at worst make a load fail the check of its key, not
-run code. A second process pays for reading it: the text is compact (an object is its
-class and its fields in order, `{"@Pos": ["main.yaml", 3, 5]}`) and parsed by orjson.
+run code. A second process pays for reading it: the text is compact and parsed by orjson.
+An object is its class and the fields that differ from their defaults,
+`{"@Case": {"pos": {"@Pos": 7}, "go": "end"}}`; a place (half the objects of a pack) is its
+number in one table of places, written once and made once however many objects stand there.
 """
 
 from __future__ import annotations
@@ -25,22 +27,42 @@ from callguide import collector, model
 from callguide.load.paths import display, scan_pack
 from callguide.problems import Pos, Problem
 
-FORMAT = 2
-MAP = "@map"  # a mapping of the model; any other object is `{"@" + its class: [its fields]}`
+FORMAT = 3
+# a mapping of the model is `{"@map": {...}}`; a place `{"@Pos": n}`, its number in the file's
+# table of places; any other object `{"@" + its class: {field: value}}`
+MAP = "@map"
+POS = "@Pos"
+PLACES = "@places"  # a map of places (where each key of a written map stands): `{key: n}`
 _CLASSES: dict[str, type[Any]] = {
     "@" + name: cls
     for name, cls in vars(model).items()
     if isinstance(cls, type) and (dataclasses.is_dataclass(cls) or issubclass(cls, msgspec.Struct))
 }
 _CLASSES.update({"@Pos": Pos, "@Problem": Problem})
-_FIELDS: dict[str, tuple[str, ...]] = {
-    kind: cls.__struct_fields__ if issubclass(cls, msgspec.Struct) else tuple(f.name for f in dataclasses.fields(cls))
-    for kind, cls in _CLASSES.items()
-}
-# the step classes (msgspec) take keywords only; the dataclasses (most objects: every `Pos`)
-# take their fields in order, which spares a map per object
-_KEYWORDS_ONLY = frozenset(kind for kind, cls in _CLASSES.items() if issubclass(cls, msgspec.Struct))
 _NESTED = (list, dict)
+_NO_DEFAULT = object()
+
+
+def _defaults(cls: type[Any]) -> dict[str, Any]:
+    """Each field of a model class and its default (`_NO_DEFAULT` for none)."""
+    found: list[tuple[str, Any, Any, Any]]  # name, default, default factory, what says "none"
+    if issubclass(cls, msgspec.Struct):
+        found = [
+            (info.name, info.default, info.default_factory, msgspec.NODEFAULT) for info in msgspec.structs.fields(cls)
+        ]
+    else:
+        found = [
+            (info.name, info.default, info.default_factory, dataclasses.MISSING) for info in dataclasses.fields(cls)
+        ]
+    return {
+        name: factory() if factory is not none else _NO_DEFAULT if default is none else default
+        for name, default, factory, none in found
+    }
+
+
+# A field whose value is its default is left out of the file (most of a step's fields are):
+# the file is smaller and a second process decodes fewer values.
+_DEFAULTS: dict[type[Any], dict[str, Any]] = {cls: _defaults(cls) for cls in _CLASSES.values()}
 
 
 def cache_folder() -> Path:
@@ -66,12 +88,8 @@ def load(root: Path) -> tuple[model.Pack, list[Problem]] | None:
     path = cache_folder() / f"{pack_key(root)}.json"
     try:
         with collector.paused():  # tens of thousands of new objects, none garbage
-            data = orjson.loads(path.read_bytes())
-            pack = _decode(data["pack"])
-            problems = [_decode(problem) for problem in data["problems"]]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # orjson.JSONDecodeError is a ValueError
-        return None
-    if not isinstance(pack, model.Pack) or not all(isinstance(p, Problem) for p in problems):
+            pack, problems = decode(path.read_bytes())
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):  # orjson.JSONDecodeError is a ValueError
         return None
     return msgspec.structs.replace(pack, root=str(root)) if pack.root != str(root) else pack, problems
 
@@ -82,41 +100,76 @@ def save(root: Path, pack: model.Pack, problems: list[Problem]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{pack_key(root)}.json"
         temporary = target.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(orjson.dumps({"pack": _encode(pack), "problems": [_encode(p) for p in problems]}))
+        temporary.write_bytes(encode(pack, problems))
         temporary.replace(target)
     except OSError:
         pass  # a cache that cannot be written only costs time
 
 
-def _encode(value: Any) -> Any:
-    if isinstance(value, msgspec.Struct) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
-        kind = "@" + type(value).__name__
-        return {kind: [_encode(getattr(value, name)) for name in _FIELDS[kind]]}
-    if isinstance(value, Mapping):
-        return {MAP: {key: _encode(item) for key, item in value.items()}}
-    if isinstance(value, (tuple, list)):
-        return [_encode(item) for item in value]
-    return value
+def encode(pack: model.Pack, problems: list[Problem]) -> bytes:
+    """The cache file of a checked pack: its model, its problems and the table of places."""
+    places: dict[Pos, int] = {}
+    files: dict[str, int] = {}
+
+    def place(pos: Pos) -> int:
+        number = places.get(pos)
+        if number is None:
+            number = places[pos] = len(places)
+            files.setdefault(pos.file, len(files))
+        return number
+
+    def encode(value: Any) -> Any:
+        if type(value) is Pos:
+            return {POS: place(value)}
+        if isinstance(value, msgspec.Struct) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+            fields = {}
+            for name, default in _DEFAULTS[type(value)].items():
+                item = getattr(value, name)
+                if not (type(item) is type(default) and item == default):  # `0` is not the default `False`
+                    fields[name] = encode(item)
+            return {"@" + type(value).__name__: fields}
+        if isinstance(value, Mapping):
+            if value and all(type(item) is Pos for item in value.values()):
+                return {PLACES: {key: place(item) for key, item in value.items()}}
+            return {MAP: {key: encode(item) for key, item in value.items()}}
+        if isinstance(value, (tuple, list)):
+            return [encode(item) for item in value]
+        return value
+
+    data = {"pack": encode(pack), "problems": [encode(problem) for problem in problems]}
+    table = [number for pos in places for number in (files[pos.file], pos.line, pos.col)]
+    return orjson.dumps({"files": list(files), "places": table, **data})
 
 
-def _decode(value: Any) -> Any:
-    """The model object `value` encodes. Only lists and maps are looked into: most values
-    are texts and numbers, and a second process decodes thousands of them."""
-    if type(value) is list:
-        return tuple([_decode(item) if type(item) in _NESTED else item for item in value])
-    if type(value) is dict:
+def decode(text: bytes) -> tuple[model.Pack, list[Problem]]:
+    """The pack and problems of a cache file; raises ValueError, LookupError, TypeError or
+    AttributeError on a file that is not one (never runs anything but the model's classes)."""
+    data = orjson.loads(text)
+    files, table = data["files"], data["places"]
+    if not set(map(type, files)) <= {str} or not set(map(type, table)) <= {int}:  # 93,000 numbers: not one by one
+        raise ValueError("not a table of places")
+    numbers = iter(table)
+    # each place made once, however many objects stand there (a step's key and its text...)
+    places = [Pos(files[file], line, col) for file, line, col in zip(numbers, numbers, numbers, strict=True)]
+
+    def decode(value: Any) -> Any:
+        # only lists and maps are looked into: most values are texts and numbers
+        if type(value) is list:
+            return tuple([decode(item) if type(item) in _NESTED else item for item in value])
         ((kind, fields),) = value.items()  # a map of anything but one key is not ours: ValueError
-        if kind == MAP:
-            return MappingProxyType(
-                {key: _decode(item) if type(item) in _NESTED else item for key, item in fields.items()}
-            )
-        values = [_decode(item) if type(item) in _NESTED else item for item in fields]
-        if kind in _KEYWORDS_ONLY:
-            return _CLASSES[kind](**dict(zip(_FIELDS[kind], values, strict=True)))
-        if len(values) != len(_FIELDS[kind]):
-            raise ValueError(f"{kind} has {len(_FIELDS[kind])} fields")  # not ours: never a default in its place
-        return _CLASSES[kind](*values)
-    return value
+        if kind == POS:
+            return places[fields]
+        if kind == PLACES:
+            return MappingProxyType({key: places[number] for key, number in fields.items()})
+        found = {key: decode(item) if type(item) in _NESTED else item for key, item in fields.items()}
+        # a class not of the model is a KeyError; a field it does not have, a TypeError
+        return MappingProxyType(found) if kind == MAP else _CLASSES[kind](**found)
+
+    pack = decode(data["pack"])
+    problems = [decode(problem) for problem in data["problems"]]
+    if not isinstance(pack, model.Pack) or not all(isinstance(p, Problem) for p in problems):
+        raise TypeError("not a pack")
+    return pack, problems
 
 
 @functools.cache

@@ -73,11 +73,14 @@ class Document:
 
     def pos(self, path: Path, *, key: bool = False) -> Pos:
         """The position of the value at `path` (or of its key), else of its nearest parent."""
-        table = self.keys if key else self.values
-        for end in range(len(path), -1, -1):
+        # nearly always the place of the value (or key) itself: the loader asks 44,000 times
+        # for a 5,000-step flow
+        found = (self.keys if key else self.values).get(path) or self.values.get(path) or self.keys.get(path)
+        if found:
+            return Pos(self.file, *found)
+        for end in range(len(path) - 1, -1, -1):
             sub = path[:end]
-            found = table.get(sub) if end == len(path) else None
-            found = found or self.values.get(sub) or self.keys.get(sub)
+            found = self.values.get(sub) or self.keys.get(sub)
             if found:
                 return Pos(self.file, *found)
         return Pos(self.file, 1, 1)
