@@ -50,7 +50,7 @@ class Session:
             self._acquire()  # a move changes the state in place: not while one is made
             try:
                 contexts, now = self.engine.contexts, self.engine.clock.now()
-                context = self._context  # a resumed call's, built for its access check
+                context = self._context  # kept from `start` or built by `resume`'s access check
                 if context is not None:
                     context.update(contexts.clock(now))  # as the next move does
                 view = self._view = build_view(contexts, self._state, now, context)
