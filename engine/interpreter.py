@@ -78,11 +78,16 @@ class Turn:
     def _put(self, name: str, value: Any) -> None:
         """The state changed what the context shows as `name`: keep the context in step (a
         context built afresh later reads the state itself)."""
-        if self._context is None and self._base is None:
-            return
-        context = self.context()
+        context = self._context
+        if context is None:
+            if self._base is None:
+                return
+            context = self.context()
         if context is self._base and name not in self._undo:
-            self._undo[name] = context.get(name, _ABSENT)
+            before = context.get(name, _ABSENT)
+            if before is value:
+                return  # shown already (the flow a step is entered in, most moves): nothing to undo
+            self._undo[name] = before
         context[name] = value
 
     def rollback(self) -> None:
@@ -119,10 +124,11 @@ class Turn:
     # --- where the call stands -----------------------------------------------------------
 
     def flow(self) -> CompiledFlow:
-        return self.compiled.flows[self.state.flow]
+        return self.compiled.flows[self.state.stack[-1][0]]
 
     def step(self) -> CompiledStep:
-        return self.flow().steps[self.state.step]
+        flow, step = self.state.stack[-1]  # where the call stands (read a few times a move)
+        return self.compiled.flows[flow].steps[step]
 
     def to(self, trigger: str) -> None:
         """Change the call's phase by firing `trigger` on the shared phase machine."""
@@ -337,4 +343,6 @@ class Turn:
         state.attempts, state.error = 0, None
 
     def local_now(self) -> datetime:
-        return self.now.astimezone(self.host.contexts.timezone)
+        """The move's time in the pack's time zone: the context's `now` (worked out once a move)."""
+        local: datetime = self.context()["now"]
+        return local

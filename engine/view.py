@@ -123,10 +123,12 @@ def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], langu
     answer = model.answer
     spec: dict[str, Any] = {"type": answer.kind, "optional": model.optional}
     if step.options:
-        spec["options"] = [
-            {"key": choice.key, "label": choice.label, **({"disabled": choice.disabled} if choice.disabled else {})}
-            for choice in choices(step, context, language)
-        ]
+        options = spec["options"] = []
+        for choice in choices(step, context, language):  # a loop: no `**{...}` merged per option
+            option = {"key": choice.key, "label": choice.label}
+            if choice.disabled:
+                option["disabled"] = choice.disabled
+            options.append(option)
     for name in _CONSTRAINTS:
         value = getattr(answer, name)
         if value not in (None, False):
