@@ -159,18 +159,21 @@ class Turn:
                 f"flow `{self.state.flow}` moves on for ever without asking anything (at `{step_id}`)"
             )
         state = self.state
-        state.stack[-1][1] = step_id
-        state.path.append(sys.intern(f"{state.flow}:{step_id}"))  # one string for every call's path
-        self._put("flow", self.host.contexts.flow_info(state.flow))
+        frame = state.stack[-1]
+        frame[1] = step_id
+        flow = frame[0]
+        state.path.append(sys.intern(f"{flow}:{step_id}"))  # one string for every call's path
+        self._put("flow", self.host.contexts.flow_info(flow))
         state.attempts, state.error, state.results = 0, None, []
         if state.phase != "step":
             self.to(phases.ARRIVE)
-        step = self.step()
+        step = self.compiled.flows[flow].steps[step_id]
         for name, condition in step.sets:
             self.store(name, condition.value(self.context()))
-        if step.kind == "branch":
+        kind = step.kind
+        if kind == "branch":
             self.advance(ADVANCE)
-        elif step.say is None or step.kind == "say":
+        elif step.say is None or kind == "say":
             self.act(step)
         # else: a `say` before a `do`, `call` or `end` is read first; the answer acts
 
@@ -187,10 +190,10 @@ class Turn:
 
     def fire(self, trigger: str) -> str:
         """Fire `trigger` on the flow's machine from the current step: where it went."""
-        current = self.state.step
-        dest = self.flow().fire(trigger, current, self)
+        flow, current = self.state.stack[-1]
+        dest = self.compiled.flows[flow].fire(trigger, current, self)
         if dest is None:
-            raise FlowRuntimeError(f"no branch of step `{current}` in flow `{self.state.flow}` applies")
+            raise FlowRuntimeError(f"no branch of step `{current}` in flow `{flow}` applies")
         return dest
 
     def advance(self, trigger: str) -> None:
