@@ -139,7 +139,7 @@ class Contexts:
         pack_info = {"name": pack.name, "title": pack.title, "language": pack.language}
         self._static = {**compiled.env.globals, "pack": pack_info, **blank_vars, "rules": self._no_counts}
         self._events: dict[tuple[str, str], tuple[dict[str, str], ...]] = {}
-        self._options: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self._choices: dict[tuple[str, str], tuple[answers.Choice, ...]] = {}
         self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
 
     def build(self, state: State, now: datetime) -> dict[str, Any]:
@@ -190,15 +190,22 @@ class Contexts:
         text = self.compiled.labels.get(key)
         return text.render(context, language) if text else key.split(":", 1)[-1]
 
-    def options(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> list[dict[str, str]]:
-        """The wrap-up's reasons or queues with their labels (made once when literal)."""
-        found = self._options.get((kind, language))
+    def choices(
+        self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str
+    ) -> tuple[answers.Choice, ...]:
+        """The wrap-up's reasons or queues with their labels, to pick from (made once when
+        literal: a wrap-up answer picks from them, and a choice is slow to make)."""
+        found = self._choices.get((kind, language))
         if found is None:
-            found = [{"key": key, "label": self.label(f"{kind}:{key}", context, language)} for key in keys]
+            found = tuple(answers.Choice(key, self.label(f"{kind}:{key}", context, language)) for key in keys)
             texts = [self.compiled.labels.get(f"{kind}:{key}") for key in keys]
             if all(text is None or text.is_literal for text in texts):
-                self._options[(kind, language)] = found
-        return [dict(option) for option in found]
+                self._choices[(kind, language)] = found
+        return found
+
+    def options(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> list[dict[str, str]]:
+        """The same as the view shows them: new maps every time (a view is its reader's to change)."""
+        return [{"key": choice.key, "label": choice.label} for choice in self.choices(kind, keys, context, language)]
 
 
 def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Sequence[answers.Choice]:

@@ -54,8 +54,9 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
     context = context if context is not None else contexts.build(state, now)
     language = state.language
     phase = state.phase
+    flow, step_id = state.stack[-1]  # where the call stands (the state's properties read it each time)
     view = View(
-        state.flow,
+        flow,
         "",
         phase,
         notice=state.notice,
@@ -71,9 +72,9 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
         view.step, view.answer = f"@{spec['step']}", spec
         view.text = wrapup.question(spec["step"], context, language, compiled.phrases)
         return view
-    step = compiled.flows[state.flow].steps[state.step]
+    step = compiled.flows[flow].steps[step_id]
     view.step = step.id
-    view.events = contexts.events(context, language, state.flow)
+    view.events = contexts.events(context, language, flow)
     if step.warnings:
         view.warnings = tuple(
             text.render(context, language)

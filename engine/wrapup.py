@@ -147,17 +147,18 @@ def question(step: str, context: dict[str, Any], language: str, phrases: Any) ->
 def answer(move: Move, raw: Any) -> None:
     """The agent's answer to the form's current question; then on to the next one."""
     state = move.state
-    asked = spec(move.host.contexts, state, move.context())
+    contexts, context = move.host.contexts, move.context()
+    asked = spec(contexts, state, context)
     current = state.wrapup_step
     if blank(raw) and asked.get("default") is not None:
         raw = asked["default"]
-    options = [answers.Choice(option["key"], option["label"]) for option in asked.get("options", [])]
-    if current == "reason":
-        state.wrapup["reason"] = answers.pick(options, raw)
+    if current == "reason" or current == "queue":
+        catalog = contexts.compiled.pack.call_end_catalog
+        assert catalog is not None
+        keys = catalog.reasons if current == "reason" else catalog.queues
+        state.wrapup[current] = answers.pick(contexts.choices(current, keys, context, state.language), raw)
     elif current == "close":
         state.wrapup["close"] = answers.yes_no(raw)
-    elif current == "queue":
-        state.wrapup["queue"] = answers.pick(options, raw)
     elif current == "description":
         text = "" if raw is None else str(raw).strip()
         if asked.get("required") and not text:
