@@ -1,8 +1,8 @@
 """A bounded load test of `callguide serve` on loopback, and the kill -9 check.
 
     python -m benchmarks.service_load [--db sqlite|postgresql] [--workers 1[,2...]] [--rounds 1]
-                                      [--agents 32] [--seconds 20] [--warmup 3] [--kill-after N]
-                                      [--out FILE]
+                                      [--agents 32] [--seconds 20] [--warmup 3] [--reconnect]
+                                      [--kill-after N] [--out FILE]
 
 Starts the server (in its own process group) on a free port with a fresh database, then runs
 `--agents` virtual agents at once, each over one keep-alive connection: start a call, play the
@@ -15,6 +15,11 @@ acknowledged; the server is started again on the same database and every session
 acknowledged move is compared with the store (`check_acknowledged`): the store must hold
 that version (or the one after, when a move committed as the server died before answering),
 and at that version the same step.
+
+With `--reconnect` an agent opens a new connection for each call, as agents behind a load
+balancer that spreads calls: with one keep-alive connection per agent for the whole run, the
+kernel hands each connection to whichever worker accepts it first, and with two workers one
+of them may serve most agents while the other idles.
 
 The first `--warmup` seconds are not counted: every worker has loaded its packs and the
 caches are warm when the measured seconds begin (with two workers, the server answers /ready
@@ -90,8 +95,10 @@ class Client:
         return int(status_line.split()[1]), orjson.loads(data) if data else None
 
     def close(self) -> None:
+        """Close the connection; the next request opens another."""
         if self.writer is not None:
             self.writer.close()
+        self.reader = self.writer = None
 
 
 @dataclass
@@ -103,7 +110,9 @@ class Tally:
     stop: bool = False
 
 
-async def agent(number: int, port: int, tally: Tally, until: float, kill_after: int | None) -> None:
+async def agent(
+    number: int, port: int, tally: Tally, until: float, kill_after: int | None, reconnect: bool = False
+) -> None:
     pack, flow, answers, wrapup = scenario_answers()
     client = Client(port, f"key-{number}")
     try:
@@ -132,6 +141,8 @@ async def agent(number: int, port: int, tally: Tally, until: float, kill_after: 
                 )
                 if status == 200:
                     tally.calls += 1
+                if reconnect:
+                    client.close()
     except (ConnectionError, asyncio.IncompleteReadError):
         if not tally.stop:
             tally.errors["connection"] = tally.errors.get("connection", 0) + 1
@@ -140,7 +151,13 @@ async def agent(number: int, port: int, tally: Tally, until: float, kill_after: 
 
 
 async def load(
-    port: int, agents: int, seconds: float, kill_after: int | None, server: Server | None, warmup: float = 0
+    port: int,
+    agents: int,
+    seconds: float,
+    kill_after: int | None,
+    server: Server | None,
+    warmup: float = 0,
+    reconnect: bool = False,
 ) -> tuple[Tally, float, Meter]:
     """`agents` agents for `warmup` + `seconds`; what happens in the warm-up (every worker
     loading its packs and filling its caches) is not counted: the tally and the meter start
@@ -148,7 +165,7 @@ async def load(
     tally = Tally()
     began = time.perf_counter()
     until = began + warmup + seconds
-    tasks = [asyncio.create_task(agent(n, port, tally, until, kill_after)) for n in range(agents)]
+    tasks = [asyncio.create_task(agent(n, port, tally, until, kill_after, reconnect)) for n in range(agents)]
     if warmup:
         await asyncio.sleep(warmup)
         tally.latencies.clear()
@@ -248,7 +265,13 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run(
-    db: str, workers: int, agents: int, seconds: float, kill_after: int | None = None, warmup: float = 3
+    db: str,
+    workers: int,
+    agents: int,
+    seconds: float,
+    kill_after: int | None = None,
+    warmup: float = 3,
+    reconnect: bool = False,
 ) -> dict[str, Any]:
     """One load run; with `kill_after`, the kill -9 check too. Returns the figures."""
     try:
@@ -264,7 +287,9 @@ def run(
         with running(server):
             # the kill -9 check counts its answers from the first: no warm-up to leave out
             warmup = warmup if kill_after is None else 0
-            tally, elapsed, meter = asyncio.run(load(server.port, agents, seconds, kill_after, server, warmup))
+            tally, elapsed, meter = asyncio.run(
+                load(server.port, agents, seconds, kill_after, server, warmup, reconnect)
+            )
         answers = len(tally.latencies)
 
         def per_answer(cpu: float) -> float | None:
@@ -274,6 +299,7 @@ def run(
             "db": "sqlite" if db == "sqlite" else "postgresql",
             "workers": workers,
             "agents": agents,
+            "reconnect": reconnect,
             "seconds": round(elapsed, 2),
             "answers": answers,
             "answers_per_second": round(answers / elapsed, 1),
@@ -307,6 +333,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agents", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before the measured ones")
+    parser.add_argument(
+        "--reconnect",
+        action="store_true",
+        help="each call on a new connection (as a load balancer spreads calls), not one per agent for the run",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="runs of each worker count, interleaved")
     parser.add_argument("--kill-after", type=int, default=None, help="kill -9 the server after N acknowledged answers")
     parser.add_argument("--out", type=Path, help="append the results (a JSON line each) to this file")
@@ -317,7 +348,15 @@ def main(argv: list[str] | None = None) -> int:
         for workers in counts:
             if options.db != "sqlite":
                 wipe(options.db)
-            result = run(options.db, workers, options.agents, options.seconds, options.kill_after, options.warmup)
+            result = run(
+                options.db,
+                workers,
+                options.agents,
+                options.seconds,
+                options.kill_after,
+                options.warmup,
+                options.reconnect,
+            )
             results.append(result)
             line = json.dumps(result)
             print(line, flush=True)

@@ -14,7 +14,6 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-import phonenumbers
 import re2
 from callguide.i18n import _, ngettext
 from callguide.model import Answer
@@ -229,10 +228,22 @@ def _phone(text: str, digits: int | None, region: str | None, mobile: bool) -> s
     return compact
 
 
+def known_region(region: str) -> bool:
+    """Whether `phonenumbers` has a numbering plan for the country code `region`."""
+    import phonenumbers
+
+    return region in phonenumbers.SUPPORTED_REGIONS
+
+
 def prepare_region(region: str) -> None:
     """Load a region's numbering plan and compile its patterns now, at load: `phonenumbers`
     does it on the first number of the region, which made the first call after loading
-    pay for it (about 18 ms). Done once per region and process."""
+    pay for it (about 18 ms). Done once per region and process.
+
+    `phonenumbers` itself is imported here, by the packs that check numbers by region, not
+    by every process that imports callguide (it takes about 20 ms)."""
+    import phonenumbers
+
     example = phonenumbers.example_number(region)
     if example is not None:
         _region_problem(phonenumbers.national_significant_number(example), region, True)
@@ -241,22 +252,22 @@ def prepare_region(region: str) -> None:
         _region_problem(_PHONE_PUNCTUATION.sub("", national), region, True)
 
 
-_MOBILE_KINDS = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-
-
 @lru_cache(maxsize=8192)
 def _region_problem(compact: str, region: str, mobile: bool) -> str | None:
     """What the region's numbering plan says of a number: None (valid), `parse`, `invalid`
     or `mobile` (not a mobile number). `phonenumbers` matches the number against every
     pattern of the region's plan (31 µs); conditions such as `caller.phone is phone` ask it
     of the same stored number at every move, so each answer is kept (pure, and bounded)."""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(compact, region)
     except phonenumbers.NumberParseException:
         return "parse"
     if not phonenumbers.is_valid_number(number):
         return "invalid"
-    if mobile and phonenumbers.number_type(number) not in _MOBILE_KINDS:
+    mobile_kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    if mobile and phonenumbers.number_type(number) not in mobile_kinds:
         return "mobile"
     return None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -111,3 +112,18 @@ def test_email() -> None:
 def test_huge_answers_are_refused() -> None:
     with pytest.raises(InputError, match="at most 10,000 are accepted"):
         parse(answer("text"), "x" * 10_001, now=NOW)
+
+
+def test_only_a_pack_that_checks_numbers_by_region_imports_phonenumbers(tmp_path: Path) -> None:
+    """`phonenumbers` takes about 20 ms to import: a process whose pack checks no number by
+    region never pays for it; one whose pack does (bboxx, region KE) loads it with the pack."""
+    import subprocess
+    import sys
+
+    from test_cli_validate import GOOD, write_pack
+
+    plain = write_pack(tmp_path / "plain", main=GOOD)
+    script = "import sys\nfrom callguide import Engine\nEngine.load(sys.argv[1])\nprint('phonenumbers' in sys.modules)"
+    for pack, imported in ((plain, "False"), (Path(__file__).resolve().parents[1] / "flows" / "bboxx", "True")):
+        done = subprocess.run([sys.executable, "-c", script, str(pack)], capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == imported, (pack, done.stderr)

@@ -75,3 +75,22 @@ def test_the_collector_is_paused_while_loading_and_left_as_it_was() -> None:
         assert not gc.isenabled()  # a host that turned it off keeps it off
     finally:
         gc.enable()
+
+
+def test_the_cache_knows_every_model_field_default_as_msgspec_declares_it() -> None:
+    """A field at its default is left out of a cache file: the defaults the cache reads from
+    each class's own tuples must be the ones `msgspec.structs.fields` declares."""
+    import dataclasses
+
+    import msgspec
+
+    for cls in cache._CLASSES.values():
+        if issubclass(cls, msgspec.Struct):
+            fields = [(f.name, f.default, f.default_factory, msgspec.NODEFAULT) for f in msgspec.structs.fields(cls)]
+        else:
+            fields = [(f.name, f.default, f.default_factory, dataclasses.MISSING) for f in dataclasses.fields(cls)]
+        declared = {
+            name: factory() if factory is not none else cache._NO_DEFAULT if default is none else default
+            for name, default, factory, none in fields
+        }
+        assert cache._defaults(cls) == declared, cls.__name__

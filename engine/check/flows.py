@@ -6,8 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, time
 
-import phonenumbers
-from callguide.answers import pattern_problem
+from callguide.answers import known_region, pattern_problem
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.hints import suggest
@@ -242,7 +241,7 @@ class FlowChecker(Checker):
                         "bad-value",
                         f"`{bound}` is not a {answer.kind} bound: write a {answer.kind} or `today+7d` / `now+2h`",
                     )
-        if answer.kind == "phone" and answer.region and answer.region not in phonenumbers.SUPPORTED_REGIONS:
+        if answer.kind == "phone" and answer.region and not known_region(answer.region):
             self.error(
                 answer.pos,
                 "bad-value",

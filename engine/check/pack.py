@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
 
-import phonenumbers
+from callguide.answers import known_region
 from callguide.check.base import Checker
 from callguide.check.broken import NOTHING_BROKEN, Broken
 from callguide.check.hints import suggest
@@ -47,10 +47,6 @@ def manifest_problems(document: Document) -> list[Problem]:
     if isinstance(region, str) and not known_region(region):
         bad(("phone", "region"), f"`{region}` is not a country code phone numbers are known for (e.g. `KE`, `RU`)")
     return problems
-
-
-def known_region(region: str) -> bool:
-    return region in phonenumbers.SUPPORTED_REGIONS
 
 
 def _known_zone(name: str) -> bool:
