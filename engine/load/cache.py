@@ -51,14 +51,14 @@ def _defaults(cls: type[Any]) -> dict[str, Any]:
         names, written = cls.__struct_fields__, cls.__struct_defaults__
         defaults = (msgspec.NODEFAULT,) * (len(names) - len(written)) + written
         return {name: _default(default) for name, default in zip(names, defaults, strict=True)}
-    return {
-        info.name: info.default_factory()
-        if info.default_factory is not dataclasses.MISSING
-        else _NO_DEFAULT
-        if info.default is dataclasses.MISSING
-        else info.default
-        for info in dataclasses.fields(cls)
-    }
+    return {info.name: _dataclass_default(info) for info in dataclasses.fields(cls)}
+
+
+def _dataclass_default(info: dataclasses.Field[Any]) -> Any:
+    """A dataclass field's default: its value, what its factory makes, or none."""
+    if info.default_factory is not dataclasses.MISSING:
+        return info.default_factory()
+    return _NO_DEFAULT if info.default is dataclasses.MISSING else info.default
 
 
 class _Probe(msgspec.Struct):
