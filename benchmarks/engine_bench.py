@@ -44,6 +44,7 @@ FLOWS = ROOT / "flows"
 SCENARIO = FLOWS / "bboxx" / "tests" / "incoming_new_caller_technical.yaml"
 US = 1e-6
 MS = 1e-3
+SCALE_ROUNDS = 2  # rounds of `live` live sessions, each between two rounds of 1 live
 
 
 def bundled_packs() -> list[Path]:
@@ -494,7 +495,7 @@ def scale_rows(settings: Settings, engine: Engine, call: Call) -> list[Row]:
     live = settings.live_sessions
     first_answer = _index_of(call, "technical")
 
-    def timings() -> tuple[Any, Any]:
+    def timings() -> tuple[Stats, Stats]:
         gc.collect()
         start = measure(lambda: engine.start(call.flow, context=call.context), settings)
 
@@ -504,7 +505,24 @@ def scale_rows(settings: Settings, engine: Engine, call: Call) -> list[Row]:
         answer = measure_each(prepare, lambda s: s.answer("technical"), settings)
         return start, answer
 
-    start_1, answer_1 = timings()
+    def held() -> list[Session]:
+        """`live` sessions, each with its view rendered, as a host holds them."""
+        sessions = [engine.start(call.flow, context=call.context) for _ in range(live)]
+        for session in sessions:
+            show(session)
+        return sessions
+
+    # 1 live and `live` live, alternating: the machine's drift falls on both sides
+    ones, manys = [timings()], []
+    for _ in range(SCALE_ROUNDS):
+        sessions = held()
+        gc.collect()
+        manys.append(timings())
+        del sessions
+        gc.collect()
+        ones.append(timings())
+    start_1, answer_1 = Stats.merged(*(start for start, _ in ones)), Stats.merged(*(answer for _, answer in ones))
+    start_n, answer_n = Stats.merged(*(start for start, _ in manys)), Stats.merged(*(answer for _, answer in manys))
 
     gc.collect()
     tracemalloc.start()
@@ -517,6 +535,7 @@ def scale_rows(settings: Settings, engine: Engine, call: Call) -> list[Row]:
     gc.collect()
     shown = (tracemalloc.get_traced_memory()[0] - base) / live
     tracemalloc.stop()
+    del sessions
     rows.append(
         Row(
             "scale.memory_idle",
@@ -576,13 +595,6 @@ def scale_rows(settings: Settings, engine: Engine, call: Call) -> list[Row]:
             )
         )
 
-    start_n, answer_n = timings()
-    del sessions
-    gc.collect()
-    # 1 live session measured again after: the machine's drift falls on both sides
-    start_after, answer_after = timings()
-    start_1 = Stats.merged(start_1, start_after)
-    answer_1 = Stats.merged(answer_1, answer_after)
     for key, title, one, many, target in (
         ("scale.start", "start a session", start_1, start_n, 20 * US),
         ("scale.answer", "one answer (`reason` -> `existing`)", answer_1, answer_n, 40 * US),
@@ -592,7 +604,7 @@ def scale_rows(settings: Settings, engine: Engine, call: Call) -> list[Row]:
             Row(
                 f"{key}_1",
                 group,
-                f"{title}, 1 live session (before and after)",
+                f"{title}, 1 live session (before, between and after)",
                 one.median,
                 "s",
                 limit,

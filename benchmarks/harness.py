@@ -69,9 +69,9 @@ class Stats:
         )
 
     @classmethod
-    def merged(cls, first: Stats, second: Stats) -> Stats:
-        """One measurement taken twice (before and after something), as one."""
-        return cls.of((*first.samples, *second.samples), first.number)
+    def merged(cls, first: Stats, *others: Stats) -> Stats:
+        """One measurement taken several times (before and after something), as one."""
+        return cls.of(tuple(sample for part in (first, *others) for sample in part.samples), first.number)
 
 
 @dataclass(slots=True)
