@@ -77,6 +77,40 @@ def test_the_collector_is_paused_while_loading_and_left_as_it_was() -> None:
         gc.enable()
 
 
+class _Node:
+    """An object in a reference cycle, as a loaded engine's machines are."""
+
+    def __init__(self) -> None:
+        self.itself = self
+
+
+def test_what_a_pause_made_goes_to_the_oldest_generation_and_stays_collectable() -> None:
+    import weakref
+
+    with collector.paused():
+        made = _Node()
+    assert not any(item is made for item in gc.get_objects(generation=0))
+    assert any(item is made for item in gc.get_objects(generation=2))
+    assert gc.get_freeze_count() == 0  # nothing kept out of the collector's reach
+    gone = weakref.ref(made)
+    del made
+    gc.collect()
+    assert gone() is None  # a dropped engine's cycles are freed
+
+
+def test_a_pause_leaves_what_a_host_froze_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with collector.paused():
+            made = _Node()
+        assert gc.get_freeze_count() == frozen
+        assert any(item is made for item in gc.get_objects(generation=0))  # left where it was made
+    finally:
+        gc.unfreeze()
+
+
 def test_the_cache_knows_every_model_field_default_as_msgspec_declares_it() -> None:
     """A field at its default is left out of a cache file: the defaults the cache reads from
     each class's own tuples must be the ones `msgspec.structs.fields` declares."""
