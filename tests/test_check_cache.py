@@ -1,12 +1,14 @@
 """The check cache gives back the model and problems the check made, or nothing at all."""
 
 import gc
+import json
 from pathlib import Path
 
 import pytest
 from callguide import collector
 from callguide.check import check_pack
 from callguide.load import cache
+from callguide.problems import Pos
 from msgspec.structs import replace
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
@@ -58,6 +60,32 @@ def test_a_cache_file_that_is_not_a_pack_is_a_miss(text: bytes, cache_folder: Pa
     (cache_folder / f"{cache.pack_key(root)}.json").write_bytes(text)
     assert cache.load(root) is None
     assert check_pack(root, cache=True).pack is not None  # checked again
+
+
+def _pack_file(step_pos: object, step_places: object) -> bytes:
+    """A cache file of one flow of one step, with that step's place and key places as given."""
+    step = {"@SayStep": {"id": "s", "pos": step_pos, "places": step_places}}
+    flow = {"@Flow": {"name": "f", "pos": 0, "start": "s", "steps": {"@map": {"s": step}}}}
+    pack = {"@Pack": {"name": "x", "pos": 0, "language": "en", "call_end": "c", "flows": {"@map": {"f": flow}}}}
+    return json.dumps(
+        {"files": ["a.yaml", "b.yaml"], "places": [0, 1, 1, 1, 2, 3], "pack": pack, "problems": []}
+    ).encode()
+
+
+def test_places_are_read_from_the_table_by_number() -> None:
+    pack, _ = cache.decode(_pack_file(1, ["say", 0, "next", 1]))
+    step = pack.flows["f"].steps["s"]
+    assert (pack.pos, step.pos) == (Pos("a.yaml", 1, 1), Pos("b.yaml", 2, 3))
+    assert dict(step.places) == {"say": Pos("a.yaml", 1, 1), "next": Pos("b.yaml", 2, 3)}
+
+
+@pytest.mark.parametrize(
+    ("step_pos", "step_places"),
+    [(2, ["say", 0]), ("1", ["say", 0]), (None, ["say", 0]), (1, ["say", 2]), (1, ["say"]), (1, ["say", "0"])],
+)
+def test_a_place_that_is_not_a_number_of_the_table_is_not_a_pack(step_pos: object, step_places: object) -> None:
+    with pytest.raises((LookupError, TypeError, ValueError)):
+        cache.decode(_pack_file(step_pos, step_places))
 
 
 def test_the_collector_is_paused_while_loading_and_left_as_it_was() -> None:

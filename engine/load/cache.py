@@ -6,8 +6,10 @@ again. The cache is plain JSON decoded into the model's own classes only (never 
 so a cache file someone edited can at worst make a load fail the check of its key, not
 run code. A second process pays for reading it: the text is compact and parsed by orjson.
 An object is its class and the fields that differ from their defaults,
-`{"@Case": {"pos": {"@Pos": 7}, "go": "end"}}`; a place (half the objects of a pack) is its
-number in one table of places, written once and made once however many objects stand there.
+`{"@Case": {"pos": 7, "go": "end"}}`; a place (half the objects of a pack) is its number in
+one table of places, written once and made once however many objects stand there. An
+object's own place (`pos`) and where its keys stand (`places`, `["go", 8]`) are written as
+bare numbers: the class says they are places, so they need no object of their own to say so.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from callguide import collector, model
 from callguide.load.paths import display, scan_pack
 from callguide.problems import Pos, Problem
 
-FORMAT = 3
+FORMAT = 4
 # a mapping of the model is `{"@map": {...}}`; a place `{"@Pos": n}`, its number in the file's
 # table of places; any other object `{"@" + its class: {field: value}}`
 MAP = "@map"
@@ -39,6 +41,10 @@ _CLASSES: dict[str, type[Any]] = {
     if isinstance(cls, type) and (dataclasses.is_dataclass(cls) or issubclass(cls, msgspec.Struct))
 }
 _CLASSES.update({"@Pos": Pos, "@Problem": Problem})
+# the fields that hold places in every class that has them: its own place, and (a `Placed`
+# map) the place of each of its keys
+OWN_PLACE = "pos"
+KEY_PLACES = "places"
 _NESTED = (list, dict)
 _NO_DEFAULT = object()
 
@@ -78,6 +84,8 @@ def _default(written: Any) -> Any:
 # A field whose value is its default is left out of the file (most of a step's fields are):
 # the file is smaller and a second process decodes fewer values.
 _DEFAULTS: dict[type[Any], dict[str, Any]] = {cls: _defaults(cls) for cls in _CLASSES.values()}
+_PLACED = frozenset(cls for cls in _CLASSES.values() if OWN_PLACE in _DEFAULTS[cls])
+_KEYS_PLACED = frozenset(cls for cls in _CLASSES.values() if issubclass(cls, model.Placed))
 
 
 def cache_folder() -> Path:
@@ -137,12 +145,19 @@ def encode(pack: model.Pack, problems: list[Problem]) -> bytes:
         if type(value) is Pos:
             return {POS: place(value)}
         if isinstance(value, msgspec.Struct) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
-            fields = {}
-            for name, default in _DEFAULTS[type(value)].items():
+            cls = type(value)
+            fields: dict[str, Any] = {}
+            for name, default in _DEFAULTS[cls].items():
                 item = getattr(value, name)
-                if not (type(item) is type(default) and item == default):  # `0` is not the default `False`
+                if type(item) is type(default) and item == default:  # `0` is not the default `False`
+                    continue
+                if name == OWN_PLACE and cls in _PLACED:
+                    fields[name] = place(item)
+                elif name == KEY_PLACES and cls in _KEYS_PLACED:
+                    fields[name] = [part for key, pos in item.items() for part in (key, place(pos))]
+                else:
                     fields[name] = encode(item)
-            return {"@" + type(value).__name__: fields}
+            return {"@" + cls.__name__: fields}
         if isinstance(value, Mapping):
             if value and all(type(item) is Pos for item in value.values()):
                 return {PLACES: {key: place(item) for key, item in value.items()}}
@@ -177,8 +192,15 @@ def decode(text: bytes) -> tuple[model.Pack, list[Problem]]:
         if kind == PLACES:
             return MappingProxyType({key: places[number] for key, number in fields.items()})
         found = {key: decode(item) if type(item) in _NESTED else item for key, item in fields.items()}
-        # a class not of the model is a KeyError; a field it does not have, a TypeError
-        return MappingProxyType(found) if kind == MAP else _CLASSES[kind](**found)
+        if kind == MAP:
+            return MappingProxyType(found)
+        cls = _CLASSES[kind]  # a class not of the model: KeyError
+        if cls in _PLACED:  # a number not in the table: IndexError or TypeError
+            found[OWN_PLACE] = places[found[OWN_PLACE]]
+        if KEY_PLACES in found and cls in _KEYS_PLACED:
+            keys = iter(found[KEY_PLACES])
+            found[KEY_PLACES] = MappingProxyType({key: places[number] for key, number in zip(keys, keys, strict=True)})
+        return cls(**found)  # a field it does not have: TypeError
 
     pack = decode(data["pack"])
     problems = [decode(problem) for problem in data["problems"]]
