@@ -252,9 +252,14 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         options=options,
         show=texts.text(answer.show) if answer else None,
         message=texts.text(answer.message) if answer else None,
-        default=texts.value(ask.default if ask else None),
-        args=texts.value(do.args if do else EMPTY),
-        sets=tuple((name, c) for name, condition in step.sets.items() if (c := texts.condition(condition))),
+        # most steps have no default, arguments, `set` or warnings: nothing to look into
+        default=texts.value(ask.default) if ask and ask.default is not None else None,
+        args=texts.value(do.args) if do and do.args else EMPTY,
+        sets=tuple((name, c) for name, condition in step.sets.items() if (c := texts.condition(condition)))
+        if step.sets
+        else (),
         fixed_options={} if all(o.condition is None and o.label.is_literal for o in options) else None,
-        warnings=tuple((t, texts.condition(w.condition)) for w in step.warnings if (t := texts.text(w.text))),
+        warnings=tuple((t, texts.condition(w.condition)) for w in step.warnings if (t := texts.text(w.text)))
+        if step.warnings
+        else (),
     )
