@@ -41,6 +41,23 @@ def capped_attempts(compiled: CompiledPack, state: State) -> Attempts | None:
 class Turn:
     """One move of a session, applied to its state in place (undone by `rollback`)."""
 
+    # one is made per move: slots make it and its attributes cheaper than a __dict__ would
+    __slots__ = (
+        "_base",
+        "_context",
+        "_entering",
+        "_next",
+        "_saved",
+        "_undo",
+        "asked",
+        "compiled",
+        "host",
+        "moves",
+        "now",
+        "performed",
+        "state",
+    )
+
     def __init__(self, host: Host, state: State, context: dict[str, Any] | None = None) -> None:
         self.host = host
         self.compiled: CompiledPack = host.compiled
