@@ -229,7 +229,23 @@ def _name(env: Sandbox, node: nodes.Name, eval_ctx: EvalContext) -> Evaluate | N
 
 def _getattr(env: Sandbox, node: nodes.Getattr, eval_ctx: EvalContext) -> Evaluate | None:
     owner, attribute, getattr_ = _expression(env, node.node, eval_ctx), node.attr, env.getattr
-    return None if owner is None else (lambda run: getattr_(owner(run), attribute))
+    if owner is None:
+        return None
+    if hasattr(dict, attribute):  # a map's own method or attribute (`items`, `get`): the sandbox's call
+        return lambda run: getattr_(owner(run), attribute)
+
+    def read(run: Run) -> Any:
+        value = owner(run)
+        # `customer.name` of a plain map: the sandbox's getattr looks for an attribute of that
+        # name, finds none (a map has none but its class's) and reads the item; read it
+        # first here, without the failed lookup (a missing item is still the sandbox's)
+        if type(value) is dict:
+            found = value.get(attribute, _MISSING)
+            if found is not _MISSING:
+                return found
+        return getattr_(value, attribute)
+
+    return read
 
 
 def _getitem(env: Sandbox, node: nodes.Getitem, eval_ctx: EvalContext) -> Evaluate | None:
