@@ -26,7 +26,7 @@ from callguide.expr import CompiledCondition
 from callguide.filters import make_environment
 from callguide.graph import StepGraph, graph_of
 from callguide.machines import Cursor, fire, shared_machine
-from callguide.model import EMPTY, Action, AskStep, DoStep, EndStep, Flow, Pack, Rule, Step
+from callguide.model import EMPTY, Action, Answer, AskStep, DoStep, EndStep, Flow, Pack, Rule, Step
 from callguide.sandbox import Sandbox
 from callguide.texts import LocalText, Texts
 from msgspec import Struct
@@ -34,6 +34,8 @@ from transitions import Machine, MachineError
 
 CALL = "call"
 FINISH = "finish"
+# an answer's settings that the view shows the agent, when they are set
+CONSTRAINTS = ("min_length", "max_length", "pattern", "minimum", "maximum", "integer", "digits", "region", "mobile")
 
 
 # The compiled steps and options are msgspec structs, not frozen dataclasses: a frozen
@@ -68,6 +70,8 @@ class CompiledStep(Struct, frozen=True):
     warnings: tuple[tuple[LocalText, CompiledCondition | None], ...]
     # options that never change (literal labels, no `if`), made once per language
     fixed_options: dict[str, tuple[Any, ...]] | None = None
+    # what the view shows of the answer's constraints (`min_length`, `digits`...): the ones set
+    constraints: tuple[tuple[str, Any], ...] = ()
 
     @property
     def kind(self) -> str:
@@ -262,4 +266,12 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         warnings=tuple((t, texts.condition(w.condition)) for w in step.warnings if (t := texts.text(w.text)))
         if step.warnings
         else (),
+        constraints=_constraints(answer),
     )
+
+
+def _constraints(answer: Answer | None) -> tuple[tuple[str, Any], ...]:
+    """The answer's settings the view shows, the ones set (made once: a view is made per move)."""
+    if answer is None:
+        return ()
+    return tuple((name, value) for name in CONSTRAINTS if (value := getattr(answer, name)) not in (None, False))

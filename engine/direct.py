@@ -20,6 +20,7 @@ checks with hypothesis that both ways give the same value or the same error.
 from __future__ import annotations
 
 import operator
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -185,8 +186,26 @@ def _expression(env: Sandbox, node: nodes.Node, eval_ctx: EvalContext) -> Evalua
     """A closure for `node`, or None for a shape left to Jinja. What Jinja folds while
     writing its code (`optimizeconst`: its optimizer on the node, children first) is folded
     here the same way; list, tuple and map literals are not, as Jinja does not."""
-    if isinstance(node, _FOLDED):
-        node = Optimizer(env).visit(node, eval_ctx)
+    if isinstance(node, _FOLDED) and not _FOLDING.inside:
+        # Jinja's optimizer folds the whole subtree, children first; running it again on
+        # each part below (as Jinja's code generator does) finds nothing more to fold, and
+        # would make compiling a text cost its size squared
+        _FOLDING.inside = True
+        try:
+            return _built(env, Optimizer(env).visit(node, eval_ctx), eval_ctx)
+        finally:
+            _FOLDING.inside = False
+    return _built(env, node, eval_ctx)
+
+
+class _Folding(threading.local):
+    inside = False  # an enclosing node's subtree is folded already (compiling is per thread)
+
+
+_FOLDING = _Folding()
+
+
+def _built(env: Sandbox, node: nodes.Node, eval_ctx: EvalContext) -> Evaluate | None:
     if isinstance(node, nodes.Const):
         constant = node.value
         return lambda run: constant
@@ -210,7 +229,23 @@ def _name(env: Sandbox, node: nodes.Name, eval_ctx: EvalContext) -> Evaluate | N
 
 def _getattr(env: Sandbox, node: nodes.Getattr, eval_ctx: EvalContext) -> Evaluate | None:
     owner, attribute, getattr_ = _expression(env, node.node, eval_ctx), node.attr, env.getattr
-    return None if owner is None else (lambda run: getattr_(owner(run), attribute))
+    if owner is None:
+        return None
+    if hasattr(dict, attribute):  # a map's own method or attribute (`items`, `get`): the sandbox's call
+        return lambda run: getattr_(owner(run), attribute)
+
+    def read(run: Run) -> Any:
+        value = owner(run)
+        # `customer.name` of a plain map: the sandbox's getattr looks for an attribute of that
+        # name, finds none (a map has none but its class's) and reads the item; read it
+        # first here, without the failed lookup (a missing item is still the sandbox's)
+        if type(value) is dict:
+            found = value.get(attribute, _MISSING)
+            if found is not _MISSING:
+                return found
+        return getattr_(value, attribute)
+
+    return read
 
 
 def _getitem(env: Sandbox, node: nodes.Getitem, eval_ctx: EvalContext) -> Evaluate | None:

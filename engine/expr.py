@@ -66,21 +66,21 @@ class _Compiled:
 class CompiledText(_Compiled):
     """A text ready to render."""
 
-    __slots__ = ()
+    __slots__ = ("literal",)
 
     def __init__(self, env: Sandbox, source: str, pos: Pos) -> None:
         super().__init__(env, source, pos)
-        if not is_template(source):
-            self._run = self._literal
-
-    def _literal(self, context: dict[str, Any]) -> str:
-        return self.source
+        # a text without `{{` or `{%` is itself (most texts of a view): no call to render it
+        self.literal: str | None = None if is_template(source) else source
 
     @property
     def is_literal(self) -> bool:
-        return not is_template(self.source)
+        return self.literal is not None
 
     def render(self, context: dict[str, Any]) -> str:
+        literal = self.literal
+        if literal is not None:
+            return literal
         return str(self._value(context))
 
     def _build(self) -> Callable[[dict[str, Any]], str]:

@@ -41,6 +41,23 @@ def capped_attempts(compiled: CompiledPack, state: State) -> Attempts | None:
 class Turn:
     """One move of a session, applied to its state in place (undone by `rollback`)."""
 
+    # one is made per move: slots make it and its attributes cheaper than a __dict__ would
+    __slots__ = (
+        "_base",
+        "_context",
+        "_entering",
+        "_next",
+        "_saved",
+        "_undo",
+        "asked",
+        "compiled",
+        "host",
+        "moves",
+        "now",
+        "performed",
+        "state",
+    )
+
     def __init__(self, host: Host, state: State, context: dict[str, Any] | None = None) -> None:
         self.host = host
         self.compiled: CompiledPack = host.compiled
@@ -70,9 +87,10 @@ class Turn:
             if self._base is None:
                 self._context = self.host.contexts.build(self.state, self.now)
             else:
+                # the clock is the move's own: whoever reads a session's context next sets it
+                # first (the next move, `Session.view`), so a failed move has none to undo
                 self._context = self._base
-                for name, value in self.host.contexts.clock(self.now).items():
-                    self._put(name, value)
+                self._base.update(self.host.contexts.clock(self.now))
         return self._context
 
     def _put(self, name: str, value: Any) -> None:
@@ -84,7 +102,7 @@ class Turn:
                 return
             context = self.context()
         if context is self._base and name not in self._undo:
-            before = context.get(name, _ABSENT)
+            before = dict.get(context, name, _ABSENT)  # the own layer: what `undo` puts back
             if before is value:
                 return  # shown already (the flow a step is entered in, most moves): nothing to undo
             self._undo[name] = before

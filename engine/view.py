@@ -17,8 +17,6 @@ from callguide.record import call_record
 from callguide.state import State
 from callguide.texts import render_value
 
-_CONSTRAINTS = ("min_length", "max_length", "pattern", "minimum", "maximum", "integer", "digits", "region", "mobile")
-
 
 @dataclass(slots=True)
 class View:
@@ -130,10 +128,7 @@ def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], langu
             if choice.disabled:
                 option["disabled"] = choice.disabled
             options.append(option)
-    for name in _CONSTRAINTS:
-        value = getattr(answer, name)
-        if value not in (None, False):
-            spec[name] = value
+    spec.update(step.constraints)
     if answer.kind == "lookup":
         spec.update(source=answer.source, by=list(answer.search_by), phase="search")
         if state.phase == "pick":

@@ -14,7 +14,7 @@ from callguide import answers, i18n, phases
 from callguide.context import Contexts
 from callguide.i18n import _
 from callguide.machines import Cursor, fire, shared_machine
-from callguide.model import Reason
+from callguide.model import Catalog, Reason
 from callguide.move import Move, blank
 from callguide.problems import InputError
 from callguide.state import WRAPUP_STEPS, State, WrapupStep
@@ -91,30 +91,42 @@ def spec(contexts: Contexts, state: State, context: dict[str, Any]) -> dict[str,
     catalog = contexts.compiled.pack.call_end_catalog
     assert catalog is not None
     language = state.language
-    reason = catalog.reasons.get(state.wrapup.get("reason") or "")
     step = state.wrapup_step
+    default = _default(catalog, state)
     if step == "reason":
         options = contexts.options("reason", catalog.reasons, context, language)
-        return {
-            "step": "reason",
-            "type": "choice",
-            "options": options,
-            "default": state.end_reason,
-            "title": catalog.title,
-        }
+        return {"step": "reason", "type": "choice", "options": options, "default": default, "title": catalog.title}
     if step == "close":
-        preset = state.close_hint if _preset_applies(state) else None
-        if preset is None:
-            preset = reason.close if reason else None
-        return {"step": "close", "type": "yes_no", "default": preset}
+        return {"step": "close", "type": "yes_no", "default": default}
     if step == "queue":
         options = contexts.options("queue", catalog.queues, context, language)
-        return {"step": "queue", "type": "choice", "options": options, "default": reason.queue if reason else None}
-    required = catalog.description == "required" or (reason is not None and reason.description == "required")
+        return {"step": "queue", "type": "choice", "options": options, "default": default}
+    return {"step": "description", "type": "text", "required": _required(catalog, state), "default": default}
+
+
+def _default(catalog: Catalog, state: State) -> Any:
+    """What the current question offers when the agent gives nothing: the end's reason, the
+    close flag and description the end preset, the picked reason's close flag and queue."""
+    step = state.wrapup_step
+    if step == "reason":
+        return state.end_reason
+    if step == "description":
+        return state.description_hint if _preset_applies(state) else None
+    reason = catalog.reasons.get(state.wrapup.get("reason") or "")
+    if step == "queue":
+        return reason.queue if reason else None
+    hinted = state.close_hint if _preset_applies(state) else None
+    if hinted is None:
+        hinted = reason.close if reason else None
+    return hinted
+
+
+def _required(catalog: Catalog, state: State) -> bool:
+    """Whether the description may be left empty: the catalog's rule, unless the reason says otherwise."""
+    reason = catalog.reasons.get(state.wrapup.get("reason") or "")
     if reason is not None and reason.description == "optional":
-        required = False
-    text = state.description_hint if _preset_applies(state) else None
-    return {"step": "description", "type": "text", "required": required, "default": text}
+        return False
+    return catalog.description == "required" or (reason is not None and reason.description == "required")
 
 
 def _preset_applies(state: State) -> bool:
@@ -147,21 +159,22 @@ def question(step: str, context: dict[str, Any], language: str, phrases: Any) ->
 def answer(move: Move, raw: Any) -> None:
     """The agent's answer to the form's current question; then on to the next one."""
     state = move.state
-    contexts, context = move.host.contexts, move.context()
-    asked = spec(contexts, state, context)
+    contexts = move.host.contexts
+    catalog = contexts.compiled.pack.call_end_catalog
+    assert catalog is not None
     current = state.wrapup_step
-    if blank(raw) and asked.get("default") is not None:
-        raw = asked["default"]
+    if blank(raw):
+        default = _default(catalog, state)
+        if default is not None:
+            raw = default
     if current == "reason" or current == "queue":
-        catalog = contexts.compiled.pack.call_end_catalog
-        assert catalog is not None
         keys = catalog.reasons if current == "reason" else catalog.queues
-        state.wrapup[current] = answers.pick(contexts.choices(current, keys, context, state.language), raw)
+        state.wrapup[current] = answers.pick(contexts.choices(current, keys, move.context(), state.language), raw)
     elif current == "close":
         state.wrapup["close"] = answers.yes_no(raw)
     elif current == "description":
         text = "" if raw is None else str(raw).strip()
-        if asked.get("required") and not text:
+        if not text and _required(catalog, state):
             raise InputError(_("describe the call: a description is required for this reason"), "@description")
         if len(text) > answers.MAX_TEXT:
             raise InputError(
