@@ -30,6 +30,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+# how long an `expect` waits for the page to show something: Playwright's own 5 s is too short
+# on a CI machine whose 2 cores are busy with other work (a bound on waiting, never a measure
+# of speed: a page that shows it sooner passes sooner)
+WAIT_MS = 20_000
 
 
 def chromium_path() -> str | None:
@@ -51,9 +55,10 @@ def chromium() -> Iterator[Browser]:
     if executable is None:
         skip_or_fail("no Chromium on this machine: install Debian's chromium to run the browser tests")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         skip_or_fail("playwright is not installed: pip install -c constraints.txt -e '.[dev]'")
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from browser import WAIT_MS
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
-TIMEOUT = 20_000  # ms; only a bound on waiting, never a measure of speed
+TIMEOUT = WAIT_MS  # ms; only a bound on waiting, never a measure of speed
 
 
 @dataclass
