@@ -8,7 +8,7 @@ session exactly as it was, and a move costs what it changes, not what the call h
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Annotated, Any, Literal, get_args
 
 Phase = Literal["step", "pick", "confirm", "wait", "failed", "wrapup", "ended"]
@@ -176,7 +176,10 @@ class State:
     def from_json(cls, data: dict[str, Any]) -> State:
         """A state from plain data (checked by the caller); its containers become the state's
         own (a move changes them in place; the caller's data stays as it was)."""
-        state = cls(**{name: data[name] for name in _FIELDS if name in data})
+        try:
+            state = cls(*_ITEMS(data))  # by position: half the time of naming 29 fields
+        except KeyError:  # a field added since the snapshot was taken: its default
+            state = cls(**{name: data[name] for name in _FIELDS if name in data})
         state.own()
         return state
 
@@ -196,6 +199,7 @@ class State:
 
 _FIELDS = tuple(f.name for f in fields(State))
 _VALUES = attrgetter(*_FIELDS)  # every field's value, in the order of _FIELDS
+_ITEMS = itemgetter(*_FIELDS)  # the same of a map
 _ABSENT = object()  # a name the answers did not hold before the move
 
 

@@ -18,6 +18,7 @@ import pytest
 from callguide import Engine, FrozenClock, Session, SnapshotError
 from callguide.host import local_engine
 from callguide.snapshot import canonical, quick_canonical
+from callguide.state import State
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -111,6 +112,16 @@ def test_a_trusted_unsigned_snapshot_is_still_checked_against_the_state_schema(
     data["state"][field] = value
     with pytest.raises(SnapshotError, match=re.escape(message)):
         demo(clock, trust_unsigned=True).resume(data)
+
+
+def test_a_state_read_from_data_without_a_field_added_since_takes_its_default(clock: FrozenClock) -> None:
+    data = json.loads(json.dumps(at_amount(demo(clock)).snapshot()))["state"]
+    full = State.from_json(data)
+    assert full.as_json() == data
+    del data["unsettled"], data["ended_at"]
+    partial = State.from_json(data)
+    assert partial.unsettled == [] and partial.ended_at is None
+    assert partial.as_json() == full.as_json()
 
 
 def test_access_is_checked_again_for_every_flow_on_a_resumed_call(clock: FrozenClock) -> None:
