@@ -65,10 +65,16 @@ def test_a_shared_machine_has_the_transitions_add_transition_would_give_it() -> 
         {"trigger": "fail", "source": "b", "dest": "a"},
         {"trigger": "fail", "source": "*", "dest": "b"},
     ]
-    reference = Machine(model=None, states=states, transitions=specs, initial="a", auto_transitions=False)
+    reference = Machine(
+        model=None, states=states, transitions=specs, initial="a", auto_transitions=False, ignore_invalid_triggers=False
+    )
     machine = shared_machine(states, specs, "a")
     assert _layout(machine) == _layout(reference)
+    assert [vars(state) for state in machine.states.values()] == [vars(state) for state in reference.states.values()]
     assert _layout(machine)["advance"]["c"][-1][:2] == ("c", "c")  # `=` is the source
+    plain = {"trigger": "fail", "source": "a", "dest": "b"}
+    with pytest.raises(TypeError):  # as `add_transition` would: not dropped unseen
+        shared_machine(states, [plain, {**plain, "label": "unknown"}], "a")
 
 
 def test_a_step_is_compiled_when_first_looked_up_and_then_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
