@@ -15,7 +15,7 @@ callback name.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -103,59 +103,24 @@ class Guard:
 class Arrived:
     """The work of a `call` or `end` step, run when its transition fires."""
 
-    __slots__ = ("step", "steps")
+    __slots__ = ("step",)
 
-    def __init__(self, steps: Mapping[str, CompiledStep], step: str) -> None:
-        self.steps = steps
+    def __init__(self, step: CompiledStep) -> None:
         self.step = step
 
     def __call__(self, event: Any) -> None:
         mover: Mover = event.model.mover
-        step = self.steps[self.step]
-        if step.kind == "call":
-            mover.call(step)
+        if self.step.kind == "call":
+            mover.call(self.step)
         else:
-            mover.finish(step)
-
-
-class CompiledSteps(Mapping[str, CompiledStep]):
-    """A flow's compiled steps, each compiled the first time it is looked up, then kept.
-
-    A call visits a few steps of a flow: compiling all of them at load (a 5,000-step flow:
-    about 40 ms, a third of its compiling) would be paid by every process that loads the
-    pack, for steps most of its calls never reach. Keys, `in` and `len` never compile.
-    Sessions on several threads may look a step up at once: `dict.setdefault` keeps the
-    first one made, so every caller gets the same step."""
-
-    __slots__ = ("_compiled", "_flow", "_steps", "_texts")
-
-    def __init__(self, flow: str, steps: dict[str, Step], texts: Texts) -> None:
-        self._flow = flow
-        self._steps = steps
-        self._texts = texts
-        self._compiled: dict[str, CompiledStep] = {}
-
-    def __getitem__(self, step: str) -> CompiledStep:
-        compiled = self._compiled.get(step)
-        if compiled is None:
-            compiled = self._compiled.setdefault(step, compile_step(self._flow, self._steps[step], self._texts))
-        return compiled
-
-    def __contains__(self, step: object) -> bool:
-        return step in self._steps
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._steps)
-
-    def __len__(self) -> int:
-        return len(self._steps)
+            mover.finish(self.step)
 
 
 @dataclass(slots=True)
 class CompiledFlow:
     flow: Flow
     machine: Machine
-    steps: Mapping[str, CompiledStep]
+    steps: dict[str, CompiledStep]
     graph: StepGraph
     access: tuple[CompiledCondition, LocalText] | None = None
 
@@ -243,7 +208,7 @@ def _phone_regions(pack: Pack) -> set[str]:
 
 def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
     graph = graph_of(flow)
-    steps = CompiledSteps(flow.name, {step.id: step for step in graph.states}, texts)
+    steps = {step.id: compile_step(flow.name, step, texts) for step in graph.states}
     transitions: list[dict[str, Any]] = []
     for step in graph.states:
         for way in graph.ways[step.id]:
@@ -258,7 +223,7 @@ def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
             )
         if step.kind in ("call", "end"):  # stays at the step; the callback does the work
             trigger = CALL if step.kind == "call" else FINISH
-            transitions.append({"trigger": trigger, "source": step.id, "dest": None, "after": Arrived(steps, step.id)})
+            transitions.append({"trigger": trigger, "source": step.id, "dest": None, "after": Arrived(steps[step.id])})
     machine = shared_machine(list(steps), transitions, flow.start)
     access = None
     if flow.access:

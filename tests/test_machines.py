@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from callguide import EffectFailed, Engine, FlowRuntimeError, FrozenClock
-from callguide import compile as compile_module
 from callguide.compile import CALL, FINISH
 from callguide.machines import shared_machine
 from callguide.phases import next_phase
@@ -75,27 +74,6 @@ def test_a_shared_machine_has_the_transitions_add_transition_would_give_it() -> 
     plain = {"trigger": "fail", "source": "a", "dest": "b"}
     with pytest.raises(TypeError):  # as `add_transition` would: not dropped unseen
         shared_machine(states, [plain, {**plain, "label": "unknown"}], "a")
-
-
-def test_a_step_is_compiled_when_first_looked_up_and_then_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    made: list[str] = []
-    compile_step = compile_module.compile_step
-
-    def counted(flow: str, step: Any, texts: Any) -> Any:
-        made.append(step.id)
-        return compile_step(flow, step, texts)
-
-    monkeypatch.setattr(compile_module, "compile_step", counted)
-    engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": LOOP}, manifest=MANIFEST))
-    assert made == []  # loading compiles no step
-    flow = engine.compiled.flows["main"]
-    assert "count" in flow.steps and "nowhere" not in flow.steps
-    assert len(flow.steps) == len(list(flow.steps)) >= 3
-    assert made == []  # nor do its keys
-    assert flow.steps["count"] is flow.steps["count"]
-    assert made == ["count"]
-    with pytest.raises(KeyError):
-        flow.steps["nowhere"]
 
 
 def test_a_phase_change_the_call_cannot_make_is_refused_by_the_machine() -> None:
