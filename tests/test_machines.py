@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from callguide import EffectFailed, Engine, FlowRuntimeError, FrozenClock
 from callguide.compile import CALL, FINISH
+from callguide.machines import shared_machine
 from callguide.phases import next_phase
 from callguide.wrapup import next_question
 from hostile.packs import MANIFEST, write_pack
+from transitions import Machine
 
 FLOWS = Path(__file__).parents[1] / "flows"
 
@@ -26,6 +29,51 @@ def test_every_step_of_a_bundled_flow_is_a_state_of_its_machine(pack: str) -> No
                 trigger = CALL if step.kind == "call" else FINISH
                 (transition,) = flow.machine.events[trigger].transitions[step.id]
                 assert transition.dest is None  # the step stays; the callback does the work
+
+
+def _layout(machine: Machine) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+    return {
+        name: {
+            source: [
+                (t.source, t.dest, [(c.func, c.target) for c in t.conditions], t.before, t.after, t.prepare)
+                for t in transitions
+            ]
+            for source, transitions in event.transitions.items()
+        }
+        for name, event in machine.events.items()
+    }
+
+
+def test_a_shared_machine_has_the_transitions_add_transition_would_give_it() -> None:
+    def guard(event: Any) -> bool:
+        return True
+
+    def callback(event: Any) -> None:
+        pass
+
+    states = ["a", "b", "c", "d"]
+    specs: list[dict[str, Any]] = [
+        {"trigger": "advance", "source": "a", "dest": "b", "conditions": [guard]},
+        {"trigger": "advance", "source": "a", "dest": "c", "unless": [guard], "before": [callback]},
+        {"trigger": "advance", "source": "b", "dest": "c", "conditions": []},
+        {"trigger": "advance", "source": ["c", "d"], "dest": "a"},
+        {"trigger": "advance", "source": "*", "dest": "d", "prepare": [callback]},
+        {"trigger": "advance", "source": "c", "dest": "=", "after": [callback]},
+        {"trigger": "finish", "source": "d", "dest": None, "after": callback},
+        {"trigger": "finish", "source": "a", "dest": None, "after": callback},
+        {"trigger": "fail", "source": "b", "dest": "a"},
+        {"trigger": "fail", "source": "*", "dest": "b"},
+    ]
+    reference = Machine(
+        model=None, states=states, transitions=specs, initial="a", auto_transitions=False, ignore_invalid_triggers=False
+    )
+    machine = shared_machine(states, specs, "a")
+    assert _layout(machine) == _layout(reference)
+    assert [vars(state) for state in machine.states.values()] == [vars(state) for state in reference.states.values()]
+    assert _layout(machine)["advance"]["c"][-1][:2] == ("c", "c")  # `=` is the source
+    plain = {"trigger": "fail", "source": "a", "dest": "b"}
+    with pytest.raises(TypeError):  # as `add_transition` would: not dropped unseen
+        shared_machine(states, [plain, {**plain, "label": "unknown"}], "a")
 
 
 def test_a_phase_change_the_call_cannot_make_is_refused_by_the_machine() -> None:
