@@ -112,7 +112,7 @@ def _default(catalog: Catalog, state: State) -> Any:
         return state.end_reason
     if step == "description":
         return state.description_hint if _preset_applies(state) else None
-    reason = catalog.reasons.get(state.wrapup.get("reason") or "")
+    reason = _picked_reason(catalog, state)
     if step == "queue":
         return reason.queue if reason else None
     hinted = state.close_hint if _preset_applies(state) else None
@@ -123,10 +123,15 @@ def _default(catalog: Catalog, state: State) -> Any:
 
 def _required(catalog: Catalog, state: State) -> bool:
     """Whether the description may be left empty: the catalog's rule, unless the reason says otherwise."""
-    reason = catalog.reasons.get(state.wrapup.get("reason") or "")
+    reason = _picked_reason(catalog, state)
     if reason is not None and reason.description == "optional":
         return False
     return catalog.description == "required" or (reason is not None and reason.description == "required")
+
+
+def _picked_reason(catalog: Catalog, state: State) -> Reason | None:
+    """The reason the agent picked in the form, if any yet."""
+    return catalog.reasons.get(state.wrapup.get("reason") or "")
 
 
 def _preset_applies(state: State) -> bool:
