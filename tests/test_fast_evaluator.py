@@ -17,7 +17,9 @@ from callguide.filters import make_environment
 from callguide.shapes import condition_tree, text_tree
 from hypothesis import given
 from hypothesis import strategies as st
-from jinja2 import Undefined
+from jinja2 import Undefined, nodes
+from jinja2.nodes import EvalContext
+from jinja2.optimizer import Optimizer
 
 ENV = make_environment()
 CONTEXT: dict[str, Any] = {
@@ -168,6 +170,8 @@ def test_a_text_read_without_jinjas_lexer_is_the_tree_jinja_makes(parts: list[st
     tree = text_tree(source)
     if tree is not None:
         assert tree == ENV.parse(source)
+        # nothing in its `{{ }}` to fold: direct.py skips the optimizer on them
+        assert [_optimized(hole) for hole in _holes(text_tree(source))] == _holes(tree)
     if all(part in _WORDS or part in _FIELDS for part in parts) and any(part in _FIELDS for part in parts):
         assert tree is not None, f"`{source!r}` should be read without the lexer"
 
@@ -188,6 +192,29 @@ def test_a_condition_read_without_jinjas_lexer_is_the_tree_jinja_makes(source: s
     tree = condition_tree(source)
     if tree is not None:
         assert tree == parse_condition(ENV, source)
+        assert _optimized(condition_tree(source)) == tree  # nothing to fold: direct.py skips the optimizer
+
+
+def _optimized(tree: nodes.Node | None) -> nodes.Node:
+    """What Jinja's optimizer makes of a tree (it rewrites the tree it is given)."""
+    assert tree is not None
+    folded: nodes.Node = Optimizer(ENV).visit(tree, EvalContext(ENV))
+    return folded
+
+
+def _holes(tree: nodes.Template | None) -> list[nodes.Node]:
+    """A text's `{{ }}` expressions (what direct.py folds as Jinja's code generator does)."""
+    assert tree is not None
+    return [
+        node
+        for output in tree.find_all(nodes.Output)
+        for node in output.nodes
+        if not isinstance(node, nodes.TemplateData)
+    ]
+
+
+def test_the_fold_check_tells_a_tree_the_optimizer_changes() -> None:
+    assert _optimized(parse_condition(ENV, "x == 1 - 2")) != parse_condition(ENV, "x == 1 - 2")
 
 
 def test_the_common_conditions_are_read_without_jinjas_lexer() -> None:
