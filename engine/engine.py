@@ -116,7 +116,7 @@ class Engine:
         if missing:
             raise InputError(f"flow `{flow}` needs `{missing[0]}` in the context")
         chosen = language or pack.language
-        if chosen not in pack.all_languages:
+        if language and chosen not in pack.all_languages:  # the pack's own is one of them
             raise InputError(f"pack `{pack.name}` speaks {', '.join(pack.all_languages)}, not `{chosen}`")
         now = self.clock.now()
         state = State(

@@ -57,6 +57,13 @@ def test_the_session_speaks_its_language(engine: Engine) -> None:
     assert session.view.say == "Здравствуйте, Ann Smith"
 
 
+def test_a_language_the_pack_does_not_speak_is_refused_and_none_is_the_packs(engine: Engine) -> None:
+    with pytest.raises(InputError, match=r"pack `demo` speaks en, ru, not `fr`"):
+        start(engine, language="fr")
+    for language in (None, ""):
+        assert start(engine, language=language).view.say == "Hello Ann Smith"
+
+
 def test_invalid_answer_raises_and_leaves_the_session_unchanged(engine: Engine) -> None:
     session = start(engine)
     session.answer()
