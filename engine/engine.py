@@ -155,12 +155,9 @@ class Engine:
         return Session(self, state, context)  # the context of the state: the first move takes it up
 
 
-class _NotPlain(Exception):
-    """Data `_plain_copy` does not take: `copy.deepcopy` copies it."""
-
-
 _SCALARS = frozenset({str, int, float, bool, type(None)})  # immutable: the copy shares them
 _DEEPEST = 32  # deeper than a host's data goes: past it (a map that holds itself) deepcopy copies
+_NOT_PLAIN = object()  # what `_plain_copy` leaves to deepcopy
 
 
 def _owned(context: Mapping[str, Any]) -> dict[str, Any]:
@@ -170,24 +167,21 @@ def _owned(context: Mapping[str, Any]) -> dict[str, Any]:
     and dispatch per value cost more than the copy of a context of a few fields; anything
     else is deepcopy's. A list the host passed twice is two lists in the copy (deepcopy
     would keep one): a session's data is JSON, whose snapshot shares nothing either."""
-    try:
-        return _plain_copy(dict(context), 0)  # type: ignore[no-any-return]
-    except _NotPlain:
-        return copy.deepcopy(dict(context))
+    copied = _plain_copy(dict(context), 0)
+    return copy.deepcopy(dict(context)) if copied is _NOT_PLAIN else copied
 
 
 def _plain_copy(value: Any, depth: int) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
-    if depth < _DEEPEST:
-        if kind is dict:
-            copied = {}
-            for key, item in value.items():
-                if type(key) not in _SCALARS:
-                    raise _NotPlain
-                copied[key] = _plain_copy(item, depth + 1)
-            return copied
-        if kind is list:
-            return [_plain_copy(item, depth + 1) for item in value]
-    raise _NotPlain
+    if depth >= _DEEPEST or (kind is not dict and kind is not list):
+        return _NOT_PLAIN
+    items = value.items() if kind is dict else enumerate(value)  # a list copied as a map of its indexes
+    copied: dict[Any, Any] = {}
+    for key, item in items:
+        own = _plain_copy(item, depth + 1)
+        if own is _NOT_PLAIN or type(key) not in _SCALARS:
+            return _NOT_PLAIN
+        copied[key] = own
+    return copied if kind is dict else list(copied.values())
