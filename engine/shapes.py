@@ -13,6 +13,7 @@ else, which Jinja then reads as before.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from jinja2 import nodes
 
@@ -25,12 +26,11 @@ _COMPARISON = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s*(==|!=)\s*('[^'\\\r\n]*
 _NEGATION = re.compile(rf"\s*not\s+({_NAME}(?:\.{_NAME})*)\s*")
 _CHOICE = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s+if\s+({_NAME}(?:\.{_NAME})*)\s+else\s+({_NAME}(?:\.{_NAME})*)\s*")
 _OPERATORS = {"==": "eq", "!=": "ne"}
-# a constant argument of a filter: a text without escapes or newlines, a whole number, a truth
-# value or none (Jinja reads the capitalized ones alike)
-_ARGUMENT = r"'[^'\\\r\n]*'|\"[^\"\\\r\n]*\"|0|[1-9][0-9]*|[Tt]rue|[Ff]alse|[Nn]one"
-_FILTER = re.compile(rf"\|\s*({_NAME})\s*(?:\(\s*((?:{_ARGUMENT})\s*(?:,\s*(?:{_ARGUMENT})\s*)*,?\s*)?\))?\s*")
-_FILTERED = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s*((?:{_FILTER.pattern})+)")
-_ARGUMENTS = re.compile(rf"({_ARGUMENT})\s*,?\s*")
+# `| name` or `| name(...)`, and one constant argument of it: a text without escapes or
+# newlines, a whole number, a truth value or none (Jinja reads the capitalized ones alike).
+# Compiled on first use (`_compiled`), not by every process that imports callguide
+_FILTER = rf"\|\s*({_NAME})\s*(?:\(([^()]*)\))?\s*"
+_ARGUMENT = r"\s*('[^'\\\r\n]*'|\"[^\"\\\r\n]*\"|0|[1-9][0-9]*|[Tt]rue|[Ff]alse|[Nn]one)\s*(?:,|\Z)"
 _CONSTANTS = {"true": True, "True": True, "false": False, "False": False, "none": None, "None": None}
 # words Jinja reads as constants or operators, never as a name or a field
 _KEYWORDS = frozenset({"true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if", "else"})
@@ -85,17 +85,36 @@ def condition_tree(source: str) -> nodes.Expr | None:
 def _filtered(source: str) -> nodes.Expr | None:
     """`customer.name | upper`, `day | add_business_days(3)`, `x | default('', true) | trim`:
     Jinja's `Filter` nodes over a field, with constant arguments."""
-    found = _FILTERED.fullmatch(source)
-    tree = None if found is None else _path(found.group(1))
-    if found is None or tree is None:
-        return None
-    for applied in _FILTER.finditer(found.group(2)):
-        name, written = applied.group(1), applied.group(2) or ""
-        if name in _KEYWORDS:
+    start = source.find("|")
+    tree = _path(source[:start]) if start > 0 else None
+    while tree is not None and start < len(source):
+        applied = _compiled(_FILTER).match(source, start)
+        if applied is None or applied.group(1) in _KEYWORDS:
             return None
-        arguments = [nodes.Const(_constant(argument)) for argument in _ARGUMENTS.findall(written)]
-        tree = nodes.Filter(tree, name, arguments, [], None, None)
+        arguments = _arguments(applied.group(2) or "")
+        if arguments is None:
+            return None
+        tree = nodes.Filter(tree, applied.group(1), arguments, [], None, None)
+        start = applied.end()
     return tree
+
+
+def _arguments(written: str) -> list[nodes.Expr] | None:
+    """`1, 'a',` as Jinja's constants; None unless every argument is a constant."""
+    arguments: list[nodes.Expr] = []
+    start = 0
+    while written[start:].strip():
+        found = _compiled(_ARGUMENT).match(written, start)
+        if found is None:
+            return None
+        arguments.append(nodes.Const(_constant(found.group(1))))
+        start = found.end()
+    return arguments
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _constant(written: str) -> str | int | bool | None:
