@@ -10,6 +10,8 @@ An object is its class and the fields that differ from their defaults,
 one table of places, written once and made once however many objects stand there. An
 object's own place (`pos`) and where its keys stand (`places`, `["go", 8]`) are written as
 bare numbers: the class says they are places, so they need no object of their own to say so.
+A text and a condition (a third of a pack's objects) are rows: `{"@Text": [3, "en", "Hi"]}`
+(its place, then each language and its source), `{"@Condition": [16, "x == 1"]}`.
 """
 
 from __future__ import annotations
@@ -29,11 +31,14 @@ from callguide import collector, model
 from callguide.load.paths import display, scan_pack
 from callguide.problems import Pos, Problem
 
-FORMAT = 4
+FORMAT = 5
 # a mapping of the model is `{"@map": {...}}`; a place `{"@Pos": n}`, its number in the file's
-# table of places; any other object `{"@" + its class: {field: value}}`
+# table of places; a text or a condition a row (below); any other object
+# `{"@" + its class: {field: value}}`
 MAP = "@map"
 POS = "@Pos"
+TEXT = "@Text"  # `[place, language, source, language, source...]`
+CONDITION = "@Condition"  # `[place, source]`
 PLACES = "@places"  # a map of places (where each key of a written map stands): `{key: n}`
 _CLASSES: dict[str, type[Any]] = {
     "@" + name: cls
@@ -144,6 +149,10 @@ def encode(pack: model.Pack, problems: list[Problem]) -> bytes:
     def encode(value: Any) -> Any:
         if type(value) is Pos:
             return {POS: place(value)}
+        if type(value) is model.Text:
+            return {TEXT: [place(value.pos), *(part for variant in value.variants for part in variant)]}
+        if type(value) is model.Condition:
+            return {CONDITION: [place(value.pos), value.source]}
         if isinstance(value, msgspec.Struct) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
             cls = type(value)
             fields: dict[str, Any] = {}
@@ -187,19 +196,29 @@ def decode(text: bytes) -> tuple[model.Pack, list[Problem]]:
         if type(value) is list:
             return tuple([decode(item) if type(item) in _NESTED else item for item in value])
         ((kind, fields),) = value.items()  # a map of anything but one key is not ours: ValueError
+        if kind == TEXT:  # a number not in the table, an odd count of parts: LookupError, ValueError
+            parts = iter(fields[1:])
+            return model.Text(tuple(zip(parts, parts, strict=True)), places[fields[0]])
+        if kind == CONDITION:
+            number, source = fields
+            return model.Condition(source, places[number])
         if kind == POS:
             return places[fields]
         if kind == PLACES:
             return MappingProxyType({key: places[number] for key, number in fields.items()})
+        cls = _CLASSES.get(kind)
+        # where its keys stand: numbers, nothing to look into
+        keys = fields.pop(KEY_PLACES, None) if cls in _KEYS_PLACED else None
         found = {key: decode(item) if type(item) in _NESTED else item for key, item in fields.items()}
-        if kind == MAP:
+        if cls is None:
+            if kind != MAP:
+                raise KeyError(kind)  # a class not of the model
             return MappingProxyType(found)
-        cls = _CLASSES[kind]  # a class not of the model: KeyError
         if cls in _PLACED:  # a number not in the table: IndexError or TypeError
             found[OWN_PLACE] = places[found[OWN_PLACE]]
-        if KEY_PLACES in found and cls in _KEYS_PLACED:
-            keys = iter(found[KEY_PLACES])
-            found[KEY_PLACES] = MappingProxyType({key: places[number] for key, number in zip(keys, keys, strict=True)})
+        if keys is not None:
+            numbers = iter(keys)
+            found[KEY_PLACES] = MappingProxyType({key: places[n] for key, n in zip(numbers, numbers, strict=True)})
         return cls(**found)  # a field it does not have: TypeError
 
     pack = decode(data["pack"])
