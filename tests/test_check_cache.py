@@ -90,12 +90,13 @@ def test_a_place_that_is_not_a_number_of_the_table_is_not_a_pack(step_pos: objec
         cache.decode(_pack_file(step_pos, step_places))
 
 
-def test_a_text_and_a_condition_are_read_from_their_rows() -> None:
-    say = {"@Text": [1, "en", "Hello", "ru", "Привет"]}
+@pytest.mark.parametrize("variants", [(("en", "Hello"),), (("en", "Hello"), ("ru", "Привет"))])
+def test_a_text_and_a_condition_are_read_from_their_rows(variants: tuple[tuple[str, str], ...]) -> None:
+    say = {"@Text": [1, *(part for variant in variants for part in variant)]}
     next_ = [{"@Case": {"pos": 0, "condition": {"@Condition": [1, "x == 1"]}, "go": "s"}}]
     pack, _ = cache.decode(_pack_file(1, [], say=say, next=next_))
     step = pack.flows["f"].steps["s"]
-    assert step.say == Text((("en", "Hello"), ("ru", "Привет")), Pos("b.yaml", 2, 3))
+    assert step.say == Text(variants, Pos("b.yaml", 2, 3))
     assert step.next[0].condition == Condition("x == 1", Pos("b.yaml", 2, 3))
 
 
@@ -106,6 +107,7 @@ def test_a_text_and_a_condition_are_read_from_their_rows() -> None:
         {"@Text": [2, "en", "Hello"]},  # a place not in the table
         {"@Text": ["1", "en", "Hello"]},
         {"@Text": []},
+        {"@Text": {"0": 1, "1": "en", "2": "Hello"}},
         {"@Text": {"variants": [["en", "Hello"]], "pos": 1}},
         {"@Condition": [1]},
         {"@Condition": [1, "x", "y"]},

@@ -197,6 +197,8 @@ def decode(text: bytes) -> tuple[model.Pack, list[Problem]]:
             return tuple([decode(item) if type(item) in _NESTED else item for item in value])
         ((kind, fields),) = value.items()  # a map of anything but one key is not ours: ValueError
         if kind == TEXT:  # a number not in the table, an odd count of parts: LookupError, ValueError
+            if len(fields) == 3:  # one language: most texts
+                return model.Text(((fields[1], fields[2]),), places[fields[0]])
             parts = iter(fields[1:])
             return model.Text(tuple(zip(parts, parts, strict=True)), places[fields[0]])
         if kind == CONDITION:
