@@ -110,16 +110,14 @@ class Condition:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(Struct, frozen=True):
     key: str
     label: Text
     condition: Condition | None = None  # the option can be picked only when this holds
     disabled: Text | None = None  # why it is greyed out otherwise
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(Struct, frozen=True):
     """What an `ask` accepts. `constraints` holds the answer kind's own settings."""
 
     kind: AnswerKind
