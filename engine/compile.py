@@ -35,9 +35,13 @@ from transitions import Machine, MachineError
 CALL = "call"
 FINISH = "finish"
 # a pack of more steps than this compiles each step when a call first reaches it (see
-# `CompiledSteps`); a smaller one compiles them all at load, so that its first call pays
-# for none (the bundled packs have 100 to 220)
+# `CompiledSteps`), and makes the machine of each of its flows of at most SMALL_FLOW steps
+# when a call first moves in it (about 1 ms for 100 steps): a call enters a few of a big
+# pack's flows. A smaller pack compiles all at load, so that its first call pays for
+# nothing (the bundled packs have 100 to 220 steps); so does a big flow (5,000 steps: a
+# 40 ms machine is not for a call to wait for)
 LAZY_PAST = 1_000
+SMALL_FLOW = 200
 # an answer's settings that the view shows the agent, when they are set
 CONSTRAINTS = ("min_length", "max_length", "pattern", "minimum", "maximum", "integer", "digits", "region", "mobile")
 
@@ -158,14 +162,24 @@ class CompiledSteps(Mapping[str, CompiledStep]):
 @dataclass(slots=True)
 class CompiledFlow:
     flow: Flow
-    machine: Machine
     steps: Mapping[str, CompiledStep]
     graph: StepGraph
+    texts: Texts
     access: tuple[CompiledCondition, LocalText] | None = None
+    built: Machine | None = None  # its machine, once made (`machine`)
 
     @property
     def name(self) -> str:
         return self.flow.name
+
+    @property
+    def machine(self) -> Machine:
+        """The flow's machine: made at load, or (a small flow of a big pack) when first
+        fired. Two threads may make it at once: either machine does (they hold no call)."""
+        machine = self.built
+        if machine is None:
+            machine = self.built = _machine(self.flow, self.graph, self.steps, self.texts)
+        return machine
 
     def fire(self, trigger: str, source: str, mover: Mover) -> str | None:
         """Fire `trigger` from step `source`: where the machine went (the first branch whose
@@ -247,13 +261,27 @@ def _phone_regions(pack: Pack) -> set[str]:
 
 
 def compile_flow(flow: Flow, texts: Texts, *, lazy: bool = False) -> CompiledFlow:
-    """A flow's machine and steps; with `lazy`, each step is compiled when first looked up."""
+    """A flow's steps and machine; with `lazy` (a big pack), each step is compiled when
+    first looked up, and a flow of at most SMALL_FLOW steps gets its machine when first fired."""
     graph = graph_of(flow)
     steps: Mapping[str, CompiledStep] = (
         CompiledSteps(flow.name, {step.id: step for step in graph.states}, texts)
         if lazy
         else {step.id: compile_step(flow.name, step, texts) for step in graph.states}
     )
+    access = None
+    if flow.access:
+        condition, message = texts.condition(flow.access.condition), texts.text(flow.access.message)
+        assert condition is not None and message is not None
+        access = (condition, message)
+    compiled = CompiledFlow(flow, steps, graph, texts, access)
+    if not lazy or len(steps) > SMALL_FLOW:
+        compiled.built = _machine(flow, graph, steps, texts)
+    return compiled
+
+
+def _machine(flow: Flow, graph: StepGraph, steps: Mapping[str, CompiledStep], texts: Texts) -> Machine:
+    """The flow's machine: a state per step, a transition per way out of it."""
     transitions: list[dict[str, Any]] = []
     for step in graph.states:
         for way in graph.ways[step.id]:
@@ -269,13 +297,7 @@ def compile_flow(flow: Flow, texts: Texts, *, lazy: bool = False) -> CompiledFlo
         if step.kind in ("call", "end"):  # stays at the step; the callback does the work
             trigger = CALL if step.kind == "call" else FINISH
             transitions.append({"trigger": trigger, "source": step.id, "dest": None, "after": Arrived(steps, step.id)})
-    machine = shared_machine(list(steps), transitions, flow.start)
-    access = None
-    if flow.access:
-        condition, message = texts.condition(flow.access.condition), texts.text(flow.access.message)
-        assert condition is not None and message is not None
-        access = (condition, message)
-    return CompiledFlow(flow, machine, steps, graph, access)
+    return shared_machine(list(steps), transitions, flow.start)
 
 
 def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:

@@ -139,6 +139,25 @@ def test_a_big_pack_compiles_a_step_when_first_looked_up_and_then_keeps_it(
         flow.steps["nowhere"]
 
 
+def test_a_small_flow_of_a_big_pack_gets_its_machine_when_first_fired(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(compile_module, "LAZY_PAST", 2)
+    flow = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": LOOP}, manifest=MANIFEST)).compiled.flows["main"]
+    assert flow.built is None
+    machine = flow.machine
+    assert flow.built is machine and flow.machine is machine
+    assert set(machine.states) == set(flow.steps)
+    assert flow.fire("advance", "again", SimpleNamespace(context=dict)) == "count"
+
+
+def test_a_big_flow_gets_its_machine_at_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(compile_module, "LAZY_PAST", 2)
+    monkeypatch.setattr(compile_module, "SMALL_FLOW", 2)  # LOOP's 3 steps make it a big flow
+    flow = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": LOOP}, manifest=MANIFEST)).compiled.flows["main"]
+    assert flow.built is not None and set(flow.built.states) == set(flow.steps)
+
+
 def test_a_pack_of_at_most_lazy_past_steps_compiles_them_all_at_load(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -147,6 +166,7 @@ def test_a_pack_of_at_most_lazy_past_steps_compiles_them_all_at_load(
     engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": LOOP}, manifest=MANIFEST))
     assert sorted(made) == ["again", "count", "done"]
     assert type(engine.compiled.flows["main"].steps) is dict
+    assert engine.compiled.flows["main"].built is not None
 
 
 def test_every_scenario_of_a_pack_passes_with_its_steps_compiled_when_reached(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,6 +175,7 @@ def test_every_scenario_of_a_pack_passes_with_its_steps_compiled_when_reached(mo
     try:
         flows = testing.compiled_pack(FLOWS / "bboxx").flows.values()
         assert all(isinstance(flow.steps, compile_module.CompiledSteps) for flow in flows)
+        assert all(flow.built is None for flow in flows)  # no machine made yet: all are small
         results = [testing.run_scenario(path) for path in testing.find_scenarios([FLOWS / "bboxx"])]
     finally:
         testing.compiled_pack.cache_clear()
