@@ -1,5 +1,6 @@
 """The check cache gives back the model and problems the check made, or nothing at all."""
 
+import dataclasses
 import gc
 import json
 from pathlib import Path
@@ -79,6 +80,16 @@ def test_places_are_read_from_the_table_by_number() -> None:
     step = pack.flows["f"].steps["s"]
     assert (pack.pos, step.pos) == (Pos("a.yaml", 1, 1), Pos("b.yaml", 2, 3))
     assert dict(step.places) == {"say": Pos("a.yaml", 1, 1), "next": Pos("b.yaml", 2, 3)}
+
+
+def test_a_place_read_from_the_table_is_a_whole_pos() -> None:
+    made = cache._places(["a.yaml", "b.yaml"], [1, 2, 3, 0, 1, 1])
+    assert made == [Pos("b.yaml", 2, 3), Pos("a.yaml", 1, 1)]
+    assert [type(place) for place in made] == [Pos, Pos]
+    assert hash(made[0]) == hash(Pos("b.yaml", 2, 3)) and str(made[0]) == "b.yaml:2:3"
+    assert made[1] < made[0]  # ordered as Pos orders: by file first
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made[0].line = 5  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
