@@ -157,7 +157,7 @@ def settle(move: Move, effect: int | None, result: Any, failure: str | None) -> 
         waiting = ", ".join(str(p["id"]) for p in state.pending)
         raise InputError(f"effect {effect} is not waiting (waiting: {waiting})", state.step)
     state.pending.remove(chosen)
-    of_step = chosen.pop("of_step", False)
+    of_step = chosen.get("of_step", False)  # read, not popped: a failed move puts the list back, not its maps
     if chosen["name"].startswith("lookup."):
         done(move, chosen, result, failure, None)
         if state.phase != "wait":  # the call went on meanwhile (a rule ended it)
