@@ -177,9 +177,8 @@ class Turn:
                 f"flow `{self.state.flow}` moves on for ever without asking anything (at `{step_id}`)"
             )
         state = self.state
-        frame = state.stack[-1]
-        frame[1] = step_id
-        flow = frame[0]
+        flow = state.stack[-1][0]
+        state.stack[-1] = [flow, step_id]  # a new frame: the checkpoint's copy of the stack shares the old one
         state.path.append(sys.intern(f"{flow}:{step_id}"))  # one string for every call's path
         self._put("flow", self.host.contexts.flow_info(flow))
         state.attempts, state.error, state.results = 0, None, []
@@ -358,7 +357,7 @@ class Turn:
         # the trail only grows in place (a failed move cuts it back to its length): going
         # back makes a shorter one
         previous, state.trail = state.trail[-1], state.trail[:-1]
-        state.stack[-1][1] = previous
+        state.stack[-1] = [state.flow, previous]  # a new frame (see `arrive`)
         state.path.append(sys.intern(f"{state.flow}:{previous}"))
         self.to(phases.BACK)
         state.attempts, state.error = 0, None
