@@ -104,7 +104,8 @@ def fire(machine: Machine, trigger: str, cursor: Cursor) -> bool:
     if not transitions:
         machine.get_state(cursor.state)  # ValueError for a state the machine does not have
         raise MachineError(f"{trigger} is not possible from {cursor.state}")
-    data = EventData(machine.get_state(cursor.state), event, machine, cursor, (), {})
+    # the state is the machine's: it has transitions (`get_state` would check it again)
+    data = EventData(machine.states[cursor.state], event, machine, cursor, (), {})
     for transition in transitions:
         data.transition = transition
         if transition.execute(data):
