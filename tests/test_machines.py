@@ -11,7 +11,7 @@ import pytest
 from callguide import EffectFailed, Engine, FlowRuntimeError, FrozenClock, testing
 from callguide import compile as compile_module
 from callguide.compile import CALL, FINISH
-from callguide.machines import shared_machine
+from callguide.machines import Cursor, fire, shared_machine
 from callguide.phases import next_phase
 from callguide.wrapup import next_question
 from hostile.packs import MANIFEST, write_pack
@@ -75,6 +75,17 @@ def test_a_shared_machine_has_the_transitions_add_transition_would_give_it() -> 
     plain = {"trigger": "fail", "source": "a", "dest": "b"}
     with pytest.raises(TypeError):  # as `add_transition` would: not dropped unseen
         shared_machine(states, [plain, {**plain, "label": "unknown"}], "a")
+
+
+def test_a_state_given_enter_and_exit_callbacks_runs_them() -> None:
+    machine = shared_machine(["a", "b"], [{"trigger": "go", "source": "a", "dest": "b"}], "a")
+    seen: list[tuple[str, str]] = []
+    machine.states["a"].add_callback("exit", lambda event: seen.append(("exit", event.state.name)))
+    machine.states["b"].add_callback("enter", lambda event: seen.append(("enter", event.state.name)))
+    cursor = Cursor("a")
+    assert fire(machine, "go", cursor)
+    assert cursor.state == "b"
+    assert seen == [("exit", "a"), ("enter", "b")]
 
 
 def test_a_phase_change_the_call_cannot_make_is_refused_by_the_machine() -> None:
