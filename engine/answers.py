@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import re2
@@ -39,6 +39,22 @@ class Choice:
     key: str
     label: str
     disabled: str | None = None  # why it cannot be picked now
+
+
+class Options(tuple[Choice, ...]):
+    """Options as `pick` reads them: their keys and labels as the agent may spell them
+    (case aside), mapped to the option once, on the first pick, instead of compared option
+    by option at each answer (a step's fixed options are picked from by every call)."""
+
+    @cached_property
+    def spellings(self) -> tuple[dict[str, Choice], dict[str, Choice]]:
+        """The options by folded key, and by folded label; the first of an equal spelling."""
+        keys: dict[str, Choice] = {}
+        labels: dict[str, Choice] = {}
+        for option in self:
+            keys.setdefault(option.key.casefold(), option)
+            labels.setdefault(option.label.strip().casefold(), option)
+        return keys, labels
 
 
 def parse(
@@ -93,10 +109,11 @@ def pick(options: Sequence[Choice], raw: Any) -> str:
     """An option by its key, its number in the list (from 1) or its label."""
     text = _text(raw)
     folded = text.casefold()
-    found = next((option for option in options if text == option.key or folded == option.key.casefold()), None)
+    keys, labels = (options if isinstance(options, Options) else Options(options)).spellings
+    found = keys.get(folded)
     if found is None and text.isdecimal() and 1 <= int(text) <= len(options):
         found = options[int(text) - 1]
-    found = found or next((option for option in options if folded == option.label.strip().casefold()), None)
+    found = found or labels.get(folded)
     if found is not None:
         if found.disabled is not None:
             raise InputError(_("`{label}` is not available: {why}").format(label=found.label, why=found.disabled))

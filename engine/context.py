@@ -139,7 +139,7 @@ class Contexts:
         pack_info = {"name": pack.name, "title": pack.title, "language": pack.language}
         self._static = {**compiled.env.globals, "pack": pack_info, **blank_vars, "rules": self._no_counts}
         self._events: dict[tuple[str, str], tuple[dict[str, str], ...]] = {}
-        self._choices: dict[tuple[str, str], tuple[answers.Choice, ...]] = {}
+        self._choices: dict[tuple[str, str], answers.Options] = {}
         self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
 
     def build(self, state: State, now: datetime) -> dict[str, Any]:
@@ -190,14 +190,12 @@ class Contexts:
         text = self.compiled.labels.get(key)
         return text.render(context, language) if text else key.split(":", 1)[-1]
 
-    def choices(
-        self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str
-    ) -> tuple[answers.Choice, ...]:
+    def choices(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> answers.Options:
         """The wrap-up's reasons or queues with their labels, to pick from (made once when
         literal: a wrap-up answer picks from them, and a choice is slow to make)."""
         found = self._choices.get((kind, language))
         if found is None:
-            found = tuple(answers.Choice(key, self.label(f"{kind}:{key}", context, language)) for key in keys)
+            found = answers.Options(answers.Choice(key, self.label(f"{kind}:{key}", context, language)) for key in keys)
             texts = [self.compiled.labels.get(f"{kind}:{key}") for key in keys]
             if all(text is None or text.is_literal for text in texts):
                 self._choices[(kind, language)] = found
@@ -209,7 +207,8 @@ class Contexts:
 
 
 def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Sequence[answers.Choice]:
-    """A step's options as the agent sees them now: greyed out where their `if` fails."""
+    """A step's options as the agent sees them now: greyed out where their `if` fails (as
+    `Options`, which `pick` finds spellings in at once)."""
     fixed = step.fixed_options
     if fixed is not None and language in fixed:
         return fixed[language]
@@ -219,6 +218,7 @@ def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Seque
         if option.condition is not None and not option.condition.test(context):
             disabled = option.disabled.render(context, language) if option.disabled else "not available now"
         found.append(answers.Choice(option.key, option.label.render(context, language), disabled))
+    options = answers.Options(found)
     if fixed is not None:
-        fixed[language] = tuple(found)
-    return found
+        fixed[language] = options
+    return options

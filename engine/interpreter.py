@@ -131,9 +131,9 @@ class Turn:
 
     def store(self, name: str, value: Any) -> None:
         answers = self.state.vars
-        head = name.split(".", 1)[0]
+        head, dotted, _ = name.partition(".")
         self._saved.keep_answer(answers, head)
-        if "." in name and not isinstance(answers.get(head), dict):
+        if dotted and not isinstance(answers.get(head), dict):
             # every part a flow can save under `head` exists (as None) once one part is saved
             answers[head] = self.host.contexts.blank_record(head)
         set_path(answers, name, plain(value))  # a session holds JSON data only (dates as ISO text)
@@ -177,9 +177,8 @@ class Turn:
                 f"flow `{self.state.flow}` moves on for ever without asking anything (at `{step_id}`)"
             )
         state = self.state
-        frame = state.stack[-1]
-        frame[1] = step_id
-        flow = frame[0]
+        flow = state.stack[-1][0]
+        state.stack[-1] = [flow, step_id]  # a new frame: the checkpoint's copy of the stack shares the old one
         state.path.append(sys.intern(f"{flow}:{step_id}"))  # one string for every call's path
         self._put("flow", self.host.contexts.flow_info(flow))
         state.attempts, state.error, state.results = 0, None, []
@@ -276,49 +275,51 @@ class Turn:
     def answer(self, raw: Any) -> None:
         state = self.state
         state.notice = None
-        if state.phase == "ended":
+        phase = state.phase
+        if phase == "ended":
             raise InputError(_("the call has ended"), state.step)
-        if state.phase == "wrapup":
+        if phase == "wrapup":
             wrapup.answer(self, raw)
             return
         step = self.step()
-        if state.phase == "wait":
+        if phase == "wait":
             waited = ", ".join(f"`{p['name']}`" for p in state.pending)
             raise InputError(_("waiting for the result of {effects}").format(effects=waited), step.id)
-        if state.phase == "failed":
+        if phase == "failed":
             perform.perform(self, step)  # try the effect again
             return
-        if state.phase == "confirm":
+        if phase == "confirm":
             if answers.yes_no(raw if raw is not None else "yes"):
                 perform.perform(self, step)
             else:
                 self.back()
             return
-        if step.kind == "say":
+        model = step.model
+        if model.kind == "say":
             self.advance(ADVANCE)
             return
-        if step.kind in ("do", "call", "end"):
+        if model.kind in ("do", "call", "end"):
             self.act(step)
             return
-        assert isinstance(step.model, AskStep) and step.model.answer is not None
-        if step.model.answer.kind == "lookup":
+        assert isinstance(model, AskStep) and model.answer is not None
+        if model.answer.kind == "lookup":
             perform.lookup(self, step, raw)
             return
         value = self.parse(step, raw)
-        if step.model.save:
-            self.store(step.model.save, value)
+        if model.save:
+            self.store(model.save, value)
         self.advance(ADVANCE)
 
     def parse(self, step: CompiledStep, raw: Any) -> Any:
         model = step.model
         assert isinstance(model, AskStep) and model.answer is not None
         answer = model.answer
-        if blank(raw) and step.default is not None:
-            raw = render_value(step.default, self.context(), self.state.language)
         if blank(raw):
-            if model.optional:
-                return [] if answer.kind == "multi" else None
-            else:
+            if step.default is not None:
+                raw = render_value(step.default, self.context(), self.state.language)
+            if blank(raw):
+                if model.optional:
+                    return [] if answer.kind == "multi" else None
                 raise InputError(_("an answer is needed"), step.id)
         options = choices(step, self.context(), self.state.language)
         pack, message = self.compiled.pack, step.message
@@ -358,7 +359,7 @@ class Turn:
         # the trail only grows in place (a failed move cuts it back to its length): going
         # back makes a shorter one
         previous, state.trail = state.trail[-1], state.trail[:-1]
-        state.stack[-1][1] = previous
+        state.stack[-1] = [state.flow, previous]  # a new frame (see `arrive`)
         state.path.append(sys.intern(f"{state.flow}:{previous}"))
         self.to(phases.BACK)
         state.attempts, state.error = 0, None

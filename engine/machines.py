@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from transitions import Machine, MachineError
+from transitions import Machine, MachineError, State
 from transitions.core import EventData
 
 
@@ -30,6 +30,22 @@ class Cursor:
     def __init__(self, state: str, mover: Any = None) -> None:
         self.state = state
         self.mover = mover
+
+
+class SharedState(State):
+    """A state of a shared machine. The engine gives its states no enter or exit callbacks
+    (a move's work is in the transitions' guards and callbacks), and `State` logs two lines
+    around running each empty list, at every state change: a quarter of a state change,
+    measured on transitions 0.9.3. A state that is given callbacks runs (and logs) them as
+    `State` does; every transition is still logged by `Transition.execute`."""
+
+    def enter(self, event_data: EventData) -> None:
+        if self.on_enter:
+            super().enter(event_data)
+
+    def exit(self, event_data: EventData) -> None:
+        if self.on_exit:
+            super().exit(event_data)
 
 
 def shared_machine(states: Sequence[str], transitions: Sequence[dict[str, Any]], initial: str) -> Machine:
@@ -46,7 +62,7 @@ def shared_machine(states: Sequence[str], transitions: Sequence[dict[str, Any]],
     which `add_states` keeps as they are instead of making one per name (5,000: about 4 ms)."""
     machine = Machine(
         model=None,
-        states=[Machine.state_cls(name, ignore_invalid_triggers=False) for name in states],
+        states=[SharedState(name, ignore_invalid_triggers=False) for name in states],
         initial=initial,
         auto_transitions=False,
         send_event=True,
@@ -88,7 +104,8 @@ def fire(machine: Machine, trigger: str, cursor: Cursor) -> bool:
     if not transitions:
         machine.get_state(cursor.state)  # ValueError for a state the machine does not have
         raise MachineError(f"{trigger} is not possible from {cursor.state}")
-    data = EventData(machine.get_state(cursor.state), event, machine, cursor, (), {})
+    # the state is the machine's: it has transitions (`get_state` would check it again)
+    data = EventData(machine.states[cursor.state], event, machine, cursor, (), {})
     for transition in transitions:
         data.transition = transition
         if transition.execute(data):

@@ -67,7 +67,8 @@ def request(move: Move, name: str, args: dict[str, Any], step_id: str, step: Com
     state.next_effect += 1
     handler = move.host.handler(name)
     if handler is None:
-        state.pending.append({**asked.as_json(), "of_step": step is not None})
+        # replaced, not changed in place: the move's checkpoint holds the list as it was
+        state.pending = [*state.pending, {**asked.as_json(), "of_step": step is not None}]
         if step is not None:
             move.to(phases.WAIT)
         return None
@@ -91,7 +92,7 @@ def _unsettled(move: Move, name: str, args: dict[str, Any], step_id: str) -> dic
     for index, entry in enumerate(unsettled):
         same_step = entry["step"] == step_id and entry["flow"] == move.state.flow
         if same_step and entry["name"] == name and entry["args"] == args:
-            del unsettled[index]
+            move.state.unsettled = [*unsettled[:index], *unsettled[index + 1 :]]  # replaced (see `request`)
             return entry
     return None
 
@@ -156,8 +157,8 @@ def settle(move: Move, effect: int | None, result: Any, failure: str | None) -> 
     if chosen is None:
         waiting = ", ".join(str(p["id"]) for p in state.pending)
         raise InputError(f"effect {effect} is not waiting (waiting: {waiting})", state.step)
-    state.pending.remove(chosen)
-    of_step = chosen.pop("of_step", False)
+    state.pending = [p for p in state.pending if p is not chosen]  # replaced (see `request`)
+    of_step = chosen.get("of_step", False)  # read, not popped: a failed move puts the list back, not its maps
     if chosen["name"].startswith("lookup."):
         done(move, chosen, result, failure, None)
         if state.phase != "wait":  # the call went on meanwhile (a rule ended it)

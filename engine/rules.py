@@ -34,7 +34,8 @@ def signal(move: Move, event: str) -> None:
     window = rule.rule.within
     times = [t for t in state.counters.get(event, []) if window is None or elapsed - t <= window]
     times.append(elapsed)
-    state.counters[event] = times
+    # the counters are replaced, not changed in place: the move's checkpoint holds them as they were
+    state.counters = {**state.counters, event: times}
     move.forget_context()  # `rules.<name>.count` changed
     count = len(times)
     entry: dict[str, Any] = {
@@ -51,7 +52,7 @@ def signal(move: Move, event: str) -> None:
         entry["warning"] = text
         return
     entry["limit"] = True
-    state.counters[event] = []
+    state.counters = {**state.counters, event: []}
     move.forget_context()
     state.notice = None
     _consequences(move, event, rule.actions)

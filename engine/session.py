@@ -163,12 +163,15 @@ class Session:
     def _acquire(self) -> None:
         """Take the session's lock, or raise `SessionBusy` when a move holds it for too long."""
         # a free lock is taken without a timeout first: a timed acquire costs twice as much
-        if not self._lock.acquire(blocking=False) and not self._lock.acquire(timeout=5):
+        # (and `blocking` by position: as a keyword it costs as much again, parsed by name)
+        if not self._lock.acquire(False) and not self._lock.acquire(timeout=5):
             raise SessionBusy("another answer is being applied to this call; try again", self.step)
 
     def _move(self, apply: Callable[[Turn], None], step: str | None, *, count_invalid: bool = False) -> View:
         self._acquire()
-        speaking = i18n.use(self._state.language)  # the engine's messages in the call's language
+        # the engine's messages in the call's language: set (and reset) only when it is another
+        language = self._state.language
+        speaking = i18n.use(language) if i18n.LANGUAGE.get() != language else None
         try:
             if step is not None and step != self.step:
                 raise InputError(f"this answer was meant for `{step}`, but the call is now at `{self.step}`", self.step)
@@ -189,7 +192,8 @@ class Session:
         except RenderError as error:
             raise FlowRuntimeError(str(error)) from None
         finally:
-            i18n.LANGUAGE.reset(speaking)
+            if speaking is not None:
+                i18n.LANGUAGE.reset(speaking)
             self._lock.release()
         return view
 

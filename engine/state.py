@@ -3,6 +3,9 @@
 A turn (an answer, an event, an effect result) changes the state in place after taking a
 checkpoint of it, and restores the checkpoint when it fails: a refused answer leaves the
 session exactly as it was, and a move costs what it changes, not what the call holds.
+Containers that a move rarely changes (the pending effects, the counters, the wrap-up form,
+the unsettled effects) and the stack's frames are replaced by a move, never changed in
+place: the checkpoint keeps them as they are, without a copy.
 """
 
 from __future__ import annotations
@@ -137,27 +140,20 @@ class State:
         }
 
     def checkpoint(self) -> Checkpoint:
-        """What `restore` needs to undo a move made in place: every field as it is, copies of
-        the small containers a move changes in place (the stack, the pending effects, the
-        counters, the wrap-up form), and how long the lists that only grow in place are (the
-        logs and the trail). Its cost does not grow with the call: a move is paid for by what
-        it changes, not by how long the call has been."""
+        """What `restore` needs to undo a move made in place: every field as it is (the
+        containers a move replaces, never changes, with them), a copy of the stack (a move
+        pushes and pops frames; it replaces a frame, never changes one), and how long the
+        lists that only grow in place are (the logs and the trail). Its cost does not grow
+        with the call: a move is paid for by what it changes, not by how long the call has been."""
         return Checkpoint(
-            _VALUES(self),
-            [frame[:] for frame in self.stack],
-            self.pending[:],
-            self.counters.copy(),
-            self.wrapup.copy(),
-            self.unsettled[:],
-            (len(self.path), len(self.events), len(self.effects), len(self.trail)),
+            _VALUES(self), self.stack[:], (len(self.path), len(self.events), len(self.effects), len(self.trail))
         )
 
     def restore(self, saved: Checkpoint) -> None:
         """Put the state back as it was at `saved` (a move failed)."""
         for name, value in zip(_FIELDS, saved.values, strict=True):
             setattr(self, name, value)
-        self.stack, self.pending, self.counters = saved.stack, saved.pending, saved.counters
-        self.wrapup, self.unsettled = saved.wrapup, saved.unsettled
+        self.stack = saved.stack
         path, events, effects, trail = saved.lengths
         del self.path[path:], self.events[events:], self.effects[effects:], self.trail[trail:]
         for head, value in (saved.vars or {}).items():
@@ -210,10 +206,6 @@ class Checkpoint:
 
     values: tuple[Any, ...]
     stack: list[list[str]]
-    pending: list[dict[str, Any]]
-    counters: dict[str, list[float]]
-    wrapup: dict[str, Any]
-    unsettled: list[dict[str, Any]]
     lengths: tuple[int, int, int, int]
     vars: dict[str, Any] | None = None  # made by the first answer the move saves (most moves save none)
 

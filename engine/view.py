@@ -128,7 +128,8 @@ def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], langu
             if choice.disabled:
                 option["disabled"] = choice.disabled
             options.append(option)
-    spec.update(step.constraints)
+    if step.constraints:
+        spec.update(step.constraints)
     if answer.kind == "lookup":
         spec.update(source=answer.source, by=list(answer.search_by), phase="search")
         if state.phase == "pick":

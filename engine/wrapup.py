@@ -45,11 +45,17 @@ def _closes(event: Any) -> bool:
 
 def _close_as_locked(event: Any) -> None:
     reason = reason_of(event.model.mover)
-    event.model.mover.state.wrapup["close"] = reason.close if reason else None
+    _fill(event.model.mover.state, "close", reason.close if reason else None)
 
 
 def _no_queue(event: Any) -> None:
-    event.model.mover.state.wrapup["queue"] = None
+    _fill(event.model.mover.state, "queue", None)
+
+
+def _fill(state: State, question: str, value: Any) -> None:
+    """An answer of the form: a new form, not a change in place (the move's checkpoint holds
+    the form as it was, see `State.checkpoint`)."""
+    state.wrapup = {**state.wrapup, question: value}
 
 
 DONE = "done"
@@ -174,9 +180,9 @@ def answer(move: Move, raw: Any) -> None:
             raw = default
     if current == "reason" or current == "queue":
         keys = catalog.reasons if current == "reason" else catalog.queues
-        state.wrapup[current] = answers.pick(contexts.choices(current, keys, move.context(), state.language), raw)
+        _fill(state, current, answers.pick(contexts.choices(current, keys, move.context(), state.language), raw))
     elif current == "close":
-        state.wrapup["close"] = answers.yes_no(raw)
+        _fill(state, "close", answers.yes_no(raw))
     elif current == "description":
         text = "" if raw is None else str(raw).strip()
         if not text and _required(catalog, state):
@@ -186,7 +192,7 @@ def answer(move: Move, raw: Any) -> None:
                 _("the description is longer than {limit} characters").format(limit=f"{answers.MAX_TEXT:,}"),
                 "@description",
             )
-        state.wrapup["description"] = text
+        _fill(state, "description", text)
     state.wrapup_step = next_question(state.wrapup_step or "reason", move)
     if state.wrapup_step is None:
         move.to(phases.END)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from callguide.answers import Choice, parse, pick, valid_email, valid_phone, yes_no
+from callguide.answers import Choice, Options, parse, pick, valid_email, valid_phone, yes_no
 from callguide.model import Answer
 from callguide.problems import InputError, Pos
 
@@ -39,6 +39,13 @@ def test_pick_by_key_number_or_label_and_refuse_the_rest() -> None:
     assert [pick(options, raw) for raw in ("yes", "2", "no thanks")] == ["yes", "no", "no"]
     with pytest.raises(InputError, match=r"`3` is not one of the options: 1\. Yes please, 2\. No thanks"):
         pick(options, "3")
+
+
+@pytest.mark.parametrize("made", [list, Options])
+def test_pick_prefers_a_key_to_a_number_to_a_label_and_the_first_of_equal_spellings(made: type) -> None:
+    options = made([Choice("later", "Call back"), Choice("1", "Later"), Choice("CALL", "Call back")])
+    picked = [pick(options, raw) for raw in ("Later", "1", "2", " call back ", "call", "Call")]
+    assert picked == ["later", "1", "1", "later", "CALL", "CALL"]
 
 
 def test_multi_select_keeps_order_and_drops_repeats() -> None:

@@ -527,3 +527,54 @@ def test_a_failed_move_leaves_nothing_the_next_move_reads(tmp_path: Path) -> Non
     view = session.answer("A")  # too many invalid answers: on to `recap`
     assert (view.say, view.notice) == ("No nickname for Ann (None)", {"kind": "attempts", "text": ANY})
     assert session.variables == {"person": {"name": "Ann", "nick": None}}
+
+
+# `{{ 1 // now.minute }}` cannot be worked out at minute 0: the clock starts at 10:01, and
+# each case moves it to 11:00 just before the move that must fail (and be undone).
+PUT_BACK = """\
+flow: main
+title: Put back
+start: first
+steps:
+  first:
+    ask: "First {{ 1 // now.minute }}?"
+    text: true
+    next: send
+  send:
+    say: "Sending {{ 1 // now.minute }}"
+    do: sms.send
+    with: {to: "0712345678", text: Hello}
+    next: after
+  after:
+    say: "Sent {{ 1 // now.minute }}"
+    next: bye
+  bye:
+    end: resolved
+"""
+PUT_BACK_FILES = {
+    "main.yaml": PUT_BACK,
+    "rules.yaml": "rules:\n  noise: {label: Noise, warnings: 2, warning: 'Quiet {{ 1 // now.minute }}', then: {end: dropped}}\n",
+    "phrases.yaml": "phrases:\n  wrapup_queue: 'Which queue? {{ 1 // now.minute }}'\n",
+}
+# each case: the moves that get there (at 10:01), then the move that fails at 11:00
+PUT_BACK_CASES: dict[str, tuple[Any, Any]] = {
+    "going back (the stack's frame)": (lambda s: s.answer("Ann"), lambda s: s.back()),
+    "a rule event (the counters)": (lambda s: s.signal("noise"), lambda s: s.signal("noise")),
+    "an effect left pending": (lambda s: s.answer("Ann"), lambda s: s.answer()),
+    "a pending effect resolved": (lambda s: (s.answer("Ann"), s.answer()), lambda s: s.resolve({"id": "S-1"})),
+    "a wrap-up answer (the form)": (lambda s: (s.hang_up(), s.answer("later")), lambda s: s.answer("no")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PUT_BACK_CASES))
+def test_a_move_that_fails_puts_back_every_part_of_the_state_it_changed(tmp_path: Path, case: str) -> None:
+    clock = FrozenClock("2026-11-23 10:01")
+    engine = Engine.load(write_pack(tmp_path / "pack", PUT_BACK_FILES), clock=clock)
+    session = engine.start("main")
+    ready, failing = PUT_BACK_CASES[case]
+    ready(session)
+    before = json.dumps(session.state.as_json())  # as text: a map changed in place shows too
+    clock.advance(59 * 60)
+    with pytest.raises(FlowRuntimeError):
+        failing(session)
+    assert json.dumps(session.state.as_json()) == before
