@@ -59,12 +59,12 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
         return View(flow, "@ended", phase, notice=notice, error=error, pending=pending, outcome=outcome, record=record)
     if phase == "wrapup":
         spec = wrapup.spec(contexts, state, context)
-        text = wrapup.question(spec["step"], context, language, compiled.phrases)
+        question = wrapup.question(spec["step"], context, language, compiled.phrases)
         return View(
             flow,
             f"@{spec['step']}",
             phase,
-            text=text,
+            text=question,
             answer=spec,
             notice=notice,
             error=error,
@@ -87,7 +87,9 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
     title = step.title.render(context, language) if step.title is not None else None
     say = step.say.render(context, language) if step.say is not None else None
     can_back = bool(state.trail) and step.model.back is not False and phase in ("step", "confirm")
-    kind, text, answer = phase, None, None
+    kind: str = phase
+    text: str | None = None
+    answer: dict[str, Any] | None = None
     if phase == "confirm":
         confirm = compiled.confirmation(step)
         text = confirm.render(context, language) if confirm is not None else None
