@@ -15,7 +15,7 @@ callback name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -34,6 +34,14 @@ from transitions import Machine, MachineError
 
 CALL = "call"
 FINISH = "finish"
+# a pack of more steps than this compiles each step when a call first reaches it (see
+# `CompiledSteps`), and makes the machine of each of its flows of at most SMALL_FLOW steps
+# when a call first moves in it (about 1 ms for 100 steps): a call enters a few of a big
+# pack's flows. A smaller pack compiles all at load, so that its first call pays for
+# nothing (the bundled packs have 100 to 220 steps); so does a big flow (5,000 steps: a
+# 40 ms machine is not for a call to wait for)
+LAZY_PAST = 1_000
+SMALL_FLOW = 200
 # an answer's settings that the view shows the agent, when they are set
 CONSTRAINTS = ("min_length", "max_length", "pattern", "minimum", "maximum", "integer", "digits", "region", "mobile")
 
@@ -103,30 +111,75 @@ class Guard:
 class Arrived:
     """The work of a `call` or `end` step, run when its transition fires."""
 
-    __slots__ = ("step",)
+    __slots__ = ("step", "steps")
 
-    def __init__(self, step: CompiledStep) -> None:
+    def __init__(self, steps: Mapping[str, CompiledStep], step: str) -> None:
+        self.steps = steps
         self.step = step
 
     def __call__(self, event: Any) -> None:
         mover: Mover = event.model.mover
-        if self.step.kind == "call":
-            mover.call(self.step)
+        step = self.steps[self.step]
+        if step.kind == "call":
+            mover.call(step)
         else:
-            mover.finish(self.step)
+            mover.finish(step)
+
+
+class CompiledSteps(Mapping[str, CompiledStep]):
+    """A big pack's compiled steps of one flow, each compiled the first time it is looked
+    up, then kept.
+
+    A call visits a few steps of a flow: compiling all 5,000 of a big pack at load (about
+    50 ms) would be paid by every process that loads it, for steps most of its calls never
+    reach. Keys, `in` and `len` never compile. Sessions on several threads may look a step
+    up at once: `dict.setdefault` keeps the first one made, so every caller gets the same."""
+
+    __slots__ = ("_compiled", "_flow", "_steps", "_texts")
+
+    def __init__(self, flow: str, steps: dict[str, Step], texts: Texts) -> None:
+        self._flow = flow
+        self._steps = steps
+        self._texts = texts
+        self._compiled: dict[str, CompiledStep] = {}
+
+    def __getitem__(self, step: str) -> CompiledStep:
+        compiled = self._compiled.get(step)
+        if compiled is None:
+            compiled = self._compiled.setdefault(step, compile_step(self._flow, self._steps[step], self._texts))
+        return compiled
+
+    def __contains__(self, step: object) -> bool:
+        return step in self._steps
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._steps)
+
+    def __len__(self) -> int:
+        return len(self._steps)
 
 
 @dataclass(slots=True)
 class CompiledFlow:
     flow: Flow
-    machine: Machine
-    steps: dict[str, CompiledStep]
+    steps: Mapping[str, CompiledStep]
     graph: StepGraph
+    texts: Texts
     access: tuple[CompiledCondition, LocalText] | None = None
+    built: Machine | None = None  # its machine, once made (`machine`)
 
     @property
     def name(self) -> str:
         return self.flow.name
+
+    @property
+    def machine(self) -> Machine:
+        """The flow's machine: made at load, or (a small flow of a big pack) when first
+        fired. Two threads may make it at once: either machine does (they hold no call)."""
+        machine = self.built
+        if machine is None:
+            machine = self.built = _machine(self.flow, self.graph, self.steps, self.texts)
+        return machine
 
     def fire(self, trigger: str, source: str, mover: Mover) -> str | None:
         """Fire `trigger` from step `source`: where the machine went (the first branch whose
@@ -173,8 +226,9 @@ def compile_pack(pack: Pack) -> CompiledPack:
     env = make_environment(pack.calendar, pack.phone_digits, pack.phone_region)
     texts = Texts(env, pack.language)
     compiled = CompiledPack(pack, env, texts, effects=known_effects(pack))
+    lazy = sum(len(flow.steps) for flow in pack.flows.values()) > LAZY_PAST
     for flow in pack.flows.values():
-        compiled.flows[flow.name] = compile_flow(flow, texts)
+        compiled.flows[flow.name] = compile_flow(flow, texts, lazy=lazy)
     for rule in pack.rules.values():
         actions = tuple(
             (action, texts.text(action.text), texts.value(action.args), texts.text(action.description))
@@ -206,9 +260,28 @@ def _phone_regions(pack: Pack) -> set[str]:
     return regions
 
 
-def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
+def compile_flow(flow: Flow, texts: Texts, *, lazy: bool = False) -> CompiledFlow:
+    """A flow's steps and machine; with `lazy` (a big pack), each step is compiled when
+    first looked up, and a flow of at most SMALL_FLOW steps gets its machine when first fired."""
     graph = graph_of(flow)
-    steps = {step.id: compile_step(flow.name, step, texts) for step in graph.states}
+    steps: Mapping[str, CompiledStep] = (
+        CompiledSteps(flow.name, {step.id: step for step in graph.states}, texts)
+        if lazy
+        else {step.id: compile_step(flow.name, step, texts) for step in graph.states}
+    )
+    access = None
+    if flow.access:
+        condition, message = texts.condition(flow.access.condition), texts.text(flow.access.message)
+        assert condition is not None and message is not None
+        access = (condition, message)
+    compiled = CompiledFlow(flow, steps, graph, texts, access)
+    if not lazy or len(steps) > SMALL_FLOW:
+        compiled.built = _machine(flow, graph, steps, texts)
+    return compiled
+
+
+def _machine(flow: Flow, graph: StepGraph, steps: Mapping[str, CompiledStep], texts: Texts) -> Machine:
+    """The flow's machine: a state per step, a transition per way out of it."""
     transitions: list[dict[str, Any]] = []
     for step in graph.states:
         for way in graph.ways[step.id]:
@@ -223,14 +296,8 @@ def compile_flow(flow: Flow, texts: Texts) -> CompiledFlow:
             )
         if step.kind in ("call", "end"):  # stays at the step; the callback does the work
             trigger = CALL if step.kind == "call" else FINISH
-            transitions.append({"trigger": trigger, "source": step.id, "dest": None, "after": Arrived(steps[step.id])})
-    machine = shared_machine(list(steps), transitions, flow.start)
-    access = None
-    if flow.access:
-        condition, message = texts.condition(flow.access.condition), texts.text(flow.access.message)
-        assert condition is not None and message is not None
-        access = (condition, message)
-    return CompiledFlow(flow, machine, steps, graph, access)
+            transitions.append({"trigger": trigger, "source": step.id, "dest": None, "after": Arrived(steps, step.id)})
+    return shared_machine(list(steps), transitions, flow.start)
 
 
 def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import operator
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from callguide.sandbox import Sandbox, check_output, pass_argument
 from jinja2 import nodes
@@ -31,6 +31,7 @@ from jinja2.optimizer import Optimizer
 
 Evaluate = Callable[["Run"], Any]
 Emit = Callable[["Run", list[str]], None]  # writes a part of a text
+_Built = TypeVar("_Built")
 
 
 class Run:
@@ -87,19 +88,21 @@ _FOLDED = (
 )
 
 
-def expression(env: Sandbox, node: nodes.Node) -> Callable[[Mapping[str, Any]], Any] | None:
-    """A condition's value from the render data, or None when Jinja must run it."""
+def expression(env: Sandbox, node: nodes.Node, *, folded: bool = False) -> Callable[[Mapping[str, Any]], Any] | None:
+    """A condition's value from the render data, or None when Jinja must run it. `folded`:
+    nothing in the tree folds (shapes.py's trees), so Jinja's optimizer is not run on it."""
     eval_ctx = EvalContext(env)
-    evaluate = _expression(env, node, eval_ctx)
+    evaluate = _folded(lambda: _expression(env, node, eval_ctx)) if folded else _expression(env, node, eval_ctx)
     if evaluate is None:
         return None
     return lambda data: evaluate(Run(env, eval_ctx, data))
 
 
-def text(env: Sandbox, tree: nodes.Template) -> Callable[[Mapping[str, Any]], str] | None:
-    """A text rendered from the render data, or None when Jinja must render it."""
+def text(env: Sandbox, tree: nodes.Template, *, folded: bool = False) -> Callable[[Mapping[str, Any]], str] | None:
+    """A text rendered from the render data, or None when Jinja must render it. `folded`:
+    as for `expression`."""
     eval_ctx = EvalContext(env)
-    emits = _body(env, tree.body, eval_ctx)
+    emits = _folded(lambda: _body(env, tree.body, eval_ctx)) if folded else _body(env, tree.body, eval_ctx)
     if emits is None:
         return None
 
@@ -203,6 +206,16 @@ class _Folding(threading.local):
 
 
 _FOLDING = _Folding()
+
+
+def _folded(build: Callable[[], _Built]) -> _Built:
+    """`build` on a tree Jinja's optimizer would leave as it is: running the optimizer costs
+    more than the rest of compiling a short text, for nothing."""
+    _FOLDING.inside = True
+    try:
+        return build()
+    finally:
+        _FOLDING.inside = False
 
 
 def _built(env: Sandbox, node: nodes.Node, eval_ctx: EvalContext) -> Evaluate | None:

@@ -87,8 +87,9 @@ class CompiledText(_Compiled):
         return str(self._value(context))
 
     def _build(self) -> Callable[[dict[str, Any]], str]:
-        tree = text_tree(self.source) or self.env.parse(self.source)
-        return direct.text(self.env, tree) or _jinja_text(self.env, self.source)
+        common = text_tree(self.source)  # its trees fold nothing: no optimizer to run
+        tree = common or self.env.parse(self.source)
+        return direct.text(self.env, tree, folded=common is not None) or _jinja_text(self.env, self.source)
 
 
 def _join_bounded(chunks: Iterator[str]) -> str:
@@ -120,8 +121,11 @@ class CompiledCondition(_Compiled):
         return bool(self._value(context))
 
     def _build(self) -> Callable[[dict[str, Any]], Any]:
-        tree = condition_tree(self.source) or parse_condition(self.env, self.source)
-        evaluate = direct.expression(self.env, tree) or _jinja_expression(self.env, self.source)
+        common = condition_tree(self.source)  # its trees fold nothing: no optimizer to run
+        tree = common or parse_condition(self.env, self.source)
+        evaluate = direct.expression(self.env, tree, folded=common is not None) or _jinja_expression(
+            self.env, self.source
+        )
 
         def checked(context: dict[str, Any]) -> Any:
             result = evaluate(context)

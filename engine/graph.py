@@ -11,21 +11,22 @@ running session does.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
 from weakref import WeakKeyDictionary
 
 from callguide.model import AskStep, CallStep, Case, Condition, DoStep, EndStep, Flow, Step
+from msgspec import Struct
 
 ADVANCE = "advance"  # a branch of `next:`, tried in order
 FAIL = "fail"  # a failed effect's `on_failure`
 GIVE_UP = "give_up"  # `attempts:`, after too many invalid answers
 
 
-@dataclass(frozen=True, slots=True)
-class Way:
-    """One way out of a step, in the order the engine tries them."""
+class Way(Struct, frozen=True):
+    """One way out of a step, in the order the engine tries them. (A struct: a 5,000-step
+    flow makes 7,000 at every load, where a frozen dataclass sets each field through
+    `object.__setattr__`.)"""
 
     source: str
     trigger: str

@@ -110,16 +110,14 @@ class Condition:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(Struct, frozen=True):
     key: str
     label: Text
     condition: Condition | None = None  # the option can be picked only when this holds
     disabled: Text | None = None  # why it is greyed out otherwise
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(Struct, frozen=True):
     """What an `ask` accepts. `constraints` holds the answer kind's own settings."""
 
     kind: AnswerKind
@@ -270,8 +268,10 @@ class Step(Placed, frozen=True, kw_only=True):
     @property
     def stores(self) -> tuple[str, ...]:
         """The names this step saves (`caller.phone` as written): `set`, `save`, a branch's `save`."""
-        names = list(self.sets)
-        names.extend(case.save for case in self.next if case.save)
+        # read for every step at each load (`Contexts`): no generator, nothing made for an empty `set`
+        names = [case.save for case in self.next if case.save]
+        if self.sets:
+            names[:0] = self.sets
         if isinstance(self, Saving) and self.save:
             names.append(self.save)
         return tuple(names)

@@ -1,8 +1,9 @@
 """The commonest texts and conditions, read without Jinja's lexer.
 
-Most texts of a flow are words with a few `{{ customer.name }}` in them, and most
-conditions are a field, `not` a field, or a field compared with a constant
-(`reason == 'technical'`). Jinja reads each of them through its lexer and parser, which
+Most texts of a flow are words with a few `{{ customer.name }}` or `{{ day | format_date }}`
+in them, and most conditions are a field, `not` a field, a field compared with a constant
+(`reason == 'technical'`) or a field through filters with constant arguments
+(`today | add_business_days(3)`). Jinja reads each of them through its lexer and parser, which
 costs a few hundred microseconds the first time a text is used: on the first call after
 loading, that is most of the call. These readers make the very tree Jinja's parser makes
 for those shapes (tests/test_fast_evaluator.py compares them), and None for anything
@@ -24,13 +25,20 @@ _COMPARISON = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s*(==|!=)\s*('[^'\\\r\n]*
 _NEGATION = re.compile(rf"\s*not\s+({_NAME}(?:\.{_NAME})*)\s*")
 _CHOICE = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s+if\s+({_NAME}(?:\.{_NAME})*)\s+else\s+({_NAME}(?:\.{_NAME})*)\s*")
 _OPERATORS = {"==": "eq", "!=": "ne"}
+# a constant argument of a filter: a text without escapes or newlines, a whole number, a truth
+# value or none (Jinja reads the capitalized ones alike)
+_ARGUMENT = r"'[^'\\\r\n]*'|\"[^\"\\\r\n]*\"|0|[1-9][0-9]*|[Tt]rue|[Ff]alse|[Nn]one"
+_FILTER = re.compile(rf"\|\s*({_NAME})\s*(?:\(\s*((?:{_ARGUMENT})\s*(?:,\s*(?:{_ARGUMENT})\s*)*,?\s*)?\))?\s*")
+_FILTERED = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s*((?:{_FILTER.pattern})+)")
+_ARGUMENTS = re.compile(rf"({_ARGUMENT})\s*,?\s*")
+_CONSTANTS = {"true": True, "True": True, "false": False, "False": False, "none": None, "None": None}
 # words Jinja reads as constants or operators, never as a name or a field
 _KEYWORDS = frozenset({"true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if", "else"})
 
 
 def text_tree(source: str) -> nodes.Template | None:
-    """The tree of a text made of words and `{{ name.field }}` or `{{ a.b if c else d }}`
-    holes; None for any other."""
+    """The tree of a text made of words and `{{ name.field }}`, `{{ a.b if c else d }}` or
+    `{{ a.b | filter('constant') }}` holes; None for any other."""
     if "{%" in source or "{#" in source:
         return None
     lines = _NEWLINE.split(source)
@@ -40,7 +48,7 @@ def text_tree(source: str) -> nodes.Template | None:
     parts: list[nodes.Node] = []
     end = 0
     for hole in _HOLE.finditer(source):
-        value = _path(hole.group(1)) or _choice(hole.group(1))
+        value = _path(hole.group(1)) or _choice(hole.group(1)) or _filtered(hole.group(1))
         if value is None:
             return None
         if hole.start() > end:
@@ -55,8 +63,8 @@ def text_tree(source: str) -> nodes.Template | None:
 
 
 def condition_tree(source: str) -> nodes.Expr | None:
-    """The tree of `field`, `not field` and `field == 'text'` (or `!=`, or a whole number);
-    None for any other condition."""
+    """The tree of `field`, `not field`, `field == 'text'` (or `!=`, or a whole number) and
+    `field | filter(constants)`; None for any other condition."""
     path = _path(source)
     if path is not None:
         return path
@@ -66,13 +74,35 @@ def condition_tree(source: str) -> nodes.Expr | None:
         return None if path is None else nodes.Not(path)
     compared = _COMPARISON.fullmatch(source)
     if compared is None:
-        return None
+        return _filtered(source)
     path = _path(compared.group(1))
     if path is None:
         return None
-    written = compared.group(3)
-    constant: str | int = written[1:-1] if written[0] in "'\"" else int(written)
-    return nodes.Compare(path, [nodes.Operand(_OPERATORS[compared.group(2)], nodes.Const(constant))])
+    constant = nodes.Const(_constant(compared.group(3)))
+    return nodes.Compare(path, [nodes.Operand(_OPERATORS[compared.group(2)], constant)])
+
+
+def _filtered(source: str) -> nodes.Expr | None:
+    """`customer.name | upper`, `day | add_business_days(3)`, `x | default('', true) | trim`:
+    Jinja's `Filter` nodes over a field, with constant arguments."""
+    found = _FILTERED.fullmatch(source)
+    tree = None if found is None else _path(found.group(1))
+    if found is None or tree is None:
+        return None
+    for applied in _FILTER.finditer(found.group(2)):
+        name, written = applied.group(1), applied.group(2) or ""
+        if name in _KEYWORDS:
+            return None
+        arguments = [nodes.Const(_constant(argument)) for argument in _ARGUMENTS.findall(written)]
+        tree = nodes.Filter(tree, name, arguments, [], None, None)
+    return tree
+
+
+def _constant(written: str) -> str | int | bool | None:
+    """A constant as `_ARGUMENT` or `_COMPARISON` reads it."""
+    if written[0] in "'\"":
+        return written[1:-1]
+    return _CONSTANTS[written] if written in _CONSTANTS else int(written)
 
 
 def _choice(source: str) -> nodes.Expr | None:

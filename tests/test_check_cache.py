@@ -1,5 +1,6 @@
 """The check cache gives back the model and problems the check made, or nothing at all."""
 
+import dataclasses
 import gc
 import json
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 from callguide import collector
 from callguide.check import check_pack
 from callguide.load import cache
+from callguide.model import Condition, Text
 from callguide.problems import Pos
 from msgspec.structs import replace
 
@@ -62,9 +64,10 @@ def test_a_cache_file_that_is_not_a_pack_is_a_miss(text: bytes, cache_folder: Pa
     assert check_pack(root, cache=True).pack is not None  # checked again
 
 
-def _pack_file(step_pos: object, step_places: object) -> bytes:
-    """A cache file of one flow of one step, with that step's place and key places as given."""
-    step = {"@SayStep": {"id": "s", "pos": step_pos, "places": step_places}}
+def _pack_file(step_pos: object, step_places: object, **fields: object) -> bytes:
+    """A cache file of one flow of one step, with that step's place, key places and any
+    other fields as given."""
+    step = {"@SayStep": {"id": "s", "pos": step_pos, "places": step_places, **fields}}
     flow = {"@Flow": {"name": "f", "pos": 0, "start": "s", "steps": {"@map": {"s": step}}}}
     pack = {"@Pack": {"name": "x", "pos": 0, "language": "en", "call_end": "c", "flows": {"@map": {"f": flow}}}}
     return json.dumps(
@@ -79,6 +82,16 @@ def test_places_are_read_from_the_table_by_number() -> None:
     assert dict(step.places) == {"say": Pos("a.yaml", 1, 1), "next": Pos("b.yaml", 2, 3)}
 
 
+def test_a_place_read_from_the_table_is_a_whole_pos() -> None:
+    made = cache._places(["a.yaml", "b.yaml"], [1, 2, 3, 0, 1, 1])
+    assert made == [Pos("b.yaml", 2, 3), Pos("a.yaml", 1, 1)]
+    assert [type(place) for place in made] == [Pos, Pos]
+    assert hash(made[0]) == hash(Pos("b.yaml", 2, 3)) and str(made[0]) == "b.yaml:2:3"
+    assert made[1] < made[0]  # ordered as Pos orders: by file first
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made[0].line = 5  # type: ignore[misc]
+
+
 @pytest.mark.parametrize(
     ("step_pos", "step_places"),
     [(2, ["say", 0]), ("1", ["say", 0]), (None, ["say", 0]), (1, ["say", 2]), (1, ["say"]), (1, ["say", "0"])],
@@ -86,6 +99,35 @@ def test_places_are_read_from_the_table_by_number() -> None:
 def test_a_place_that_is_not_a_number_of_the_table_is_not_a_pack(step_pos: object, step_places: object) -> None:
     with pytest.raises((LookupError, TypeError, ValueError)):
         cache.decode(_pack_file(step_pos, step_places))
+
+
+@pytest.mark.parametrize("variants", [(("en", "Hello"),), (("en", "Hello"), ("ru", "Привет"))])
+def test_a_text_and_a_condition_are_read_from_their_rows(variants: tuple[tuple[str, str], ...]) -> None:
+    say = {"@Text": [1, *(part for variant in variants for part in variant)]}
+    next_ = [{"@Case": {"pos": 0, "condition": {"@Condition": [1, "x == 1"]}, "go": "s"}}]
+    pack, _ = cache.decode(_pack_file(1, [], say=say, next=next_))
+    step = pack.flows["f"].steps["s"]
+    assert step.say == Text(variants, Pos("b.yaml", 2, 3))
+    assert step.next[0].condition == Condition("x == 1", Pos("b.yaml", 2, 3))
+
+
+@pytest.mark.parametrize(
+    "say",
+    [
+        {"@Text": [1, "en"]},  # a language without its source
+        {"@Text": [2, "en", "Hello"]},  # a place not in the table
+        {"@Text": ["1", "en", "Hello"]},
+        {"@Text": []},
+        {"@Text": {"0": 1, "1": "en", "2": "Hello"}},
+        {"@Text": {"variants": [["en", "Hello"]], "pos": 1}},
+        {"@Condition": [1]},
+        {"@Condition": [1, "x", "y"]},
+        {"@Condition": [7, "x"]},
+    ],
+)
+def test_a_text_or_condition_row_that_is_not_one_is_not_a_pack(say: object) -> None:
+    with pytest.raises((LookupError, TypeError, ValueError)):
+        cache.decode(_pack_file(1, [], say=say))
 
 
 def test_the_collector_is_paused_while_loading_and_left_as_it_was() -> None:

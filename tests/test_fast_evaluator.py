@@ -17,7 +17,9 @@ from callguide.filters import make_environment
 from callguide.shapes import condition_tree, text_tree
 from hypothesis import given
 from hypothesis import strategies as st
-from jinja2 import Undefined
+from jinja2 import Undefined, nodes
+from jinja2.nodes import EvalContext
+from jinja2.optimizer import Optimizer
 
 ENV = make_environment()
 CONTEXT: dict[str, Any] = {
@@ -158,8 +160,31 @@ def test_an_inline_if_with_an_else_takes_the_fast_way() -> None:
 # texts and conditions as analysts write them, with the spacing, newlines and words Jinja reads its own way
 _WORDS = ["Hi ", ", ", "!", "\n", "\r\n", "\r"]
 _BRACES = ["}", "{ ", " } ", "a }} b", "{{"]
-_FIELDS = ["{{ x }}", "{{customer.name}}", "{{  customer.address.city\n}}", "{{ x.name if x else customer.name }}"]
-_OTHER_HOLES = ["{{ none }}", "{{ x.if }}", "{{ x-1 }}", "{{ x | upper }}", "{{- x }}", "{{ x if none else y }}"]
+_FIELDS = [
+    "{{ x }}",
+    "{{customer.name}}",
+    "{{  customer.address.city\n}}",
+    "{{ x.name if x else customer.name }}",
+    "{{ x | upper }}",
+    "{{customer.name|default('d', true)|upper}}",
+    '{{ n | f(1, "a b",) | g() }}',
+    "{{ x | f(none, False, 0, '{{') }}",
+]
+_OTHER_HOLES = [
+    "{{ none }}",
+    "{{ x.if }}",
+    "{{ x-1 }}",
+    "{{- x }}",
+    "{{ x if none else y }}",
+    "{{ x | f(y) }}",
+    "{{ x | f(012) }}",
+    "{{ x | f(-1) }}",
+    "{{ x | f(a=1) }}",
+    "{{ x | if }}",
+    "{{ x | f('}}') }}",
+    "{{ x | a.b }}",
+    "{{ x | f(,) }}",
+]
 
 
 @given(st.lists(st.sampled_from([*_WORDS, *_BRACES, *_FIELDS, *_OTHER_HOLES]), min_size=1, max_size=6))
@@ -168,12 +193,20 @@ def test_a_text_read_without_jinjas_lexer_is_the_tree_jinja_makes(parts: list[st
     tree = text_tree(source)
     if tree is not None:
         assert tree == ENV.parse(source)
+        # nothing in its `{{ }}` to fold: direct.py skips the optimizer on them
+        assert [_optimized(hole) for hole in _holes(text_tree(source))] == _holes(tree)
     if all(part in _WORDS or part in _FIELDS for part in parts) and any(part in _FIELDS for part in parts):
         assert tree is not None, f"`{source!r}` should be read without the lexer"
 
 
+_FILTERS_WRITTEN = ["| upper", "|default('', true)", "| f(1, 'a',)", "| f()", "| f(none, True)", "| f(012)", "| f(x)"]
+
 _CONDITIONS = st.one_of(
     _lookup(),
+    st.tuples(
+        st.sampled_from(["x", "customer.name", " n "]),
+        st.lists(st.sampled_from(_FILTERS_WRITTEN), min_size=1, max_size=3),
+    ).map(lambda t: t[0] + " ".join(t[1])),
     st.sampled_from(NAMES).map(lambda name: f"not {name}"),
     st.tuples(
         st.sampled_from(["x", "customer.name", " n"]),
@@ -188,10 +221,34 @@ def test_a_condition_read_without_jinjas_lexer_is_the_tree_jinja_makes(source: s
     tree = condition_tree(source)
     if tree is not None:
         assert tree == parse_condition(ENV, source)
+        assert _optimized(condition_tree(source)) == tree  # nothing to fold: direct.py skips the optimizer
+
+
+def _optimized(tree: nodes.Node | None) -> nodes.Node:
+    """What Jinja's optimizer makes of a tree (it rewrites the tree it is given)."""
+    assert tree is not None
+    folded: nodes.Node = Optimizer(ENV).visit(tree, EvalContext(ENV))
+    return folded
+
+
+def _holes(tree: nodes.Template | None) -> list[nodes.Node]:
+    """A text's `{{ }}` expressions (what direct.py folds as Jinja's code generator does)."""
+    assert tree is not None
+    return [
+        node
+        for output in tree.find_all(nodes.Output)
+        for node in output.nodes
+        if not isinstance(node, nodes.TemplateData)
+    ]
+
+
+def test_the_fold_check_tells_a_tree_the_optimizer_changes() -> None:
+    assert _optimized(parse_condition(ENV, "x == 1 - 2")) != parse_condition(ENV, "x == 1 - 2")
 
 
 def test_the_common_conditions_are_read_without_jinjas_lexer() -> None:
-    for source in ("is_client", "not customer.vip", "reason == 'technical'", 'x != "b c"', "n == 12"):
+    common = ("is_client", "not customer.vip", "reason == 'technical'", 'x != "b c"', "n == 12", "today | f(5)")
+    for source in (*common, "x | default('', true) | trim"):
         assert condition_tree(source) == parse_condition(ENV, source), source
-    for source in ("x == 012", "not not x", "x == 'a' and y", "x | upper == 'A'", "x == true", "x == -1"):
+    for source in ("x == 012", "not not x", "x == 'a' and y", "x | upper == 'A'", "x == true", "x == -1", "x | f(y)"):
         assert condition_tree(source) is None, source

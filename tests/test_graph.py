@@ -4,11 +4,14 @@ worked out once and read by the checker, the compiler, coverage and the diagrams
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 
 from callguide import Engine, FrozenClock
 from callguide.coverage import required_edges
 from callguide.diagram import edges
 from callguide.graph import ADVANCE, FAIL, GIVE_UP, graph_of
+from callguide.model import AskStep, Case, Condition, EndStep, SayStep, Text
+from callguide.problems import Pos
 from hostile.packs import MANIFEST, write_pack
 
 MAIN = """\
@@ -88,3 +91,18 @@ def test_every_stage_reads_the_one_graph_of_a_flow(tmp_path: Path) -> None:
     assert ("flow:tech", "send", "returns") in drawn
     assert ("reason", "end:unresolved", "after 2 invalid answers") in drawn
     assert ("send", "sorry", "on failure") in drawn
+
+
+def test_a_step_stores_its_set_names_then_its_branches_saves_then_its_save() -> None:
+    at = Pos("f.yaml")
+    ask = AskStep(
+        id="s",
+        pos=at,
+        ask=Text((("en", "?"),), at),
+        sets=MappingProxyType({"a": Condition("1", at), "b": Condition("2", at)}),
+        next=(Case(pos=at, call="other", save="c"), Case(pos=at, go="t"), Case(pos=at, call="more", save="d")),
+        save="e",
+    )
+    assert ask.stores == ("a", "b", "c", "d", "e")
+    assert SayStep(id="t", pos=at, next=(Case(pos=at, go="s"),)).stores == ()
+    assert EndStep(id="u", pos=at, end="resolved", sets=MappingProxyType({"f": Condition("1", at)})).stores == ("f",)

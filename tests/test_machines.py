@@ -8,7 +8,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from callguide import EffectFailed, Engine, FlowRuntimeError, FrozenClock
+from callguide import EffectFailed, Engine, FlowRuntimeError, FrozenClock, testing
+from callguide import compile as compile_module
 from callguide.compile import CALL, FINISH
 from callguide.machines import Cursor, fire, shared_machine
 from callguide.phases import next_phase
@@ -117,6 +118,80 @@ def test_a_flow_that_moves_on_for_ever_is_stopped_with_a_clear_error(tmp_path: P
     engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": LOOP}, manifest=MANIFEST), clock=FrozenClock())
     with pytest.raises(FlowRuntimeError, match="flow `main` moves on for ever without asking anything"):
         engine.start("main")
+
+
+def _counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the steps compiled from now on, in order."""
+    made: list[str] = []
+    compile_step = compile_module.compile_step
+
+    def counted(flow: str, step: Any, texts: Any) -> Any:
+        made.append(step.id)
+        return compile_step(flow, step, texts)
+
+    monkeypatch.setattr(compile_module, "compile_step", counted)
+    return made
+
+
+def test_a_big_pack_compiles_a_step_when_first_looked_up_and_then_keeps_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    made = _counting_compiles(monkeypatch)
+    monkeypatch.setattr(compile_module, "LAZY_PAST", 2)  # LOOP's 3 steps make it a big pack
+    engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": LOOP}, manifest=MANIFEST))
+    assert made == []  # loading compiles no step
+    flow = engine.compiled.flows["main"]
+    assert "count" in flow.steps and "nowhere" not in flow.steps
+    assert len(flow.steps) == len(list(flow.steps)) == 3
+    assert made == []  # nor do its keys
+    assert flow.steps["count"] is flow.steps["count"]
+    assert made == ["count"]
+    with pytest.raises(KeyError):
+        flow.steps["nowhere"]
+
+
+def test_a_small_flow_of_a_big_pack_gets_its_machine_when_first_fired(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(compile_module, "LAZY_PAST", 2)
+    flow = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": LOOP}, manifest=MANIFEST)).compiled.flows["main"]
+    assert flow.built is None
+    machine = flow.machine
+    assert flow.built is machine and flow.machine is machine
+    assert set(machine.states) == set(flow.steps)
+    assert flow.fire("advance", "again", SimpleNamespace(context=dict)) == "count"
+
+
+def test_a_big_flow_gets_its_machine_at_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(compile_module, "LAZY_PAST", 2)
+    monkeypatch.setattr(compile_module, "SMALL_FLOW", 2)  # LOOP's 3 steps make it a big flow
+    flow = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": LOOP}, manifest=MANIFEST)).compiled.flows["main"]
+    assert flow.built is not None and set(flow.built.states) == set(flow.steps)
+
+
+def test_a_pack_of_at_most_lazy_past_steps_compiles_them_all_at_load(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    made = _counting_compiles(monkeypatch)
+    monkeypatch.setattr(compile_module, "LAZY_PAST", 3)
+    engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": LOOP}, manifest=MANIFEST))
+    assert sorted(made) == ["again", "count", "done"]
+    assert type(engine.compiled.flows["main"].steps) is dict
+    assert engine.compiled.flows["main"].built is not None
+
+
+def test_every_scenario_of_a_pack_passes_with_its_steps_compiled_when_reached(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compile_module, "LAZY_PAST", 0)
+    testing.compiled_pack.cache_clear()  # a pack compiled before, all at once, is not reused
+    try:
+        flows = testing.compiled_pack(FLOWS / "bboxx").flows.values()
+        assert all(isinstance(flow.steps, compile_module.CompiledSteps) for flow in flows)
+        assert all(flow.built is None for flow in flows)  # no machine made yet: all are small
+        results = [testing.run_scenario(path) for path in testing.find_scenarios([FLOWS / "bboxx"])]
+    finally:
+        testing.compiled_pack.cache_clear()
+    assert len(results) > 10 and all(result.passed for result in results)
+    assert any(result.outcome for result in results)  # `end` steps fired, looked up by their machine
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
@@ -54,6 +55,13 @@ def test_say_then_choice_shows_rendered_texts_and_numbered_options(engine: Engin
 def test_the_session_speaks_its_language(engine: Engine) -> None:
     session = start(engine, language="ru")
     assert session.view.say == "Здравствуйте, Ann Smith"
+
+
+def test_a_language_the_pack_does_not_speak_is_refused_and_none_is_the_packs(engine: Engine) -> None:
+    with pytest.raises(InputError, match=r"pack `demo` speaks en, ru, not `fr`"):
+        start(engine, language="fr")
+    for language in (None, ""):
+        assert start(engine, language=language).view.say == "Hello Ann Smith"
 
 
 def test_invalid_answer_raises_and_leaves_the_session_unchanged(engine: Engine) -> None:
@@ -348,6 +356,35 @@ def test_missing_input_and_access_are_refused_at_start(engine: Engine) -> None:
         engine.start("main", {})
     with pytest.raises(InputError, match="pack `demo` has no flow `mian`"):
         engine.start("mian", {})
+
+
+def test_what_the_host_changes_in_the_context_after_start_never_reaches_the_session(engine: Engine) -> None:
+    customer: dict[str, Any] = {"id": "C1", "name": "Ann Smith", "tags": ["vip"], "address": {"city": "Nairobi"}}
+    context: dict[str, Any] = {"agent": {"name": "Sam"}, "customer": customer}
+    session = engine.start("main", context)
+    before = session.snapshot()
+    customer["name"] = "Bob"
+    customer["tags"].append("new")
+    customer["address"]["city"] = "Mombasa"
+    context["agent"]["name"] = "Eve"
+    context["extra"] = {"x": 1}
+    assert session.snapshot() == before
+    assert session.view.say == "Hello Ann Smith"
+
+
+def test_a_context_of_other_data_is_the_sessions_own_too(engine: Engine) -> None:
+    """Tuples, dates, maps with other keys, a map that holds itself: deepcopy's way."""
+    since = date(2020, 1, 2)
+    listed = ["a"]
+    customer: dict[Any, Any] = {"name": "Ann Smith", "since": since, "pair": ("b", listed), (1, 2): "tuple key"}
+    customer["itself"] = customer
+    session = engine.start("main", {"customer": customer})
+    listed.append("later")
+    customer["name"] = "Bob"
+    own = session.state.inputs["customer"]
+    assert own["pair"] == ("b", ["a"]) and own["since"] == since and own[(1, 2)] == "tuple key"
+    assert own["itself"] is own and own is not customer
+    assert session.view.say == "Hello Ann Smith"
 
 
 def test_snapshot_resume_continues_exactly(engine: Engine) -> None:
