@@ -181,7 +181,9 @@ class Turn:
         state.stack[-1] = [flow, step_id]  # a new frame: the checkpoint's copy of the stack shares the old one
         state.path.append(sys.intern(f"{flow}:{step_id}"))  # one string for every call's path
         self._put("flow", self.host.contexts.flow_info(flow))
-        state.attempts, state.error, state.results = 0, None, []
+        state.attempts, state.error = 0, None
+        if state.results:  # most steps show no lookup results: no new list to make (and drop)
+            state.results = []
         if state.phase != "step":
             self.to(phases.ARRIVE)
         step = self.compiled.flows[flow].steps[step_id]

@@ -53,58 +53,77 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
     language = state.language
     phase = state.phase
     flow, step_id = state.stack[-1]  # where the call stands (the state's properties read it each time)
-    view = View(
-        flow,
-        "",
-        phase,
-        notice=state.notice,
-        error=state.error,
-        pending=tuple(state.pending),
-        outcome=state.outcome,
-    )
+    notice, error, pending, outcome = state.notice, state.error, tuple(state.pending), state.outcome
     if phase == "ended":
-        view.step, view.record = "@ended", call_record(contexts, state)
-        return view
+        record = call_record(contexts, state)
+        return View(flow, "@ended", phase, notice=notice, error=error, pending=pending, outcome=outcome, record=record)
     if phase == "wrapup":
         spec = wrapup.spec(contexts, state, context)
-        view.step, view.answer = f"@{spec['step']}", spec
-        view.text = wrapup.question(spec["step"], context, language, compiled.phrases)
-        return view
+        question = wrapup.question(spec["step"], context, language, compiled.phrases)
+        return View(
+            flow,
+            f"@{spec['step']}",
+            phase,
+            text=question,
+            answer=spec,
+            notice=notice,
+            error=error,
+            pending=pending,
+            outcome=outcome,
+        )
+    # a view is made at every move: its fields are worked out first (in the order they are
+    # rendered), and the view is made once with all of them, not made and then filled in
     step = compiled.flows[flow].steps[step_id]
-    view.step = step.id
-    view.events = contexts.events(context, language, flow)
+    events = contexts.events(context, language, flow)
+    warnings: tuple[str, ...] = ()
     if step.warnings:
-        view.warnings = tuple(
+        warnings = tuple(
             text.render(context, language)
             for text, condition in step.warnings
             if condition is None or condition.test(context)
         )
-    if step.hint is not None:
-        view.hint = step.hint.render(context, language)
-    if step.note is not None:
-        view.note = step.note.render(context, language)
-    if step.title is not None:
-        view.title = step.title.render(context, language)
-    if step.say is not None:
-        view.say = step.say.render(context, language)
-    view.can_back = bool(state.trail) and step.model.back is not False and phase in ("step", "confirm")
+    hint = step.hint.render(context, language) if step.hint is not None else None
+    note = step.note.render(context, language) if step.note is not None else None
+    title = step.title.render(context, language) if step.title is not None else None
+    say = step.say.render(context, language) if step.say is not None else None
+    can_back = bool(state.trail) and step.model.back is not False and phase in ("step", "confirm")
+    kind: str = phase
+    text: str | None = None
+    answer: dict[str, Any] | None = None
     if phase == "confirm":
         confirm = compiled.confirmation(step)
-        view.text = confirm.render(context, language) if confirm is not None else None
-        view.answer = {"type": "yes_no", "default": True}
-        return view
-    if step.ask is not None:
-        view.text = step.ask.render(context, language)
-    if phase == "failed":
-        view.answer = {"type": "retry"}
-    elif phase in ("step", "pick"):
-        if step.kind == "ask":
-            view.kind, view.answer = "ask", answer_spec(step, state, context, language)
-            if isinstance(step.model, AskStep) and step.model.answer and step.model.answer.kind == "phone":
-                _phone_rule(view.answer, compiled.pack)
-        else:  # a `say`, or the line read before a `do`, `call` or `end`
-            view.kind = "say"
-    return view
+        text = confirm.render(context, language) if confirm is not None else None
+        answer = {"type": "yes_no", "default": True}
+    else:
+        if step.ask is not None:
+            text = step.ask.render(context, language)
+        if phase == "failed":
+            answer = {"type": "retry"}
+        elif phase in ("step", "pick"):
+            if step.kind == "ask":
+                kind, answer = "ask", answer_spec(step, state, context, language)
+                if isinstance(step.model, AskStep) and step.model.answer and step.model.answer.kind == "phone":
+                    _phone_rule(answer, compiled.pack)
+            else:  # a `say`, or the line read before a `do`, `call` or `end`
+                kind = "say"
+    return View(  # by position, in the order of View's fields: by keyword it costs a microsecond more
+        flow,
+        step.id,
+        kind,
+        say,
+        text,
+        hint,
+        note,
+        title,
+        answer,
+        warnings,
+        notice,
+        error,
+        events,
+        pending,
+        can_back,
+        outcome,
+    )
 
 
 def _phone_rule(spec: dict[str, Any], pack: Pack) -> None:
