@@ -193,11 +193,7 @@ def _expression(env: Sandbox, node: nodes.Node, eval_ctx: EvalContext) -> Evalua
         # Jinja's optimizer folds the whole subtree, children first; running it again on
         # each part below (as Jinja's code generator does) finds nothing more to fold, and
         # would make compiling a text cost its size squared
-        _FOLDING.inside = True
-        try:
-            return _built(env, Optimizer(env).visit(node, eval_ctx), eval_ctx)
-        finally:
-            _FOLDING.inside = False
+        return _folded(lambda: _built(env, Optimizer(env).visit(node, eval_ctx), eval_ctx))
     return _built(env, node, eval_ctx)
 
 
@@ -209,8 +205,9 @@ _FOLDING = _Folding()
 
 
 def _folded(build: Callable[[], _Built]) -> _Built:
-    """`build` on a tree Jinja's optimizer would leave as it is: running the optimizer costs
-    more than the rest of compiling a short text, for nothing."""
+    """`build` with the optimizer not run on any part of the tree: the tree is folded already
+    (`_expression`), or Jinja's optimizer would leave it as it is (shapes.py's trees: running
+    it costs more than the rest of compiling a short text, for nothing)."""
     _FOLDING.inside = True
     try:
         return build()
