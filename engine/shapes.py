@@ -13,7 +13,6 @@ else, which Jinja then reads as before.
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from jinja2 import nodes
 
@@ -28,7 +27,7 @@ _CHOICE = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s+if\s+({_NAME}(?:\.{_NAME})*
 _OPERATORS = {"==": "eq", "!=": "ne"}
 # `| name` or `| name(...)`, and one constant argument of it: a text without escapes or
 # newlines, a whole number, a truth value or none (Jinja reads the capitalized ones alike).
-# Compiled on first use (`_compiled`), not by every process that imports callguide
+# Compiled on first use (`re` keeps them compiled), not by every process that imports callguide
 _FILTER = rf"\|\s*({_NAME})\s*(?:\(([^()]*)\))?\s*"
 _ARGUMENT = r"\s*('[^'\\\r\n]*'|\"[^\"\\\r\n]*\"|0|[1-9][0-9]*|[Tt]rue|[Ff]alse|[Nn]one)\s*(?:,|\Z)"
 _CONSTANTS = {"true": True, "True": True, "false": False, "False": False, "none": None, "None": None}
@@ -88,7 +87,7 @@ def _filtered(source: str) -> nodes.Expr | None:
     start = source.find("|")
     tree = _path(source[:start]) if start > 0 else None
     while tree is not None and start < len(source):
-        applied = _compiled(_FILTER).match(source, start)
+        applied = re.compile(_FILTER).match(source, start)
         if applied is None or applied.group(1) in _KEYWORDS:
             return None
         arguments = _arguments(applied.group(2) or "")
@@ -104,17 +103,12 @@ def _arguments(written: str) -> list[nodes.Expr] | None:
     arguments: list[nodes.Expr] = []
     start = 0
     while written[start:].strip():
-        found = _compiled(_ARGUMENT).match(written, start)
+        found = re.compile(_ARGUMENT).match(written, start)
         if found is None:
             return None
         arguments.append(nodes.Const(_constant(found.group(1))))
         start = found.end()
     return arguments
-
-
-@cache
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 def _constant(written: str) -> str | int | bool | None:
