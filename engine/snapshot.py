@@ -10,6 +10,11 @@ ones, and one signed with another secret always is. A snapshot this engine did n
 no (`json_shape`), and given to jsonschema for the message when the answer is no. Every one
 is checked against the pinned flows (the stack's flows and steps exist, or the new version
 migrates them), so that an edited snapshot is refused here and never crashes a move later.
+
+A snapshot travels as a map or as JSON text. The text is the canonical text that is signed,
+with the signature spliced in before its last brace: it is written with one dump, and read
+back with none, its signature checked over the bytes as they came. A text a host wrote
+again its own way is read as a map, and its canonical text written again to check it.
 """
 
 from __future__ import annotations
