@@ -130,12 +130,13 @@ class _Compiler:
             own = f"({own}) and (type({var}), {var}) in {self.enum(schema['enum'])}"  # a scalar: hashable
         return own
 
+    def bounds(self, schema: Mapping[str, Any], value: str, least: str, most: str) -> list[str]:
+        """Conditions that `value` is within the schema's `least` and `most` keywords."""
+        bounds = ((least, ">="), (most, "<="))
+        return [f"{value} {sign} {self.constant(schema[key])}" for key, sign in bounds if key in schema]
+
     def string(self, schema: Mapping[str, Any]) -> str | None:
-        checks = []
-        if schema.get("minLength"):
-            checks.append(f"len({{v}}) >= {self.constant(schema['minLength'])}")
-        if "maxLength" in schema:
-            checks.append(f"len({{v}}) <= {self.constant(schema['maxLength'])}")
+        checks = self.bounds(schema, "len({v})", "minLength", "maxLength")
         if "pattern" in schema:
             checks.append(f"{self.constant(re.compile(schema['pattern']).search)}({{v}}) is not None")
         if "format" in schema:
@@ -143,9 +144,7 @@ class _Compiler:
         return " and ".join(checks) or None
 
     def number(self, schema: Mapping[str, Any]) -> str | None:
-        bounds = (("minimum", ">="), ("maximum", "<="))
-        checks = [f"{{v}} {sign} {self.constant(schema[key])}" for key, sign in bounds if key in schema]
-        return " and ".join(checks) or None
+        return " and ".join(self.bounds(schema, "{v}", "minimum", "maximum")) or None
 
     def enum(self, choices: list[Any]) -> str:
         """A value is one of the choices with its own type (`true` is not `1`, as JSON Schema has it)."""
@@ -154,19 +153,13 @@ class _Compiler:
         return self.constant(frozenset((type(choice), choice) for choice in choices))
 
     def array(self, schema: Mapping[str, Any]) -> list[str]:
-        lines = []
-        if schema.get("minItems"):
-            lines.append(f"if len(v) < {self.constant(schema['minItems'])}: return False")
-        if "maxItems" in schema:
-            lines.append(f"if len(v) > {self.constant(schema['maxItems'])}: return False")
+        lines = [f"if not ({size}): return False" for size in self.bounds(schema, "len(v)", "minItems", "maxItems")]
         if "items" in schema:
             lines += ["for x in v:", f"    if not ({self.test(schema['items'], 'x')}): return False"]
         return lines
 
     def object(self, schema: Mapping[str, Any]) -> list[str]:
-        lines = []
-        if "maxProperties" in schema:
-            lines.append(f"if len(v) > {self.constant(schema['maxProperties'])}: return False")
+        lines = [f"if not ({size}): return False" for size in self.bounds(schema, "len(v)", "", "maxProperties")]
         required = schema.get("required", ())
         if required:
             lines.append(f"if not v.keys() >= {self.constant(frozenset(required))}: return False")
