@@ -102,24 +102,24 @@ class Snapshots:
         return self._schema
 
     def make(self, state: State) -> dict[str, Any]:
-        data = self._payload(state)
+        data = self._payload(state.as_json())
         data["signature"] = _sign(self.secret, _dump(data))
         return data
 
     def make_text(self, state: State, *, signed: bool = True) -> str:
         """The snapshot as JSON text from one dump: the canonical text of the payload, and the
         signature spliced in before its last brace (`read_text` checks it over these very bytes)."""
-        text = _dump(self._payload(state))
+        text = _dump(self._payload(state.as_json(copy=False)))  # written out at once: nothing copied
         if not signed:
             return text.decode()
         return f'{text[:-1].decode()},"signature":"{_sign(self.secret, text)}"}}'
 
-    def _payload(self, state: State) -> dict[str, Any]:
+    def _payload(self, state: dict[str, Any]) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "pack": self.compiled.pack.name,
-            "flows": {flow: self.compiled.flows[flow].flow.digest for flow, _ in state.stack},
-            "state": state.as_json(),
+            "flows": {flow: self.compiled.flows[flow].flow.digest for flow, _ in state["stack"]},
+            "state": state,
         }
 
     def read(self, data: Mapping[str, Any]) -> State:
@@ -146,17 +146,18 @@ class Snapshots:
         if tail is not None:
             payload = raw[:-_SIGNED_TAIL] + b"}"
             if hmac.compare_digest(tail[1].decode(), _sign(self.secret, payload)):
-                return self._state(_parse(payload, type(text)), signed=True)
+                return self._state(_parse(payload, type(text)), signed=True, copy=False)
         data = _parse(raw, type(text))
         if type(data) is not dict or "signature" in data or not self.trust_unsigned:
             return self.read(data)  # the signature checked over the canonical text, or refused
         if len(raw) > MAX_SNAPSHOT_BYTES:
             raise SnapshotError(_TOO_LARGE)
-        return self._state(data, signed=False)
+        return self._state(data, signed=False, copy=False)
 
-    def _state(self, payload: dict[str, Any], signed: bool) -> State:
+    def _state(self, payload: dict[str, Any], signed: bool, copy: bool = True) -> State:
         """The state of a payload whose signature is checked: one this engine did not sign is
-        checked against the state's schema; every one against the pinned flows."""
+        checked against the state's schema; every one against the pinned flows. `copy=False`:
+        the payload was read from a text for this state, and its containers become the state's."""
         pack = self.compiled.pack.name
         if payload.get("format") != FORMAT:
             raise SnapshotError(
@@ -173,7 +174,7 @@ class Snapshots:
             refusal = _first(self.validator.iter_errors(raw_state))
             if refusal is not None:
                 raise SnapshotError(_explain(refusal, self.schema, raw_state))
-        state = State.from_json(raw_state)
+        state = State.from_json(raw_state, copy=copy)
         self._check_versions(state, flows)
         self._check_phase(state)
         return state
