@@ -237,16 +237,24 @@ def session_plan(
     where = f"`{middle.step}` of `{middle.flow}`"
     data = middle.snapshot()
 
-    def through_json() -> None:
+    def through_text() -> None:
         """What a host does between two requests: the snapshot stored as JSON text, read back."""
+        show(engine.resume(middle.snapshot_text()))
+
+    def dict_through_json() -> None:
+        """The same through the map: the host writes it with `json.dumps` and reads it back."""
         text = json.dumps(middle.snapshot(), separators=(",", ":"))
         show(engine.resume(json.loads(text)))
 
     trusting = Engine.load(FLOWS / "bboxx", trust_unsigned=True)
-    unsigned_middle = trusting.resume({k: v for k, v in middle.snapshot().items() if k != "signature"})
+    unsigned_middle = trusting.resume(middle.snapshot_text(signed=False))
 
-    def unsigned_json() -> None:
-        """The same with an engine that trusts unsigned snapshots, the host dropping the signature."""
+    def unsigned_text() -> None:
+        """The same with an engine that trusts unsigned snapshots, the text made without one."""
+        show(trusting.resume(unsigned_middle.snapshot_text(signed=False)))
+
+    def unsigned_dict_json() -> None:
+        """The same through the map, the host dropping the signature."""
         data = unsigned_middle.snapshot()
         del data["signature"]
         show(trusting.resume(json.loads(json.dumps(data, separators=(",", ":")))))
@@ -263,8 +271,10 @@ def session_plan(
     pool.add("session.snapshot", middle.snapshot)
     pool.add("session.resume", lambda: engine.resume(data))
     pool.add("session.snapshot_resume", lambda: engine.resume(middle.snapshot()))
-    pool.add("session.snapshot_json_resume", through_json)
-    pool.add("session.snapshot_json_resume_unsigned", unsigned_json)
+    pool.add("session.snapshot_json_resume", through_text)
+    pool.add("session.snapshot_json_resume_unsigned", unsigned_text)
+    pool.add("session.snapshot_dict_json_resume", dict_through_json)
+    pool.add("session.snapshot_dict_json_resume_unsigned", unsigned_dict_json)
     pool.add("session.shared_trigger", shared_trigger())
     length = move_lengths(pool)
 
@@ -312,18 +322,32 @@ def session_plan(
         ("session.snapshot_resume", "`snapshot()` + `resume()` mid-call, no JSON", "", None, ""),
         (
             "session.snapshot_json_resume",
-            "signed: `snapshot()` -> JSON text -> `resume()` -> view (the README's way, signature checked)",
+            "signed: `snapshot_text()` -> `resume(text)` -> view (the README's way, signature checked)",
             "<= 70 µs",
             70 * US,
-            "",
+            "one dump: the signature is checked over the text as it came back",
         ),
         (
             "session.snapshot_json_resume_unsigned",
-            "unsigned: the same on an engine with `trust_unsigned=True`, the signature dropped",
+            "unsigned: `snapshot_text(signed=False)` -> `resume(text)` -> view, `trust_unsigned=True`",
             "<= 50 µs",
             50 * US,
             "an unsigned snapshot is validated against the state's JSON Schema (a signed one is not: this engine"
-            " made it from a valid state), and `snapshot()` signs it all the same: it costs more than a signed one",
+            " made it from a valid state)",
+        ),
+        (
+            "session.snapshot_dict_json_resume",
+            "signed, through the map: `snapshot()` -> `json.dumps` -> `json.loads` -> `resume()` -> view",
+            "",
+            None,
+            "the host's own JSON: resume writes the map again to check its signature",
+        ),
+        (
+            "session.snapshot_dict_json_resume_unsigned",
+            "unsigned, through the map: the same, the host dropping the signature",
+            "",
+            None,
+            "`snapshot()` signs it all the same",
         ),
         (
             "session.shared_trigger",

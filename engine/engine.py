@@ -142,10 +142,12 @@ class Engine:
             i18n.LANGUAGE.reset(speaking)
         return Session(self, turn.state, turn.cached_context())
 
-    def resume(self, data: Mapping[str, Any]) -> Session:
-        """A session from `Session.snapshot()`, in this or another process. The agent's
-        access to every flow on the call's stack is checked again, as at the start."""
-        state = self.snapshots.read(data)
+    def resume(self, data: Mapping[str, Any] | str | bytes) -> Session:
+        """A session from `Session.snapshot()`, or from the text of `Session.snapshot_text()`,
+        in this or another process. The agent's access to every flow on the call's stack is
+        checked again, as at the start."""
+        snapshots = self.snapshots
+        state = snapshots.read_text(data) if isinstance(data, str | bytes) else snapshots.read(data)
         context = self.contexts.build(state, self.clock.now())
         for flow, _ in state.stack:
             access = self.compiled.flows[flow].access

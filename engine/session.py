@@ -160,6 +160,16 @@ class Session:
         finally:
             self._lock.release()
 
+    def snapshot_text(self, *, signed: bool = True) -> str:
+        """The snapshot as JSON text, written once: what a host stores or sends, for
+        `Engine.resume` to check its signature over the text as it comes back. `signed=False`
+        leaves the signature out, for an engine that trusts unsigned snapshots."""
+        self._acquire()
+        try:
+            return self.engine.snapshots.make_text(self._state, signed=signed)
+        finally:
+            self._lock.release()
+
     def _acquire(self) -> None:
         """Take the session's lock, or raise `SessionBusy` when a move holds it for too long."""
         # a free lock is taken without a timeout first: a timed acquire costs twice as much

@@ -162,21 +162,25 @@ class State:
             else:
                 self.vars[head] = value
 
-    def as_json(self) -> dict[str, Any]:
-        """The fields as plain data; containers are copied, so the caller may change them."""
+    def as_json(self, *, copy: bool = True) -> dict[str, Any]:
+        """The fields as plain data; containers are copied, so the caller may change them
+        (`copy=False` shares them, for a caller that only writes them out at once)."""
         data = dict(zip(_FIELDS, _VALUES(self), strict=True))
-        data.update(self._containers())  # in the fields' order still
+        if copy:
+            data.update(self._containers())  # in the fields' order still
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> State:
-        """A state from plain data (checked by the caller); its containers become the state's
-        own (a move changes them in place; the caller's data stays as it was)."""
+    def from_json(cls, data: dict[str, Any], *, copy: bool = True) -> State:
+        """A state from plain data (checked by the caller); copies of its containers become
+        the state's own (a move changes them in place; the caller's data stays as it was).
+        `copy=False` takes them as they are: data read from a text, that nobody else holds."""
         try:
             state = cls(*_ITEMS(data))  # by position: half the time of naming 29 fields
         except KeyError:  # a field added since the snapshot was taken: its default
             state = cls(**{name: data[name] for name in _FIELDS if name in data})
-        state.own()
+        if copy:
+            state.own()
         return state
 
     @property

@@ -97,6 +97,37 @@ def test_each_keyword_refuses_what_it_should(schema: dict[str, Any], value: Any,
     assert compile_shape(schema, {"instant": instant})(value) is fits
 
 
+OPTIONAL_FIELD = {"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": False}
+SCALAR_OR_LIST = {"type": ["string", "array"], "maxLength": 1, "items": {"type": "null"}}
+MAP_OR_NULL = {"anyOf": [{"type": "object", "additionalProperties": {"type": "integer"}}, {"type": "null"}]}
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "fits"),
+    [
+        ({}, {"a": [1, None, {"b": 1.5}]}, True),
+        (OPTIONAL_FIELD, {}, True),
+        (OPTIONAL_FIELD, {"a": "x"}, True),
+        (OPTIONAL_FIELD, {"a": 1}, False),
+        (OPTIONAL_FIELD, {"b": "x"}, False),
+        ({"type": "array", "items": SCALAR_OR_LIST}, ["a", [None], []], True),
+        ({"type": "array", "items": SCALAR_OR_LIST}, ["a", [None], "ab"], False),
+        ({"type": "array", "items": SCALAR_OR_LIST}, ["a", [1]], False),
+        ({"type": "array", "items": SCALAR_OR_LIST}, [None], False),
+        (MAP_OR_NULL, None, True),
+        (MAP_OR_NULL, {"a": 1}, True),
+        (MAP_OR_NULL, {"a": "1"}, False),
+        (MAP_OR_NULL, [], False),
+        ({"enum": ["a", 1]}, ["a"], False),  # a list is never one of the choices (nor hashed)
+        ({"type": "object", "required": ["a"], "properties": {"a": {"enum": [True]}}}, {"a": True, "b": 2}, True),
+        ({"type": "object", "required": ["a"], "properties": {"a": {"enum": [True]}}}, {"a": 1}, False),
+    ],
+)
+def test_the_written_checks_of_nested_and_optional_values(schema: dict[str, Any], value: Any, fits: bool) -> None:
+    assert compile_shape(schema, {})(value) is fits
+    assert schema_allows(value, schema) is fits
+
+
 def test_a_keyword_it_cannot_check_is_a_mistake_never_ignored() -> None:
     with pytest.raises(TypeError, match="uniqueItems"):
         compile_shape({"type": "array", "uniqueItems": True}, {})

@@ -156,7 +156,7 @@ class Calls:
             )
             tx.run(
                 f"insert into sessions ({_SESSION_COLUMNS}, snapshot) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*row, dumps(session.snapshot())),
+                (*row, session.snapshot_text()),
             )
             self._after(tx, loaded, identity.name, session, 0, 1)
         METRICS.moves.labels("start").inc()
@@ -287,7 +287,7 @@ class Calls:
                         session.ended,
                         session.outcome,
                         updated,
-                        dumps(session.snapshot()),
+                        session.snapshot_text(),
                         view,
                         session_id,
                         current,
@@ -326,7 +326,7 @@ class Calls:
         stored = tx.one("select snapshot from sessions where id = ?", (session_id,))
         assert stored is not None  # the row is locked: it is there
         try:
-            session = loaded.engine.resume(orjson.loads(stored[0]))
+            session = loaded.engine.resume(stored[0])
         except SnapshotError as error:
             raise ApiProblem(409, "snapshot", str(error)) from None
         METRICS.resumes.inc()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+from callguide.service.db import connect
 from fastapi.testclient import TestClient
 
 from .helpers import AMINA, BO, SAM, make_client, move, start
@@ -107,6 +109,26 @@ def test_a_call_goes_on_after_the_server_restarts(db_url: str) -> None:
         session = move(first, AMINA, start(first, AMINA, pack="bboxx", flow="incoming"), value=None)
     with make_client(db_url) as second:  # a new process: nothing cached, all from the store
         assert second.get(f"/v1/sessions/{session['id']}", headers=AMINA).json() == session
+        moved = move(second, AMINA, session, value="technical")
+        assert moved["version"] == 3 and moved["view"]["step"] != "reason"
+
+
+def test_a_snapshot_stored_as_an_earlier_version_wrote_it_resumes(db_url: str) -> None:
+    with make_client(db_url) as first:
+        session = move(first, AMINA, start(first, AMINA, pack="bboxx", flow="incoming"), value=None)
+    db = connect(db_url)
+    db.open()
+    try:
+        with db.transaction() as tx:
+            stored = tx.one("select snapshot from sessions where id = ?", (session["id"],))
+            assert stored is not None and stored[0].startswith('{"flows":')  # `snapshot_text()`: keys sorted
+            # the map as orjson wrote it in the order it was made (before `snapshot_text`)
+            data = orjson.loads(stored[0])
+            earlier = {key: data[key] for key in ("format", "pack", "flows", "state", "signature")}
+            tx.run("update sessions set snapshot = ? where id = ?", (orjson.dumps(earlier).decode(), session["id"]))
+    finally:
+        db.close()
+    with make_client(db_url) as second:
         moved = move(second, AMINA, session, value="technical")
         assert moved["version"] == 3 and moved["view"]["step"] != "reason"
 
