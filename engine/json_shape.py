@@ -159,7 +159,9 @@ class _Compiler:
         return lines
 
     def object(self, schema: Mapping[str, Any]) -> list[str]:
-        lines = [f"if not ({size}): return False" for size in self.bounds(schema, "len(v)", "", "maxProperties")]
+        lines = [
+            f"if not ({size}): return False" for size in self.bounds(schema, "len(v)", "minProperties", "maxProperties")
+        ]
         required = schema.get("required", ())
         if required:
             lines.append(f"if not v.keys() >= {self.constant(frozenset(required))}: return False")
