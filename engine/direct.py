@@ -46,6 +46,9 @@ class Run:
         self.eval_ctx = eval_ctx
         self.data = data
         self.size = 0  # characters of the text written so far
+        # the work done so far, set here: the sandbox's `getattr(run, ..., 0)` of a slot never
+        # set raises and catches an AttributeError at every `{{ }}` and filter (~120 ns)
+        self._callguide_work = 0
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.data.get(name, default)
