@@ -128,7 +128,7 @@ class Engine:
             vars={},
             stack=[[flow, compiled_flow.flow.start]],
         )
-        turn = Turn(self, state)
+        turn = Turn(self, state, now=now)
         speaking = i18n.use(chosen)  # the engine's messages in the call's language
         try:
             if compiled_flow.access:
