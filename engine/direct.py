@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import operator
 import threading
-from functools import partial
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from callguide.sandbox import MAX_OUTPUT, Sandbox, check_output, pass_argument
