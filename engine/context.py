@@ -158,13 +158,19 @@ class Contexts:
         context["call"] = {"id": state.call_id, "started": state.started, "language": state.language}
         context["lang"] = state.language
         if state.counters:
-            counts = {name: len(times) for name, times in state.counters.items()}
-            context["rules"] = {
-                name: {"count": counts.get(name, 0), "warnings": info["warnings"]}
-                for name, info in self._no_counts.items()
-            }
+            context["rules"] = self.rules(state)
         context["phrases"] = PhraseBook(self.compiled.phrases, context, state.language)
         return context
+
+    def rules(self, state: State) -> dict[str, dict[str, Any]]:
+        """`rules.<name>.count` and `.warnings` as the call stands (the pack's map of no counts
+        when the call has none)."""
+        if not state.counters:
+            return self._no_counts
+        counts = {name: len(times) for name, times in state.counters.items()}
+        return {
+            name: {"count": counts.get(name, 0), "warnings": info["warnings"]} for name, info in self._no_counts.items()
+        }
 
     def clock(self, now: datetime) -> dict[str, Any]:
         """`now` and `today` in the pack's time zone: what changes in a context from move to move."""

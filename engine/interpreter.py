@@ -125,10 +125,9 @@ class Turn:
                     base[name] = value
         self._undo.clear()
 
-    def forget_context(self) -> None:
-        """The context no longer fits the state (a rule's count changed): build it again."""
-        self.undo()
-        self._base = self._context = None
+    def recount(self) -> None:
+        """A rule's count changed: the context shows the new counts (noted, as every change)."""
+        self._put("rules", self.host.contexts.rules(self.state))
 
     def store(self, name: str, value: Any) -> None:
         answers = self.state.vars
