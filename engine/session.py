@@ -53,8 +53,6 @@ class Session:
                 context = self._context  # kept from `start` or built by `resume`'s access check
                 if context is not None:
                     context.update(contexts.clock(now))  # as the next move does
-                else:  # kept too: the next move takes it up instead of building another
-                    context = self._context = contexts.build(self._state, now)
                 view = self._view = build_view(contexts, self._state, now, context)
             finally:
                 self._lock.release()
