@@ -82,5 +82,18 @@ def _attribute_path(node: nodes.Getattr) -> tuple[str, ...]:
     return ()
 
 
+# what a text may hold to be the same whenever the names it shows are: their attributes and
+# items, and literal text (no filter, test, call or loop, which may read more: the clock...)
+_PLAIN_READS = (nodes.Output, nodes.TemplateData, nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Const)
+
+
+def reads_only(tree: nodes.Template, names: frozenset[str]) -> bool:
+    """The text shows `names` (or parts of them) and literal text, nothing else."""
+    return all(
+        isinstance(node, _PLAIN_READS) and (not isinstance(node, nodes.Name) or node.name in names)
+        for node in tree.find_all(nodes.Node)
+    )
+
+
 def is_template(source: str) -> bool:
     return "{{" in source or "{%" in source or "{#" in source

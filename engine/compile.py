@@ -15,6 +15,7 @@ callback name.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -80,10 +81,10 @@ class CompiledStep(Struct, frozen=True):
     fixed_options: dict[str, tuple[Any, ...]] | None = None
     # what the view shows of the answer's constraints (`min_length`, `digits`...): the ones set
     constraints: tuple[tuple[str, Any], ...] = ()
-
-    @property
-    def kind(self) -> str:
-        return self.model.kind
+    # the model's kind and `flow:step` (the call's path), kept here: a move reads them at
+    # every step it arrives at (an attribute, not a property nor a new string each time)
+    kind: str = ""
+    where: str = ""
 
 
 class Mover(Protocol):
@@ -334,6 +335,8 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         if step.warnings
         else (),
         constraints=_constraints(answer),
+        kind=step.kind,
+        where=sys.intern(f"{flow}:{step.id}"),  # one string for every call's path
     )
 
 

@@ -21,6 +21,9 @@ from callguide.texts import LocalText
 
 # what the engine puts in the context itself; a host's context may not name them
 RESERVED_INPUTS = frozenset({"now", "today", "env", "phrases", "pack", "flow", "rules", "lang", "call"})
+# what a context shows the same in every call of the same environment and language: the
+# context's own names, which no answer can hide (`pack`, beneath the answers, is not one)
+CALL_CONSTANTS = frozenset({"env", "lang"})
 
 
 class RenderContext(dict[str, Any]):
@@ -138,7 +141,12 @@ class Contexts:
         self._no_counts = {name: {"count": 0, "warnings": rule.rule.warnings} for name, rule in compiled.rules.items()}
         pack_info = {"name": pack.name, "title": pack.title, "language": pack.language}
         self._static = {**compiled.env.globals, "pack": pack_info, **blank_vars, "rules": self._no_counts}
-        self._events: dict[tuple[str, str], tuple[dict[str, str], ...]] = {}
+        self._events: dict[tuple[str, str, str], tuple[dict[str, str], ...]] = {}
+        # the rules whose labels every call of an environment and language sees the same
+        # (`Not covered - call {{ env.names.supervisor }}`): their events are made once
+        self._constant_labels = frozenset(
+            name for name, rule in compiled.rules.items() if rule.label.reads_only(CALL_CONSTANTS)
+        )
         self._choices: dict[tuple[str, str], answers.Options] = {}
         self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
 
@@ -150,13 +158,19 @@ class Contexts:
         context["call"] = {"id": state.call_id, "started": state.started, "language": state.language}
         context["lang"] = state.language
         if state.counters:
-            counts = {name: len(times) for name, times in state.counters.items()}
-            context["rules"] = {
-                name: {"count": counts.get(name, 0), "warnings": info["warnings"]}
-                for name, info in self._no_counts.items()
-            }
+            context["rules"] = self.rules(state)
         context["phrases"] = PhraseBook(self.compiled.phrases, context, state.language)
         return context
+
+    def rules(self, state: State) -> dict[str, dict[str, Any]]:
+        """`rules.<name>.count` and `.warnings` as the call stands (the pack's map of no counts
+        when the call has none)."""
+        if not state.counters:
+            return self._no_counts
+        counts = {name: len(times) for name, times in state.counters.items()}
+        return {
+            name: {"count": counts.get(name, 0), "warnings": info["warnings"]} for name, info in self._no_counts.items()
+        }
 
     def clock(self, now: datetime) -> dict[str, Any]:
         """`now` and `today` in the pack's time zone: what changes in a context from move to move."""
@@ -174,16 +188,17 @@ class Contexts:
     def flow_info(self, flow: str) -> dict[str, str]:
         return self._flow_info[flow]
 
-    def events(self, context: dict[str, Any], language: str, flow: str) -> tuple[dict[str, str], ...]:
+    def events(self, context: dict[str, Any], language: str, flow: str, environment: str) -> tuple[dict[str, str], ...]:
         """The rule events the agent may raise in `flow`, with their labels (made once per
-        flow and language when literal)."""
-        found = self._events.get((flow, language))
+        flow, language and environment when the labels read nothing else)."""
+        key = (flow, language, environment)
+        found = self._events.get(key)
         if found is None:
             allowed = self.compiled.flows[flow].flow.rules
             rules = {name: rule for name, rule in self.compiled.rules.items() if allowed is None or name in allowed}
             found = tuple({"name": name, "label": rule.label.render(context, language)} for name, rule in rules.items())
-            if all(rule.label.is_literal for rule in rules.values()):
-                self._events[(flow, language)] = found
+            if rules.keys() <= self._constant_labels:
+                self._events[key] = found
         return found
 
     def label(self, key: str, context: dict[str, Any], language: str) -> str:

@@ -107,8 +107,8 @@ class Engine:
                 f"pack `{pack.name}` has no flow `{flow}` (flows: {', '.join(sorted(self.compiled.flows))})"
             )
         inputs = _owned(context or {})
-        clash = sorted(RESERVED_INPUTS & set(inputs))
-        if clash:
+        if not RESERVED_INPUTS.isdisjoint(inputs):  # no set made of the inputs at every start
+            clash = sorted(RESERVED_INPUTS & set(inputs))
             raise InputError(f"`{clash[0]}` is provided by the engine; it cannot be passed in the context")
         inputs.setdefault("agent", {})
         compiled_flow = self.compiled.flows[flow]
@@ -128,7 +128,7 @@ class Engine:
             vars={},
             stack=[[flow, compiled_flow.flow.start]],
         )
-        turn = Turn(self, state)
+        turn = Turn(self, state, now=now)
         speaking = i18n.use(chosen)  # the engine's messages in the call's language
         try:
             if compiled_flow.access:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from callguide import direct
-from callguide.analysis import is_template, parse_condition
+from callguide.analysis import is_template, parse_condition, reads_only
 from callguide.problems import Pos, RenderError
 from callguide.sandbox import Sandbox, check_output, size_of
 from callguide.shapes import condition_tree, text_tree
@@ -79,6 +79,15 @@ class CompiledText(_Compiled):
     @property
     def is_literal(self) -> bool:
         return self.literal is not None
+
+    def reads_only(self, names: frozenset[str]) -> bool:
+        """The text is the same whenever `names` are (`analysis.reads_only`)."""
+        if self.literal is not None:
+            return True
+        try:
+            return reads_only(text_tree(self.source) or self.env.parse(self.source), names)
+        except TemplateError:
+            return False
 
     def render(self, context: dict[str, Any]) -> str:
         literal = self.literal

@@ -9,7 +9,6 @@ state from the checkpoint the turn took first, the render context from the chang
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from typing import Any
 
@@ -58,12 +57,14 @@ class Turn:
         "state",
     )
 
-    def __init__(self, host: Host, state: State, context: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, host: Host, state: State, context: dict[str, Any] | None = None, now: datetime | None = None
+    ) -> None:
         self.host = host
         self.compiled: CompiledPack = host.compiled
         self.state = state
         self._saved = state.checkpoint()  # what `rollback` puts back
-        self.now = host.clock.now()
+        self.now = host.clock.now() if now is None else now  # a call's start: the time it started at
         self._context: dict[str, Any] | None = None
         # the session's context as of `state`: taken up and changed in place, each change
         # noted so that `undo` puts it back when the move fails (no copy of the whole context)
@@ -124,10 +125,9 @@ class Turn:
                     base[name] = value
         self._undo.clear()
 
-    def forget_context(self) -> None:
-        """The context no longer fits the state (a rule's count changed): build it again."""
-        self.undo()
-        self._base = self._context = None
+    def recount(self) -> None:
+        """A rule's count changed: the context shows the new counts (noted, as every change)."""
+        self._put("rules", self.host.contexts.rules(self.state))
 
     def store(self, name: str, value: Any) -> None:
         answers = self.state.vars
@@ -178,15 +178,15 @@ class Turn:
             )
         state = self.state
         flow = state.stack[-1][0]
+        step = self.compiled.flows[flow].steps[step_id]
         state.stack[-1] = [flow, step_id]  # a new frame: the checkpoint's copy of the stack shares the old one
-        state.path.append(sys.intern(f"{flow}:{step_id}"))  # one string for every call's path
+        state.path.append(step.where)
         self._put("flow", self.host.contexts.flow_info(flow))
         state.attempts, state.error = 0, None
         if state.results:  # most steps show no lookup results: no new list to make (and drop)
             state.results = []
         if state.phase != "step":
             self.to(phases.ARRIVE)
-        step = self.compiled.flows[flow].steps[step_id]
         for name, condition in step.sets:
             self.store(name, condition.value(self.context()))
         kind = step.kind
@@ -362,7 +362,7 @@ class Turn:
         # back makes a shorter one
         previous, state.trail = state.trail[-1], state.trail[:-1]
         state.stack[-1] = [state.flow, previous]  # a new frame (see `arrive`)
-        state.path.append(sys.intern(f"{state.flow}:{previous}"))
+        state.path.append(self.flow().steps[previous].where)
         self.to(phases.BACK)
         state.attempts, state.error = 0, None
 

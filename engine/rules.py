@@ -36,7 +36,7 @@ def signal(move: Move, event: str) -> None:
     times.append(elapsed)
     # the counters are replaced, not changed in place: the move's checkpoint holds them as they were
     state.counters = {**state.counters, event: times}
-    move.forget_context()  # `rules.<name>.count` changed
+    move.recount()  # `rules.<name>.count` changed
     count = len(times)
     entry: dict[str, Any] = {
         "rule": event,
@@ -53,7 +53,7 @@ def signal(move: Move, event: str) -> None:
         return
     entry["limit"] = True
     state.counters = {**state.counters, event: []}
-    move.forget_context()
+    move.recount()
     state.notice = None
     _consequences(move, event, rule.actions)
 

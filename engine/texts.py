@@ -77,6 +77,10 @@ class LocalText:
     def is_literal(self) -> bool:
         return all(text.is_literal for text in self.variants.values())
 
+    def reads_only(self, names: frozenset[str]) -> bool:
+        """Every language's text is the same whenever `names` are (`CompiledText.reads_only`)."""
+        return all(text.reads_only(names) for text in self.variants.values())
+
 
 def render_value(value: Any, context: dict[str, Any], language: str | None) -> Any:
     """Effect arguments: every text rendered, the shape kept; the result is plain data."""

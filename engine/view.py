@@ -74,7 +74,7 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
     # a view is made at every move: its fields are worked out first (in the order they are
     # rendered), and the view is made once with all of them, not made and then filled in
     step = compiled.flows[flow].steps[step_id]
-    events = contexts.events(context, language, flow)
+    events = contexts.events(context, language, flow, state.environment)
     warnings: tuple[str, ...] = ()
     if step.warnings:
         warnings = tuple(

@@ -8,6 +8,8 @@ The questions come in the order the shared `WRAPUP` machine fires them: a reason
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from callguide import answers, i18n, phases
@@ -145,23 +147,23 @@ def _preset_applies(state: State) -> bool:
     return state.hint_reason is None or state.wrapup.get("reason") == state.hint_reason
 
 
-# The wrap-up's questions (in the catalogs, callguide.i18n); a pack words them itself with
-# phrases `wrapup_reason` etc.
-def _questions() -> dict[str, str]:
-    return {
-        "reason": _("Why did the call end? Pick the end-of-call reason."),
-        "close": _("Close the request?"),
-        "queue": _("The request stays open: which queue does it go to?"),
-        "description": _("Describe the call."),
-    }
+# The wrap-up's questions (in the catalogs, callguide.i18n), each translated when asked (a
+# wrap-up view shows one); a pack words them itself with phrases `wrapup_reason` etc.
+_QUESTIONS: dict[str, Callable[[], str]] = {
+    "reason": lambda: _("Why did the call end? Pick the end-of-call reason."),
+    "close": lambda: _("Close the request?"),
+    "queue": lambda: _("The request stays open: which queue does it go to?"),
+    "description": lambda: _("Describe the call."),
+}
 
 
 def question(step: str, context: dict[str, Any], language: str, phrases: Any) -> str:
     custom = phrases.get(f"wrapup_{step}")
     if custom is not None:
         return str(custom.render(context, language))
-    with i18n.speaking(language):
-        return _questions()[step]
+    # a move speaks the call's language already: switching costs more than the translation
+    with i18n.speaking(language) if i18n.LANGUAGE.get() != language else nullcontext():
+        return _QUESTIONS[step]()
 
 
 # --- the answers --------------------------------------------------------------------------------

@@ -578,3 +578,51 @@ def test_a_move_that_fails_puts_back_every_part_of_the_state_it_changed(tmp_path
     with pytest.raises(FlowRuntimeError):
         failing(session)
     assert json.dumps(session.state.as_json()) == before
+
+
+LABELS = """\
+flow: {name}
+title: Labels
+{rules}start: name
+steps:
+  name:
+    ask: Your name?
+    text: true
+    save: person
+    next: bye
+  bye:
+    say: Bye {{ person }}
+    next: done
+  done:
+    end: resolved
+"""
+LABEL_RULES = """\
+rules:
+  boss: {label: "Call {{ env.names.boss }}", warnings: 0, then: {end: dropped}}
+  about: {label: "About {{ person }}", warnings: 0, then: {end: dropped}}
+"""
+TWO_ENVIRONMENTS = MANIFEST + "environments:\n  test: {names: {boss: Tess}}\n  production: {names: {boss: Paul}}\n"
+
+
+def test_rule_labels_show_each_calls_environment_and_answers(tmp_path: Path) -> None:
+    files = {
+        "boss.yaml": LABELS.format(name="boss", rules="rules: [boss]\n"),
+        "both.yaml": LABELS.format(name="both", rules=""),
+        "rules.yaml": LABEL_RULES,
+    }
+    pack = write_pack(tmp_path / "pack", files, manifest=TWO_ENVIRONMENTS)
+    clock = FrozenClock("2026-11-23 10:00")
+    testing, production = (Engine.load(pack, clock=clock, environment=name) for name in ("test", "production"))
+
+    def labels(session: Session) -> list[str]:
+        return [event["label"] for event in session.view.events]
+
+    assert labels(testing.start("boss")) == ["Call Tess"]
+    # a call of the other environment, resumed by this engine, sees its own environment
+    assert labels(testing.resume(production.start("boss").snapshot())) == ["Call Paul"]
+    assert labels(testing.start("boss")) == ["Call Tess"]
+    ann, bob = testing.start("both"), testing.start("both")
+    assert labels(ann) == labels(bob) == ["Call Tess", "About None"]
+    ann.answer("Ann")
+    bob.answer("Bob")
+    assert (labels(ann), labels(bob)) == (["Call Tess", "About Ann"], ["Call Tess", "About Bob"])
