@@ -5,12 +5,16 @@ first time a text is used: on the first call after loading, most of the call), a
 render builds a Jinja `Context`. Most texts and conditions of a flow are expressions and
 `{% if %}` blocks: `Hello {{ customer.name }}`, `reason == 'technical'`,
 `{{ numbers[1] | default('Second number') }}`, `customer.mobile is mobile`,
-`(open_topics or []) + [topic]`. This module turns such a tree into closures that do
-exactly what the code Jinja would write for it does (sandbox.py's `BoundedCodeGenerator`):
-the same lookups through the sandbox, the same guarded filters and tests handed the same
-arguments, the same `call_binop`, `joined` and `made` for the values a text makes, the
-same `printed` for what it shows, constant parts folded as Jinja's optimizer folds them.
-Loops, assignments, macros and calls are left to Jinja (None).
+`(open_topics or []) + [topic]`, and the loops, `set`s and method calls analysts write
+(`{% for entry in history if entry.case == case.id %}...{% else %}...{% endfor %}`,
+`{% set last = history | last %}`, `agent.name.split()`). This module turns such a tree
+into closures that do exactly what the code Jinja would write for it does (sandbox.py's
+`BoundedCodeGenerator`): the same lookups through the sandbox, the same guarded filters
+and tests handed the same arguments, the same `call_binop`, `joined` and `made` for the
+values a text makes, the same `printed` for what it shows, the same `rounds` charged for a
+loop and the same `call` for a method, constant parts folded as Jinja's optimizer folds
+them. Macros, blocks, recursive loops, `set` inside a loop, calls of anything but a method,
+and the other shapes are left to Jinja (None).
 
 The closures read a `Run`: what a filter or test sees of a render in place of Jinja's
 `Context` (the data, the sandbox, the work done so far). tests/test_fast_evaluator.py
@@ -21,14 +25,17 @@ from __future__ import annotations
 
 import operator
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
-from callguide.sandbox import MAX_OUTPUT, Sandbox, check_output, pass_argument
+from callguide.sandbox import MAX_OUTPUT, Sandbox, check_output, pass_argument, round_cost
 from jinja2 import nodes
+from jinja2.compiler import find_undeclared
 from jinja2.nodes import EvalContext
 from jinja2.optimizer import Optimizer
+from jinja2.runtime import Context, LoopContext
 
 Evaluate = Callable[["Run"], Any]
 Emit = Callable[["Run", list[str]], None]  # writes a part of a text
@@ -40,7 +47,11 @@ class Run:
     them its `Context`: they read `environment`, `eval_ctx`, `get`; the sandbox keeps the
     work done in `_callguide_work`)."""
 
-    __slots__ = ("_callguide_work", "data", "environment", "eval_ctx", "size")
+    __slots__ = ("_callguide_work", "data", "environment", "eval_ctx", "locals", "size", "vars")
+
+    # set only in the runs of a text that binds names (`_ScopedRun`)
+    locals: dict[str, Any]  # what its loops bind now: their targets and `loop`
+    vars: dict[str, Any]  # what its `set`s bound (Jinja's `context.vars`)
 
     def __init__(self, environment: Sandbox, eval_ctx: EvalContext, data: Mapping[str, Any]) -> None:
         self.environment = environment
@@ -55,8 +66,29 @@ class Run:
         return self.data.get(name, default)
 
     def resolve(self, name: str) -> Any:
-        found = self.data.get(name, _MISSING)
+        found = self.get(name, _MISSING)
         return self.environment.undefined(name=name) if found is _MISSING else found
+
+    def call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """A call the sandbox has checked (`Sandbox.call`), made as Jinja's `Context` makes it:
+        a function that asks for the render gets this one."""
+        return Context.call(self, function, *args, **kwargs)  # type: ignore[arg-type]
+
+
+class _ScopedRun(Run):
+    """A run of a text with loops or `set`s. Filters see what a `set` bound, never a loop's
+    names, as Jinja's filters see its `context.vars` and not a loop's locals."""
+
+    __slots__ = ()
+
+    def __init__(self, environment: Sandbox, eval_ctx: EvalContext, data: Mapping[str, Any]) -> None:
+        super().__init__(environment, eval_ctx, data)
+        self.locals = {}
+        self.vars = {}
+
+    def get(self, name: str, default: Any = None) -> Any:
+        found = self.vars.get(name, _MISSING)
+        return self.data.get(name, default) if found is _MISSING else found
 
 
 _MISSING = object()
@@ -106,18 +138,77 @@ def text(env: Sandbox, tree: nodes.Template, *, folded: bool = False) -> Callabl
     """A text rendered from the render data, or None when Jinja must render it. `folded`:
     as for `expression`."""
     eval_ctx = EvalContext(env)
-    emits = _folded(lambda: _body(env, tree.body, eval_ctx)) if folded else _body(env, tree.body, eval_ctx)
+    bound = frozenset() if folded else _bound(tree)  # shapes.py's trees bind nothing
+
+    def build() -> list[Emit] | None:
+        with _scope(bound=bound, settable=_settable(tree.body) if bound else frozenset()):
+            return _body(env, tree.body, eval_ctx)
+
+    emits = _folded(build) if folded else build()
     if emits is None:
         return None
+    new_run = _ScopedRun if bound else Run
 
     def render(data: Mapping[str, Any]) -> str:
         out: list[str] = []
-        run = Run(env, eval_ctx, data)
+        run = new_run(env, eval_ctx, data)
         for emit in emits:
             emit(run, out)
         return "".join(out)
 
     return render
+
+
+# --- scopes --------------------------------------------------------------------------------
+
+
+class _Scope(threading.local):
+    """What the text being compiled binds, and where in it the builders are (per thread)."""
+
+    bound: frozenset[str] = frozenset()  # names its loops and `set`s bind
+    settable: frozenset[int] = frozenset()  # ids of the `set`s evaluated here (`_settable`)
+    loop_frame = False  # in a loop's body, where Jinja hands every call the loop's `_loop_vars`
+
+
+_SCOPE = _Scope()
+
+
+@contextmanager
+def _scope(**state: Any) -> Iterator[None]:
+    saved = {name: getattr(_SCOPE, name) for name in state}
+    for name, value in state.items():
+        setattr(_SCOPE, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(_SCOPE, name, value)
+
+
+def _bound(tree: nodes.Template) -> frozenset[str]:
+    names = {name.name for name in tree.find_all(nodes.Name) if name.ctx == "store"}
+    return frozenset(names | {"loop"}) if names else frozenset()
+
+
+def _reads(node: nodes.Node) -> set[str]:
+    return {
+        name.name for name in (node, *node.find_all(nodes.Name)) if isinstance(name, nodes.Name) and name.ctx == "load"
+    }
+
+
+def _settable(body: Sequence[nodes.Node]) -> frozenset[int]:
+    """The `set`s of one name at the top of a text that nothing before them reads, nor their
+    own value: there a name is the data's until its `set` and the `set`'s after it. Before
+    one (a loop that reads the name Jinja finds undefined) Jinja's scoping is its own."""
+    read: set[str] = set()
+    settable = set()
+    for node in body:
+        if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name):
+            read |= _reads(node.node)
+            if node.target.name not in read:
+                settable.add(id(node))
+        read |= _reads(node)
+    return frozenset(settable)
 
 
 # --- texts ---------------------------------------------------------------------------------
@@ -132,13 +223,12 @@ def _body(env: Sandbox, body: Sequence[nodes.Node], eval_ctx: EvalContext) -> li
                 if emit is None:
                     return None
                 emits.append(emit)
-        elif isinstance(node, nodes.If):
-            emit = _if(env, node, eval_ctx)
-            if emit is None:
-                return None
-            emits.append(emit)
-        else:
+            continue
+        build = _STATEMENTS.get(type(node))
+        statement = None if build is None else build(env, node, eval_ctx)
+        if statement is None:
             return None
+        emits.append(statement)
     return emits
 
 
@@ -185,6 +275,95 @@ def _if(env: Sandbox, node: nodes.If, eval_ctx: EvalContext) -> Emit | None:
             part(run, out)
 
     return emit
+
+
+def _for(env: Sandbox, node: nodes.For, eval_ctx: EvalContext) -> Emit | None:
+    """`{% for %}`, with its `if` and its `else`: every round of the iterable charged as
+    `BoundedCodeGenerator` charges it (`rounds`, before the `if`), `loop` a Jinja
+    `LoopContext` when the body reads it, the target the loop's own."""
+    target = node.target
+    if (
+        node.recursive
+        or not isinstance(target, nodes.Name)
+        or target.name == "loop"  # Jinja refuses it: left to Jinja to say so
+        or node.find(nodes.Assign) is not None
+        or (node.test is not None and find_undeclared([node.test], ("loop",)))
+    ):
+        return None
+    iterable = _expression(env, node.iter, eval_ctx)
+    with _scope(loop_frame=False):
+        test = None if node.test is None else _expression(env, node.test, eval_ctx)
+        otherwise = _body(env, node.else_, eval_ctx)
+    with _scope(loop_frame=True):
+        body = _body(env, node.body, eval_ctx)
+    if iterable is None or body is None or otherwise is None or (node.test is not None and test is None):
+        return None
+    name, rounds, cost, undefined = target.name, env.rounds, round_cost(node), env.undefined
+    # Jinja makes `loop` only for a body that reads it (its `extended_loop`)
+    extended = "loop" in find_undeclared(node.iter_child_nodes(only=("body",)), ("loop",))
+
+    def emit(run: Run, out: list[str]) -> None:
+        local = run.locals
+        outer, outer_loop = local.get(name, _MISSING), local.get("loop", _MISSING)
+        items: Iterable[Any] = rounds(run, iterable(run), cost)
+        if test is not None:
+            items = _kept(run, items, name, test)
+        looped = False
+        try:
+            for item in LoopContext(items, undefined) if extended else items:
+                if extended:
+                    local[name], local["loop"] = item
+                else:
+                    local[name] = item
+                looped = True
+                for part in body:
+                    part(run, out)
+        finally:
+            _unbind(local, name, outer)
+            if extended:
+                _unbind(local, "loop", outer_loop)
+        if not looped:
+            for part in otherwise:
+                part(run, out)
+
+    return emit
+
+
+def _kept(run: Run, items: Iterable[Any], name: str, test: Evaluate) -> Iterator[Any]:
+    """The items a loop's `if` keeps, each tested with the target bound to it (and unbound
+    after: a `loop.last` in the body tests the next item while the body runs)."""
+    local = run.locals
+    for item in items:
+        outer = local.get(name, _MISSING)
+        local[name] = item
+        keep = test(run)
+        _unbind(local, name, outer)
+        if keep:
+            yield item
+
+
+def _unbind(local: dict[str, Any], name: str, outer: Any) -> None:
+    if outer is _MISSING:
+        local.pop(name, None)
+    else:
+        local[name] = outer
+
+
+def _set(env: Sandbox, node: nodes.Assign, eval_ctx: EvalContext) -> Emit | None:
+    """`{% set name = value %}` at the top of a text (`_settable`)."""
+    if id(node) not in _SCOPE.settable or not isinstance(node.target, nodes.Name):
+        return None
+    name, value = node.target.name, _expression(env, node.node, eval_ctx)
+    if value is None:
+        return None
+
+    def emit(run: Run, out: list[str]) -> None:
+        run.vars[name] = value(run)
+
+    return emit
+
+
+_STATEMENTS: dict[type[nodes.Node], Callable[..., Emit | None]] = {nodes.If: _if, nodes.For: _for, nodes.Assign: _set}
 
 
 # --- expressions ---------------------------------------------------------------------------
@@ -234,6 +413,15 @@ def _name(env: Sandbox, node: nodes.Name, eval_ctx: EvalContext) -> Evaluate | N
     if node.ctx != "load":
         return None
     name, undefined = node.name, env.undefined
+    if name in _SCOPE.bound:
+
+        def lookup(run: Run) -> Any:  # a loop's, else a `set`'s (`_ScopedRun.get`), else the data's
+            found = run.locals.get(name, _MISSING)
+            if found is _MISSING:
+                found = run.get(name, _MISSING)
+            return undefined(name=name) if found is _MISSING else found
+
+        return lookup
 
     def load(run: Run) -> Any:
         found = run.data.get(name, _MISSING)
@@ -402,6 +590,28 @@ def _applied(env: Sandbox, node: nodes.Filter | nodes.Test, function: object, ev
     return apply
 
 
+def _call(env: Sandbox, node: nodes.Call, eval_ctx: EvalContext) -> Evaluate | None:
+    """`value.method(args)`: the sandbox's `call`, handed what Jinja's code hands it (in a
+    loop's body, the loop's `_loop_vars` too: empty, as no `set` there is taken)."""
+    if not isinstance(node.node, nodes.Getattr) or node.dyn_args is not None or node.dyn_kwargs is not None:
+        return None
+    method, args = _expression(env, node.node, eval_ctx), _all(env, node.args, eval_ctx)
+    kwargs = _all(env, [keyword.value for keyword in node.kwargs], eval_ctx)
+    if method is None or args is None or kwargs is None:
+        return None
+    names, in_loop, call = [str(keyword.key) for keyword in node.kwargs], _SCOPE.loop_frame, env.call
+
+    def apply(run: Run) -> Any:
+        function = method(run)
+        given = [arg(run) for arg in args]
+        named = {name: kwarg(run) for name, kwarg in zip(names, kwargs, strict=True)}
+        if in_loop:
+            named["_loop_vars"] = {}
+        return call(run, function, *given, **named)
+
+    return apply
+
+
 def _all(env: Sandbox, parts: Sequence[nodes.Node], eval_ctx: EvalContext) -> list[Evaluate] | None:
     made = [_expression(env, part, eval_ctx) for part in parts]
     return None if any(part is None for part in made) else [part for part in made if part is not None]
@@ -422,4 +632,5 @@ _BUILDERS: tuple[tuple[type[nodes.Node] | tuple[type[nodes.Node], ...], Callable
     (nodes.Dict, _map),
     (nodes.Filter, _filter),
     (nodes.Test, _test),
+    (nodes.Call, _call),
 )

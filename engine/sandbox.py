@@ -138,9 +138,7 @@ class BoundedCodeGenerator(CodeGenerator):
         self.write(")")
 
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
-        # a round costs one, plus the plain text its body writes
-        cost = 1 + sum(len(data.data) for body in node.body for data in body.find_all(nodes.TemplateData))
-        self._charged[id(node.iter)] = cost
+        self._charged[id(node.iter)] = round_cost(node)
         try:
             super().visit_For(node, frame)
         finally:
@@ -154,6 +152,11 @@ class BoundedCodeGenerator(CodeGenerator):
         super().visit(node, *args, **kwargs)
         self.write(f", {cost:d})")
         return None
+
+
+def round_cost(loop: nodes.For) -> int:
+    """What a round of `loop` costs (`Sandbox.rounds`): one, plus the plain text its body writes."""
+    return 1 + sum(len(data.data) for body in loop.body for data in body.find_all(nodes.TemplateData))
 
 
 class Sandbox(ImmutableSandboxedEnvironment):

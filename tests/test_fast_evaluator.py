@@ -1,7 +1,7 @@
 """The evaluator that runs texts and conditions from Jinja's parse (names, fields, items,
 constants, comparisons, `and` / `or` / `not`, filters, tests, `~`, arithmetic, list and map
-literals; `Hello {{ customer.name }}`, `{% if %}` blocks) gives exactly what Jinja gives on
-the same source: the same value, or the same error message."""
+literals, method calls; `Hello {{ customer.name }}`, `{% if %}` blocks, loops, `set`) gives
+exactly what Jinja gives on the same source: the same value, or the same error message."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ CONTEXT: dict[str, Any] = {
     "items": [1, 2, 3],
     "pair": (1, "b"),
     "customer": {"name": "Ann", "phone": "0712345678", "tags": ["vip"], "address": {"city": "Nairobi"}},
+    "history": [{"date": "2026-01-0" + str(day), "text": "t" * day} for day in (3, 1, 2)],
+    "today": "2026-02-01",
 }
 NAMES = [*CONTEXT, "missing"]
 FIELDS = ["name", "phone", "tags", "address", "city", "upper", "missing", "real", "__class__", "_private", "items"]
@@ -68,6 +70,25 @@ FILTERS = [
     "list",
     "select",
 ]
+# methods of texts, lists and maps, with the ones the sandbox measures or refuses
+METHODS = [
+    "upper()",
+    "split()",
+    "split(',')",
+    "startswith('a')",
+    "get('name', 'd')",
+    "get(n)",
+    "items()",
+    "count('a')",
+    "format(n, x)",
+    "join(items)",
+    "center(n)",
+    "replace('a', x)",
+    "append(1)",
+    "mro()",
+    "bit_length()",
+    "missing()",
+]
 TESTS = ["defined", "undefined", "none", "string", "number", "in(items)", "email", "phone", "mobile", "sameas(none)"]
 
 
@@ -89,6 +110,7 @@ def expressions(max_leaves: int = 6) -> st.SearchStrategy[str]:
             st.tuples(inner, inner).map(lambda t: f"({t[0]})[{t[1]}]"),
             st.lists(inner, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
             st.tuples(inner, inner).map(lambda t: f"{{'k': {t[0]}, {t[1]}: 1}}"),
+            st.tuples(inner, st.sampled_from(METHODS)).map(lambda t: f"({t[0]}).{t[1]}"),
         )
 
     return st.recursive(atoms, extend, max_leaves=max_leaves)
@@ -147,6 +169,107 @@ def _texts() -> st.SearchStrategy[str]:
 def test_a_text_of_a_common_shape_renders_as_jinja_renders_it(source: str) -> None:
     source = source or "{{ x }}"
     _same(source, lambda: _direct_text(ENV, ENV.parse(source)), lambda: _jinja_text(ENV, source))
+
+
+# what a loop's body shows: its target, `loop`, a method of either, a name a `set` bound
+_IN_LOOPS = [
+    "{{ i }}",
+    "{{ loop.index }}",
+    "{{ loop.last }}",
+    "{{ '' if loop.last else ', ' }}",
+    "{{ loop.length }}-{{ loop.revindex0 }}",
+    "{{ loop.previtem | default('-') }}",
+    "{{ loop.cycle('a', 'b') }}",
+    "{{ loop.changed(i) }}",
+    "{{ i.upper() }}",
+    "{{ x.split('b') }}",
+    "{{ y }}",
+    "{{ i | days_since }}",
+]
+_ITERABLES = ["items", "customer.tags", "customer", "x", "[]", "nothing", "missing", "pair", "history", "items * 3"]
+
+
+def _loop_texts() -> st.SearchStrategy[str]:
+    """Loops (with an `if`, an `else`, loops in them) over lists, maps, texts and what is not
+    a list, after a `set` or not; their bodies read the target, `loop` and outer names."""
+    parts = st.one_of(st.sampled_from(_IN_LOOPS), expressions(max_leaves=2).map(lambda source: f"{{{{ {source} }}}}"))
+    words = st.sampled_from(["Hi ", ", ", "\n"])
+
+    def loops(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        test = st.none() | st.sampled_from(["i", "not i", "i != 2", "i in items", "x", "loop"])
+        return st.tuples(
+            st.sampled_from(["i", "x", "y"]), st.sampled_from(_ITERABLES), test, inner, st.none() | inner
+        ).map(
+            lambda t: (
+                f"{{% for {t[0]} in {t[1]}"
+                + (f" if {t[2]}" if t[2] else "")
+                + f" %}}{t[3]}"
+                + (f"{{% else %}}{t[4]}" if t[4] is not None else "")
+                + "{% endfor %}"
+            )
+        )
+
+    body = st.recursive(st.lists(st.one_of(parts, words), min_size=1, max_size=3).map("".join), loops, max_leaves=3)
+    sets = st.sampled_from(
+        ["", "{% set y = history | sort(attribute='date') | last %}", "{% set today = '2026-03-01' %}"]
+    )
+    return st.tuples(sets, loops(body), st.sampled_from(["", "{{ y }}", "{{ i }}", "{{ loop }}"])).map("".join)
+
+
+@given(_loop_texts())
+def test_a_loop_renders_as_jinja_renders_it(source: str) -> None:
+    fast = lambda: _direct_text(ENV, ENV.parse(source))  # noqa: E731
+    if " if loop " in source:  # Jinja's scoping of a loop's `if`: left to Jinja
+        assert fast() is None
+        return
+    _same(source, fast, lambda: _jinja_text(ENV, source))
+
+
+def _rendered(source: str, context: dict[str, Any]) -> tuple[tuple[str, Any], tuple[str, Any]]:
+    fast = _direct_text(ENV, ENV.parse(source))
+    assert fast is not None, f"`{source}` should take the fast way"
+    jinja = _jinja_text(ENV, source)
+    return _outcome(lambda _: fast(context)), _outcome(lambda _: jinja(context))
+
+
+def test_loops_spend_the_work_budget_and_the_output_limit_as_jinja_does() -> None:
+    context = {**CONTEXT, "big": list(range(1000)), "some": list(range(300)), "long": "x" * 500}
+    for source in (
+        "{% for a in big %}{% for b in big %}{% endfor %}{% endfor %}",  # rounds alone
+        "{% for a in big if a > 1 %}{% for b in big if false %}{% endfor %}{% endfor %}",  # rounds an `if` drops
+        "{% for a in big %}{{ long }}{% endfor %}",  # the output limit
+        "{% for a in big %}{% for b in some %}{{ long.upper() }}{% endfor %}{% endfor %}",  # calls
+        "{% for a in big %}{{ loop.cycle(long, long) }}{% endfor %}",
+    ):
+        fast, jinja = _rendered(source, context)
+        assert fast == jinja
+        assert fast[0] == "error", source
+
+
+def test_a_set_is_seen_after_it_and_by_filters_not_a_loops_target() -> None:
+    context = {**CONTEXT, "when": "2026-01-01"}
+    for source, expected in (
+        ("{% set n = 7 %}{{ n }}{% for n in [1] %}{{ n }}{% endfor %}{{ n }}", "717"),
+        ("{% set today = '2026-01-11' %}{{ when | days_since }}", "10"),
+        ("{% for today in ['2026-01-21'] %}{{ when | days_since }}{% endfor %}", "31"),
+        ("{% for i in items if i > 1 %}{{ i }}{{ loop.last }}{% else %}none{% endfor %}{{ n }}", "2False3True5"),
+    ):
+        assert _rendered(source, context) == (("value", expected), ("value", expected)), source
+
+
+def test_what_the_fast_way_does_not_take_is_left_to_jinja() -> None:
+    for source in (
+        "{% for i in items %}{% set y = i %}{% endfor %}",  # a `set` in a loop
+        "{% for i in items %}{{ y }}{% endfor %}{% set y = 1 %}",  # read before its `set`: Jinja's own scoping
+        "{% set y = y ~ 'a' %}",
+        "{% set a, b = pair %}",
+        "{% for a, b in [pair] %}{{ a }}{% endfor %}",
+        "{% for i in items recursive %}{{ i }}{% endfor %}",
+        "{% for loop in items %}{% endfor %}",
+        "{{ range(3) }}",
+        "{{ x.upper(*items) }}",
+    ):
+        assert _direct_text(ENV, ENV.parse(source)) is None, source
 
 
 def test_an_inline_if_with_an_else_takes_the_fast_way() -> None:
