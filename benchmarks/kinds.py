@@ -12,6 +12,7 @@ the bundled calls, not the cheapest example.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -171,7 +172,10 @@ def _taped(handler: Handler, tape: dict[tuple[str, str], Any]) -> Handler:
                 tape[key] = (False, failure)
         done, result = tape[key]
         if not done:
-            raise result
+            # a new exception, as a handler raises one: the taped one raised again would
+            # chain every replay's frames onto its traceback, keeping them (and the moves
+            # and sessions they hold) alive, for the collector to go through at every move
+            raise copy.copy(result)
         return result
 
     return handle
