@@ -63,6 +63,10 @@ class CompiledStep(Struct, frozen=True):
     id: str
     flow: str
     model: Step
+    # the model's kind and `flow:step` (the call's path), kept here: a move reads them at
+    # every step it arrives at (an attribute, not a property nor a new string each time)
+    kind: str
+    where: str
     say: LocalText | None
     ask: LocalText | None
     hint: LocalText | None
@@ -81,10 +85,6 @@ class CompiledStep(Struct, frozen=True):
     fixed_options: dict[str, tuple[Any, ...]] | None = None
     # what the view shows of the answer's constraints (`min_length`, `digits`...): the ones set
     constraints: tuple[tuple[str, Any], ...] = ()
-    # the model's kind and `flow:step` (the call's path), kept here: a move reads them at
-    # every step it arrives at (an attribute, not a property nor a new string each time)
-    kind: str = ""
-    where: str = ""
 
 
 class Mover(Protocol):
@@ -314,6 +314,8 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         id=step.id,
         flow=flow,
         model=step,
+        kind=step.kind,
+        where=sys.intern(f"{flow}:{step.id}"),  # one string for every call's path
         say=texts.text(step.say),
         ask=texts.text(ask.ask) if ask else None,
         hint=texts.text(step.hint),
@@ -335,8 +337,6 @@ def compile_step(flow: str, step: Step, texts: Texts) -> CompiledStep:
         if step.warnings
         else (),
         constraints=_constraints(answer),
-        kind=step.kind,
-        where=sys.intern(f"{flow}:{step.id}"),  # one string for every call's path
     )
 
 
