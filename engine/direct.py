@@ -417,9 +417,7 @@ def _name(env: Sandbox, node: nodes.Name, eval_ctx: EvalContext) -> Evaluate | N
 
         def lookup(run: Run) -> Any:  # a loop's, else a `set`'s (`_ScopedRun.get`), else the data's
             found = run.locals.get(name, _MISSING)
-            if found is _MISSING:
-                found = run.get(name, _MISSING)
-            return undefined(name=name) if found is _MISSING else found
+            return run.resolve(name) if found is _MISSING else found
 
         return lookup
 

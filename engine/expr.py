@@ -21,7 +21,7 @@ from callguide.analysis import is_template, parse_condition, reads_only
 from callguide.problems import Pos, RenderError
 from callguide.sandbox import Sandbox, check_output, size_of
 from callguide.shapes import condition_tree, text_tree
-from jinja2 import TemplateError, Undefined
+from jinja2 import TemplateError, Undefined, nodes
 from jinja2.exceptions import SecurityError
 
 RUNTIME_ERRORS = (TemplateError, SecurityError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError)
@@ -85,7 +85,7 @@ class CompiledText(_Compiled):
         if self.literal is not None:
             return True
         try:
-            return reads_only(text_tree(self.source) or self.env.parse(self.source), names)
+            return reads_only(self._tree()[0], names)
         except TemplateError:
             return False
 
@@ -95,10 +95,15 @@ class CompiledText(_Compiled):
             return literal
         return str(self._value(context))
 
+    def _tree(self) -> tuple[nodes.Template, bool]:
+        """The text's tree, and whether shapes.py made it (its trees fold nothing: no
+        optimizer to run) rather than Jinja's parser."""
+        common = text_tree(self.source)
+        return (common, True) if common is not None else (self.env.parse(self.source), False)
+
     def _build(self) -> Callable[[dict[str, Any]], str]:
-        common = text_tree(self.source)  # its trees fold nothing: no optimizer to run
-        tree = common or self.env.parse(self.source)
-        return direct.text(self.env, tree, folded=common is not None) or _jinja_text(self.env, self.source)
+        tree, folded = self._tree()
+        return direct.text(self.env, tree, folded=folded) or _jinja_text(self.env, self.source)
 
 
 def _join_bounded(chunks: Iterator[str]) -> str:
