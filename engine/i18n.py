@@ -37,7 +37,11 @@ def use(language: str) -> Token[str]:
 
 @contextmanager
 def speaking(language: str) -> Iterator[None]:
-    """Speak `language` within the block."""
+    """Speak `language` within the block (a move speaks its call's language already: then
+    nothing is switched, which costs more than what the block translates)."""
+    if LANGUAGE.get() == language:
+        yield
+        return
     token = use(language)
     try:
         yield

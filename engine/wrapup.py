@@ -9,7 +9,6 @@ The questions come in the order the shared `WRAPUP` machine fires them: a reason
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any
 
 from callguide import answers, i18n, phases
@@ -161,8 +160,7 @@ def question(step: str, context: dict[str, Any], language: str, phrases: Any) ->
     custom = phrases.get(f"wrapup_{step}")
     if custom is not None:
         return str(custom.render(context, language))
-    # a move speaks the call's language already: switching costs more than the translation
-    with i18n.speaking(language) if i18n.LANGUAGE.get() != language else nullcontext():
+    with i18n.speaking(language):
         return _QUESTIONS[step]()
 
 
