@@ -4,13 +4,14 @@ Each flow becomes a `Machine(model=None)` whose states are its steps. Its `advan
 transitions are the step's branches, in order, guarded by compiled conditions: the first
 branch whose conditions hold is taken, which is exactly what `next:` means; `fail` is a
 failed effect's fallback and `give_up` the way out after too many invalid answers. `call`
-and `finish` are transitions of the `call` and `end` steps that stay where they are: their
-callbacks push the callee's frame, or return to the caller (or end the call). `call` and
-`end` branches are desugared into steps of their own (`step~n1`), so every transition is a
-plain move between states. A move fires the machine's event on a `Cursor` (a `state` and
-the move it belongs to): no machine and no `add_model` per call. Guards and callbacks are
-Python callables made here; no string from a flow file ever reaches `transitions` as a
-callback name.
+and `end` branches are desugared into steps of their own (`step~n1`), so every transition is
+a plain move between states. What a `call` or `end` step does where it stands (push the
+callee's frame, return to the caller or end the call) changes no step of this machine, and
+is no transition of it: the interpreter does it (a callee begins at its machine's initial
+step; the caller goes on by its own `advance`). A move fires the machine's event on a
+`Cursor` (a `state` and the move it belongs to): no machine and no `add_model` per call.
+Guards are Python callables made here; no string from a flow file ever reaches
+`transitions` as a callback name.
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ from callguide.texts import LocalText, Texts
 from msgspec import Struct
 from transitions import Machine, MachineError
 
-CALL = "call"
-FINISH = "finish"
 # a pack of more steps than this compiles each step when a call first reaches it (see
 # `CompiledSteps`), and makes the machine of each of its flows of at most SMALL_FLOW steps
 # when a call first moves in it (about 1 ms for 100 steps): a call enters a few of a big
@@ -88,13 +87,9 @@ class CompiledStep(Struct, frozen=True):
 
 
 class Mover(Protocol):
-    """The move a machine's guards and callbacks work for (the interpreter's turn)."""
+    """The move a machine's guards work for (the interpreter's turn)."""
 
     def context(self) -> dict[str, Any]: ...
-
-    def call(self, step: CompiledStep) -> None: ...
-
-    def finish(self, step: CompiledStep) -> None: ...
 
 
 class Guard:
@@ -107,24 +102,6 @@ class Guard:
 
     def __call__(self, event: Any) -> bool:
         return self.condition.test(event.model.mover.context())
-
-
-class Arrived:
-    """The work of a `call` or `end` step, run when its transition fires."""
-
-    __slots__ = ("step", "steps")
-
-    def __init__(self, steps: Mapping[str, CompiledStep], step: str) -> None:
-        self.steps = steps
-        self.step = step
-
-    def __call__(self, event: Any) -> None:
-        mover: Mover = event.model.mover
-        step = self.steps[self.step]
-        if step.kind == "call":
-            mover.call(step)
-        else:
-            mover.finish(step)
 
 
 class CompiledSteps(Mapping[str, CompiledStep]):
@@ -295,9 +272,6 @@ def _machine(flow: Flow, graph: StepGraph, steps: Mapping[str, CompiledStep], te
                     "conditions": [Guard(guard)] if guard else [],
                 }
             )
-        if step.kind in ("call", "end"):  # stays at the step; the callback does the work
-            trigger = CALL if step.kind == "call" else FINISH
-            transitions.append({"trigger": trigger, "source": step.id, "dest": None, "after": Arrived(steps, step.id)})
     return shared_machine(list(steps), transitions, flow.start)
 
 

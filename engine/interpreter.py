@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from callguide import answers, perform, phases, wrapup
-from callguide.compile import CALL, FINISH, CompiledFlow, CompiledPack, CompiledStep
+from callguide.compile import CompiledFlow, CompiledPack, CompiledStep
 from callguide.context import choices
 from callguide.graph import ADVANCE, GIVE_UP
 from callguide.i18n import _
@@ -204,8 +204,10 @@ class Turn:
                 self.to(phases.CONFIRM)
             else:
                 perform.perform(self, step)
-        elif kind in ("call", "end"):  # the machine's `call` / `finish` callback does the work
-            self.fire(CALL if kind == "call" else FINISH)
+        elif kind == "call":
+            self.call(step)
+        elif kind == "end":
+            self.finish(step)
 
     def fire(self, trigger: str) -> str:
         """Fire `trigger` on the flow's machine from the current step: where it went."""
