@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from transitions import Machine, MachineError, State
+from transitions import Machine, MachineError, State, Transition
 from transitions.core import EventData
 
 
@@ -48,6 +48,36 @@ class SharedState(State):
             super().exit(event_data)
 
 
+class SharedTransition(Transition):
+    """A transition of a shared machine, whose states are named by strings and which is
+    fired on one `Cursor` at a time. Its state change is `Transition`'s, step for step (exit
+    the source, set the cursor's state, note it in the event data, enter the destination, the
+    machine's `on_final` at a final state), with each state taken from the machine's map
+    once: `Transition` looks them up four times through `get_state` and `set_state`, with
+    their checks for `Enum` states and lists of models that such a machine never has (about
+    1.4 µs, a third of a fire, measured on transitions 0.9.3)."""
+
+    def _change_state(self, event_data: EventData) -> None:
+        machine, name = event_data.machine, self.dest
+        assert name is not None  # `execute` changes no state for a transition without a destination
+        states = machine.states
+        states[self.source].exit(event_data)
+        dest = states[name]
+        setattr(event_data.model, machine.model_attribute, name)
+        event_data.state = dest
+        dest.enter(event_data)
+        if dest.final:
+            machine.callbacks(machine.on_final, event_data)
+
+
+class SharedMachine(Machine):
+    """The machine of `shared_machine`: its states are `SharedState`s, its transitions
+    `SharedTransition`s (the classes `transitions` lets a machine choose)."""
+
+    state_cls = SharedState
+    transition_cls = SharedTransition
+
+
 def shared_machine(states: Sequence[str], transitions: Sequence[dict[str, Any]], initial: str) -> Machine:
     """A machine for every call: no model, no `to_<state>` shortcuts, an event that does not
     apply to the state raises `MachineError` (the engine turns it into its own error).
@@ -60,7 +90,7 @@ def shared_machine(states: Sequence[str], transitions: Sequence[dict[str, Any]],
     build). Lists of sources, `*`, `=`, other keyword arguments and an event's first
     transition go through `add_transition` itself. The states are handed over as `State`s,
     which `add_states` keeps as they are instead of making one per name (5,000: about 4 ms)."""
-    machine = Machine(
+    machine = SharedMachine(
         model=None,
         states=[SharedState(name, ignore_invalid_triggers=False) for name in states],
         initial=initial,

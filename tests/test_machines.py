@@ -86,6 +86,31 @@ def test_a_state_given_enter_and_exit_callbacks_runs_them() -> None:
     assert seen == [("exit", "a"), ("enter", "b")]
 
 
+def test_a_shared_machine_changes_state_as_a_machine_of_transitions_does() -> None:
+    def run(machine: Machine) -> list[tuple[str, str, str]]:
+        seen: list[tuple[str, str, str]] = []
+
+        def note(what: str) -> Any:
+            return lambda event: seen.append((what, event.state.name, event.model.state))
+
+        machine.states["a"].add_callback("exit", note("exit"))
+        machine.states["b"].add_callback("enter", note("enter"))
+        machine.states["b"].final = True
+        machine.on_final = note("final")
+        machine.events["go"].transitions["a"][0].after.append(note("after"))
+        cursor = Cursor("a")
+        assert fire(machine, "go", cursor)
+        assert cursor.state == "b"
+        return seen
+
+    spec = [{"trigger": "go", "source": "a", "dest": "b"}]
+    reference = Machine(
+        model=None, states=["a", "b"], transitions=spec, initial="a", auto_transitions=False, send_event=True
+    )
+    expected = [("exit", "a", "a"), ("enter", "b", "b"), ("final", "b", "b"), ("after", "b", "b")]
+    assert run(shared_machine(["a", "b"], spec, "a")) == run(reference) == expected
+
+
 def test_a_phase_change_the_call_cannot_make_is_refused_by_the_machine() -> None:
     assert next_phase("step", "confirm") == "confirm"
     assert next_phase("wrapup", "end") == "ended"
