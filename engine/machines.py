@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from transitions import Machine, MachineError, State, Transition
-from transitions.core import EventData
+from transitions.core import Condition, EventData
 
 
 class Cursor:
@@ -48,6 +48,19 @@ class SharedState(State):
             super().exit(event_data)
 
 
+class SharedCondition(Condition):
+    """A guard of a shared machine (`send_event`: it is given the event data). `Condition`
+    first resolves its function, in case it names a method of the model, and asks the
+    machine whether to send the event: more than half of checking a guard that is a Python
+    callable (measured on transitions 0.9.3), which every guard of the engine is."""
+
+    def check(self, event_data: EventData) -> bool:
+        func = self.func
+        if isinstance(func, str):  # a name: resolved as `transitions` does
+            return super().check(event_data)
+        return bool(func(event_data) == self.target)
+
+
 class SharedTransition(Transition):
     """A transition of a shared machine, whose states are named by strings and which is
     fired on one `Cursor` at a time. Its state change is `Transition`'s, step for step (exit
@@ -55,7 +68,9 @@ class SharedTransition(Transition):
     machine's `on_final` at a final state), with each state taken from the machine's map
     once: `Transition` looks them up four times through `get_state` and `set_state`, with
     their checks for `Enum` states and lists of models that such a machine never has (about
-    1.4 µs, a third of a fire, measured on transitions 0.9.3)."""
+    1.4 µs, a third of a fire, measured on transitions 0.9.3). Its guards are `SharedCondition`s."""
+
+    condition_cls = SharedCondition
 
     def _change_state(self, event_data: EventData) -> None:
         machine, name = event_data.machine, self.dest

@@ -111,6 +111,23 @@ def test_a_shared_machine_changes_state_as_a_machine_of_transitions_does() -> No
     assert run(shared_machine(["a", "b"], spec, "a")) == run(reference) == expected
 
 
+def test_a_shared_machine_takes_the_first_transition_whose_guards_hold() -> None:
+    specs: list[dict[str, Any]] = [
+        {"trigger": "go", "source": "a", "dest": "b", "conditions": [lambda event: False]},
+        {"trigger": "go", "source": "a", "dest": "c", "unless": [lambda event: True]},
+        # a guard named by a string is the model's, as `transitions` resolves it
+        {"trigger": "go", "source": "a", "dest": "d", "conditions": ["ready"], "unless": [lambda event: 0]},
+        {"trigger": "go", "source": "a", "dest": "b"},
+    ]
+    machine = shared_machine(["a", "b", "c", "d"], specs, "a")
+    ready = SimpleNamespace(state="a", ready=lambda event: 1)  # 1 == True, 0 == False: as `Condition` compares
+    assert fire(machine, "go", ready)
+    assert ready.state == "d"
+    not_ready = SimpleNamespace(state="a", ready=lambda event: False)
+    assert fire(machine, "go", not_ready)
+    assert not_ready.state == "b"
+
+
 def test_a_phase_change_the_call_cannot_make_is_refused_by_the_machine() -> None:
     assert next_phase("step", "confirm") == "confirm"
     assert next_phase("wrapup", "end") == "ended"
