@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Annotated, Any, Literal, get_args
 
 Phase = Literal["step", "pick", "confirm", "wait", "failed", "wrapup", "ended"]
@@ -197,22 +197,26 @@ class State:
 
 
 _FIELDS = tuple(f.name for f in fields(State))
-_VALUES = attrgetter(*_FIELDS)  # every field's value, in the order of _FIELDS
-_ITEMS = itemgetter(*_FIELDS)  # the same of a map
+_ITEMS = itemgetter(*_FIELDS)  # every field's value in a map, in the order of _FIELDS
 
 
-def _assigner() -> Callable[[State, tuple[Any, ...]], None]:
-    """`state.call_id, state.started, ... = values`: every field set in one assignment,
-    written once as Python source (as `dataclasses` writes `__init__`). A refused answer
-    puts every field back: a loop of `setattr` over them costs ten times as much."""
-    targets = ", ".join(f"state.{name}" for name in _FIELDS)
+def _written(name: str, source: str) -> Callable[..., Any]:
+    """The function `name` of `source`, over every field (`state.call_id, state.started,
+    ...`) written once as Python source, as `dataclasses` writes `__init__`: a loop of
+    `setattr` over the fields costs ten times as much, `attrgetter` twice as much."""
     namespace: dict[str, Any] = {}
-    exec(compile(f"def assign(state, values):\n    {targets}, = values\n", "<state>", "exec"), namespace)
-    assign: Callable[[State, tuple[Any, ...]], None] = namespace["assign"]
-    return assign
+    exec(compile(source, "<state>", "exec"), namespace)
+    function: Callable[..., Any] = namespace[name]
+    return function
 
 
-_ASSIGN = _assigner()
+_TARGETS = ", ".join(f"state.{name}" for name in _FIELDS)
+# every field's value, in the order of _FIELDS: a move's checkpoint takes them
+_VALUES: Callable[[State], tuple[Any, ...]] = _written("values", f"def values(state):\n    return ({_TARGETS},)\n")
+# every field set in one assignment: a refused answer puts every field back
+_ASSIGN: Callable[[State, tuple[Any, ...]], None] = _written(
+    "assign", f"def assign(state, values):\n    {_TARGETS}, = values\n"
+)
 _ABSENT = object()  # a name the answers did not hold before the move
 
 
