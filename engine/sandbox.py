@@ -593,9 +593,10 @@ def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
     """A filter charged for what it reads, whose arguments are measured first and whose
     result is a made value."""
     kind = getattr(filter_, "jinja_pass_arg", None)
-    signature = inspect.signature(filter_) if name in _PREDICTED or name in _COUNTS else None
+    bind = _binder(filter_) if name in _PREDICTED or name in _COUNTS else None
     # Jinja's async-ready filters wrap a plain one that may not take the context
     takes_lead = getattr(inspect.unwrap(filter_), "jinja_pass_arg", None) is not None
+    listed, widths, counted, predicted = name == "join", name in _WIDTH_FILTERS, name in _COUNTS, name in _PREDICTED
 
     @pass_context
     def guarded(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
@@ -606,22 +607,56 @@ def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
             lead = (context.eval_ctx,)
         elif kind is _PASS_ENVIRONMENT:
             lead = (context.environment,)
-        if name == "join" and not isinstance(value, (str, Sequence, Mapping, Undefined)):
+        if listed and not isinstance(value, (str, Sequence, Mapping, Undefined)):
             value = list(value)
-        _spend(context, _cost(name, value) + _read_arguments(args, kwargs))
-        if name in _WIDTH_FILTERS:
+        _spend(context, _cost(name, value) + (_read_arguments(args, kwargs) if args or kwargs else 0))
+        if widths:
             _check_widths((*args, *kwargs.values()))
-        if signature is not None:
-            arguments = signature.bind(*(lead if takes_lead else ()), value, *args, **kwargs).arguments
-            if name in _COUNTS:
+        if bind is not None:
+            arguments = bind(*(lead if takes_lead else ()), value, *args, **kwargs)
+            if counted:
                 _check_count(name, arguments)
-            if name in _PREDICTED:
+            if predicted:
                 _check_size(_predicted(name, arguments))
         return context.environment.made(context, filter_(*lead, value, *args, **kwargs))
 
     guarded.__name__ = name
     guarded.__doc__ = filter_.__doc__
     return guarded
+
+
+_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def _binder(function: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
+    """`inspect.signature(function).bind(...).arguments`: what a call gives each parameter it
+    names. The calls analysts write (the leading parameters by position, others by name) are
+    bound here directly; `bind` (several times the cost of the filter itself) binds the rest,
+    and refuses a wrong call with its own error."""
+    signature = inspect.signature(function)
+    parameters = list(signature.parameters.values())
+    leading = []
+    for parameter in parameters:
+        if parameter.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD:
+            break
+        leading.append(parameter.name)
+    named = frozenset(parameter.name for parameter in parameters if parameter.kind in _NAMED)
+    required = frozenset(
+        parameter.name
+        for parameter in parameters
+        if parameter.kind in _NAMED and parameter.default is inspect.Parameter.empty
+    )
+
+    def bind(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        if len(args) <= len(leading):
+            arguments = dict(zip(leading, args, strict=False))
+            if all(key in named and key not in arguments for key in kwargs):
+                arguments.update(kwargs)
+                if required.issubset(arguments):
+                    return arguments
+        return signature.bind(*args, **kwargs).arguments
+
+    return bind
 
 
 def _charged_test(name: str, test: Any) -> Callable[..., Any]:
