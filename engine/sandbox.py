@@ -254,7 +254,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
     def made(self, context: Any, value: Any) -> Any:
         """A value the template made: plain data of at most `MAX_VALUE`, charged to the render.
         What a filter makes lazily (`map`, `select`...) becomes the list of its items."""
-        if isinstance(value, Iterator):
+        if type(value) not in _DATA and isinstance(value, Iterator):  # the ABC's check costs more than the rest
             value = list(value)
         size = size_of(value)
         _check_size(size)
@@ -274,6 +274,8 @@ class Sandbox(ImmutableSandboxedEnvironment):
             yield item
 
 
+# What most values made are; none of them is an iterator
+_DATA = frozenset({str, int, float, bool, type(None), list, tuple, dict})
 # Values that print as themselves (a zone prints as its name); anything else that is not a
 # text, a number or a collection of values is Python's, never shown nor stored.
 _PLAIN_SCALARS = (float, bool, type(None), date, time, timedelta, tzinfo)
@@ -416,7 +418,7 @@ def _check_size(size: int) -> None:
 
 
 def _spend(context: Any, units: int) -> None:
-    spent = getattr(context, "_callguide_work", 0) + max(units, 1)
+    spent = getattr(context, "_callguide_work", 0) + (units if units > 1 else 1)
     if spent > MAX_WORK:
         raise SecurityError(
             f"the text does too much work (more than {MAX_WORK:,} steps); loop over fewer items, or make smaller values"
