@@ -452,9 +452,21 @@ def _getattr(env: Sandbox, node: nodes.Getattr, eval_ctx: EvalContext) -> Evalua
 def _getitem(env: Sandbox, node: nodes.Getitem, eval_ctx: EvalContext) -> Evaluate | None:
     if isinstance(node.arg, nodes.Slice):  # a slice copies what it takes: Jinja measures it
         return None
-    container, getitem = _expression(env, node.node, eval_ctx), env.getitem
+    container, getitem, undefined = _expression(env, node.node, eval_ctx), env.getitem, env.undefined
     if container is None:
         return None
+    if isinstance(node.arg, nodes.Const) and type(node.arg.value) is int:
+        index = node.arg.value
+
+        def item(run: Run) -> Any:
+            value = container(run)
+            # `numbers[2]` of a list: the sandbox's getitem takes `value[2]`, or the undefined
+            # it makes for the IndexError it catches; made here without raising it
+            if type(value) is list or type(value) is tuple:
+                return value[index] if -len(value) <= index < len(value) else undefined(obj=value, name=index)
+            return getitem(value, index)
+
+        return item
     if isinstance(node.arg, nodes.Const):
         key = node.arg.value
         return lambda run: getitem(container(run), key)
