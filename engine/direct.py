@@ -458,15 +458,18 @@ def _getitem(env: Sandbox, node: nodes.Getitem, eval_ctx: EvalContext) -> Evalua
     if isinstance(node.arg, nodes.Const) and type(node.arg.value) is int:
         index = node.arg.value
 
-        def item(run: Run) -> Any:
+        def indexed(run: Run) -> Any:
             value = container(run)
             # `numbers[2]` of a list: the sandbox's getitem takes `value[2]`, or the undefined
-            # it makes for the IndexError it catches; made here without raising it
+            # it makes for the IndexError it catches (named by the index, as Jinja names it);
+            # made here without raising it
             if type(value) is list or type(value) is tuple:
-                return value[index] if -len(value) <= index < len(value) else undefined(obj=value, name=index)
+                if -len(value) <= index < len(value):
+                    return value[index]
+                return undefined(obj=value, name=index)  # type: ignore[arg-type]
             return getitem(value, index)
 
-        return item
+        return indexed
     if isinstance(node.arg, nodes.Const):
         key = node.arg.value
         return lambda run: getitem(container(run), key)
@@ -590,8 +593,8 @@ def _applied(env: Sandbox, node: nodes.Filter | nodes.Test, function: object, ev
     lead = pass_argument(function)
     call = function
     if lead == "context" and not names:  # the sandbox's guarded filters and tests, called as analysts write them
-        if all(isinstance(arg, nodes.Const) for arg in node.args):  # `default('none')`: made once
-            constants = tuple(arg.value for arg in node.args)
+        constants = tuple(arg.value for arg in node.args if isinstance(arg, nodes.Const))
+        if len(constants) == len(node.args):  # `default('none')`: made once
             return lambda run: call(run, value(run), *constants)
         return lambda run: call(run, value(run), *[arg(run) for arg in args])
 
