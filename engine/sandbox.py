@@ -591,9 +591,14 @@ def pass_argument(function: Callable[..., Any]) -> str | None:
     return {_PASS_CONTEXT: "context", _PASS_EVAL_CONTEXT: "eval_context", _PASS_ENVIRONMENT: "environment"}.get(kind)
 
 
-def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded(name: str, filter_: Callable[..., Any], *, sync: bool) -> Callable[..., Any]:
     """A filter charged for what it reads, whose arguments are measured first and whose
-    result is a made value."""
+    result is a made value. `sync`: the environment is not async."""
+    if sync and getattr(filter_, "jinja_async_variant", False):
+        # Jinja's async-ready filters (`join`, `map`, `select`...) wrap a plain one, which
+        # the wrapper calls (without the lead it does not take) in an environment that is
+        # not async: called here directly, with its own lead
+        filter_ = inspect.unwrap(filter_)
     kind = getattr(filter_, "jinja_pass_arg", None)
     bind = _binder(filter_) if name in _PREDICTED or name in _COUNTS else None
     # Jinja's async-ready filters wrap a plain one that may not take the context
@@ -667,7 +672,7 @@ def _charged_test(name: str, test: Any) -> Callable[..., Any]:
 
     @pass_context
     def charged(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
-        _spend(context, _cost(name, value) + _read_arguments(args, kwargs))
+        _spend(context, _cost(name, value) + (_read_arguments(args, kwargs) if args or kwargs else 0))
         lead = (context,) if kind is _PASS_CONTEXT else (context.environment,) if kind is _PASS_ENVIRONMENT else ()
         return test(*lead, value, *args, **kwargs)
 
@@ -684,6 +689,6 @@ def seal(env: Sandbox) -> Sandbox:
     """The sandbox made ready for a pack: every filter and test it has is guarded and charged,
     and its globals are the bounded `range` and `dict` (never Python's own types)."""
     env.globals = {"range": _safe_range, "dict": _new_dict}
-    env.filters = {name: _guarded(name, filter_) for name, filter_ in env.filters.items()}
+    env.filters = {name: _guarded(name, filter_, sync=not env.is_async) for name, filter_ in env.filters.items()}
     env.tests = {name: _charged_test(name, test) for name, test in env.tests.items()}
     return env
