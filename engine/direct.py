@@ -452,9 +452,24 @@ def _getattr(env: Sandbox, node: nodes.Getattr, eval_ctx: EvalContext) -> Evalua
 def _getitem(env: Sandbox, node: nodes.Getitem, eval_ctx: EvalContext) -> Evaluate | None:
     if isinstance(node.arg, nodes.Slice):  # a slice copies what it takes: Jinja measures it
         return None
-    container, getitem = _expression(env, node.node, eval_ctx), env.getitem
+    container, getitem, undefined = _expression(env, node.node, eval_ctx), env.getitem, env.undefined
     if container is None:
         return None
+    if isinstance(node.arg, nodes.Const) and type(node.arg.value) is int:
+        index = node.arg.value
+
+        def indexed(run: Run) -> Any:
+            value = container(run)
+            # `numbers[2]` of a list: the sandbox's getitem takes `value[2]`, or the undefined
+            # it makes for the IndexError it catches (named by the index, as Jinja names it);
+            # made here without raising it
+            if type(value) is list or type(value) is tuple:
+                if -len(value) <= index < len(value):
+                    return value[index]
+                return undefined(obj=value, name=index)  # type: ignore[arg-type]
+            return getitem(value, index)
+
+        return indexed
     if isinstance(node.arg, nodes.Const):
         key = node.arg.value
         return lambda run: getitem(container(run), key)
@@ -495,6 +510,9 @@ def _compare(env: Sandbox, node: nodes.Compare, eval_ctx: EvalContext) -> Evalua
         chain.append((test, value))
     if first is None:
         return None
+    if len(chain) == 1 and isinstance(node.ops[0].expr, nodes.Const):  # `reason == 'technical'`: most of them
+        test, constant = chain[0][0], node.ops[0].expr.value
+        return lambda run: bool(test(first(run), constant))
 
     def compare(run: Run) -> Any:
         left = first(run)
@@ -577,6 +595,11 @@ def _applied(env: Sandbox, node: nodes.Filter | nodes.Test, function: object, ev
     names = [str(keyword.key) for keyword in node.kwargs]
     lead = pass_argument(function)
     call = function
+    if lead == "context" and not names:  # the sandbox's guarded filters and tests, called as analysts write them
+        constants = tuple(arg.value for arg in node.args if isinstance(arg, nodes.Const))
+        if len(constants) == len(node.args):  # `default('none')`: made once
+            return lambda run: call(run, value(run), *constants)
+        return lambda run: call(run, value(run), *[arg(run) for arg in args])
 
     def apply(run: Run) -> Any:
         first = run if lead == "context" else run.eval_ctx if lead == "eval_context" else env

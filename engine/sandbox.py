@@ -247,14 +247,15 @@ class Sandbox(ImmutableSandboxedEnvironment):
     def printed(self, context: Any, value: Any) -> Any:
         """What `{{ ... }}` prints, before it is turned into text."""
         size = size_of(value, MAX_OUTPUT)
-        check_output(size)
+        if size > MAX_OUTPUT:  # not a call per value: most are far from it
+            check_output(size)
         _spend(context, size)
         return value
 
     def made(self, context: Any, value: Any) -> Any:
         """A value the template made: plain data of at most `MAX_VALUE`, charged to the render.
         What a filter makes lazily (`map`, `select`...) becomes the list of its items."""
-        if isinstance(value, Iterator):
+        if type(value) not in _DATA and isinstance(value, Iterator):  # the ABC's check costs more than the rest
             value = list(value)
         size = size_of(value)
         _check_size(size)
@@ -274,6 +275,8 @@ class Sandbox(ImmutableSandboxedEnvironment):
             yield item
 
 
+# What most values made are; none of them is an iterator
+_DATA = frozenset({str, int, float, bool, type(None), list, tuple, dict})
 # Values that print as themselves (a zone prints as its name); anything else that is not a
 # text, a number or a collection of values is Python's, never shown nor stored.
 _PLAIN_SCALARS = (float, bool, type(None), date, time, timedelta, tzinfo)
@@ -416,7 +419,7 @@ def _check_size(size: int) -> None:
 
 
 def _spend(context: Any, units: int) -> None:
-    spent = getattr(context, "_callguide_work", 0) + max(units, 1)
+    spent = getattr(context, "_callguide_work", 0) + (units if units > 1 else 1)
     if spent > MAX_WORK:
         raise SecurityError(
             f"the text does too much work (more than {MAX_WORK:,} steps); loop over fewer items, or make smaller values"
@@ -589,13 +592,19 @@ def pass_argument(function: Callable[..., Any]) -> str | None:
     return {_PASS_CONTEXT: "context", _PASS_EVAL_CONTEXT: "eval_context", _PASS_ENVIRONMENT: "environment"}.get(kind)
 
 
-def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded(name: str, filter_: Callable[..., Any], *, sync: bool) -> Callable[..., Any]:
     """A filter charged for what it reads, whose arguments are measured first and whose
-    result is a made value."""
+    result is a made value. `sync`: the environment is not async."""
+    if sync and getattr(filter_, "jinja_async_variant", False):
+        # Jinja's async-ready filters (`join`, `map`, `select`...) wrap a plain one, which
+        # the wrapper calls (without the lead it does not take) in an environment that is
+        # not async: called here directly, with its own lead
+        filter_ = inspect.unwrap(filter_)
     kind = getattr(filter_, "jinja_pass_arg", None)
-    signature = inspect.signature(filter_) if name in _PREDICTED or name in _COUNTS else None
+    bind = _binder(filter_) if name in _PREDICTED or name in _COUNTS else None
     # Jinja's async-ready filters wrap a plain one that may not take the context
     takes_lead = getattr(inspect.unwrap(filter_), "jinja_pass_arg", None) is not None
+    listed, widths, counted, predicted = name == "join", name in _WIDTH_FILTERS, name in _COUNTS, name in _PREDICTED
 
     @pass_context
     def guarded(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
@@ -606,16 +615,16 @@ def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
             lead = (context.eval_ctx,)
         elif kind is _PASS_ENVIRONMENT:
             lead = (context.environment,)
-        if name == "join" and not isinstance(value, (str, Sequence, Mapping, Undefined)):
+        if listed and not isinstance(value, (str, Sequence, Mapping, Undefined)):
             value = list(value)
-        _spend(context, _cost(name, value) + _read_arguments(args, kwargs))
-        if name in _WIDTH_FILTERS:
+        _spend(context, _cost(name, value) + (_read_arguments(args, kwargs) if args or kwargs else 0))
+        if widths:
             _check_widths((*args, *kwargs.values()))
-        if signature is not None:
-            arguments = signature.bind(*(lead if takes_lead else ()), value, *args, **kwargs).arguments
-            if name in _COUNTS:
+        if bind is not None:
+            arguments = bind(*(lead if takes_lead else ()), value, *args, **kwargs)
+            if counted:
                 _check_count(name, arguments)
-            if name in _PREDICTED:
+            if predicted:
                 _check_size(_predicted(name, arguments))
         return context.environment.made(context, filter_(*lead, value, *args, **kwargs))
 
@@ -624,13 +633,47 @@ def _guarded(name: str, filter_: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
+_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def _binder(function: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
+    """`inspect.signature(function).bind(...).arguments`: what a call gives each parameter it
+    names. The calls analysts write (the leading parameters by position, others by name) are
+    bound here directly; `bind` (several times the cost of the filter itself) binds the rest,
+    and refuses a wrong call with its own error."""
+    signature = inspect.signature(function)
+    parameters = list(signature.parameters.values())
+    leading = []
+    for parameter in parameters:
+        if parameter.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD:
+            break
+        leading.append(parameter.name)
+    named = frozenset(parameter.name for parameter in parameters if parameter.kind in _NAMED)
+    required = frozenset(
+        parameter.name
+        for parameter in parameters
+        if parameter.kind in _NAMED and parameter.default is inspect.Parameter.empty
+    )
+
+    def bind(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        if len(args) <= len(leading):
+            arguments = dict(zip(leading, args, strict=False))
+            if all(key in named and key not in arguments for key in kwargs):
+                arguments.update(kwargs)
+                if required.issubset(arguments):
+                    return arguments
+        return signature.bind(*args, **kwargs).arguments
+
+    return bind
+
+
 def _charged_test(name: str, test: Any) -> Callable[..., Any]:
     """A test (`is email`, `is in`...) charged for what it reads."""
     kind = getattr(test, "jinja_pass_arg", None)
 
     @pass_context
     def charged(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
-        _spend(context, _cost(name, value) + _read_arguments(args, kwargs))
+        _spend(context, _cost(name, value) + (_read_arguments(args, kwargs) if args or kwargs else 0))
         lead = (context,) if kind is _PASS_CONTEXT else (context.environment,) if kind is _PASS_ENVIRONMENT else ()
         return test(*lead, value, *args, **kwargs)
 
@@ -647,6 +690,6 @@ def seal(env: Sandbox) -> Sandbox:
     """The sandbox made ready for a pack: every filter and test it has is guarded and charged,
     and its globals are the bounded `range` and `dict` (never Python's own types)."""
     env.globals = {"range": _safe_range, "dict": _new_dict}
-    env.filters = {name: _guarded(name, filter_) for name, filter_ in env.filters.items()}
+    env.filters = {name: _guarded(name, filter_, sync=not env.is_async) for name, filter_ in env.filters.items()}
     env.tests = {name: _charged_test(name, test) for name, test in env.tests.items()}
     return env

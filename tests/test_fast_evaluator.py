@@ -37,7 +37,7 @@ CONTEXT: dict[str, Any] = {
 }
 NAMES = [*CONTEXT, "missing"]
 FIELDS = ["name", "phone", "tags", "address", "city", "upper", "missing", "real", "__class__", "_private", "items"]
-ITEMS = ["0", "1", "2", "7", "'name'", "'tags'", "'missing'", "none"]
+ITEMS = ["0", "1", "2", "7", "-1", "-4", "'name'", "'tags'", "'missing'", "none"]
 CONSTANTS = ["1", "0", "12", "2.5", "'a'", "'abc'", "''", "none", "true", "false", "[1, 2]", "(1, 'b')", "[]"]
 OPERATORS = ["==", "!=", "<", ">", "<=", ">=", "in", "not in"]
 Runner = Callable[[dict[str, Any]], Any]
