@@ -147,7 +147,9 @@ class Contexts:
         self._constant_labels = frozenset(
             name for name, rule in compiled.rules.items() if rule.label.reads_only(CALL_CONSTANTS)
         )
-        self._choices: dict[tuple[str, str], answers.Options] = {}
+        self._choices: dict[tuple[str, str], tuple[answers.Options, tuple[dict[str, str], ...]]] = {}
+        # the wrap-up's questions that read nothing, by question and language (`wrapup.question`)
+        self.questions: dict[tuple[str, str], str] = {}
         self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
 
     def build(self, state: State, now: datetime) -> dict[str, Any]:
@@ -206,19 +208,29 @@ class Contexts:
         return text.render(context, language) if text else key.split(":", 1)[-1]
 
     def choices(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> answers.Options:
-        """The wrap-up's reasons or queues with their labels, to pick from (made once when
-        literal: a wrap-up answer picks from them, and a choice is slow to make)."""
+        """The wrap-up's reasons or queues with their labels, to pick from."""
+        return self._labelled(kind, keys, context, language)[0]
+
+    def options(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> list[dict[str, str]]:
+        """The same as the view shows them: new maps every time (a view is its reader's to change)."""
+        return list(map(dict.copy, self._labelled(kind, keys, context, language)[1]))
+
+    def _labelled(
+        self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str
+    ) -> tuple[answers.Options, tuple[dict[str, str], ...]]:
+        """The choices and the maps a view copies, made once when literal: a wrap-up answer
+        picks from them, a wrap-up view shows them, and a choice is slow to make."""
         found = self._choices.get((kind, language))
         if found is None:
-            found = answers.Options(answers.Choice(key, self.label(f"{kind}:{key}", context, language)) for key in keys)
+            keys = tuple(keys)
+            choices = answers.Options(
+                answers.Choice(key, self.label(f"{kind}:{key}", context, language)) for key in keys
+            )
+            found = choices, tuple({"key": choice.key, "label": choice.label} for choice in choices)
             texts = [self.compiled.labels.get(f"{kind}:{key}") for key in keys]
             if all(text is None or text.is_literal for text in texts):
                 self._choices[(kind, language)] = found
         return found
-
-    def options(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> list[dict[str, str]]:
-        """The same as the view shows them: new maps every time (a view is its reader's to change)."""
-        return [{"key": choice.key, "label": choice.label} for choice in self.choices(kind, keys, context, language)]
 
 
 def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Sequence[answers.Choice]:

@@ -59,7 +59,7 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
         return View(flow, "@ended", phase, notice=notice, error=error, pending=pending, outcome=outcome, record=record)
     if phase == "wrapup":
         spec = wrapup.spec(contexts, state, context)
-        question = wrapup.question(spec["step"], context, language, compiled.phrases)
+        question = wrapup.question(contexts, spec["step"], context, language)
         return View(
             flow,
             f"@{spec['step']}",
