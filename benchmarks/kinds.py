@@ -47,6 +47,7 @@ class Move:
     previous: tuple[str, Any] | None
     start: tuple[str, dict[str, Any], str | None]  # flow, given, language: for the first move
     move: tuple[str, Any]
+    entered: int  # the steps the move entered (each one a fire of the flow's machine, or more)
 
     def live(self) -> Session:
         """A session standing just before the move, as one that has been answering."""
@@ -131,6 +132,7 @@ def collect(packs: Sequence[Path]) -> Kinds:
             move = (kinds[0], step[kinds[0]])
             snapshots.append(session.snapshot())
             kind = kind_of(session, move)
+            walked = len(session.state.path)
             refused = False
             try:
                 apply_strict(session, move)
@@ -146,7 +148,12 @@ def collect(packs: Sequence[Path]) -> Kinds:
             index = len(moves)
             moves.append(move)
             made = Move(
-                engine, snapshots[index - 1] if index else None, moves[index - 1] if index else None, start, move
+                engine,
+                snapshots[index - 1] if index else None,
+                moves[index - 1] if index else None,
+                start,
+                move,
+                len(session.state.path) - walked,
             )
             try:
                 apply(made.live(), move)
@@ -225,6 +232,8 @@ def kinds_rows(kinds: Kinds, stats: Mapping[str, Stats], trigger: Stats | None) 
             continue
         packs = len({move.engine.pack.name for move in moves})
         ratio = found.median / trigger.median if trigger is not None else None
+        # the target counts a move as one step change; most moves of a real call enter several
+        entered = sum(move.entered for move in moves) / len(moves)
         rows.append(
             Row(
                 f"kinds.{_slug(kind)}",
@@ -235,8 +244,8 @@ def kinds_rows(kinds: Kinds, stats: Mapping[str, Stats], trigger: Stats | None) 
                 f"<= {TRIGGER_LIMIT:g}x a trigger",
                 at_most(ratio, TRIGGER_LIMIT),
                 found,
-                note=f"{found.median * 1e6:.1f} µs per move",
-                details={"moves": len(moves), "median_s": found.median},
+                note=f"{found.median * 1e6:.1f} µs per move; {entered:.1f} steps entered per move",
+                details={"moves": len(moves), "median_s": found.median, "steps_entered": entered},
             )
         )
     return rows
