@@ -234,18 +234,22 @@ class Contexts:
 
 
 def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Sequence[answers.Choice]:
-    """A step's options as the agent sees them now: greyed out where their `if` fails (as
-    `Options`, which `pick` finds spellings in at once)."""
+    """A step's options as the agent sees them now (as `Options`, which `pick` finds
+    spellings in at once)."""
     fixed = step.fixed_options
     if fixed is not None and language in fixed:
         return fixed[language]
-    found = []
+    options = answers.Options(answers.Choice(*option) for option in labelled(step, context, language))
+    if fixed is not None:
+        fixed[language] = options
+    return options
+
+
+def labelled(step: CompiledStep, context: dict[str, Any], language: str) -> Iterator[tuple[str, str, str | None]]:
+    """A step's options as they stand now: key, label, and why it is greyed out where its
+    `if` fails (else None)."""
     for option in step.options:
         disabled = None
         if option.condition is not None and not option.condition.test(context):
             disabled = option.disabled.render(context, language) if option.disabled else "not available now"
-        found.append(answers.Choice(option.key, option.label.render(context, language), disabled))
-    options = answers.Options(found)
-    if fixed is not None:
-        fixed[language] = options
-    return options
+        yield option.key, option.label.render(context, language), disabled
