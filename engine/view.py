@@ -101,9 +101,7 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
             answer = {"type": "retry"}
         elif phase in ("step", "pick"):
             if step.kind == "ask":
-                kind, answer = "ask", answer_spec(step, state, context, language)
-                if isinstance(step.model, AskStep) and step.model.answer and step.model.answer.kind == "phone":
-                    _phone_rule(answer, compiled.pack)
+                kind, answer = "ask", answer_spec(step, state, context, language, compiled.pack)
             else:  # a `say`, or the line read before a `do`, `call` or `end`
                 kind = "say"
     return View(  # by position, in the order of View's fields: by keyword it costs a microsecond more
@@ -135,7 +133,7 @@ def _phone_rule(spec: dict[str, Any], pack: Pack) -> None:
             spec["region"] = pack.phone_region
 
 
-def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], language: str) -> dict[str, Any]:
+def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], language: str, pack: Pack) -> dict[str, Any]:
     model = step.model
     assert isinstance(model, AskStep) and model.answer is not None
     answer = model.answer
@@ -167,6 +165,8 @@ def answer_spec(step: CompiledStep, state: State, context: dict[str, Any], langu
         spec["default"] = render_value(default, context, language)
     if model.attempts:
         spec["attempts"] = {"max": model.attempts.limit, "used": state.attempts}
+    if answer.kind == "phone":
+        _phone_rule(spec, pack)
     return spec
 
 

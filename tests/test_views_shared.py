@@ -120,3 +120,38 @@ def test_a_reason_label_that_reads_the_call_shows_it_as_the_call_ended(tmp_path:
     bob = at_pick(engine, "Bob")
     bob.hang_up()
     assert bob.wrap_up(reason="done")["reason_label"] == "Done"
+
+
+PHONES = """\
+flow: main
+title: Phones
+start: mobile
+steps:
+  mobile:
+    ask: Mobile number?
+    phone: true
+    attempts: {max: 2, then: {end: resolved}}
+    save: mobile
+    next: office
+  office:
+    ask: Office number?
+    phone: {region: GB}
+    save: office
+    next: bye
+  bye:
+    end: resolved
+"""
+
+
+def test_a_phone_question_shows_the_packs_rule_unless_it_has_its_own(tmp_path: Path) -> None:
+    manifest = MANIFEST + "phone: {digits: 10}\n"
+    engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": PHONES}, manifest=manifest))
+    session = engine.start("main")
+    assert session.view.answer == {
+        "type": "phone",
+        "optional": False,
+        "attempts": {"max": 2, "used": 0},
+        "digits": 10,
+    }
+    session.answer("0712345678")
+    assert session.view.answer == {"type": "phone", "optional": False, "region": "GB"}
