@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from callguide import Engine, FrozenClock, Session
+from hostile.packs import CALL_END as HOSTILE_CALL_END
 from hostile.packs import MANIFEST, write_pack
 
 MAIN = """\
@@ -33,15 +34,8 @@ steps:
   bye:
     end: resolved
 """
-CALL_END = """\
-catalog: call_end
-title: End of call
-reasons:
-  done: {label: Done, close: true, locked: true}
-  later: {label: "Call {{ caller }} back after {{ now.hour }}:00", close: false, queue: desk}
-queues:
-  desk: Front desk
-"""
+# the hostile packs' catalog, with a reason label that reads the call
+CALL_END = HOSTILE_CALL_END.replace("label: Call back later", 'label: "Call {{ caller }} back after {{ now.hour }}:00"')
 RULES = "rules:\n  noise: {label: Noise, warnings: 2, then: {end: dropped}}\n"
 PHRASES = "phrases:\n  wrapup_reason:\n    en: Why did it end?\n    ru: Почему звонок закончился?\n"
 
