@@ -147,7 +147,9 @@ class Contexts:
         self._constant_labels = frozenset(
             name for name, rule in compiled.rules.items() if rule.label.reads_only(CALL_CONSTANTS)
         )
-        self._choices: dict[tuple[str, str], answers.Options] = {}
+        self._choices: dict[tuple[str, str], tuple[answers.Options, tuple[dict[str, str], ...]]] = {}
+        # the wrap-up's questions that read nothing, by question and language (`wrapup.question`)
+        self.questions: dict[tuple[str, str], str] = {}
         self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
 
     def build(self, state: State, now: datetime) -> dict[str, Any]:
@@ -206,34 +208,48 @@ class Contexts:
         return text.render(context, language) if text else key.split(":", 1)[-1]
 
     def choices(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> answers.Options:
-        """The wrap-up's reasons or queues with their labels, to pick from (made once when
-        literal: a wrap-up answer picks from them, and a choice is slow to make)."""
+        """The wrap-up's reasons or queues with their labels, to pick from."""
+        return self._labelled(kind, keys, context, language)[0]
+
+    def options(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> list[dict[str, str]]:
+        """The same as the view shows them: new maps every time (a view is its reader's to change)."""
+        return list(map(dict.copy, self._labelled(kind, keys, context, language)[1]))
+
+    def _labelled(
+        self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str
+    ) -> tuple[answers.Options, tuple[dict[str, str], ...]]:
+        """The choices and the maps a view copies, made once when literal: a wrap-up answer
+        picks from them, a wrap-up view shows them, and a choice is slow to make."""
         found = self._choices.get((kind, language))
         if found is None:
-            found = answers.Options(answers.Choice(key, self.label(f"{kind}:{key}", context, language)) for key in keys)
+            keys = tuple(keys)
+            choices = answers.Options(
+                answers.Choice(key, self.label(f"{kind}:{key}", context, language)) for key in keys
+            )
+            found = choices, tuple({"key": choice.key, "label": choice.label} for choice in choices)
             texts = [self.compiled.labels.get(f"{kind}:{key}") for key in keys]
             if all(text is None or text.is_literal for text in texts):
                 self._choices[(kind, language)] = found
         return found
 
-    def options(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> list[dict[str, str]]:
-        """The same as the view shows them: new maps every time (a view is its reader's to change)."""
-        return [{"key": choice.key, "label": choice.label} for choice in self.choices(kind, keys, context, language)]
-
 
 def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Sequence[answers.Choice]:
-    """A step's options as the agent sees them now: greyed out where their `if` fails (as
-    `Options`, which `pick` finds spellings in at once)."""
+    """A step's options as the agent sees them now (as `Options`, which `pick` finds
+    spellings in at once)."""
     fixed = step.fixed_options
     if fixed is not None and language in fixed:
         return fixed[language]
-    found = []
+    options = answers.Options(answers.Choice(*option) for option in labelled(step, context, language))
+    if fixed is not None:
+        fixed[language] = options
+    return options
+
+
+def labelled(step: CompiledStep, context: dict[str, Any], language: str) -> Iterator[tuple[str, str, str | None]]:
+    """A step's options as they stand now: key, label, and why it is greyed out where its
+    `if` fails (else None)."""
     for option in step.options:
         disabled = None
         if option.condition is not None and not option.condition.test(context):
             disabled = option.disabled.render(context, language) if option.disabled else "not available now"
-        found.append(answers.Choice(option.key, option.label.render(context, language), disabled))
-    options = answers.Options(found)
-    if fixed is not None:
-        fixed[language] = options
-    return options
+        yield option.key, option.label.render(context, language), disabled

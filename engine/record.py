@@ -23,7 +23,6 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
     pack = compiled.pack
     catalog = pack.call_end_catalog
     assert catalog is not None and state.ended_at is not None
-    context = contexts.build(state, datetime.fromisoformat(state.ended_at))
     wrapup = state.wrapup
     reason = wrapup.get("reason")
     queue = wrapup.get("queue")
@@ -49,14 +48,14 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
         "events": list(state.events),
         "effects": [*state.effects, *map(_performed_in_failed_move, state.unsettled)],
         "reason": reason,
-        "reason_label": contexts.label(f"reason:{reason}", context, state.language) if reason else None,
+        "reason_label": _label(contexts, state, f"reason:{reason}", ended) if reason else None,
         "close": bool(wrapup.get("close")),
         "queue": queue,
         "queue_name": queues.get(queue) if isinstance(queues, Mapping) and queue else None,
         "description": wrapup.get("description") or "",
     }
     task = state.vars.get("task") or state.inputs.get("task")
-    worklist = worklist_of(pack, task, state.first_flow)
+    worklist = worklist_of(pack, task, top)
     if worklist is not None and isinstance(task, dict):
         acted = any(
             e["name"].partition(".")[2] in TASK_ACTIONS and e["name"].startswith("task.") and e.get("ok")
@@ -70,6 +69,14 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
             "state": task,
         }
     return record
+
+
+def _label(contexts: Contexts, state: State, key: str, ended: datetime) -> str:
+    """A label of the pack as the call ended: the call's render context is built only for
+    a label that reads it (most are literal, and the record is made at the call's last move)."""
+    text = contexts.compiled.labels.get(key)
+    context = contexts.build(state, ended) if text is not None and not text.is_literal else {}
+    return contexts.label(key, context, state.language)
 
 
 def _performed_in_failed_move(entry: dict[str, Any]) -> dict[str, Any]:

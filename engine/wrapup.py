@@ -156,12 +156,23 @@ _QUESTIONS: dict[str, Callable[[], str]] = {
 }
 
 
-def question(step: str, context: dict[str, Any], language: str, phrases: Any) -> str:
-    custom = phrases.get(f"wrapup_{step}")
-    if custom is not None:
-        return str(custom.render(context, language))
-    with i18n.speaking(language):
-        return _QUESTIONS[step]()
+def question(contexts: Contexts, step: str, context: dict[str, Any], language: str) -> str:
+    """The question in the call's language: the pack's phrase `wrapup_<step>`, else the
+    engine's own words (made once per question and language unless the phrase reads the call)."""
+    key = (step, language)
+    found = contexts.questions.get(key)
+    if found is not None:
+        return found
+    custom = contexts.compiled.phrases.get(f"wrapup_{step}")
+    if custom is None:
+        with i18n.speaking(language):
+            found = _QUESTIONS[step]()
+    else:
+        found = str(custom.render(context, language))
+        if not custom.is_literal:
+            return found
+    contexts.questions[key] = found
+    return found
 
 
 # --- the answers --------------------------------------------------------------------------------

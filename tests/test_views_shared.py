@@ -1,0 +1,146 @@
+"""A view is its reader's: what views share across calls (a step's options, the wrap-up's
+reasons and questions, made once per language) reaches each view as its own copy, and
+what reads the call is worked out for each call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from callguide import Engine, FrozenClock, Session
+from hostile.packs import CALL_END as HOSTILE_CALL_END
+from hostile.packs import MANIFEST, write_pack
+
+MAIN = """\
+flow: main
+title: Views
+start: who
+steps:
+  who:
+    ask: Who is calling?
+    text: true
+    save: caller
+    next: pick
+  pick:
+    ask: What now?
+    choice:
+      fixed: A fixed option
+      named: "For {{ caller }}"
+      greyed:
+        label: Greyed out
+        if: caller == 'nobody'
+        else: "not for {{ caller }}"
+    save: picked
+    next: bye
+  bye:
+    end: resolved
+"""
+# the hostile packs' catalog, with a reason label that reads the call
+CALL_END = HOSTILE_CALL_END.replace("label: Call back later", 'label: "Call {{ caller }} back after {{ now.hour }}:00"')
+PHRASES = "phrases:\n  wrapup_reason:\n    en: Why did it end?\n    ru: Почему звонок закончился?\n"
+
+
+def engine_at(tmp_path: Path, clock: FrozenClock) -> Engine:
+    files = {"main.yaml": MAIN, "call_end.yaml": CALL_END, "phrases.yaml": PHRASES}
+    return Engine.load(write_pack(tmp_path / "pack", files, manifest=MANIFEST + "languages: [en, ru]\n"), clock=clock)
+
+
+def at_pick(engine: Engine, caller: str) -> Session:
+    session = engine.start("main")
+    session.answer(caller)
+    return session
+
+
+def test_a_host_that_changes_a_views_options_changes_no_other_view(tmp_path: Path) -> None:
+    engine = engine_at(tmp_path, FrozenClock("2026-11-23 10:00"))
+    first = at_pick(engine, "Ann").view
+    assert first.answer is not None
+    first.answer["options"][0]["label"] = "changed"
+    first.answer["options"].append({"key": "added", "label": "added"})
+    assert at_pick(engine, "Bob").view.answer == {
+        "type": "choice",
+        "optional": False,
+        "options": [
+            {"key": "fixed", "label": "A fixed option"},
+            {"key": "named", "label": "For Bob"},
+            {"key": "greyed", "label": "Greyed out", "disabled": "not for Bob"},
+        ],
+    }
+    for _ in range(2):  # the queues' options, made once: each view has its own copy
+        session = engine.start("main")
+        session.hang_up()
+        session.answer("later")
+        session.answer("no")
+        shown = session.view.answer
+        assert shown is not None and shown["options"] == [{"key": "desk", "label": "Front desk"}]
+        shown["options"][0]["label"] = "changed"
+        shown["options"].append({"key": "added", "label": "added"})
+
+
+def test_the_wrap_up_questions_are_each_calls_language(tmp_path: Path) -> None:
+    engine = engine_at(tmp_path, FrozenClock("2026-11-23 10:00"))
+    asked: list[tuple[str | None, ...]] = []
+    for language in ("en", "ru", "en"):
+        session = engine.start("main", language=language)
+        session.hang_up()
+        reason = session.view.text
+        session.answer("later")
+        close = session.view.text
+        session.answer("no")
+        asked.append((reason, close, session.view.text))
+    english = ("Why did it end?", "Close the request?", "The request stays open: which queue does it go to?")
+    russian = (
+        "Почему звонок закончился?",
+        "Закрыть обращение?",
+        "Обращение остаётся открытым: в какую очередь его передать?",
+    )
+    assert asked == [english, russian, english]
+
+
+def test_a_reason_label_that_reads_the_call_shows_it_as_the_call_ended(tmp_path: Path) -> None:
+    clock = FrozenClock("2026-11-23 10:00")
+    engine = engine_at(tmp_path, clock)
+    session = at_pick(engine, "Ann")
+    session.answer("fixed")
+    clock.advance(2 * 3600)
+    record = session.wrap_up(reason="later", close=False, queue="desk", description="Busy")
+    assert (record["reason"], record["reason_label"]) == ("later", "Call Ann back after 12:00")
+    clock.advance(3 * 3600)  # read again later, in another process: the same record
+    assert engine.resume(session.snapshot()).record == record
+    bob = at_pick(engine, "Bob")
+    bob.hang_up()
+    assert bob.wrap_up(reason="done")["reason_label"] == "Done"
+
+
+PHONES = """\
+flow: main
+title: Phones
+start: mobile
+steps:
+  mobile:
+    ask: Mobile number?
+    phone: true
+    attempts: {max: 2, then: {end: resolved}}
+    save: mobile
+    next: office
+  office:
+    ask: Office number?
+    phone: {region: GB}
+    save: office
+    next: bye
+  bye:
+    end: resolved
+"""
+
+
+def test_a_phone_question_shows_the_packs_rule_unless_it_has_its_own(tmp_path: Path) -> None:
+    manifest = MANIFEST + "phone: {digits: 10}\n"
+    engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": PHONES}, manifest=manifest))
+    session = engine.start("main")
+    assert session.view.answer == {
+        "type": "phone",
+        "optional": False,
+        "attempts": {"max": 2, "used": 0},
+        "digits": 10,
+    }
+    session.answer("0712345678")
+    assert session.view.answer == {"type": "phone", "optional": False, "region": "GB"}
