@@ -192,7 +192,8 @@ class Contexts:
 
     def events(self, context: dict[str, Any], language: str, flow: str, environment: str) -> tuple[dict[str, str], ...]:
         """The rule events the agent may raise in `flow`, with their labels (made once per
-        flow, language and environment when the labels read nothing else)."""
+        flow, language and environment when the labels read nothing else): new maps every
+        time, as the view shows them (a view is its reader's to change)."""
         key = (flow, language, environment)
         found = self._events.get(key)
         if found is None:
@@ -201,7 +202,7 @@ class Contexts:
             found = tuple({"name": name, "label": rule.label.render(context, language)} for name, rule in rules.items())
             if rules.keys() <= self._constant_labels:
                 self._events[key] = found
-        return found
+        return tuple(map(dict.copy, found)) if found else ()
 
     def label(self, key: str, context: dict[str, Any], language: str) -> str:
         text = self.compiled.labels.get(key)

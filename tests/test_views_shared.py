@@ -36,11 +36,12 @@ steps:
 """
 # the hostile packs' catalog, with a reason label that reads the call
 CALL_END = HOSTILE_CALL_END.replace("label: Call back later", 'label: "Call {{ caller }} back after {{ now.hour }}:00"')
+RULES = "rules:\n  noise: {label: Noise, warnings: 2, then: {end: dropped}}\n"
 PHRASES = "phrases:\n  wrapup_reason:\n    en: Why did it end?\n    ru: Почему звонок закончился?\n"
 
 
 def engine_at(tmp_path: Path, clock: FrozenClock) -> Engine:
-    files = {"main.yaml": MAIN, "call_end.yaml": CALL_END, "phrases.yaml": PHRASES}
+    files = {"main.yaml": MAIN, "call_end.yaml": CALL_END, "phrases.yaml": PHRASES, "rules.yaml": RULES}
     return Engine.load(write_pack(tmp_path / "pack", files, manifest=MANIFEST + "languages: [en, ru]\n"), clock=clock)
 
 
@@ -50,7 +51,7 @@ def at_pick(engine: Engine, caller: str) -> Session:
     return session
 
 
-def test_a_host_that_changes_a_views_options_changes_no_other_view(tmp_path: Path) -> None:
+def test_a_host_that_changes_a_view_changes_no_other_view(tmp_path: Path) -> None:
     engine = engine_at(tmp_path, FrozenClock("2026-11-23 10:00"))
     first = at_pick(engine, "Ann").view
     assert first.answer is not None
@@ -65,6 +66,10 @@ def test_a_host_that_changes_a_views_options_changes_no_other_view(tmp_path: Pat
             {"key": "greyed", "label": "Greyed out", "disabled": "not for Bob"},
         ],
     }
+    events = first.events  # made once per flow, language and environment
+    assert events == ({"name": "noise", "label": "Noise"},)
+    events[0]["label"] = "changed"
+    assert at_pick(engine, "Bob").view.events == ({"name": "noise", "label": "Noise"},)
     for _ in range(2):  # the queues' options, made once: each view has its own copy
         session = engine.start("main")
         session.hang_up()
