@@ -28,7 +28,7 @@ from callguide.expr import CompiledCondition
 from callguide.filters import make_environment
 from callguide.graph import StepGraph, graph_of
 from callguide.machines import Cursor, fire, shared_machine
-from callguide.model import EMPTY, Action, Answer, AskStep, DoStep, EndStep, Flow, Pack, Rule, Step
+from callguide.model import EMPTY, Action, ActionKind, Answer, AskStep, DoStep, EndStep, Flow, Pack, Rule, Step
 from callguide.sandbox import Sandbox
 from callguide.texts import LocalText, Texts
 from msgspec import Struct
@@ -175,7 +175,9 @@ class CompiledRule:
     rule: Rule
     label: LocalText
     phrases: tuple[LocalText, ...]
-    actions: tuple[tuple[Action, LocalText | None, Mapping[str, Any], LocalText | None], ...]
+    # each action with its kind (worked out from the action's fields: once, here), its text,
+    # arguments and description
+    actions: tuple[tuple[ActionKind, Action, LocalText | None, Mapping[str, Any], LocalText | None], ...]
 
 
 @dataclass(slots=True)
@@ -209,7 +211,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
         compiled.flows[flow.name] = compile_flow(flow, texts, lazy=lazy)
     for rule in pack.rules.values():
         actions = tuple(
-            (action, texts.text(action.text), texts.value(action.args), texts.text(action.description))
+            (action.kind, action, texts.text(action.text), texts.value(action.args), texts.text(action.description))
             for action in rule.then
         )
         label = texts.text(rule.label)

@@ -209,20 +209,16 @@ class Turn:
         elif kind == "end":
             self.finish(step)
 
-    def fire(self, trigger: str) -> str:
-        """Fire `trigger` on the flow's machine from the current step: where it went."""
-        flow, current = self.state.stack[-1]
-        dest = self.compiled.flows[flow].fire(trigger, current, self)
+    def advance(self, trigger: str) -> None:
+        """Leave the current step by `trigger`: the flow's machine, fired from it, picks the branch."""
+        state = self.state
+        flow, current = state.stack[-1]
+        compiled = self.compiled.flows[flow]
+        dest = compiled.fire(trigger, current, self)
         if dest is None:
             raise FlowRuntimeError(f"no branch of step `{current}` in flow `{flow}` applies")
-        return dest
-
-    def advance(self, trigger: str) -> None:
-        """Leave the current step by `trigger`; the flow's machine picks the branch."""
-        current, kind = self.state.step, self.step().kind
-        dest = self.fire(trigger)
-        if kind in ("say", "ask") and trigger == ADVANCE:
-            self.state.trail.append(current)
+        if trigger == ADVANCE and compiled.steps[current].kind in ("say", "ask"):
+            state.trail.append(current)
         self.enter(dest)
 
     def call(self, step: CompiledStep) -> None:

@@ -80,7 +80,8 @@ def request(move: Move, name: str, args: dict[str, Any], step_id: str, step: Com
     except Exception as crash:  # a host's handler bug must not break the call
         done(move, asked.as_json(), None, f"{type(crash).__name__}: {crash}", step)
         return None
-    performed = {**asked.as_json(), "flow": state.flow, "at": move.now.isoformat(), "result": result}
+    performed = asked.as_json()  # the request, and what the host did of it (after its fields)
+    performed["flow"], performed["at"], performed["result"] = state.flow, move.now.isoformat(), result
     move.performed.append(performed)
     done(move, performed, result, None, step)  # `done` reads the request's fields and `at` of it
     return result
@@ -106,8 +107,12 @@ def done(move: Move, asked: dict[str, Any], result: Any, failure: str | None, st
         "args": asked["args"],
         "step": asked["step"],
         "at": asked.get("at") or move.now.isoformat(),
+        "ok": failure is None,
     }
-    entry.update({"ok": False, "error": failure} if failure is not None else {"ok": True, "result": result})
+    if failure is None:
+        entry["result"] = result
+    else:
+        entry["error"] = failure
     move.state.effects.append(entry)
     if step is None:
         return

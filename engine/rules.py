@@ -34,9 +34,6 @@ def signal(move: Move, event: str) -> None:
     window = rule.rule.within
     times = [t for t in state.counters.get(event, []) if window is None or elapsed - t <= window]
     times.append(elapsed)
-    # the counters are replaced, not changed in place: the move's checkpoint holds them as they were
-    state.counters = {**state.counters, event: times}
-    move.recount()  # `rules.<name>.count` changed
     count = len(times)
     entry: dict[str, Any] = {
         "rule": event,
@@ -45,15 +42,18 @@ def signal(move: Move, event: str) -> None:
         "at": move.now.isoformat(),
     }
     state.events.append(entry)
-    if count <= rule.rule.warnings:
+    limit = count > rule.rule.warnings
+    # the counters are replaced, not changed in place: the move's checkpoint holds them as they
+    # were. Past the limit, the count starts again (nothing reads it in between)
+    state.counters = {**state.counters, event: [] if limit else times}
+    move.recount()  # `rules.<name>.count` changed
+    if not limit:
         phrase = rule.phrases[min(count, len(rule.phrases)) - 1] if rule.phrases else None
         text = phrase.render(move.context(), state.language) if phrase else ""
         state.notice = {"kind": "warning", "rule": event, "count": count, "of": rule.rule.warnings, "text": text}
         entry["warning"] = text
         return
     entry["limit"] = True
-    state.counters = {**state.counters, event: []}
-    move.recount()
     state.notice = None
     _consequences(move, event, rule.actions)
 
@@ -61,25 +61,25 @@ def signal(move: Move, event: str) -> None:
 def _consequences(move: Move, event: str, actions: Any) -> None:
     state = move.state
     said: list[str] = []
-    for action, text, args, description in actions:
+    for kind, action, text, args, description in actions:
         language = state.language
-        if action.kind == "say" and text:
+        if kind == "say" and text:
             said.append(text.render(move.context(), language))
-        elif action.kind == "do":
+        elif kind == "do":
             perform.request(
                 move, action.effect or "", render_value(args, move.context(), language), f"rule:{event}", None
             )
-        elif action.kind == "transfer" and text:
+        elif kind == "transfer" and text:
             to = text.render(move.context(), language)
             perform.request(move, "call.transfer", {"to": to, "rule": event}, f"rule:{event}", None)
             del state.stack[1:]
             move.end_call("transferred", action.reason)
-        elif action.kind == "switch" and action.flow:
+        elif kind == "switch" and action.flow:
             start = move.compiled.flows[action.flow].flow.start
             state.stack = [[action.flow, start]]
             state.trail = []
             move.enter(start)
-        elif action.kind == "end":
+        elif kind == "end":
             move.preset(action.reason, action.close, description)  # rendered where the event happened
             del state.stack[1:]
             move.end_call(action.outcome or "interrupted", action.reason)
