@@ -191,6 +191,7 @@ class CompiledPack:
     labels: dict[str, LocalText] = field(default_factory=dict)
     lifecycles: dict[str, LifecycleMachine] = field(default_factory=dict)
     effects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    outcomes: frozenset[str] = frozenset()  # the pack's `outcome_names`, made once (a hang-up checks them)
 
     def confirmation(self, step: CompiledStep) -> LocalText | None:
         """What the agent confirms before a `do` step acts: its `confirm`, or the warning of
@@ -205,7 +206,7 @@ class CompiledPack:
 def compile_pack(pack: Pack) -> CompiledPack:
     env = make_environment(pack.calendar, pack.phone_digits, pack.phone_region)
     texts = Texts(env, pack.language)
-    compiled = CompiledPack(pack, env, texts, effects=known_effects(pack))
+    compiled = CompiledPack(pack, env, texts, effects=known_effects(pack), outcomes=pack.outcome_names)
     lazy = sum(len(flow.steps) for flow in pack.flows.values()) > LAZY_PAST
     for flow in pack.flows.values():
         compiled.flows[flow.name] = compile_flow(flow, texts, lazy=lazy)

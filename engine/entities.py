@@ -99,11 +99,22 @@ class LifecycleMachine:
     ) -> dict[str, Any]:
         """Fire transition `name` for `entity`: the effect's arguments (from, to, comment),
         or `EffectFailed` saying why the entity cannot take it now."""
+        return self.take(name, entity, args, {**context, **self.over(entity, args)}, language)
+
+    def over(self, entity: Any, args: dict[str, Any]) -> dict[str, Any]:
+        """What the transition's guards read over the flow's context: the entity (by the
+        lifecycle's name) and the comment."""
+        return {self.lifecycle.name: entity, "comment": args.get("comment")}
+
+    def take(
+        self, name: str, entity: Any, args: dict[str, Any], values: dict[str, Any], language: str
+    ) -> dict[str, Any]:
+        """`request`, its guards reading `values`: the flow's context with `over` over it."""
         lifecycle = self.lifecycle
         record = entity if isinstance(entity, dict) else {}
         state = str(record.get("status") or lifecycle.initial)
         comment = str(args.get("comment") or "").strip()
-        move = EntityMove({**context, lifecycle.name: entity, "comment": args.get("comment")}, comment, language)
+        move = EntityMove(values, comment, language)
         cursor = Cursor(state, move)
         try:
             moved = fire(self.machine, name, cursor)

@@ -12,6 +12,7 @@ from typing import Any
 
 from callguide import phases
 from callguide.compile import CompiledStep
+from callguide.context import RenderContext
 from callguide.effects import EffectRequest
 from callguide.entities import TASK_ACTIONS, lifecycle_result, new_task_request, task_request, worklist_of
 from callguide.graph import ADVANCE, FAIL
@@ -42,8 +43,12 @@ def prepare(move: Move, name: str, args: dict[str, Any]) -> dict[str, Any]:
     lifecycle = move.compiled.lifecycles.get(head)
     if lifecycle is not None and action in lifecycle.lifecycle.transitions:
         variable = str(args.pop("of", None) or head)
-        entity = move.context().get(variable)
-        return {**lifecycle.request(action, entity, args, move.context(), move.state.language), "of": variable}
+        context = move.context()
+        entity = context.get(variable)
+        # the guards read the entity and the comment over the move's context: a layer, not a
+        # copy (a copy merges every layer of the context: about 13 µs, measured)
+        values = RenderContext(lifecycle.over(entity, args), context)
+        return {**lifecycle.take(action, entity, args, values, move.state.language), "of": variable}
     if name == "task.create":
         return new_task_request(args, move.now, opening(move.compiled.pack))
     if head == "task" and action in TASK_ACTIONS:

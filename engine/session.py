@@ -123,7 +123,7 @@ class Session:
         def end(turn: Turn) -> None:
             if turn.state.phase in ("wrapup", "ended"):
                 raise InputError("the call is already over", self.step)
-            if outcome not in self.engine.compiled.pack.outcome_names:
+            if outcome not in self.engine.compiled.outcomes:
                 raise InputError(f"`{outcome}` is not an outcome of this pack", self.step)
             del turn.state.stack[1:]
             turn.end_call(outcome, reason)
