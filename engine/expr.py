@@ -21,7 +21,7 @@ from callguide.analysis import is_template, parse_condition, reads_only
 from callguide.problems import Pos, RenderError
 from callguide.sandbox import Sandbox, check_output, size_of
 from callguide.shapes import condition_tree, text_tree
-from jinja2 import TemplateError, Undefined, nodes
+from jinja2 import TemplateError, nodes
 from jinja2.exceptions import SecurityError
 
 RUNTIME_ERRORS = (TemplateError, SecurityError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError)
@@ -46,10 +46,11 @@ class _Compiled:
         self.pos = pos
         self._run: Callable[[dict[str, Any]], Any] | None = None
 
-    def _value(self, context: dict[str, Any]) -> Any:
+    def _value(self, context: dict[str, Any], then: Callable[[Any], Any] | None = None) -> Any:
+        """The value, or `then` of it; a mistake met on the way is a `RenderError`."""
         run = self._run or self._compile()
         try:
-            return run(context)
+            return run(context) if then is None else then(run(context))
         except RUNTIME_ERRORS as err:
             raise RenderError(self.pos, _explain_runtime(err)) from None
 
@@ -93,7 +94,8 @@ class CompiledText(_Compiled):
         literal = self.literal
         if literal is not None:
             return literal
-        return str(self._value(context))
+        text: str = self._value(context)  # direct.py's renders and Jinja's make a text
+        return text
 
     def _tree(self) -> tuple[nodes.Template, bool]:
         """The text's tree, and whether shapes.py made it (its trees fold nothing: no
@@ -123,31 +125,25 @@ class CompiledCondition(_Compiled):
 
     def value(self, context: dict[str, Any]) -> Any:
         """The condition's value, to store: plain data only (never a function or macro)."""
-        result = self._value(context)
-        if not isinstance(result, (str, int, float, type(None))):
-            try:
-                size_of(result)
-            except RUNTIME_ERRORS as err:
-                raise RenderError(self.pos, _explain_runtime(err)) from None
-        return result
+        return self._value(context, _stored)
 
     def test(self, context: dict[str, Any]) -> bool:
-        return bool(self._value(context))
+        # `bool` of an undefined value raises the UndefinedError that says which name
+        result: bool = self._value(context, bool)
+        return result
 
     def _build(self) -> Callable[[dict[str, Any]], Any]:
         common = condition_tree(self.source)  # its trees fold nothing: no optimizer to run
         tree = common or parse_condition(self.env, self.source)
-        evaluate = direct.expression(self.env, tree, folded=common is not None) or _jinja_expression(
-            self.env, self.source
-        )
+        return direct.expression(self.env, tree, folded=common is not None) or _jinja_expression(self.env, self.source)
 
-        def checked(context: dict[str, Any]) -> Any:
-            result = evaluate(context)
-            if isinstance(result, Undefined):
-                str(result)  # raises the UndefinedError that says which name
-            return result
 
-        return checked
+def _stored(result: Any) -> Any:
+    """A condition's value as it may be stored: `size_of` refuses an undefined value (naming
+    what is missing), a function, a macro, and anything else that is not plain data."""
+    if not isinstance(result, (str, int, float, type(None))):
+        size_of(result)
+    return result
 
 
 def _jinja_expression(env: Sandbox, source: str) -> Callable[[dict[str, Any]], Any]:

@@ -246,10 +246,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
     @pass_context
     def printed(self, context: Any, value: Any) -> Any:
         """What `{{ ... }}` prints, before it is turned into text."""
-        size = size_of(value, MAX_OUTPUT)
-        if size > MAX_OUTPUT:  # not a call per value: most are far from it
-            check_output(size)
-        _spend(context, size)
+        _spend(context, shown_size(value))
         return value
 
     def made(self, context: Any, value: Any) -> Any:
@@ -679,6 +676,14 @@ def _charged_test(name: str, test: Any) -> Callable[..., Any]:
 
     charged.__name__ = name
     return charged
+
+
+def shown_size(value: Any) -> int:
+    """`size_of` what `{{ ... }}` shows; refused past the output limit, or when it is not plain data."""
+    size = size_of(value, MAX_OUTPUT)
+    if size > MAX_OUTPUT:  # not a call per value: most are far from it
+        check_output(size)
+    return size
 
 
 def check_output(size: int) -> None:

@@ -13,6 +13,7 @@ from datetime import date, time
 from types import MappingProxyType
 from typing import Any
 
+from callguide.analysis import is_template
 from callguide.expr import CompiledCondition, CompiledText
 from callguide.model import Condition, Text
 from callguide.sandbox import Sandbox
@@ -36,8 +37,12 @@ class Texts:
         return None if condition is None else CompiledCondition(self.env, condition.source, condition.pos)
 
     def value(self, value: Any) -> Any:
+        """A value to render with `render_value`: its texts compiled, maps made read-only."""
         if isinstance(value, Text):
-            single = _SINGLE_EXPRESSION.fullmatch(value.variants[0][1]) if len(value.variants) == 1 else None
+            source = value.variants[0][1] if len(value.variants) == 1 else None
+            if source is not None and not is_template(source):
+                return source  # the same in every call: nothing to render
+            single = _SINGLE_EXPRESSION.fullmatch(source) if source is not None else None
             if single:  # `{{ expression }}` alone passes the value itself: a list stays a list
                 return NativeValue(CompiledCondition(self.env, single.group(1), value.pos))
             return self.text(value)
@@ -83,20 +88,29 @@ class LocalText:
 
 
 def render_value(value: Any, context: dict[str, Any], language: str | None) -> Any:
-    """Effect arguments: every text rendered, the shape kept; the result is plain data."""
-    if isinstance(value, LocalText):
-        return value.render(context, language)
-    if isinstance(value, NativeValue):
+    """Effect arguments (what `Texts.value` made): every text rendered, the shape kept; the
+    result is plain data, made anew by every call (a host may change what it is handed)."""
+    # `Texts.value` makes these types exactly: told apart by `type`, without the
+    # `Mapping` ABC's isinstance (the most of rendering a map of constants)
+    kind = type(value)
+    if kind is NativeValue:
         return plain(value.expression.value(context))
-    if isinstance(value, Mapping):
+    if kind is LocalText:
+        return value.render(context, language)
+    if kind is MappingProxyType:
         return {key: render_value(item, context, language) for key, item in value.items()}
-    if isinstance(value, tuple):
+    if kind is tuple:
         return [render_value(item, context, language) for item in value]
     return value
 
 
 def plain(value: Any) -> Any:
     """Effect arguments and stored answers are plain JSON data."""
+    kind = type(value)
+    if kind is dict:  # most of what is not text nor a number: before the `Mapping` ABC's isinstance
+        return {str(key): plain(item) for key, item in value.items()}
+    if kind is list:
+        return [plain(item) for item in value]
     if value is None or isinstance(value, (str, int, bool)):
         return value
     if isinstance(value, float):

@@ -5,11 +5,12 @@ exactly what Jinja gives on the same source: the same value, or the same error m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
 from callguide.analysis import parse_condition
+from callguide.direct import _plain
 from callguide.direct import expression as _direct
 from callguide.direct import text as _direct_text
 from callguide.expr import RUNTIME_ERRORS, _explain_runtime, _jinja_expression, _jinja_text
@@ -278,6 +279,88 @@ def test_an_inline_if_with_an_else_takes_the_fast_way() -> None:
         assert fast is not None, f"`{source}` should take the fast way"
         assert _outcome(fast) == _outcome(_jinja_expression(ENV, source))
     assert _direct(ENV, parse_condition(ENV, "x if flag")) is None  # no `else`: Jinja's own undefined
+
+
+def test_what_only_reads_the_data_is_evaluated_without_a_run() -> None:
+    for source in ("reason == 'technical'", "open_topics", "not verified", "a.b[0] and not c", "x if y else z.w"):
+        assert _plain(parse_condition(ENV, source)), source
+    for source in ("Hello {{ customer.name }}!", "Cancel{% if ref %} {{ ref }}{% elif n %}{{ n }}{% endif %}"):
+        assert _plain(ENV.parse(source)), source
+    for source in ("x | upper", "x is defined", "[x]", "x ~ y", "x + 1", "x.upper()", "{'a': x}", "x[1:]"):
+        assert not _plain(parse_condition(ENV, source)), source
+    for source in ("{% for i in items %}{{ i }}{% endfor %}", "{% set y = 1 %}{{ y }}", "{{ x | upper }}"):
+        assert not _plain(ENV.parse(source)), source
+
+
+def test_a_plain_text_meets_the_output_limit_where_jinja_does() -> None:
+    """A text read without a run measures what it writes as it writes it: past the limit,
+    the limit's error, before whatever a later part would have said."""
+    context = {**CONTEXT, "big": "x" * 15_000, "many": ["x" * 100] * 300}
+    for source in (
+        "{{ big }}{{ big }}{{ missing }}",
+        "{% if n %}{{ big }}{% endif %}{{ big }}{{ missing.field }}",
+        "{{ many }}",
+        "{{ big }}, {{ many[0] }}{{ big if n else x }}{{ x.__class__ }}",
+    ):
+        assert _plain(ENV.parse(source)), source
+        fast, jinja = _rendered(source, context)
+        assert fast == jinja
+        assert fast == ("error", "refused by the sandbox: the text would be longer than 20,000 characters"), source
+
+
+class _Book(Mapping[str, str]):
+    """A map that is not a dict, with a method (`label`) named like one of its items."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: dict[str, str]) -> None:
+        self._items = items
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def label(self) -> str:
+        return "the method"
+
+
+class _OwnAttributes(_Book):
+    __slots__ = ("__dict__",)
+
+
+class _Dynamic(_Book):
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> str:
+        return f"attribute {name}"
+
+
+def test_a_field_of_any_kind_of_map_is_read_as_the_sandbox_reads_it() -> None:
+    """An item where Python finds no attribute of that name, else the attribute, whatever
+    the map's class (an attribute of the instance's own, or one its class makes up)."""
+    items = {"name": "Ann", "label": "the item", "get": "the item", "_items": "the item"}
+    own = _OwnAttributes(items)
+    own.__dict__["name"] = "its own"
+    context = {**CONTEXT, "book": _Book(items), "own": own, "dynamic": _Dynamic(items)}
+    for holder in ("book", "own", "dynamic", "customer", "x", "items"):
+        for field in ("name", "label", "get", "missing", "_items", "__class__", "mro", "upper"):
+            fast, jinja = _evaluated(f"{holder}.{field}", context)
+            assert fast == jinja, f"{holder}.{field}"
+    assert _evaluated("book.name", context)[0] == ("value", "Ann")
+    assert _evaluated("own.name", context)[0] == ("value", "its own")
+    assert _evaluated("dynamic.name", context)[0] == ("value", "attribute name")
+
+
+def _evaluated(source: str, context: dict[str, Any]) -> tuple[tuple[str, Any], tuple[str, Any]]:
+    fast = _direct(ENV, parse_condition(ENV, source))
+    assert fast is not None, f"`{source}` should take the fast way"
+    jinja = _jinja_expression(ENV, source)
+    return _outcome(lambda _: fast(context)), _outcome(lambda _: jinja(context))
 
 
 # texts and conditions as analysts write them, with the spacing, newlines and words Jinja reads its own way
