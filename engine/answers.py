@@ -353,7 +353,10 @@ def _moment(answer: Answer, text: str, now: datetime) -> str:
 
 
 def _read_moment(kind: str, text: str, now: datetime) -> Any:
-    moment = relative(text, now)
+    try:
+        moment = relative(text, now)
+    except (OverflowError, ValueError):  # `+999999999d`: past the calendar's last day, or `int`'s digits
+        raise InputError(_("`{text}` is too far from now").format(text=text)) from None
     try:
         if kind == "date":
             return moment.date() if moment else date.fromisoformat(text)
