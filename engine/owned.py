@@ -26,8 +26,7 @@ def owned(value: _Data) -> _Data:
     call's data is JSON, whose snapshot shares nothing either."""
     if type(value) is dict or type(value) is list:
         # written and read back by orjson (in C: about 0.7 of the walk below for a call record)
-        # when that gives
-        # the same data: not a NaN read back as null, a tuple as a list, a 65-bit integer...
+        # when that gives the same data: not a NaN read back as null, a tuple as a list...
         try:
             copied: _Data = orjson.loads(orjson.dumps(value))
         except (orjson.JSONEncodeError, RecursionError):
