@@ -13,12 +13,14 @@ from typing import Any
 
 from callguide.context import Contexts
 from callguide.entities import TASK_ACTIONS, worklist_of
+from callguide.owned import owned
 from callguide.state import State
 
 
 def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
     """The call record of an ended call, worked out from its state: who, when, which flow
-    and version, what was said and done."""
+    and version, what was said and done. The record is its reader's: it shares no map or
+    list with the state (a host that fills in its own fields changes nothing of the call)."""
     compiled = contexts.compiled
     pack = compiled.pack
     catalog = pack.call_end_catalog
@@ -69,7 +71,7 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
             "action": "applied" if acted else worklist.outcomes.get(state.outcome or "", "keep"),
             "state": task,
         }
-    return record
+    return owned(record)
 
 
 def _label(contexts: Contexts, state: State, key: str, ended: datetime) -> str:

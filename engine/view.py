@@ -13,6 +13,7 @@ from callguide import wrapup
 from callguide.compile import CompiledStep
 from callguide.context import Contexts, RenderContext, choices, labelled
 from callguide.model import AskStep, Pack
+from callguide.owned import owned
 from callguide.record import call_record
 from callguide.state import State
 from callguide.texts import render_value
@@ -53,7 +54,11 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
     language = state.language
     phase = state.phase
     flow, step_id = state.stack[-1]  # where the call stands (the state's properties read it each time)
-    notice, error, pending, outcome = state.notice, state.error, tuple(state.pending), state.outcome
+    # the notice and the effects waiting are the state's maps: the view shows copies (a host
+    # that changes what it is shown changes nothing of the call); most moves have neither
+    notice = owned(state.notice) if state.notice is not None else None
+    pending = tuple(map(owned, state.pending)) if state.pending else ()
+    error, outcome = state.error, state.outcome
     if phase == "ended":
         record = call_record(contexts, state)
         # by position, as below (by keyword it costs a third more): no texts, warnings nor events
