@@ -148,6 +148,7 @@ class Contexts:
             name for name, rule in compiled.rules.items() if rule.label.reads_only(CALL_CONSTANTS)
         )
         self._choices: dict[tuple[str, str], tuple[answers.Options, tuple[dict[str, str], ...]]] = {}
+        self._literal_labels: dict[tuple[str, str], str | None] = {}
         # the wrap-up's questions that read nothing, by question and language (`wrapup.question`)
         self.questions: dict[tuple[str, str], str] = {}
         self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
@@ -207,6 +208,17 @@ class Contexts:
     def label(self, key: str, context: dict[str, Any], language: str) -> str:
         text = self.compiled.labels.get(key)
         return text.render(context, language) if text else key.split(":", 1)[-1]
+
+    def literal_label(self, key: str, language: str) -> str | None:
+        """The label when it reads nothing (most do), made once per language; None when it
+        reads the call (the record's reason label: made at every call's end)."""
+        known = (key, language)
+        if known in self._literal_labels:
+            return self._literal_labels[known]
+        text = self.compiled.labels.get(key)
+        found = self.label(key, {}, language) if text is None or text.is_literal else None
+        self._literal_labels[known] = found
+        return found
 
     def choices(self, kind: str, keys: Iterable[str], context: dict[str, Any], language: str) -> answers.Options:
         """The wrap-up's reasons or queues with their labels, to pick from."""

@@ -3,7 +3,6 @@ the host's effect handlers."""
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +16,7 @@ from callguide.context import RESERVED_INPUTS, Contexts
 from callguide.effects import Handler
 from callguide.interpreter import Turn
 from callguide.model import Pack
+from callguide.owned import owned
 from callguide.problems import FlowError, FlowRuntimeError, InputError, Problem, RenderError, SnapshotError, UsageError
 from callguide.session import Session
 from callguide.snapshot import Snapshots
@@ -106,7 +106,7 @@ class Engine:
             raise InputError(
                 f"pack `{pack.name}` has no flow `{flow}` (flows: {', '.join(sorted(self.compiled.flows))})"
             )
-        inputs = _owned(context or {})
+        inputs = owned(dict(context or {}))  # the call's own: nothing the host changes afterwards reaches it
         if not RESERVED_INPUTS.isdisjoint(inputs):  # no set made of the inputs at every start
             clash = sorted(RESERVED_INPUTS & set(inputs))
             raise InputError(f"`{clash[0]}` is provided by the engine; it cannot be passed in the context")
@@ -155,35 +155,3 @@ class Engine:
                 refusal = access[1].render(context, state.language)
                 raise SnapshotError(f"the call is in flow `{flow}`, which this agent may not run: {refusal}")
         return Session(self, state, context)  # the context of the state: the first move takes it up
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})  # immutable: the copy shares them
-_DEEPEST = 32  # deeper than a host's data goes: past it (a map that holds itself) deepcopy copies
-_NOT_PLAIN = object()  # what `_plain_copy` leaves to deepcopy
-
-
-def _owned(context: Mapping[str, Any]) -> dict[str, Any]:
-    """The call's own copy of what the host passed: nothing the host does to its maps and
-    lists afterwards reaches the session. Plain data (maps, lists, texts, numbers: what a
-    context holds) is copied here, several times faster than by `copy.deepcopy`, whose memo
-    and dispatch per value cost more than the copy of a context of a few fields; anything
-    else is deepcopy's. A list the host passed twice is two lists in the copy (deepcopy
-    would keep one): a session's data is JSON, whose snapshot shares nothing either."""
-    copied = _plain_copy(dict(context), 0)
-    return copy.deepcopy(dict(context)) if copied is _NOT_PLAIN else copied
-
-
-def _plain_copy(value: Any, depth: int) -> Any:
-    kind = type(value)
-    if kind in _SCALARS:
-        return value
-    if depth >= _DEEPEST or (kind is not dict and kind is not list):
-        return _NOT_PLAIN
-    items = value.items() if kind is dict else enumerate(value)  # a list copied as a map of its indexes
-    copied: dict[Any, Any] = {}
-    for key, item in items:
-        own = _plain_copy(item, depth + 1)
-        if own is _NOT_PLAIN or type(key) not in _SCALARS:
-            return _NOT_PLAIN
-        copied[key] = own
-    return copied if kind is dict else list(copied.values())

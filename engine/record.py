@@ -13,12 +13,14 @@ from typing import Any
 
 from callguide.context import Contexts
 from callguide.entities import TASK_ACTIONS, worklist_of
+from callguide.owned import owned
 from callguide.state import State
 
 
 def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
     """The call record of an ended call, worked out from its state: who, when, which flow
-    and version, what was said and done."""
+    and version, what was said and done. The record is its reader's: it shares no map or
+    list with the state (a host that fills in its own fields changes nothing of the call)."""
     compiled = contexts.compiled
     pack = compiled.pack
     catalog = pack.call_end_catalog
@@ -30,6 +32,8 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
     top = state.first_flow
     started = datetime.fromisoformat(state.started)
     ended = datetime.fromisoformat(state.ended_at)
+    given = dict(state.inputs)
+    agent = given.pop("agent", {})
     record: dict[str, Any] = {
         "call_id": state.call_id,
         "pack": pack.name,
@@ -37,8 +41,8 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
         "flow_version": compiled.flows[top].flow.digest[:16],
         "environment": state.environment,
         "language": state.language,
-        "agent": state.inputs.get("agent", {}),
-        "input": {key: value for key, value in state.inputs.items() if key != "agent"},
+        "agent": agent,
+        "input": given,
         "started": state.started,
         "ended": state.ended_at,
         "duration_seconds": round((ended - started).total_seconds(), 3),
@@ -51,12 +55,11 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
         "reason_label": _label(contexts, state, f"reason:{reason}", ended) if reason else None,
         "close": bool(wrapup.get("close")),
         "queue": queue,
-        "queue_name": queues.get(queue) if isinstance(queues, Mapping) and queue else None,
+        "queue_name": queues.get(queue) if queue and isinstance(queues, Mapping) else None,
         "description": wrapup.get("description") or "",
     }
     task = state.vars.get("task") or state.inputs.get("task")
-    worklist = worklist_of(pack, task, top)
-    if worklist is not None and isinstance(task, dict):
+    if isinstance(task, dict) and (worklist := worklist_of(pack, task, top)) is not None:  # most calls have no task
         acted = any(
             e["name"].partition(".")[2] in TASK_ACTIONS and e["name"].startswith("task.") and e.get("ok")
             for e in state.effects
@@ -68,15 +71,14 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
             "action": "applied" if acted else worklist.outcomes.get(state.outcome or "", "keep"),
             "state": task,
         }
-    return record
+    return owned(record)
 
 
 def _label(contexts: Contexts, state: State, key: str, ended: datetime) -> str:
     """A label of the pack as the call ended: the call's render context is built only for
     a label that reads it (most are literal, and the record is made at the call's last move)."""
-    text = contexts.compiled.labels.get(key)
-    context = contexts.build(state, ended) if text is not None and not text.is_literal else {}
-    return contexts.label(key, context, state.language)
+    literal = contexts.literal_label(key, state.language)
+    return literal if literal is not None else contexts.label(key, contexts.build(state, ended), state.language)
 
 
 def _performed_in_failed_move(entry: dict[str, Any]) -> dict[str, Any]:

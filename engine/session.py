@@ -18,6 +18,7 @@ from callguide import i18n, perform, rules, wrapup
 from callguide.effects import EffectRequest
 from callguide.interpreter import Turn, capped_attempts
 from callguide.move import Host
+from callguide.owned import owned
 from callguide.problems import FlowRuntimeError, InputError, RenderError, SessionBusy
 from callguide.state import State
 from callguide.view import View, build_view
@@ -87,11 +88,11 @@ class Session:
 
     @property
     def variables(self) -> dict[str, Any]:
-        return dict(self._state.vars)
+        return owned(self._state.vars)  # a copy: changing it changes nothing of the call
 
     @property
     def pending(self) -> list[EffectRequest]:
-        return [EffectRequest(p["id"], p["name"], p["args"], p["step"], p["key"]) for p in self._state.pending]
+        return [EffectRequest(p["id"], p["name"], owned(p["args"]), p["step"], p["key"]) for p in self._state.pending]
 
     # --- moves ---------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from callguide import wrapup
 from callguide.compile import CompiledStep
 from callguide.context import Contexts, RenderContext, choices, labelled
 from callguide.model import AskStep, Pack
+from callguide.owned import owned
 from callguide.record import call_record
 from callguide.state import State
 from callguide.texts import render_value
@@ -53,24 +54,19 @@ def build_view(contexts: Contexts, state: State, now: datetime, context: dict[st
     language = state.language
     phase = state.phase
     flow, step_id = state.stack[-1]  # where the call stands (the state's properties read it each time)
-    notice, error, pending, outcome = state.notice, state.error, tuple(state.pending), state.outcome
+    # the notice and the effects waiting are the state's maps: the view shows copies (a host
+    # that changes what it is shown changes nothing of the call); most moves have neither
+    notice = owned(state.notice) if state.notice is not None else None
+    pending = tuple(map(owned, state.pending)) if state.pending else ()
+    error, outcome = state.error, state.outcome
     if phase == "ended":
         record = call_record(contexts, state)
-        return View(flow, "@ended", phase, notice=notice, error=error, pending=pending, outcome=outcome, record=record)
+        # by position, as below (by keyword it costs a third more): no texts, warnings nor events
+        return View(flow, "@ended", phase, None, None, None, None, None, None, (), notice, error, (), pending, False, outcome, record)  # fmt: skip
     if phase == "wrapup":
         spec = wrapup.spec(contexts, state, context)
         question = wrapup.question(contexts, spec["step"], context, language)
-        return View(
-            flow,
-            f"@{spec['step']}",
-            phase,
-            text=question,
-            answer=spec,
-            notice=notice,
-            error=error,
-            pending=pending,
-            outcome=outcome,
-        )
+        return View(flow, f"@{spec['step']}", phase, None, question, None, None, None, spec, (), notice, error, (), pending, False, outcome)  # fmt: skip
     # a view is made at every move: its fields are worked out first (in the order they are
     # rendered), and the view is made once with all of them, not made and then filled in
     step = compiled.flows[flow].steps[step_id]

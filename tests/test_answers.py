@@ -110,6 +110,14 @@ def test_dates_times_and_relative_bounds() -> None:
         parse(answer("date", minimum="today"), "2026-01-01", now=NOW)
 
 
+@pytest.mark.parametrize("kind", ["date", "time", "datetime"])
+@pytest.mark.parametrize("typed", ["+999999999d", "today-99999999d", "now+99999999999999999999h", f"+{'9' * 5000}d"])
+def test_a_relative_moment_past_the_calendar_is_refused(kind: str, typed: str) -> None:
+    with pytest.raises(InputError) as refused:
+        parse(answer(kind), typed, now=NOW)
+    assert refused.value.message == f"`{typed}` is too far from now"
+
+
 def test_email() -> None:
     assert parse(answer("email"), "jo@example.co.uk", now=NOW) == "jo@example.co.uk"
     with pytest.raises(InputError, match="is not an e-mail address"):

@@ -4,6 +4,8 @@ what reads the call is worked out for each call."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 from callguide import Engine, FrozenClock, Session
@@ -149,3 +151,57 @@ def test_a_phone_question_shows_the_packs_rule_unless_it_has_its_own(tmp_path: P
     }
     session.answer("0712345678")
     assert session.view.answer == {"type": "phone", "optional": False, "region": "GB"}
+
+
+SHARED = """\
+flow: main
+title: Shared
+input: [customer]
+start: name
+steps:
+  name:
+    ask: Name?
+    text: true
+    save: person.name
+    next: send
+  send:
+    say: Sending
+    do: sms.send
+    with: {to: ["0712345678"], text: Hello}
+    next: bye
+  bye:
+    end: resolved
+"""
+
+
+def test_a_host_that_changes_what_it_is_handed_changes_nothing_of_the_call(tmp_path: Path) -> None:
+    engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": SHARED, "rules.yaml": RULES}))
+    customer = {"name": "Ann", "phones": ["0712345678"]}
+    session = engine.start("main", {"customer": customer})
+
+    def unchanged_by(change: Callable[[], object]) -> None:
+        before = json.dumps(session.snapshot())
+        change()
+        assert json.dumps(session.snapshot()) == before
+
+    session.answer("Ann")
+    unchanged_by(lambda: session.variables["person"].update(name="Bob"))
+    session.signal("noise")  # a warning: the view's notice
+    assert session.view.notice is not None
+    unchanged_by(lambda: session.view.notice.update(text="changed"))  # type: ignore[union-attr]
+    session.answer()  # the SMS waits for the host
+    unchanged_by(lambda: session.view.pending[0]["args"]["to"].append("0700000000"))
+    unchanged_by(lambda: session.pending[0].args["to"].append("0700000000"))
+    session.resolve({"id": "S-1"})
+    record = session.wrap_up(reason="done")
+    kept = json.dumps(record)
+
+    def change_the_record() -> None:
+        record["answers"]["person"]["name"] = "Bob"
+        record["input"]["customer"]["phones"].append("0700000000")
+        record["events"][0]["rule"] = "changed"
+        record["effects"][0]["args"]["to"].clear()
+        record["effects"][0]["result"]["id"] = "changed"
+
+    unchanged_by(change_the_record)
+    assert json.dumps(engine.resume(session.snapshot()).record) == kept
