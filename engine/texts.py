@@ -104,13 +104,18 @@ def render_value(value: Any, context: dict[str, Any], language: str | None) -> A
     return value
 
 
+# what `plain` keeps as it is, without a call per item of a record (exact types: a
+# subclass goes through `plain`)
+_LEAVES = frozenset({str, int, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """Effect arguments and stored answers are plain JSON data."""
     kind = type(value)
     if kind is dict:  # most of what is not text nor a number: before the `Mapping` ABC's isinstance
-        return {str(key): plain(item) for key, item in value.items()}
+        return {str(key): item if type(item) in _LEAVES else plain(item) for key, item in value.items()}
     if kind is list:
-        return [plain(item) for item in value]
+        return [item if type(item) in _LEAVES else plain(item) for item in value]
     if value is None or isinstance(value, (str, int, bool)):
         return value
     if isinstance(value, float):

@@ -3,12 +3,13 @@ rendered into plain data that the host owns."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from callguide.filters import make_environment
 from callguide.model import Text
 from callguide.problems import Pos
-from callguide.texts import Texts, render_value
+from callguide.texts import Texts, plain, render_value
 
 TEXTS = Texts(make_environment(), "en")
 
@@ -42,3 +43,19 @@ def test_arguments_render_into_plain_data_made_anew_for_every_call() -> None:
     assert render_value(args, context, "fr") == expected
     assert context["customer"]["phones"] == ["0712", "0713"]
     assert render_value(args, context, "en")["greeting"] == "Hello"
+
+
+class _Name(str):
+    """A text of a class of its own (a host's enum, say): stored as the text it is."""
+
+
+def test_a_stored_value_is_plain_json_data_and_its_own_copy() -> None:
+    record = {"name": _Name("Ann"), 7: [1.5, float("inf"), date(2026, 1, 2)], "tags": ("a", True, None)}
+    value = [record, {"nested": {"deeper": [record]}}]
+    expected_record = {"name": "Ann", "7": [1.5, None, "2026-01-02"], "tags": ["a", True, None]}
+    stored = plain(value)
+    assert stored == [expected_record, {"nested": {"deeper": [expected_record]}}]
+    assert type(stored[0]["name"]) is _Name  # kept as it is: a text
+    stored[1]["nested"]["deeper"][0]["tags"].append("changed")
+    assert record["tags"] == ("a", True, None)
+    assert plain(value)[1]["nested"]["deeper"][0]["tags"] == ["a", True, None]
