@@ -10,8 +10,6 @@ from __future__ import annotations
 import copy
 from typing import Any, TypeVar
 
-import orjson
-
 _Data = TypeVar("_Data")
 _SCALARS = frozenset({str, int, float, bool, type(None)})  # immutable: the copy shares them
 _DEEPEST = 32  # deeper than a call's data goes: past it (a map that holds itself) deepcopy copies
@@ -23,17 +21,10 @@ def owned(value: _Data) -> _Data:
     numbers: what a call holds) is copied here, several times faster than by `copy.deepcopy`,
     whose memo and dispatch per value cost more than the copy of a few fields; anything else
     is deepcopy's. A list held twice is two lists in the copy (deepcopy would keep one): a
-    call's data is JSON, whose snapshot shares nothing either."""
-    if type(value) is dict or type(value) is list:
-        # written and read back by orjson (in C: about 0.7 of the walk below for a call record)
-        # when that gives the same data: not a NaN read back as null, a tuple as a list...
-        try:
-            copied: _Data = orjson.loads(orjson.dumps(value))
-        except (orjson.JSONEncodeError, RecursionError):
-            pass
-        else:
-            if copied == value:
-                return copied
+    call's data is JSON, whose snapshot shares nothing either. Texts and numbers are shared,
+    being immutable: a hundred thousand calls started with the same context hold its texts
+    once (an orjson write and read back, a little faster for a large record, made new ones:
+    55 bytes more per live session in the benchmark)."""
     walked = _plain_copy(value, 0)
     return copy.deepcopy(value) if walked is _NOT_PLAIN else walked
 
