@@ -22,7 +22,7 @@ from callguide.model import AskStep, DoStep, Saving
 from callguide.move import Move, blank
 from callguide.problems import EffectFailed, InputError
 from callguide.state import MAX_RESULTS
-from callguide.texts import render_value
+from callguide.texts import plain, render_value
 
 
 def perform(move: Move, step: CompiledStep) -> None:
@@ -78,7 +78,9 @@ def request(move: Move, name: str, args: dict[str, Any], step_id: str, step: Com
             move.to(phases.WAIT)
         return None
     try:
-        result = handler(asked)
+        # the call keeps its own plain copy: a host that keeps the result it answered (a store's
+        # own record, changed by a later effect) changes nothing of the call, and its snapshot
+        result = plain(handler(asked))
     except EffectFailed as failure:
         done(move, asked.as_json(), None, str(failure), step)
         return None
@@ -161,6 +163,7 @@ def failed(move: Move, step: CompiledStep, asked: dict[str, Any], failure: str) 
 def settle(move: Move, effect: int | None, result: Any, failure: str | None) -> None:
     """The host's result (or failure) for a pending effect."""
     state = move.state
+    result = plain(result)  # the call's own copy, as `request` keeps it
     if not state.pending:
         raise InputError("no effect is waiting for a result", state.step)
     chosen = next((p for p in state.pending if effect is None or p["id"] == effect), None)

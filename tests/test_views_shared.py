@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
-from callguide import Engine, FrozenClock, Session
+from callguide import EffectRequest, Engine, FrozenClock, Session
 from hostile.packs import CALL_END as HOSTILE_CALL_END
 from hostile.packs import MANIFEST, write_pack
 
@@ -205,3 +206,27 @@ def test_a_host_that_changes_what_it_is_handed_changes_nothing_of_the_call(tmp_p
 
     unchanged_by(change_the_record)
     assert json.dumps(engine.resume(session.snapshot()).record) == kept
+
+
+def test_a_host_that_keeps_an_effects_result_and_changes_it_later_changes_nothing_of_the_call(tmp_path: Path) -> None:
+    kept: list[dict[str, object]] = []
+
+    def send(request: EffectRequest) -> dict[str, object]:
+        kept.append({"id": "S-1", "sent": date(2026, 11, 23), "to": list(request.args["to"])})
+        return kept[-1]  # a store's own record, which a later effect changes in place
+
+    pack = write_pack(tmp_path / "pack", {"main.yaml": SHARED})
+    for handlers in ({"sms.send": send}, {}):
+        engine = Engine.load(pack, handlers=handlers)
+        session = engine.start("main", {"customer": {"name": "Ann"}})
+        session.answer("Ann")
+        session.answer()
+        if not handlers:  # the host performs it itself, and resolves it with its record
+            kept.append({"id": "S-1", "sent": date(2026, 11, 23), "to": ["0712345678"]})
+            session.resolve(kept[-1])
+        before = session.snapshot_text()
+        kept[-1]["id"] = "changed"
+        kept[-1]["to"].append("0700000000")  # type: ignore[attr-defined]
+        assert session.snapshot_text() == before
+        record = session.wrap_up(reason="done")
+        assert record["effects"][0]["result"] == {"id": "S-1", "sent": "2026-11-23", "to": ["0712345678"]}
