@@ -163,13 +163,13 @@ def failed(move: Move, step: CompiledStep, asked: dict[str, Any], failure: str) 
 def settle(move: Move, effect: int | None, result: Any, failure: str | None) -> None:
     """The host's result (or failure) for a pending effect."""
     state = move.state
-    result = plain(result)  # the call's own copy, as `request` keeps it
     if not state.pending:
         raise InputError("no effect is waiting for a result", state.step)
     chosen = next((p for p in state.pending if effect is None or p["id"] == effect), None)
     if chosen is None:
         waiting = ", ".join(str(p["id"]) for p in state.pending)
         raise InputError(f"effect {effect} is not waiting (waiting: {waiting})", state.step)
+    result = plain(result)  # the call's own copy, as `request` keeps it
     state.pending = [p for p in state.pending if p is not chosen]  # replaced (see `request`)
     of_step = chosen.get("of_step", False)  # read, not popped: a failed move puts the list back, not its maps
     if chosen["name"].startswith("lookup."):
