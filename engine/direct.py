@@ -284,7 +284,8 @@ def _body(env: Sandbox, body: Sequence[nodes.Node], eval_ctx: EvalContext) -> li
 
 
 def _write(part: str, run: Any, out: list[str], size: int) -> int:
-    """A part of the text, counted against its limit as Jinja's render counts it."""
+    """A part of the text, counted against its limit as Jinja's render counts it. `run` is
+    not read: it keeps the `Emit` signature, so that a literal part is `partial(_write, part)`."""
     size += len(part)
     if size > MAX_OUTPUT:  # checked here, not by a call per part: most texts are far from it
         check_output(size)
