@@ -3,6 +3,7 @@ fired on every move; the call's phases and the wrap-up form are shared machines 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -109,6 +110,76 @@ def test_a_shared_machine_changes_state_as_a_machine_of_transitions_does() -> No
     )
     expected = [("exit", "a", "a"), ("enter", "b", "b"), ("final", "b", "b"), ("after", "b", "b")]
     assert run(shared_machine(["a", "b"], spec, "a")) == run(reference) == expected
+
+
+def _reference(spec: list[dict[str, Any]]) -> Machine:
+    states = sorted({spec[0]["source"], *(s["dest"] for s in spec)})
+    return Machine(model=None, states=states, transitions=spec, initial="a", auto_transitions=False, send_event=True)
+
+
+def test_a_shared_machine_runs_every_callback_of_a_transition_as_a_machine_of_transitions_does() -> None:
+    def run(machine: Machine) -> list[tuple[str, str]]:
+        seen: list[tuple[str, str]] = []
+
+        def note(what: str) -> Any:
+            return lambda event: seen.append((what, event.model.state))
+
+        def guard(passes: bool) -> Any:
+            return lambda event: seen.append(("guard", event.transition.dest)) or passes
+
+        skipped, taken = machine.events["go"].transitions["a"]
+        skipped.conditions[0].func = guard(False)
+        taken.conditions[0].func = guard(True)
+        for transition in (skipped, taken):
+            transition.prepare.append(note("prepare"))
+            transition.before.append(note("before"))
+            transition.after.append(note("after"))
+        machine.before_state_change = [note("before any")]
+        machine.after_state_change = [note("after any")]
+        cursor = Cursor("a")
+        assert fire(machine, "go", cursor)
+        assert cursor.state == "c"
+        return seen
+
+    spec = [
+        {"trigger": "go", "source": "a", "dest": "b", "conditions": [lambda event: True]},
+        {"trigger": "go", "source": "a", "dest": "c", "conditions": [lambda event: True]},
+    ]
+    expected = [
+        ("prepare", "a"),
+        ("guard", "b"),
+        ("prepare", "a"),
+        ("guard", "c"),
+        ("before any", "a"),
+        ("before", "a"),
+        ("after", "c"),
+        ("after any", "c"),
+    ]
+    assert run(shared_machine(["a", "b", "c"], spec, "a")) == run(_reference(spec)) == expected
+
+
+def test_a_shared_machine_logs_its_transitions_at_debug_level_as_a_machine_of_transitions_does(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    spec: list[dict[str, Any]] = [
+        {"trigger": "go", "source": "a", "dest": "b", "conditions": [lambda event: False]},
+        {"trigger": "go", "source": "a", "dest": "c"},
+    ]
+    logged = []
+    for machine in (shared_machine(["a", "b", "c"], spec, "a"), _reference(spec)):
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="transitions.core"):
+            cursor = Cursor("a")
+            assert fire(machine, "go", cursor)
+        assert cursor.state == "c"
+        # a shared machine's states log nothing when they have no callbacks (`SharedState`)
+        messages = [r.getMessage() for r in caplog.records if r.name == "transitions.core"]
+        logged.append(
+            [m for m in messages if not m.startswith(("Entering state", "Exiting state", "Finished processing state"))]
+        )
+    assert logged[0] == logged[1]
+    assert "Initiating transition from state a to state b..." in logged[0]
+    assert any(message.startswith("Transition condition failed") for message in logged[0])
 
 
 def test_a_shared_machine_takes_the_first_transition_whose_guards_hold() -> None:
