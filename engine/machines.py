@@ -110,11 +110,13 @@ class SharedTransition(Transition):
         machine, name = event_data.machine, self.dest
         assert name is not None  # `execute` changes no state for a transition without a destination
         states = machine.states
-        states[self.source].exit(event_data)
-        dest = states[name]
+        source, dest = states[self.source], states[name]
+        if source.on_exit:  # what `SharedState.exit` checks, without the call (most states have none)
+            source.exit(event_data)
         setattr(event_data.model, machine.model_attribute, name)
         event_data.state = dest
-        dest.enter(event_data)
+        if dest.on_enter:
+            dest.enter(event_data)
         if dest.final:
             machine.callbacks(machine.on_final, event_data)
 
