@@ -34,7 +34,7 @@ from functools import cache, partial
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from callguide.sandbox import MAX_OUTPUT, Sandbox, check_output, pass_argument, round_cost, shown_size
+from callguide.sandbox import MAX_OUTPUT, Guard, Sandbox, check_output, pass_argument, round_cost, shown_size
 from jinja2 import nodes
 from jinja2.compiler import find_undeclared
 from jinja2.nodes import EvalContext
@@ -685,13 +685,23 @@ def _applied(env: Sandbox, node: nodes.Filter | nodes.Test, function: object, ev
     if value is None or args is None or kwargs is None:
         return None
     names = [str(keyword.key) for keyword in node.kwargs]
+    if isinstance(function, Guard):  # the sandbox's filters and tests
+        constants = [arg.value for arg in node.args if isinstance(arg, nodes.Const)]
+        named = {
+            str(keyword.key): keyword.value.value for keyword in node.kwargs if isinstance(keyword.value, nodes.Const)
+        }
+        # `default('none')`, `sort(attribute='date')`: the call resolved once
+        given = (
+            function.given(tuple(constants), named)
+            if len(constants) + len(named) == len(node.args) + len(node.kwargs)
+            else None
+        )
+        if given is not None:
+            return lambda run: given(run, value(run))
+        if not names:
+            return lambda run: function(run, value(run), *[arg(run) for arg in args])
     lead = pass_argument(function)
     call = function
-    if lead == "context" and not names:  # the sandbox's guarded filters and tests, called as analysts write them
-        constants = tuple(arg.value for arg in node.args if isinstance(arg, nodes.Const))
-        if len(constants) == len(node.args):  # `default('none')`: made once
-            return lambda run: call(run, value(run), *constants)
-        return lambda run: call(run, value(run), *[arg(run) for arg in args])
 
     def apply(run: Run) -> Any:
         first = run if lead == "context" else run.eval_ctx if lead == "eval_context" else env

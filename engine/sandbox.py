@@ -286,6 +286,13 @@ def size_of(value: Any, limit: int = MAX_VALUE) -> int:
     that is not plain data (a function, a macro, an object of Python's)."""
     if isinstance(value, str):  # most values: no walk needed
         return len(value)
+    # the scalars handed to filters and shown (`default('', true)`, a count, an empty field):
+    # what `_walk` counts for them, without a walk
+    kind = type(value)
+    if kind is int or kind is bool:
+        return int(value.bit_length()) // 3 + 1
+    if kind is float or value is None:
+        return 8
     return _measure(value, limit)[0]
 
 
@@ -589,22 +596,77 @@ def pass_argument(function: Callable[..., Any]) -> str | None:
     return {_PASS_CONTEXT: "context", _PASS_EVAL_CONTEXT: "eval_context", _PASS_ENVIRONMENT: "environment"}.get(kind)
 
 
-def _guarded(name: str, filter_: Callable[..., Any], *, sync: bool) -> Callable[..., Any]:
-    """A filter charged for what it reads, whose arguments are measured first and whose
-    result is a made value. `sync`: the environment is not async."""
-    if sync and getattr(filter_, "jinja_async_variant", False):
-        # Jinja's async-ready filters (`join`, `map`, `select`...) wrap a plain one, which
-        # the wrapper calls (without the lead it does not take) in an environment that is
-        # not async: called here directly, with its own lead
-        filter_ = inspect.unwrap(filter_)
-    kind = getattr(filter_, "jinja_pass_arg", None)
-    bind = _binder(filter_) if name in _PREDICTED or name in _COUNTS else None
-    # Jinja's async-ready filters wrap a plain one that may not take the context
-    takes_lead = getattr(inspect.unwrap(filter_), "jinja_pass_arg", None) is not None
-    listed, widths, counted, predicted = name == "join", name in _WIDTH_FILTERS, name in _COUNTS, name in _PREDICTED
+class Guard:
+    """A filter or test of the sandbox, charged for what it reads. Called as Jinja calls one
+    that asks for the render; where a text gives it constant arguments, `given` resolves
+    once what a call would resolve each time (direct.py)."""
 
-    @pass_context
-    def guarded(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+    __slots__ = ("__name__", "_function", "_kind")
+    jinja_pass_arg = _PASS_CONTEXT
+
+    def __init__(self, name: str, function: Any) -> None:  # Jinja's tests are typed `function`
+        self.__name__ = name
+        self._function = function
+        self._kind = getattr(function, "jinja_pass_arg", None)
+
+    def __call__(self, context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._apply(context, value, args, kwargs, _read_arguments(args, kwargs) if args or kwargs else 0)
+
+    def given(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[Any, Any], Any] | None:
+        """The call with these constant arguments, as a function of (render, value), what
+        reading them costs counted now; None when reading them is refused (the call
+        refuses them in its turn)."""
+        try:
+            read = _read_arguments(args, kwargs)
+        except SecurityError:
+            return None
+        if self._kind is None and not kwargs:
+            return self._plain(args, read)
+        apply = self._apply
+        return lambda context, value: apply(context, value, args, kwargs, read)
+
+    def _plain(self, args: tuple[Any, ...], read: int) -> Callable[[Any, Any], Any]:
+        """`given` for a function that asks for nothing first, given its arguments by position."""
+        apply = self._apply
+        return lambda context, value: apply(context, value, args, {}, read)
+
+    def _apply(self, context: Any, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any], read: int) -> Any:
+        """The call, what reading its arguments costs (`read`) known."""
+        raise NotImplementedError
+
+
+class _Filter(Guard):
+    """A filter whose arguments are measured first and whose result is a made value."""
+
+    __slots__ = ("_bind", "_counted", "_listed", "_predicted", "_takes_lead", "_widths")
+
+    def __init__(self, name: str, filter_: Callable[..., Any], *, sync: bool) -> None:
+        """`sync`: the environment is not async."""
+        if sync and getattr(filter_, "jinja_async_variant", False):
+            # Jinja's async-ready filters (`join`, `map`, `select`...) wrap a plain one, which
+            # the wrapper calls (without the lead it does not take) in an environment that is
+            # not async: called here directly, with its own lead
+            filter_ = inspect.unwrap(filter_)
+        super().__init__(name, filter_)
+        self._bind = _binder(filter_) if name in _PREDICTED or name in _COUNTS else None
+        # Jinja's async-ready filters wrap a plain one that may not take the context
+        self._takes_lead = getattr(inspect.unwrap(filter_), "jinja_pass_arg", None) is not None
+        self._listed, self._widths = name == "join", name in _WIDTH_FILTERS
+        self._counted, self._predicted = name in _COUNTS, name in _PREDICTED
+
+    def _plain(self, args: tuple[Any, ...], read: int) -> Callable[[Any, Any], Any]:
+        if self._bind is not None or self._listed or self._widths:
+            return super()._plain(args, read)
+        name, filter_ = self.__name__, self._function
+
+        def call(context: Any, value: Any) -> Any:  # `_apply` with nothing of it left to decide
+            _spend(context, _cost(name, value) + read)
+            return context.environment.made(context, filter_(value, *args))
+
+        return call
+
+    def _apply(self, context: Any, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any], read: int) -> Any:
+        kind = self._kind
         lead: tuple[Any, ...] = ()
         if kind is _PASS_CONTEXT:
             lead = (context,)
@@ -612,22 +674,19 @@ def _guarded(name: str, filter_: Callable[..., Any], *, sync: bool) -> Callable[
             lead = (context.eval_ctx,)
         elif kind is _PASS_ENVIRONMENT:
             lead = (context.environment,)
-        if listed and not isinstance(value, (str, Sequence, Mapping, Undefined)):
+        if self._listed and not isinstance(value, (str, Sequence, Mapping, Undefined)):
             value = list(value)
-        _spend(context, _cost(name, value) + (_read_arguments(args, kwargs) if args or kwargs else 0))
-        if widths:
+        _spend(context, _cost(self.__name__, value) + read)
+        if self._widths:
             _check_widths((*args, *kwargs.values()))
+        bind = self._bind
         if bind is not None:
-            arguments = bind(*(lead if takes_lead else ()), value, *args, **kwargs)
-            if counted:
-                _check_count(name, arguments)
-            if predicted:
-                _check_size(_predicted(name, arguments))
-        return context.environment.made(context, filter_(*lead, value, *args, **kwargs))
-
-    guarded.__name__ = name
-    guarded.__doc__ = filter_.__doc__
-    return guarded
+            arguments = bind(*(lead if self._takes_lead else ()), value, *args, **kwargs)
+            if self._counted:
+                _check_count(self.__name__, arguments)
+            if self._predicted:
+                _check_size(_predicted(self.__name__, arguments))
+        return context.environment.made(context, self._function(*lead, value, *args, **kwargs))
 
 
 _NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
@@ -664,18 +723,25 @@ def _binder(function: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
     return bind
 
 
-def _charged_test(name: str, test: Any) -> Callable[..., Any]:
-    """A test (`is email`, `is in`...) charged for what it reads."""
-    kind = getattr(test, "jinja_pass_arg", None)
+class _Test(Guard):
+    """A test (`is email`, `is in`...)."""
 
-    @pass_context
-    def charged(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
-        _spend(context, _cost(name, value) + (_read_arguments(args, kwargs) if args or kwargs else 0))
+    __slots__ = ()
+
+    def _plain(self, args: tuple[Any, ...], read: int) -> Callable[[Any, Any], Any]:
+        name, test = self.__name__, self._function
+
+        def call(context: Any, value: Any) -> Any:  # `_apply` with nothing of it left to decide
+            _spend(context, _cost(name, value) + read)
+            return test(value, *args)
+
+        return call
+
+    def _apply(self, context: Any, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any], read: int) -> Any:
+        _spend(context, _cost(self.__name__, value) + read)
+        kind = self._kind
         lead = (context,) if kind is _PASS_CONTEXT else (context.environment,) if kind is _PASS_ENVIRONMENT else ()
-        return test(*lead, value, *args, **kwargs)
-
-    charged.__name__ = name
-    return charged
+        return self._function(*lead, value, *args, **kwargs)
 
 
 def shown_size(value: Any) -> int:
@@ -695,6 +761,7 @@ def seal(env: Sandbox) -> Sandbox:
     """The sandbox made ready for a pack: every filter and test it has is guarded and charged,
     and its globals are the bounded `range` and `dict` (never Python's own types)."""
     env.globals = {"range": _safe_range, "dict": _new_dict}
-    env.filters = {name: _guarded(name, filter_, sync=not env.is_async) for name, filter_ in env.filters.items()}
-    env.tests = {name: _charged_test(name, test) for name, test in env.tests.items()}
+    env.filters = {name: _Filter(name, filter_, sync=not env.is_async) for name, filter_ in env.filters.items()}
+    tests: dict[str, Any] = {name: _Test(name, test) for name, test in env.tests.items()}
+    env.tests = tests
     return env
