@@ -11,7 +11,7 @@ render builds a Jinja `Context`. Most texts and conditions of a flow are express
 into closures that do exactly what the code Jinja would write for it does (sandbox.py's
 `BoundedCodeGenerator`): the same lookups through the sandbox, the same guarded filters
 and tests handed the same arguments, the same `call_binop`, `joined` and `made` for the
-values a text makes, the same `printed` for what it shows, the same `rounds` charged for a
+values a text makes, what `printed` charges for what it shows, the same `rounds` charged for a
 loop and the same `call` for a method, constant parts folded as Jinja's optimizer folds
 them. Macros, blocks, recursive loops, `set` inside a loop, calls of anything but a method,
 and the other shapes are left to Jinja (None).
@@ -34,7 +34,16 @@ from functools import cache, partial
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from callguide.sandbox import MAX_OUTPUT, Guard, Sandbox, check_output, pass_argument, round_cost, shown_size
+from callguide.sandbox import (
+    MAX_OUTPUT,
+    Guard,
+    Sandbox,
+    check_output,
+    pass_argument,
+    round_cost,
+    shown_size,
+    spend,
+)
 from jinja2 import nodes
 from jinja2.compiler import find_undeclared
 from jinja2.nodes import EvalContext
@@ -298,21 +307,25 @@ def _literal(part: str) -> Emit:
 
 
 def _shown(env: Sandbox, node: nodes.Node, eval_ctx: EvalContext) -> Emit | None:
-    """`{{ ... }}`: the value through the sandbox's `printed`, as text."""
+    """`{{ ... }}`: the value as the sandbox's `printed` takes it (measured, and charged to
+    the render), as text. A plain tree is not charged (`_PLAIN`)."""
     evaluate = _expression(env, node, eval_ctx)
     if evaluate is None:
         return None
-    if not _SCOPE.plain:
-        printed = env.printed
-        return lambda run, out, size: _write(str(printed(run, evaluate(run))), run, out, size)
+    charged = not _SCOPE.plain
 
-    def show(data: Mapping[str, Any], out: list[str], size: int) -> int:
-        # `printed` without the work it charges (`_PLAIN`); a text is measured as it is written
-        value = evaluate(data)
-        if type(value) is not str:
-            shown_size(value)
+    def show(run: Any, out: list[str], size: int) -> int:
+        value = evaluate(run)
+        if type(value) is str:  # `shown_size` of a text, without the call
+            shown = len(value)
+            if shown > MAX_OUTPUT:
+                check_output(shown)
+        else:
+            shown = shown_size(value)
             value = str(value)
-        return _write(value, data, out, size)
+        if charged:
+            spend(run, shown)
+        return _write(value, run, out, size)
 
     return show
 

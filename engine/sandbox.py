@@ -213,13 +213,13 @@ class Sandbox(ImmutableSandboxedEnvironment):
         if isinstance(owner, (str, bytes, int)) and not isinstance(owner, bool) and callable(__obj):
             args = _check_method(getattr(__obj, "__name__", ""), owner, args, kwargs)
         if not isinstance(__obj, (Macro, LoopContext)):
-            _spend(__context, read)
+            spend(__context, read)
             return __self.made(__context, super().call(__context, __obj, *args, **kwargs))
         # a macro or a recursive loop: it may call itself
         depth = getattr(__context, "_callguide_depth", 0)
         if depth >= MAX_CALL_DEPTH:
             raise SecurityError(f"macros or recursive loops call themselves more than {MAX_CALL_DEPTH} deep")
-        _spend(__context, _CALL_COST + read)
+        spend(__context, _CALL_COST + read)
         __context._callguide_depth = depth + 1
         try:
             return __self.made(__context, super().call(__context, __obj, *args, **kwargs))
@@ -246,29 +246,33 @@ class Sandbox(ImmutableSandboxedEnvironment):
     @pass_context
     def printed(self, context: Any, value: Any) -> Any:
         """What `{{ ... }}` prints, before it is turned into text."""
-        _spend(context, shown_size(value))
+        spend(context, shown_size(value))
         return value
 
     def made(self, context: Any, value: Any) -> Any:
         """A value the template made: plain data of at most `MAX_VALUE`, charged to the render.
         What a filter makes lazily (`map`, `select`...) becomes the list of its items."""
-        if type(value) not in _DATA and isinstance(value, Iterator):  # the ABC's check costs more than the rest
-            value = list(value)
-        size = size_of(value)
+        kind = type(value)
+        if kind is str:  # what most filters make
+            size = len(value)
+        else:
+            if kind not in _DATA and isinstance(value, Iterator):  # the ABC's check costs more than the rest
+                value = list(value)
+            size = size_of(value)
         _check_size(size)
-        _spend(context, size)
+        spend(context, size)
         return value
 
     def joined(self, context: Any, parts: tuple[Any, ...]) -> str:
         """`a ~ b ~ c`."""
         size = sum(size_of(part) for part in parts)
         _check_size(size)
-        _spend(context, size)
+        spend(context, size)
         return markup_join(parts) if context.eval_ctx.autoescape else str_join(parts)
 
     def rounds(self, context: Any, iterable: Iterable[Any], cost: int) -> Iterator[Any]:
         for item in iterable:
-            _spend(context, cost)
+            spend(context, cost)
             yield item
 
 
@@ -291,7 +295,7 @@ def size_of(value: Any, limit: int = MAX_VALUE) -> int:
     kind = type(value)
     if kind is int or kind is bool:
         return int(value.bit_length()) // 3 + 1
-    if kind is float or value is None:
+    if kind is float or value is None or kind is date or kind is datetime:
         return 8
     return _measure(value, limit)[0]
 
@@ -422,7 +426,8 @@ def _check_size(size: int) -> None:
         raise SecurityError(f"the value would be {size:,} characters long; the limit is {MAX_VALUE:,}")
 
 
-def _spend(context: Any, units: int) -> None:
+def spend(context: Any, units: int) -> None:
+    """`units` of work done by a render (at least one), refused past `MAX_WORK`."""
     spent = getattr(context, "_callguide_work", 0) + (units if units > 1 else 1)
     if spent > MAX_WORK:
         raise SecurityError(
@@ -566,6 +571,9 @@ def _predicted(name: str, arguments: Mapping[str, Any]) -> int:
     return 0
 
 
+_VALUE = object()  # where a filter's value goes among the arguments `_Filter.given` binds
+# Jinja filters that make a list of the very items of the list or tuple they read
+_REORDERING = frozenset({"sort", "list"})
 _PREDICTED = frozenset({"join", "replace", "indent", "wordwrap", "urlize", "tojson", "format"})
 # Jinja filters that take a size or count they use unchecked (`truncate(-5)` fails an
 # assert, `batch(0)` loops): the argument, what it is, and the smallest allowed.
@@ -638,7 +646,7 @@ class Guard:
 class _Filter(Guard):
     """A filter whose arguments are measured first and whose result is a made value."""
 
-    __slots__ = ("_bind", "_counted", "_listed", "_predicted", "_takes_lead", "_widths")
+    __slots__ = ("_bind", "_counted", "_listed", "_predicted", "_reorders", "_takes_lead", "_widths")
 
     def __init__(self, name: str, filter_: Callable[..., Any], *, sync: bool) -> None:
         """`sync`: the environment is not async."""
@@ -653,19 +661,49 @@ class _Filter(Guard):
         self._takes_lead = getattr(inspect.unwrap(filter_), "jinja_pass_arg", None) is not None
         self._listed, self._widths = name == "join", name in _WIDTH_FILTERS
         self._counted, self._predicted = name in _COUNTS, name in _PREDICTED
+        self._reorders = name in _REORDERING
+
+    def given(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[Any, Any], Any] | None:
+        bind = self._bind
+        if bind is None:
+            return super().given(args, kwargs)
+        # what the call gives each parameter, the value but a mark: bound now, and its
+        # counts checked now (the value is never one of them)
+        try:
+            read = _read_arguments(args, kwargs)
+            arguments = bind(*((None,) if self._takes_lead else ()), _VALUE, *args, **kwargs)
+            if self._counted:
+                _check_count(self.__name__, arguments)
+        except (SecurityError, TypeError):  # the call refuses them, in its turn
+            return None
+        name = next((name for name, given in arguments.items() if given is _VALUE), None)
+        if name is None:  # the value is not a parameter of its own
+            return None
+        bound = (arguments, name)
+        apply = self._apply
+        return lambda context, value: apply(context, value, args, kwargs, read, bound)
 
     def _plain(self, args: tuple[Any, ...], read: int) -> Callable[[Any, Any], Any]:
-        if self._bind is not None or self._listed or self._widths:
+        if self._listed or self._widths or self._reorders:
             return super()._plain(args, read)
         name, filter_ = self.__name__, self._function
 
         def call(context: Any, value: Any) -> Any:  # `_apply` with nothing of it left to decide
-            _spend(context, _cost(name, value) + read)
+            spend(context, _cost(name, value) + read)
             return context.environment.made(context, filter_(value, *args))
 
         return call
 
-    def _apply(self, context: Any, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any], read: int) -> Any:
+    def _apply(
+        self,
+        context: Any,
+        value: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        read: int,
+        bound: tuple[dict[str, Any], str] | None = None,
+    ) -> Any:
+        """`bound`: the arguments `given` bound, and the name the value is given."""
         kind = self._kind
         lead: tuple[Any, ...] = ()
         if kind is _PASS_CONTEXT:
@@ -674,16 +712,27 @@ class _Filter(Guard):
             lead = (context.eval_ctx,)
         elif kind is _PASS_ENVIRONMENT:
             lead = (context.environment,)
-        if self._listed and not isinstance(value, (str, Sequence, Mapping, Undefined)):
+        if self._listed and type(value) is not list and not isinstance(value, (str, Sequence, Mapping, Undefined)):
             value = list(value)
-        _spend(context, _cost(self.__name__, value) + read)
+        cost = _cost(self.__name__, value)
+        spend(context, cost + read)
         if self._widths:
             _check_widths((*args, *kwargs.values()))
+        if self._reorders and (type(value) is list or type(value) is tuple) and cost <= MAX_VALUE:
+            # the list made holds the items of the one read, walked whole (plain data, not
+            # too deep): its size is the one just counted
+            result = self._function(*lead, value, *args, **kwargs)
+            spend(context, cost)
+            return result
         bind = self._bind
         if bind is not None:
-            arguments = bind(*(lead if self._takes_lead else ()), value, *args, **kwargs)
-            if self._counted:
-                _check_count(self.__name__, arguments)
+            if bound is None:
+                arguments = bind(*(lead if self._takes_lead else ()), value, *args, **kwargs)
+                if self._counted:
+                    _check_count(self.__name__, arguments)
+            else:
+                arguments = bound[0].copy()
+                arguments[bound[1]] = value
             if self._predicted:
                 _check_size(_predicted(self.__name__, arguments))
         return context.environment.made(context, self._function(*lead, value, *args, **kwargs))
@@ -732,13 +781,13 @@ class _Test(Guard):
         name, test = self.__name__, self._function
 
         def call(context: Any, value: Any) -> Any:  # `_apply` with nothing of it left to decide
-            _spend(context, _cost(name, value) + read)
+            spend(context, _cost(name, value) + read)
             return test(value, *args)
 
         return call
 
     def _apply(self, context: Any, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any], read: int) -> Any:
-        _spend(context, _cost(self.__name__, value) + read)
+        spend(context, _cost(self.__name__, value) + read)
         kind = self._kind
         lead = (context,) if kind is _PASS_CONTEXT else (context.environment,) if kind is _PASS_ENVIRONMENT else ()
         return self._function(*lead, value, *args, **kwargs)
