@@ -308,24 +308,33 @@ def _literal(part: str) -> Emit:
 
 def _shown(env: Sandbox, node: nodes.Node, eval_ctx: EvalContext) -> Emit | None:
     """`{{ ... }}`: the value as the sandbox's `printed` takes it (measured, and charged to
-    the render), as text. A plain tree is not charged (`_PLAIN`)."""
+    the render), as text."""
     evaluate = _expression(env, node, eval_ctx)
     if evaluate is None:
         return None
-    charged = not _SCOPE.plain
+    if not _SCOPE.plain:
 
-    def show(run: Any, out: list[str], size: int) -> int:
-        value = evaluate(run)
-        if type(value) is str:  # `shown_size` of a text, without the call
-            shown = len(value)
-            if shown > MAX_OUTPUT:
-                check_output(shown)
-        else:
-            shown = shown_size(value)
-            value = str(value)
-        if charged:
+        def charged(run: Run, out: list[str], size: int) -> int:
+            value = evaluate(run)
+            if type(value) is str:  # `shown_size` of a text, without the call
+                shown = len(value)
+                if shown > MAX_OUTPUT:
+                    check_output(shown)
+            else:
+                shown = shown_size(value)
+                value = str(value)
             spend(run, shown)
-        return _write(value, run, out, size)
+            return _write(value, run, out, size)
+
+        return charged
+
+    def show(data: Mapping[str, Any], out: list[str], size: int) -> int:
+        # `printed` without the work it charges (`_PLAIN`); a text is measured as it is written
+        value = evaluate(data)
+        if type(value) is not str:
+            shown_size(value)
+            value = str(value)
+        return _write(value, data, out, size)
 
     return show
 
@@ -705,12 +714,12 @@ def _applied(env: Sandbox, node: nodes.Filter | nodes.Test, function: object, ev
         }
         # `default('none')`, `sort(attribute='date')`: the call resolved once
         given = (
-            function.given(tuple(constants), named)
+            function.given(value, tuple(constants), named)
             if len(constants) + len(named) == len(node.args) + len(node.kwargs)
             else None
         )
         if given is not None:
-            return lambda run: given(run, value(run))
+            return given
         if not names:
             return lambda run: function(run, value(run), *[arg(run) for arg in args])
     lead = pass_argument(function)

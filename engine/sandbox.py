@@ -350,8 +350,9 @@ def _plain_size(value: Any, limit: int) -> tuple[int, int] | None:
     walked in changes neither its size nor its depth."""
     total, deepest = 0, 0
     todo: list[tuple[Any, int]] = [(value, 0)]
+    push, pop = todo.append, todo.pop
     while todo:
-        item, depth = todo.pop()
+        item, depth = pop()
         kind = type(item)
         if kind is dict:
             children: Iterable[Any] = (*item, *item.values())
@@ -361,7 +362,8 @@ def _plain_size(value: Any, limit: int) -> tuple[int, int] | None:
             return None
         if depth >= MAX_VALUE_DEPTH:
             return None
-        deepest = max(deepest, depth + 1)
+        if depth >= deepest:
+            deepest = depth + 1
         total += 2 + 2 * len(item)
         for child in children:
             kind = type(child)
@@ -372,7 +374,7 @@ def _plain_size(value: Any, limit: int) -> tuple[int, int] | None:
             elif kind is float or child is None:
                 total += 8
             elif kind is dict or kind is list or kind is tuple:
-                todo.append((child, depth + 1))
+                push((child, depth + 1))
             else:
                 return None
         if total > limit:
@@ -620,23 +622,25 @@ class Guard:
     def __call__(self, context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
         return self._apply(context, value, args, kwargs, _read_arguments(args, kwargs) if args or kwargs else 0)
 
-    def given(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[Any, Any], Any] | None:
-        """The call with these constant arguments, as a function of (render, value), what
-        reading them costs counted now; None when reading them is refused (the call
-        refuses them in its turn)."""
+    def given(
+        self, of: Callable[[Any], Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Callable[[Any], Any] | None:
+        """The call of the value `of` the render with these constant arguments, as a function
+        of the render, what reading them costs counted now; None when reading them is
+        refused (the call refuses them in its turn)."""
         try:
             read = _read_arguments(args, kwargs)
         except SecurityError:
             return None
         if self._kind is None and not kwargs:
-            return self._plain(args, read)
+            return self._plain(of, args, read)
         apply = self._apply
-        return lambda context, value: apply(context, value, args, kwargs, read)
+        return lambda context: apply(context, of(context), args, kwargs, read)
 
-    def _plain(self, args: tuple[Any, ...], read: int) -> Callable[[Any, Any], Any]:
+    def _plain(self, of: Callable[[Any], Any], args: tuple[Any, ...], read: int) -> Callable[[Any], Any]:
         """`given` for a function that asks for nothing first, given its arguments by position."""
         apply = self._apply
-        return lambda context, value: apply(context, value, args, {}, read)
+        return lambda context: apply(context, of(context), args, {}, read)
 
     def _apply(self, context: Any, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any], read: int) -> Any:
         """The call, what reading its arguments costs (`read`) known."""
@@ -663,10 +667,12 @@ class _Filter(Guard):
         self._counted, self._predicted = name in _COUNTS, name in _PREDICTED
         self._reorders = name in _REORDERING
 
-    def given(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[Any, Any], Any] | None:
+    def given(
+        self, of: Callable[[Any], Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Callable[[Any], Any] | None:
         bind = self._bind
         if bind is None:
-            return super().given(args, kwargs)
+            return super().given(of, args, kwargs)
         # what the call gives each parameter, the value but a mark: bound now, and its
         # counts checked now (the value is never one of them)
         try:
@@ -681,14 +687,15 @@ class _Filter(Guard):
             return None
         bound = (arguments, name)
         apply = self._apply
-        return lambda context, value: apply(context, value, args, kwargs, read, bound)
+        return lambda context: apply(context, of(context), args, kwargs, read, bound)
 
-    def _plain(self, args: tuple[Any, ...], read: int) -> Callable[[Any, Any], Any]:
+    def _plain(self, of: Callable[[Any], Any], args: tuple[Any, ...], read: int) -> Callable[[Any], Any]:
         if self._listed or self._widths or self._reorders:
-            return super()._plain(args, read)
+            return super()._plain(of, args, read)
         name, filter_ = self.__name__, self._function
 
-        def call(context: Any, value: Any) -> Any:  # `_apply` with nothing of it left to decide
+        def call(context: Any) -> Any:  # `_apply` with nothing of it left to decide
+            value = of(context)
             spend(context, _cost(name, value) + read)
             return context.environment.made(context, filter_(value, *args))
 
@@ -777,10 +784,11 @@ class _Test(Guard):
 
     __slots__ = ()
 
-    def _plain(self, args: tuple[Any, ...], read: int) -> Callable[[Any, Any], Any]:
+    def _plain(self, of: Callable[[Any], Any], args: tuple[Any, ...], read: int) -> Callable[[Any], Any]:
         name, test = self.__name__, self._function
 
-        def call(context: Any, value: Any) -> Any:  # `_apply` with nothing of it left to decide
+        def call(context: Any) -> Any:  # `_apply` with nothing of it left to decide
+            value = of(context)
             spend(context, _cost(name, value) + read)
             return test(value, *args)
 
