@@ -77,3 +77,13 @@ def test_a_big_pack_leaves_its_conditions_to_the_calls_that_reach_them(
     (stop,) = [item for item in engine.compiled.texts.made if item.source == "stop"]
     assert (stop._run is None) is big
     assert engine.start("main", {"stop": True}).outcome == "resolved"
+
+
+def test_a_source_written_twice_is_compiled_once_and_each_says_where_it_failed() -> None:
+    first, second = (CompiledCondition(ENV, "customer.name == 'Ann'", Pos("flow.yaml", line, 5)) for line in (3, 9))
+    prepare([first, second])
+    assert first._run is second._run
+    assert second.test({"customer": {"name": "Ann"}}) is True
+    with pytest.raises(RenderError) as raised:
+        second.test({})
+    assert str(raised.value) == "flow.yaml:9:5: `customer` is undefined"
