@@ -11,7 +11,7 @@ render builds a Jinja `Context`. Most texts and conditions of a flow are express
 into closures that do exactly what the code Jinja would write for it does (sandbox.py's
 `BoundedCodeGenerator`): the same lookups through the sandbox, the same guarded filters
 and tests handed the same arguments, the same `call_binop`, `joined` and `made` for the
-values a text makes, the same `printed` for what it shows, the same `rounds` charged for a
+values a text makes, what `printed` charges for what it shows, the same `rounds` charged for a
 loop and the same `call` for a method, constant parts folded as Jinja's optimizer folds
 them. Macros, blocks, recursive loops, `set` inside a loop, calls of anything but a method,
 and the other shapes are left to Jinja (None).
@@ -34,7 +34,16 @@ from functools import cache, partial
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from callguide.sandbox import MAX_OUTPUT, Sandbox, check_output, pass_argument, round_cost, shown_size
+from callguide.sandbox import (
+    MAX_OUTPUT,
+    Guard,
+    Sandbox,
+    check_output,
+    pass_argument,
+    round_cost,
+    shown_size,
+    spend,
+)
 from jinja2 import nodes
 from jinja2.compiler import find_undeclared
 from jinja2.nodes import EvalContext
@@ -298,13 +307,26 @@ def _literal(part: str) -> Emit:
 
 
 def _shown(env: Sandbox, node: nodes.Node, eval_ctx: EvalContext) -> Emit | None:
-    """`{{ ... }}`: the value through the sandbox's `printed`, as text."""
+    """`{{ ... }}`: the value as the sandbox's `printed` takes it (measured, and charged to
+    the render), as text."""
     evaluate = _expression(env, node, eval_ctx)
     if evaluate is None:
         return None
     if not _SCOPE.plain:
-        printed = env.printed
-        return lambda run, out, size: _write(str(printed(run, evaluate(run))), run, out, size)
+
+        def charged(run: Run, out: list[str], size: int) -> int:
+            value = evaluate(run)
+            if type(value) is str:  # `shown_size` of a text, without the call
+                shown = len(value)
+                if shown > MAX_OUTPUT:
+                    check_output(shown)
+            else:
+                shown = shown_size(value)
+                value = str(value)
+            spend(run, shown)
+            return _write(value, run, out, size)
+
+        return charged
 
     def show(data: Mapping[str, Any], out: list[str], size: int) -> int:
         # `printed` without the work it charges (`_PLAIN`); a text is measured as it is written
@@ -685,13 +707,23 @@ def _applied(env: Sandbox, node: nodes.Filter | nodes.Test, function: object, ev
     if value is None or args is None or kwargs is None:
         return None
     names = [str(keyword.key) for keyword in node.kwargs]
+    if isinstance(function, Guard):  # the sandbox's filters and tests
+        constants = [arg.value for arg in node.args if isinstance(arg, nodes.Const)]
+        named = {
+            str(keyword.key): keyword.value.value for keyword in node.kwargs if isinstance(keyword.value, nodes.Const)
+        }
+        # `default('none')`, `sort(attribute='date')`: the call resolved once
+        given = (
+            function.given(value, tuple(constants), named)
+            if len(constants) + len(named) == len(node.args) + len(node.kwargs)
+            else None
+        )
+        if given is not None:
+            return given
+        if not names:
+            return lambda run: function(run, value(run), *[arg(run) for arg in args])
     lead = pass_argument(function)
     call = function
-    if lead == "context" and not names:  # the sandbox's guarded filters and tests, called as analysts write them
-        constants = tuple(arg.value for arg in node.args if isinstance(arg, nodes.Const))
-        if len(constants) == len(node.args):  # `default('none')`: made once
-            return lambda run: call(run, value(run), *constants)
-        return lambda run: call(run, value(run), *[arg(run) for arg in args])
 
     def apply(run: Run) -> Any:
         first = run if lead == "context" else run.eval_ctx if lead == "eval_context" else env

@@ -11,9 +11,10 @@ from typing import Any
 from callguide import collector, i18n
 from callguide.check import check_pack
 from callguide.clock import Clock, SystemClock
-from callguide.compile import CompiledPack, compile_pack
+from callguide.compile import CompiledPack, CompiledSteps, compile_pack
 from callguide.context import RESERVED_INPUTS, Contexts
 from callguide.effects import Handler
+from callguide.expr import prepare
 from callguide.interpreter import Turn
 from callguide.model import Pack
 from callguide.owned import owned
@@ -75,6 +76,10 @@ class Engine:
             if result.errors or result.pack is None:
                 raise FlowError(result.problems)
             compiled = compile_pack(result.pack)
+            # what the first call after loading compiled, cold; not in a big pack, whose steps
+            # are compiled as calls reach them so that a load does not pay for all of them
+            if not any(isinstance(flow.steps, CompiledSteps) for flow in compiled.flows.values()):
+                prepare(compiled.texts.made)
         return cls(compiled, problems=tuple(result.problems), **options)
 
     @property

@@ -78,10 +78,11 @@ class BusinessCalendar:
 
     def __init__(self, calendar: Calendar) -> None:
         self.calendar = calendar
+        self.workdays = frozenset(calendar.workdays)  # the model's are made anew at each read
         self.holidays = frozenset(date.fromisoformat(day) for day in calendar.holidays)
 
     def is_business_day(self, day: date) -> bool:
-        return day.weekday() in self.calendar.workdays and day not in self.holidays
+        return day.weekday() in self.workdays and day not in self.holidays
 
     def add_business_days(self, start: Any, days: int) -> date:
         if abs(days) > 3660:

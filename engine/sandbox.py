@@ -213,13 +213,13 @@ class Sandbox(ImmutableSandboxedEnvironment):
         if isinstance(owner, (str, bytes, int)) and not isinstance(owner, bool) and callable(__obj):
             args = _check_method(getattr(__obj, "__name__", ""), owner, args, kwargs)
         if not isinstance(__obj, (Macro, LoopContext)):
-            _spend(__context, read)
+            spend(__context, read)
             return __self.made(__context, super().call(__context, __obj, *args, **kwargs))
         # a macro or a recursive loop: it may call itself
         depth = getattr(__context, "_callguide_depth", 0)
         if depth >= MAX_CALL_DEPTH:
             raise SecurityError(f"macros or recursive loops call themselves more than {MAX_CALL_DEPTH} deep")
-        _spend(__context, _CALL_COST + read)
+        spend(__context, _CALL_COST + read)
         __context._callguide_depth = depth + 1
         try:
             return __self.made(__context, super().call(__context, __obj, *args, **kwargs))
@@ -246,29 +246,33 @@ class Sandbox(ImmutableSandboxedEnvironment):
     @pass_context
     def printed(self, context: Any, value: Any) -> Any:
         """What `{{ ... }}` prints, before it is turned into text."""
-        _spend(context, shown_size(value))
+        spend(context, shown_size(value))
         return value
 
     def made(self, context: Any, value: Any) -> Any:
         """A value the template made: plain data of at most `MAX_VALUE`, charged to the render.
         What a filter makes lazily (`map`, `select`...) becomes the list of its items."""
-        if type(value) not in _DATA and isinstance(value, Iterator):  # the ABC's check costs more than the rest
-            value = list(value)
-        size = size_of(value)
+        kind = type(value)
+        if kind is str:  # what most filters make
+            size = len(value)
+        else:
+            if kind not in _DATA and isinstance(value, Iterator):  # the ABC's check costs more than the rest
+                value = list(value)
+            size = size_of(value)
         _check_size(size)
-        _spend(context, size)
+        spend(context, size)
         return value
 
     def joined(self, context: Any, parts: tuple[Any, ...]) -> str:
         """`a ~ b ~ c`."""
         size = sum(size_of(part) for part in parts)
         _check_size(size)
-        _spend(context, size)
+        spend(context, size)
         return markup_join(parts) if context.eval_ctx.autoescape else str_join(parts)
 
     def rounds(self, context: Any, iterable: Iterable[Any], cost: int) -> Iterator[Any]:
         for item in iterable:
-            _spend(context, cost)
+            spend(context, cost)
             yield item
 
 
@@ -286,6 +290,13 @@ def size_of(value: Any, limit: int = MAX_VALUE) -> int:
     that is not plain data (a function, a macro, an object of Python's)."""
     if isinstance(value, str):  # most values: no walk needed
         return len(value)
+    # the scalars handed to filters and shown (`default('', true)`, a count, an empty field):
+    # what `_walk` counts for them, without a walk
+    kind = type(value)
+    if kind is int or kind is bool:
+        return int(value.bit_length()) // 3 + 1
+    if kind is float or value is None or kind is date or kind is datetime:
+        return 8
     return _measure(value, limit)[0]
 
 
@@ -339,8 +350,9 @@ def _plain_size(value: Any, limit: int) -> tuple[int, int] | None:
     walked in changes neither its size nor its depth."""
     total, deepest = 0, 0
     todo: list[tuple[Any, int]] = [(value, 0)]
+    push, pop = todo.append, todo.pop
     while todo:
-        item, depth = todo.pop()
+        item, depth = pop()
         kind = type(item)
         if kind is dict:
             children: Iterable[Any] = (*item, *item.values())
@@ -350,7 +362,8 @@ def _plain_size(value: Any, limit: int) -> tuple[int, int] | None:
             return None
         if depth >= MAX_VALUE_DEPTH:
             return None
-        deepest = max(deepest, depth + 1)
+        if depth >= deepest:
+            deepest = depth + 1
         total += 2 + 2 * len(item)
         for child in children:
             kind = type(child)
@@ -361,7 +374,7 @@ def _plain_size(value: Any, limit: int) -> tuple[int, int] | None:
             elif kind is float or child is None:
                 total += 8
             elif kind is dict or kind is list or kind is tuple:
-                todo.append((child, depth + 1))
+                push((child, depth + 1))
             else:
                 return None
         if total > limit:
@@ -415,7 +428,8 @@ def _check_size(size: int) -> None:
         raise SecurityError(f"the value would be {size:,} characters long; the limit is {MAX_VALUE:,}")
 
 
-def _spend(context: Any, units: int) -> None:
+def spend(context: Any, units: int) -> None:
+    """`units` of work done by a render (at least one), refused past `MAX_WORK`."""
     spent = getattr(context, "_callguide_work", 0) + (units if units > 1 else 1)
     if spent > MAX_WORK:
         raise SecurityError(
@@ -559,6 +573,9 @@ def _predicted(name: str, arguments: Mapping[str, Any]) -> int:
     return 0
 
 
+_VALUE = object()  # where a filter's value goes among the arguments `_Filter.given` binds
+# Jinja filters that make a list of the very items of the list or tuple they read
+_REORDERING = frozenset({"sort", "list"})
 _PREDICTED = frozenset({"join", "replace", "indent", "wordwrap", "urlize", "tojson", "format"})
 # Jinja filters that take a size or count they use unchecked (`truncate(-5)` fails an
 # assert, `batch(0)` loops): the argument, what it is, and the smallest allowed.
@@ -589,22 +606,112 @@ def pass_argument(function: Callable[..., Any]) -> str | None:
     return {_PASS_CONTEXT: "context", _PASS_EVAL_CONTEXT: "eval_context", _PASS_ENVIRONMENT: "environment"}.get(kind)
 
 
-def _guarded(name: str, filter_: Callable[..., Any], *, sync: bool) -> Callable[..., Any]:
-    """A filter charged for what it reads, whose arguments are measured first and whose
-    result is a made value. `sync`: the environment is not async."""
-    if sync and getattr(filter_, "jinja_async_variant", False):
-        # Jinja's async-ready filters (`join`, `map`, `select`...) wrap a plain one, which
-        # the wrapper calls (without the lead it does not take) in an environment that is
-        # not async: called here directly, with its own lead
-        filter_ = inspect.unwrap(filter_)
-    kind = getattr(filter_, "jinja_pass_arg", None)
-    bind = _binder(filter_) if name in _PREDICTED or name in _COUNTS else None
-    # Jinja's async-ready filters wrap a plain one that may not take the context
-    takes_lead = getattr(inspect.unwrap(filter_), "jinja_pass_arg", None) is not None
-    listed, widths, counted, predicted = name == "join", name in _WIDTH_FILTERS, name in _COUNTS, name in _PREDICTED
+class Guard:
+    """A filter or test of the sandbox, charged for what it reads. Called as Jinja calls one
+    that asks for the render; where a text gives it constant arguments, `given` resolves
+    once what a call would resolve each time (direct.py)."""
 
-    @pass_context
-    def guarded(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+    __slots__ = ("__name__", "_function", "_kind")
+    jinja_pass_arg = _PASS_CONTEXT
+
+    def __init__(self, name: str, function: Any) -> None:  # Jinja's tests are typed `function`
+        self.__name__ = name
+        self._function = function
+        self._kind = getattr(function, "jinja_pass_arg", None)
+
+    def __call__(self, context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._apply(context, value, args, kwargs, _read_arguments(args, kwargs) if args or kwargs else 0)
+
+    def given(
+        self, of: Callable[[Any], Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Callable[[Any], Any] | None:
+        """The call of the value `of` the render with these constant arguments, as a function
+        of the render, what reading them costs counted now; None when reading them is
+        refused (the call refuses them in its turn)."""
+        try:
+            read = _read_arguments(args, kwargs)
+        except SecurityError:
+            return None
+        if self._kind is None and not kwargs:
+            return self._plain(of, args, read)
+        apply = self._apply
+        return lambda context: apply(context, of(context), args, kwargs, read)
+
+    def _plain(self, of: Callable[[Any], Any], args: tuple[Any, ...], read: int) -> Callable[[Any], Any]:
+        """`given` for a function that asks for nothing first, given its arguments by position."""
+        apply = self._apply
+        return lambda context: apply(context, of(context), args, {}, read)
+
+    def _apply(self, context: Any, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any], read: int) -> Any:
+        """The call, what reading its arguments costs (`read`) known."""
+        raise NotImplementedError
+
+
+class _Filter(Guard):
+    """A filter whose arguments are measured first and whose result is a made value."""
+
+    __slots__ = ("_bind", "_counted", "_listed", "_predicted", "_reorders", "_takes_lead", "_widths")
+
+    def __init__(self, name: str, filter_: Callable[..., Any], *, sync: bool) -> None:
+        """`sync`: the environment is not async."""
+        if sync and getattr(filter_, "jinja_async_variant", False):
+            # Jinja's async-ready filters (`join`, `map`, `select`...) wrap a plain one, which
+            # the wrapper calls (without the lead it does not take) in an environment that is
+            # not async: called here directly, with its own lead
+            filter_ = inspect.unwrap(filter_)
+        super().__init__(name, filter_)
+        self._bind = _binder(filter_) if name in _PREDICTED or name in _COUNTS else None
+        # Jinja's async-ready filters wrap a plain one that may not take the context
+        self._takes_lead = getattr(inspect.unwrap(filter_), "jinja_pass_arg", None) is not None
+        self._listed, self._widths = name == "join", name in _WIDTH_FILTERS
+        self._counted, self._predicted = name in _COUNTS, name in _PREDICTED
+        self._reorders = name in _REORDERING
+
+    def given(
+        self, of: Callable[[Any], Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Callable[[Any], Any] | None:
+        bind = self._bind
+        if bind is None:
+            return super().given(of, args, kwargs)
+        # what the call gives each parameter, the value but a mark: bound now, and its
+        # counts checked now (the value is never one of them)
+        try:
+            read = _read_arguments(args, kwargs)
+            arguments = bind(*((None,) if self._takes_lead else ()), _VALUE, *args, **kwargs)
+            if self._counted:
+                _check_count(self.__name__, arguments)
+        except (SecurityError, TypeError):  # the call refuses them, in its turn
+            return None
+        name = next((name for name, given in arguments.items() if given is _VALUE), None)
+        if name is None:  # the value is not a parameter of its own
+            return None
+        bound = (arguments, name)
+        apply = self._apply
+        return lambda context: apply(context, of(context), args, kwargs, read, bound)
+
+    def _plain(self, of: Callable[[Any], Any], args: tuple[Any, ...], read: int) -> Callable[[Any], Any]:
+        if self._listed or self._widths or self._reorders:
+            return super()._plain(of, args, read)
+        name, filter_ = self.__name__, self._function
+
+        def call(context: Any) -> Any:  # `_apply` with nothing of it left to decide
+            value = of(context)
+            spend(context, _cost(name, value) + read)
+            return context.environment.made(context, filter_(value, *args))
+
+        return call
+
+    def _apply(
+        self,
+        context: Any,
+        value: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        read: int,
+        bound: tuple[dict[str, Any], str] | None = None,
+    ) -> Any:
+        """`bound`: the arguments `given` bound, and the name the value is given."""
+        kind = self._kind
         lead: tuple[Any, ...] = ()
         if kind is _PASS_CONTEXT:
             lead = (context,)
@@ -612,22 +719,30 @@ def _guarded(name: str, filter_: Callable[..., Any], *, sync: bool) -> Callable[
             lead = (context.eval_ctx,)
         elif kind is _PASS_ENVIRONMENT:
             lead = (context.environment,)
-        if listed and not isinstance(value, (str, Sequence, Mapping, Undefined)):
+        if self._listed and type(value) is not list and not isinstance(value, (str, Sequence, Mapping, Undefined)):
             value = list(value)
-        _spend(context, _cost(name, value) + (_read_arguments(args, kwargs) if args or kwargs else 0))
-        if widths:
+        cost = _cost(self.__name__, value)
+        spend(context, cost + read)
+        if self._widths:
             _check_widths((*args, *kwargs.values()))
+        if self._reorders and (type(value) is list or type(value) is tuple) and cost <= MAX_VALUE:
+            # the list made holds the items of the one read, walked whole (plain data, not
+            # too deep): its size is the one just counted
+            result = self._function(*lead, value, *args, **kwargs)
+            spend(context, cost)
+            return result
+        bind = self._bind
         if bind is not None:
-            arguments = bind(*(lead if takes_lead else ()), value, *args, **kwargs)
-            if counted:
-                _check_count(name, arguments)
-            if predicted:
-                _check_size(_predicted(name, arguments))
-        return context.environment.made(context, filter_(*lead, value, *args, **kwargs))
-
-    guarded.__name__ = name
-    guarded.__doc__ = filter_.__doc__
-    return guarded
+            if bound is None:
+                arguments = bind(*(lead if self._takes_lead else ()), value, *args, **kwargs)
+                if self._counted:
+                    _check_count(self.__name__, arguments)
+            else:
+                arguments = bound[0].copy()
+                arguments[bound[1]] = value
+            if self._predicted:
+                _check_size(_predicted(self.__name__, arguments))
+        return context.environment.made(context, self._function(*lead, value, *args, **kwargs))
 
 
 _NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
@@ -664,18 +779,26 @@ def _binder(function: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
     return bind
 
 
-def _charged_test(name: str, test: Any) -> Callable[..., Any]:
-    """A test (`is email`, `is in`...) charged for what it reads."""
-    kind = getattr(test, "jinja_pass_arg", None)
+class _Test(Guard):
+    """A test (`is email`, `is in`...)."""
 
-    @pass_context
-    def charged(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
-        _spend(context, _cost(name, value) + (_read_arguments(args, kwargs) if args or kwargs else 0))
+    __slots__ = ()
+
+    def _plain(self, of: Callable[[Any], Any], args: tuple[Any, ...], read: int) -> Callable[[Any], Any]:
+        name, test = self.__name__, self._function
+
+        def call(context: Any) -> Any:  # `_apply` with nothing of it left to decide
+            value = of(context)
+            spend(context, _cost(name, value) + read)
+            return test(value, *args)
+
+        return call
+
+    def _apply(self, context: Any, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any], read: int) -> Any:
+        spend(context, _cost(self.__name__, value) + read)
+        kind = self._kind
         lead = (context,) if kind is _PASS_CONTEXT else (context.environment,) if kind is _PASS_ENVIRONMENT else ()
-        return test(*lead, value, *args, **kwargs)
-
-    charged.__name__ = name
-    return charged
+        return self._function(*lead, value, *args, **kwargs)
 
 
 def shown_size(value: Any) -> int:
@@ -695,6 +818,7 @@ def seal(env: Sandbox) -> Sandbox:
     """The sandbox made ready for a pack: every filter and test it has is guarded and charged,
     and its globals are the bounded `range` and `dict` (never Python's own types)."""
     env.globals = {"range": _safe_range, "dict": _new_dict}
-    env.filters = {name: _guarded(name, filter_, sync=not env.is_async) for name, filter_ in env.filters.items()}
-    env.tests = {name: _charged_test(name, test) for name, test in env.tests.items()}
+    env.filters = {name: _Filter(name, filter_, sync=not env.is_async) for name, filter_ in env.filters.items()}
+    tests: dict[str, Any] = {name: _Test(name, test) for name, test in env.tests.items()}
+    env.tests = tests
     return env

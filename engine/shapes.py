@@ -2,8 +2,10 @@
 
 Most texts of a flow are words with a few `{{ customer.name }}` or `{{ day | format_date }}`
 in them, and most conditions are a field, `not` a field, a field compared with a constant
-(`reason == 'technical'`) or a field through filters with constant arguments
-(`today | add_business_days(3)`). Jinja reads each of them through its lexer and parser, which
+(`reason == 'technical'`), a field through filters with constant arguments
+(`today | add_business_days(3)`), a field passed to a test (`customer.mobile is mobile`), a
+constant (`'booked'`, `none`), or a choice between fields and constants (`number or ''`,
+`customer.id if customer else none`). Jinja reads each of them through its lexer and parser, which
 costs a few hundred microseconds the first time a text is used: on the first call after
 loading, that is most of the call. These readers make the very tree Jinja's parser makes
 for those shapes (tests/test_fast_evaluator.py compares them), and None for anything
@@ -23,7 +25,13 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")  # Jinja's newlines, written `\n` in the te
 # a constant without escapes or newlines (Jinja rewrites those), or a whole number
 _COMPARISON = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s*(==|!=)\s*('[^'\\\r\n]*'|\"[^\"\\\r\n]*\"|0|[1-9][0-9]*)\s*")
 _NEGATION = re.compile(rf"\s*not\s+({_NAME}(?:\.{_NAME})*)\s*")
-_CHOICE = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s+if\s+({_NAME}(?:\.{_NAME})*)\s+else\s+({_NAME}(?:\.{_NAME})*)\s*")
+# a field or a constant (`_ARGUMENT`'s): what a choice picks from
+_OPERAND = rf"{_NAME}(?:\.{_NAME})*|'[^'\\\r\n]*'|\"[^\"\\\r\n]*\"|0|[1-9][0-9]*"
+_CONSTANT = re.compile(r"\s*('[^'\\\r\n]*'|\"[^\"\\\r\n]*\"|0|[1-9][0-9]*|[Tt]rue|[Ff]alse|[Nn]one)\s*")
+_CHOICE = re.compile(rf"\s*({_OPERAND})\s+if\s+({_NAME}(?:\.{_NAME})*)\s+else\s+({_OPERAND})\s*")
+# a field first: Jinja's optimizer folds `'a' or x` (its left is a constant that holds)
+_EITHER = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s+or\s+({_OPERAND})\s*")
+_TEST = re.compile(rf"\s*({_NAME}(?:\.{_NAME})*)\s+is\s+(not\s+)?({_NAME})\s*")
 _OPERATORS = {"==": "eq", "!=": "ne"}
 # `| name` or `| name(...)`, and one constant argument of it: a text without escapes or
 # newlines, a whole number, a truth value or none (Jinja reads the capitalized ones alike).
@@ -36,8 +44,8 @@ _KEYWORDS = frozenset({"true", "false", "none", "True", "False", "None", "and", 
 
 
 def text_tree(source: str) -> nodes.Template | None:
-    """The tree of a text made of words and `{{ name.field }}`, `{{ a.b if c else d }}` or
-    `{{ a.b | filter('constant') }}` holes; None for any other."""
+    """The tree of a text made of words and `{{ name.field }}`, `{{ a.b if c else 'none' }}`,
+    `{{ a.b or 'unknown' }}` or `{{ a.b | filter('constant') }}` holes; None for any other."""
     if "{%" in source or "{#" in source:
         return None
     lines = _NEWLINE.split(source)
@@ -47,7 +55,7 @@ def text_tree(source: str) -> nodes.Template | None:
     parts: list[nodes.Node] = []
     end = 0
     for hole in _HOLE.finditer(source):
-        value = _path(hole.group(1)) or _choice(hole.group(1)) or _filtered(hole.group(1))
+        value = _path(hole.group(1)) or _choice(hole.group(1)) or _either(hole.group(1)) or _filtered(hole.group(1))
         if value is None:
             return None
         if hole.start() > end:
@@ -62,11 +70,12 @@ def text_tree(source: str) -> nodes.Template | None:
 
 
 def condition_tree(source: str) -> nodes.Expr | None:
-    """The tree of `field`, `not field`, `field == 'text'` (or `!=`, or a whole number) and
-    `field | filter(constants)`; None for any other condition."""
-    path = _path(source)
-    if path is not None:
-        return path
+    """The tree of `field`, `not field`, `field == 'text'` (or `!=`, or a whole number),
+    `field | filter(constants)`, `field is test` (or `is not`), a constant, `a or b` and
+    `a if field else b` (`a`, `b` fields or constants); None for any other condition."""
+    value = _operand(source) or _choice(source) or _either(source) or _tested(source)
+    if value is not None:
+        return value
     negated = _NEGATION.fullmatch(source)
     if negated is not None:
         path = _path(negated.group(1))
@@ -119,14 +128,42 @@ def _constant(written: str) -> str | int | bool | None:
 
 
 def _choice(source: str) -> nodes.Expr | None:
-    """`a.b if c else d.e` as Jinja's `CondExpr`."""
+    """`a.b if c else 'none'` as Jinja's `CondExpr`."""
     found = _CHOICE.fullmatch(source)
     if found is None:
         return None
-    yes, test, no = (_path(found.group(n)) for n in (1, 2, 3))
+    yes, test, no = _operand(found.group(1)), _path(found.group(2)), _operand(found.group(3))
     if yes is None or test is None or no is None:
         return None
     return nodes.CondExpr(test, yes, no)
+
+
+def _either(source: str) -> nodes.Expr | None:
+    """`number or ''` as Jinja's `Or`."""
+    found = _EITHER.fullmatch(source)
+    if found is None:
+        return None
+    left, right = _path(found.group(1)), _operand(found.group(2))
+    return None if left is None or right is None else nodes.Or(left, right)
+
+
+def _tested(source: str) -> nodes.Expr | None:
+    """`customer.mobile is mobile`, `day is not business_day` as Jinja's `Test` (in a `Not`)."""
+    found = _TEST.fullmatch(source)
+    path = None if found is None or found.group(3) in _KEYWORDS else _path(found.group(1))
+    if found is None or path is None:
+        return None
+    test = nodes.Test(path, found.group(3), [], [], None, None)
+    return nodes.Not(test) if found.group(2) else test
+
+
+def _operand(source: str) -> nodes.Expr | None:
+    """A field, or a constant as `_CONSTANT` reads it."""
+    path = _path(source)
+    if path is not None:
+        return path
+    found = _CONSTANT.fullmatch(source)
+    return None if found is None else nodes.Const(_constant(found.group(1)))
 
 
 def _path(source: str) -> nodes.Expr | None:

@@ -25,16 +25,22 @@ class Texts:
     def __init__(self, env: Sandbox, language: str) -> None:
         self.env = env
         self.language = language
+        self.made: list[CompiledText | CompiledCondition] = []  # in the order made, for `expr.prepare`
 
     def text(self, text: Text | None) -> LocalText | None:
         if text is None:
             return None
-        return LocalText(
-            {lang: CompiledText(self.env, source, text.pos) for lang, source in text.variants}, self.language
-        )
+        variants = {lang: CompiledText(self.env, source, text.pos) for lang, source in text.variants}
+        self.made.extend(variants.values())
+        return LocalText(variants, self.language)
 
     def condition(self, condition: Condition | None) -> CompiledCondition | None:
-        return None if condition is None else CompiledCondition(self.env, condition.source, condition.pos)
+        return None if condition is None else self._condition(condition.source, condition)
+
+    def _condition(self, source: str, where: Condition | Text) -> CompiledCondition:
+        made = CompiledCondition(self.env, source, where.pos)
+        self.made.append(made)
+        return made
 
     def value(self, value: Any) -> Any:
         """A value to render with `render_value`: its texts compiled, maps made read-only."""
@@ -44,7 +50,7 @@ class Texts:
                 return source  # the same in every call: nothing to render
             single = _SINGLE_EXPRESSION.fullmatch(source) if source is not None else None
             if single:  # `{{ expression }}` alone passes the value itself: a list stays a list
-                return NativeValue(CompiledCondition(self.env, single.group(1), value.pos))
+                return NativeValue(self._condition(single.group(1), value))
             return self.text(value)
         if isinstance(value, Mapping):
             return MappingProxyType({key: self.value(item) for key, item in value.items()})

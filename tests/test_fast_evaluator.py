@@ -247,6 +247,40 @@ def test_loops_spend_the_work_budget_and_the_output_limit_as_jinja_does() -> Non
         assert fast[0] == "error", source
 
 
+def test_filters_given_constants_spend_the_work_budget_and_refuse_as_before() -> None:
+    """What a filter charges and refuses, however its constant arguments are resolved: a
+    sort charges the list it reads and the list it makes (90,002 characters each: two sorts
+    fit the budget, three do not); a list too big to make is refused (the walk stops soon
+    after the limit), as are wrong counts and widths."""
+    items = ["x" * 8] * 9000  # 90,002 characters as a value
+    context = {**CONTEXT, "big": items, "bigger": ["x" * 10] * 9000, "long": "x" * 20_000}
+    too_much = "refused by the sandbox: the text does too much work (more than 500,000 steps); loop over fewer items, or make smaller values"
+    for source, expected in (
+        ("{{ big | sort | length }}{{ big | list | length }}", ("value", "90009000")),
+        ("{{ big | sort | length }}{{ big | sort | length }}{{ big | list | length }}", ("error", too_much)),
+        ("{{ big | sort(reverse=true) | length }}" * 3, ("error", too_much)),
+        (
+            "{{ bigger | sort | length }}",
+            ("error", "refused by the sandbox: the value would be 100,002 characters long; the limit is 100,000"),
+        ),
+        (
+            "{{ x | truncate(-5) }}",
+            ("error", "refused by the sandbox: `truncate` takes a length from 0 to 10,000, not -5"),
+        ),
+        (
+            "{{ x | wordwrap(0) }}",
+            ("error", "refused by the sandbox: `wordwrap` takes a width from 1 to 10,000, not 0"),
+        ),
+        ("{{ x | center(20000) }}", ("error", "refused by the sandbox: a width of 20,000 is too large")),
+        (
+            "{{ long | replace('x', 'yyyyyy') }}",
+            ("error", "refused by the sandbox: the value would be 120,000 characters long; the limit is 100,000"),
+        ),
+        ("{{ items | select | join(', ') }}|{{ x | replace('b', '-') }}", ("value", "1, 2, 3|a-c")),
+    ):
+        assert _rendered(source, context) == (expected, expected), source
+
+
 def test_a_set_is_seen_after_it_and_by_filters_not_a_loops_target() -> None:
     context = {**CONTEXT, "when": "2026-01-01"}
     for source, expected in (

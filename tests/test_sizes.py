@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from callguide.sandbox import MAX_VALUE_DEPTH, _measure, _plain_size, _walk
+from callguide.sandbox import MAX_VALUE, MAX_VALUE_DEPTH, _measure, _plain_size, _walk, size_of
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +17,15 @@ LEAVES = st.one_of(
     st.floats(allow_nan=False),
     st.none(),
     st.sampled_from([range(3), b"bytes", frozenset({1})]),
+)
+SCALARS = st.one_of(
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.booleans(),
+    st.floats(),
+    st.none(),
+    st.dates(),
+    st.datetimes(),
+    st.text(max_size=5),
 )
 VALUES = st.recursive(
     LEAVES,
@@ -51,3 +60,8 @@ def test_a_value_nested_too_deep_is_refused_by_the_walk(depth: int) -> None:
     for _ in range(depth):
         value = [value]
     assert _outcome(_measure, value, 100_000) == _outcome(_walk, value, 100_000)
+
+
+@given(SCALARS)
+def test_a_scalar_measures_what_the_walk_counts(value: Any) -> None:
+    assert size_of(value) == _walk(value, MAX_VALUE)[0]
