@@ -20,6 +20,7 @@ from callguide.hours import opening
 from callguide.i18n import _
 from callguide.model import AskStep, DoStep, Saving
 from callguide.move import Move, blank
+from callguide.owned import owned
 from callguide.problems import EffectFailed, InputError
 from callguide.state import MAX_RESULTS
 from callguide.texts import plain, render_value
@@ -78,9 +79,10 @@ def request(move: Move, name: str, args: dict[str, Any], step_id: str, step: Com
             move.to(phases.WAIT)
         return None
     try:
-        # the call keeps its own plain copy: a host that keeps the result it answered (a store's
-        # own record, changed by a later effect) changes nothing of the call, and its snapshot
-        result = plain(handler(asked))
+        # the call keeps its own plain copies: a host that keeps the result it answered (a store's
+        # own record, changed by a later effect), or changes the arguments it is handed, changes
+        # nothing of the call, and its snapshot
+        result = plain(handler(EffectRequest(asked.id, name, owned(args), step_id, key)))
     except EffectFailed as failure:
         done(move, asked.as_json(), None, str(failure), step)
         return None

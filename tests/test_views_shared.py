@@ -230,3 +230,17 @@ def test_a_host_that_keeps_an_effects_result_and_changes_it_later_changes_nothin
         assert session.snapshot_text() == before
         record = session.wrap_up(reason="done")
         assert record["effects"][0]["result"] == {"id": "S-1", "sent": "2026-11-23", "to": ["0712345678"]}
+
+
+def test_a_handler_that_changes_the_request_it_is_handed_changes_nothing_of_the_call(tmp_path: Path) -> None:
+    def send(request: EffectRequest) -> dict[str, object]:
+        request.args["to"].append("0700000000")  # type: ignore[attr-defined]
+        request.args["text"] = "changed"  # type: ignore[index]
+        return {"id": "S-1"}
+
+    engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": SHARED}), handlers={"sms.send": send})
+    session = engine.start("main", {"customer": {"name": "Ann"}})
+    session.answer("Ann")
+    session.answer()
+    record = session.wrap_up(reason="done")
+    assert record["effects"][0]["args"] == {"to": ["0712345678"], "text": "Hello"}
