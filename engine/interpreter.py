@@ -129,14 +129,18 @@ class Turn:
         """A rule's count changed: the context shows the new counts (noted, as every change)."""
         self._put("rules", self.host.contexts.rules(self.state))
 
-    def store(self, name: str, value: Any) -> None:
+    def store(self, name: str, value: Any, *, own: bool = False) -> None:
+        """Save `value` under `name` (`caller.phone`: a part of `caller`) as plain data.
+        `own`: the value is the call's own plain data already (an effect's result as `request`
+        keeps it, a lookup's result), saved as it is: the call never changes a value in place
+        (a part saved builds new maps), so the answers and the effects log may share it."""
         answers = self.state.vars
         head, dotted, _ = name.partition(".")
         self._saved.keep_answer(answers, head)
         if dotted and not isinstance(answers.get(head), dict):
             # every part a flow can save under `head` exists (as None) once one part is saved
             answers[head] = self.host.contexts.blank_record(head)
-        set_path(answers, name, plain(value))  # a session holds JSON data only (dates as ISO text)
+        set_path(answers, name, value if own else plain(value))  # JSON data only (dates as ISO text)
         # the render context reads the answers through: it shows the new one already
 
     # --- where the call stands -----------------------------------------------------------

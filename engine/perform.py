@@ -69,12 +69,15 @@ def request(move: Move, name: str, args: dict[str, Any], step_id: str, step: Com
         done(move, earlier, earlier["result"], None, step)
         return earlier["result"]
     key = f"{state.call_id}:{state.move}:{move.asked}"
-    asked = EffectRequest(state.next_effect, name, args, step_id, key)
+    number = state.next_effect
     state.next_effect += 1
+    # the request as the call keeps it: `args` are the move's own (rendered for this request)
+    asked = {"id": number, "key": key, "name": name, "args": args, "step": step_id}
     handler = move.host.handler(name)
     if handler is None:
+        asked["of_step"] = step is not None
         # replaced, not changed in place: the move's checkpoint holds the list as it was
-        state.pending = [*state.pending, {**asked.as_json(), "of_step": step is not None}]
+        state.pending = [*state.pending, asked]
         if step is not None:
             move.to(phases.WAIT)
         return None
@@ -82,14 +85,14 @@ def request(move: Move, name: str, args: dict[str, Any], step_id: str, step: Com
         # the call keeps its own plain copies: a host that keeps the result it answered (a store's
         # own record, changed by a later effect), or changes the arguments it is handed, changes
         # nothing of the call, and its snapshot
-        result = plain(handler(EffectRequest(asked.id, name, owned(args), step_id, key)))
+        result = plain(handler(EffectRequest(number, name, owned(args), step_id, key)))
     except EffectFailed as failure:
-        done(move, asked.as_json(), None, str(failure), step)
+        done(move, asked, None, str(failure), step)
         return None
     except Exception as crash:  # a host's handler bug must not break the call
-        done(move, asked.as_json(), None, f"{type(crash).__name__}: {crash}", step)
+        done(move, asked, None, f"{type(crash).__name__}: {crash}", step)
         return None
-    performed = asked.as_json()  # the request, and what the host did of it (after its fields)
+    performed = asked  # the request, and what the host did of it (after its fields)
     performed["flow"], performed["at"], performed["result"] = state.flow, move.now.isoformat(), result
     move.performed.append(performed)
     done(move, performed, result, None, step)  # `done` reads the request's fields and `at` of it
@@ -138,13 +141,15 @@ def _succeeded(move: Move, step: CompiledStep, asked: dict[str, Any], result: An
     found = move.compiled.pack.transition_of(name)
     if found is not None:
         variable = args.get("of") or head
-        entity = lifecycle_result(found[0], action, move.context().get(variable), result)
-        move.store(variable, entity)
+        # the entity as the call had it (a host's input, maybe not plain data yet) over the result
+        entity = plain(lifecycle_result(found[0], action, move.context().get(variable), result))
+        move.store(variable, entity, own=True)
         result = entity
     elif head == "task" and action in TASK_ACTIONS:
         move.store("task", args.get("becomes"))
     if isinstance(step.model, Saving) and step.model.save:
-        move.store(step.model.save, result)
+        # the call's own plain data: `request` and `settle` keep a plain copy of the result
+        move.store(step.model.save, result, own=True)
     move.advance(ADVANCE)
 
 
@@ -204,7 +209,7 @@ def lookup(move: Move, step: CompiledStep, raw: Any) -> None:
     if state.phase == "pick":
         item = _pick(move, raw)
         if step.model.save:
-            move.store(step.model.save, item)
+            move.store(step.model.save, item, own=True)  # one of the results: the call's own plain data
         move.advance(ADVANCE)
         return
     if blank(raw):
