@@ -17,8 +17,9 @@ Guards are Python callables made here; no string from a flow file ever reaches
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from callguide import answers
@@ -27,6 +28,7 @@ from callguide.entities import LifecycleMachine
 from callguide.expr import CompiledCondition
 from callguide.filters import make_environment
 from callguide.graph import StepGraph, graph_of
+from callguide.hours import opening
 from callguide.machines import Cursor, fire, shared_machine
 from callguide.model import EMPTY, Action, ActionKind, Answer, AskStep, DoStep, EndStep, Flow, Pack, Rule, Step
 from callguide.sandbox import Sandbox
@@ -192,6 +194,15 @@ class CompiledPack:
     lifecycles: dict[str, LifecycleMachine] = field(default_factory=dict)
     effects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     outcomes: frozenset[str] = frozenset()  # the pack's `outcome_names`, made once (a hang-up checks them)
+    shift: Callable[[datetime], datetime] | None = None  # `opening`, once made
+
+    def opening(self) -> Callable[[datetime], datetime]:
+        """The pack's opening hours (`hours.opening`), made at the first task action that asks
+        for them and kept: a calendar of the pack's days and a time zone, about 3 µs to make."""
+        shift = self.shift
+        if shift is None:
+            shift = self.shift = opening(self.pack)
+        return shift
 
     def confirmation(self, step: CompiledStep) -> LocalText | None:
         """What the agent confirms before a `do` step acts: its `confirm`, or the warning of

@@ -16,7 +16,6 @@ from callguide.context import RenderContext
 from callguide.effects import EffectRequest
 from callguide.entities import TASK_ACTIONS, lifecycle_result, new_task_request, task_request, worklist_of
 from callguide.graph import ADVANCE, FAIL
-from callguide.hours import opening
 from callguide.i18n import _
 from callguide.model import AskStep, DoStep, Saving
 from callguide.move import Move, blank
@@ -51,11 +50,11 @@ def prepare(move: Move, name: str, args: dict[str, Any]) -> dict[str, Any]:
         values = RenderContext(lifecycle.over(entity, args), context)
         return {**lifecycle.take(action, entity, args, values, move.state.language), "of": variable}
     if name == "task.create":
-        return new_task_request(args, move.now, opening(move.compiled.pack))
+        return new_task_request(args, move.now, move.compiled.opening())
     if head == "task" and action in TASK_ACTIONS:
         task = move.context().get("task")
         worklist = worklist_of(move.compiled.pack, task, move.state.first_flow)
-        return task_request(worklist, action, task, args, move.now, opening(move.compiled.pack))
+        return task_request(worklist, action, task, args, move.now, move.compiled.opening())
     return args
 
 
@@ -64,7 +63,7 @@ def request(move: Move, name: str, args: dict[str, Any], step_id: str, step: Com
     effect the host already performed in a failed move is not asked for again."""
     state = move.state
     move.asked += 1
-    earlier = _unsettled(move, name, args, step_id)
+    earlier = _unsettled(move, name, args, step_id) if state.unsettled else None  # most calls have none
     if earlier is not None:
         done(move, earlier, earlier["result"], None, step)
         return earlier["result"]
