@@ -21,7 +21,7 @@ from callguide.model import INHERIT, AskStep, Attempts, CallStep, EndStep, Savin
 from callguide.move import Host, blank
 from callguide.phases import next_phase
 from callguide.problems import FlowRuntimeError, InputError
-from callguide.state import MAX_CALL_DEPTH, State, set_path
+from callguide.state import MAX_CALL_DEPTH, State, note_answer, set_path
 from callguide.texts import LocalText, plain, render_value
 
 MAX_AUTOMATIC_MOVES = 500
@@ -42,6 +42,7 @@ class Turn:
 
     # one is made per move: slots make it and its attributes cheaper than a __dict__ would
     __slots__ = (
+        "_answers",
         "_base",
         "_context",
         "_entering",
@@ -64,6 +65,7 @@ class Turn:
         self.compiled: CompiledPack = host.compiled
         self.state = state
         self._saved = state.checkpoint()  # what `rollback` puts back
+        self._answers: dict[str, Any] | None = None  # what the answers the move saves were (most save none)
         self.now = host.clock.now() if now is None else now  # a call's start: the time it started at
         self._context: dict[str, Any] | None = None
         # the session's context as of `state`: taken up and changed in place, each change
@@ -111,7 +113,7 @@ class Turn:
 
     def rollback(self) -> None:
         """The move failed: put the state and the session's context back as they were."""
-        self.state.restore(self._saved)
+        self.state.restore(self._saved, self._answers)
         self.undo()
 
     def undo(self) -> None:
@@ -136,7 +138,10 @@ class Turn:
         (a part saved builds new maps), so the answers and the effects log may share it."""
         answers = self.state.vars
         head, dotted, _ = name.partition(".")
-        self._saved.keep_answer(answers, head)
+        kept = self._answers
+        if kept is None:
+            kept = self._answers = {}
+        note_answer(kept, answers, head)
         if dotted and not isinstance(answers.get(head), dict):
             # every part a flow can save under `head` exists (as None) once one part is saved
             answers[head] = self.host.contexts.blank_record(head)

@@ -144,18 +144,18 @@ class State:
         containers a move replaces, never changes, with them), a copy of the stack (a move
         pushes and pops frames; it replaces a frame, never changes one), and how long the
         lists that only grow in place are (the logs and the trail). Its cost does not grow
-        with the call: a move is paid for by what it changes, not by how long the call has been."""
-        return Checkpoint(
-            _VALUES(self), self.stack[:], (len(self.path), len(self.events), len(self.effects), len(self.trail))
-        )
+        with the call: a move is paid for by what it changes, not by how long the call has been.
+        A tuple: made at every move, a dataclass of these costs 0.2 µs more."""
+        return _VALUES(self), self.stack[:], len(self.path), len(self.events), len(self.effects), len(self.trail)
 
-    def restore(self, saved: Checkpoint) -> None:
-        """Put the state back as it was at `saved` (a move failed)."""
-        _ASSIGN(self, saved.values)
-        self.stack = saved.stack
-        path, events, effects, trail = saved.lengths
+    def restore(self, saved: Checkpoint, answers: dict[str, Any] | None = None) -> None:
+        """Put the state back as it was at `saved` (a move failed); `answers` are what each
+        answer the move saved was before it (`note_answer`), the answers being changed in place."""
+        values, stack, path, events, effects, trail = saved
+        _ASSIGN(self, values)
+        self.stack = stack
         del self.path[path:], self.events[events:], self.effects[effects:], self.trail[trail:]
-        for head, value in (saved.vars or {}).items():
+        for head, value in (answers or {}).items():
             if value is _ABSENT:
                 self.vars.pop(head, None)
             else:
@@ -220,23 +220,16 @@ _ASSIGN: Callable[[State, tuple[Any, ...]], None] = _written(
 _ABSENT = object()  # a name the answers did not hold before the move
 
 
-@dataclass(slots=True)
-class Checkpoint:
-    """A state as it was before a move (`State.checkpoint`); the move notes in `vars` what
-    each answer it saves replaced (`keep_answer`), the answers being changed in place."""
+# a state as it was before a move (`State.checkpoint`): every field's value, a copy of the
+# stack, and the lengths of the path, the events, the effects and the trail
+Checkpoint = tuple[tuple[Any, ...], list[list[str]], int, int, int, int]
 
-    values: tuple[Any, ...]
-    stack: list[list[str]]
-    lengths: tuple[int, int, int, int]
-    vars: dict[str, Any] | None = None  # made by the first answer the move saves (most moves save none)
 
-    def keep_answer(self, answers: dict[str, Any], head: str) -> None:
-        """`head` of `answers` is about to change: note what it was, the first time."""
-        kept = self.vars
-        if kept is None:
-            kept = self.vars = {}
-        if head not in kept:
-            kept[head] = answers.get(head, _ABSENT)
+def note_answer(kept: dict[str, Any], answers: dict[str, Any], head: str) -> None:
+    """`head` of `answers` is about to change: note in `kept` what it was, the first time
+    (`State.restore` puts it back)."""
+    if head not in kept:
+        kept[head] = answers.get(head, _ABSENT)
 
 
 def set_path(values: dict[str, Any], dotted: str, value: Any) -> None:
