@@ -351,6 +351,23 @@ def test_worklist_postpone_needs_an_offered_delay_and_a_comment(engine: Engine) 
     assert record["task"]["state"]["attempts"] == 1
 
 
+def test_a_task_postponed_past_closing_falls_due_at_the_next_opening_call_after_call(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    def postponed_until() -> str:
+        task = {"id": "T1", "worklist": "calls", "attempts": 0, "method": "telephone"}
+        session = engine.start("outbound", {"task": task, "customer": ANN})
+        session.answer("no")
+        session.answer("4h")
+        session.answer("Customer at work")
+        due: str = session.wrap_up(reason="done")["task"]["state"]["due"]
+        return due
+
+    assert postponed_until() == "2026-11-23T14:00:00+00:00"  # Monday 10:00 + 4h: open
+    clock.advance(8 * 3600)  # Monday 18:00 + 4h: closed (08:00-20:00), the pack's hours kept from the first call
+    assert postponed_until() == "2026-11-24T08:00:00+00:00"
+
+
 def test_missing_input_and_access_are_refused_at_start(engine: Engine) -> None:
     with pytest.raises(InputError, match="flow `main` needs `customer` in the context"):
         engine.start("main", {})
