@@ -27,9 +27,10 @@ def owned(value: _Data) -> _Data:
     if type(value) in _SCALARS:
         return value
     try:
-        return _plain_copy(value, 0)
+        copied: _Data = _plain_copy(value, 0)
     except _NotPlain:
         return copy.deepcopy(value)
+    return copied
 
 
 class _NotPlain(Exception):
