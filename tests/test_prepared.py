@@ -5,6 +5,7 @@ their first use, which behaves as it always did."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from callguide import Engine
@@ -87,3 +88,59 @@ def test_a_source_written_twice_is_compiled_once_and_each_says_where_it_failed()
     with pytest.raises(RenderError) as raised:
         second.test({})
     assert str(raised.value) == "flow.yaml:9:5: `customer` is undefined"
+
+
+LABELLED = """\
+flow: main
+title: Labels made at load
+start: pick
+steps:
+  pick:
+    ask: What now?
+    choice: {stay: Stay on the line, leave: Leave}
+    save: picked
+    next: name
+  name:
+    ask: Your name?
+    text: true
+    save: caller
+    next: thanks
+  thanks:
+    say: Thank you.
+    next: bye
+  bye:
+    end: resolved
+"""
+# a label that reads the call is left to each call (test_session.py: rule labels show each call's answers)
+LABELLED_RULES = """\
+rules:
+  noise: {label: Noise on the line, warnings: 2, then: {end: dropped}}
+"""
+
+
+def test_the_labels_every_call_shows_the_same_are_made_when_the_pack_loads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    files = {"main.yaml": LABELLED, "rules.yaml": LABELLED_RULES}
+    engine = Engine.load(write_pack(tmp_path / "pack", files, manifest=MANIFEST))
+    rendered: list[str] = []
+    render = CompiledText.render
+
+    def noted(text: CompiledText, context: dict[str, Any]) -> str:
+        rendered.append(text.source)
+        return render(text, context)
+
+    monkeypatch.setattr(CompiledText, "render", noted)
+    session = engine.start("main")
+    view = session.view
+    assert view.answer is not None
+    assert [option["label"] for option in view.answer["options"]] == ["Stay on the line", "Leave"]
+    session.answer("leave")  # by its label
+    session.answer("Ann")
+    assert [event["label"] for event in session.view.events] == ["Noise on the line"]
+    session.answer(None)
+    assert session.view.answer is not None
+    assert [option["label"] for option in session.view.answer["options"]] == ["Done", "Call back later"]
+    record = session.wrap_up(reason="later", close=False, queue="desk", description="Busy")
+    assert record["reason_label"] == "Call back later"
+    assert rendered == ["What now?", "Your name?", "Thank you."]  # the step's texts: no label
