@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from operator import itemgetter
 from typing import Annotated, Any, Literal, get_args
 
+from callguide.owned import owned
+
 Phase = Literal["step", "pick", "confirm", "wait", "failed", "wrapup", "ended"]
 WrapupStep = Literal["reason", "close", "queue", "description"]
 WRAPUP_STEPS: tuple[WrapupStep, ...] = ("reason", "close", "queue", "description")
@@ -162,24 +164,25 @@ class State:
                 self.vars[head] = value
 
     def as_json(self, *, copy: bool = True) -> dict[str, Any]:
-        """The fields as plain data; containers are copied, so the caller may change them
-        (`copy=False` shares them, for a caller that only writes them out at once)."""
+        """The fields as plain data, copied through, so the caller may change any of it: the
+        call shares its answers' and inputs' maps between moves (it never changes them in
+        place), not with a host (`copy=False` shares them, for a caller that only writes them
+        out at once)."""
         data = dict(zip(_FIELDS, _VALUES(self), strict=True))
-        if copy:
-            data.update(self._containers())  # in the fields' order still
-        return data
+        return owned(data) if copy else data
 
     @classmethod
     def from_json(cls, data: dict[str, Any], *, copy: bool = True) -> State:
         """A state from plain data (checked by the caller); copies of its containers become
-        the state's own (a move changes them in place; the caller's data stays as it was).
-        `copy=False` takes them as they are: data read from a text, that nobody else holds."""
+        the state's own, through (a move changes them in place, and a host that changes its
+        data later must not change the call). `copy=False` takes them as they are: data read
+        from a text, that nobody else holds."""
+        if copy:
+            data = owned(data)
         try:
             state = cls(*_ITEMS(data))  # by position: half the time of naming 29 fields
         except KeyError:  # a field added since the snapshot was taken: its default
             state = cls(**{name: data[name] for name in _FIELDS if name in data})
-        if copy:
-            state.own()
         return state
 
     @property

@@ -244,3 +244,22 @@ def test_a_handler_that_changes_the_request_it_is_handed_changes_nothing_of_the_
     session.answer()
     record = session.wrap_up(reason="done")
     assert record["effects"][0]["args"] == {"to": ["0712345678"], "text": "Hello"}
+
+
+def test_a_host_that_changes_a_snapshot_changes_neither_the_call_nor_the_call_resumed_from_it(tmp_path: Path) -> None:
+    engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": SHARED}))
+    session = engine.start("main", {"customer": {"name": "Ann"}})
+    session.answer("Ann")
+    kept = json.dumps(session.snapshot())
+
+    taken = session.snapshot()
+    taken["state"]["vars"]["person"]["name"] = "Bob"
+    taken["state"]["inputs"]["customer"]["name"] = "Eve"
+    assert json.dumps(session.snapshot()) == kept
+    assert session.variables["person"] == {"name": "Ann"}
+
+    given = json.loads(kept)
+    resumed = engine.resume(given)
+    given["state"]["vars"]["person"]["name"] = "Bob"
+    given["state"]["inputs"]["customer"]["name"] = "Eve"
+    assert json.dumps(resumed.snapshot()) == kept
