@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 from callguide import EffectRequest, Engine, FlowError, InputError, Session, View
+from callguide.state import State
 from transitions import Machine
 
 from benchmarks.generated import write_pack
@@ -466,7 +467,7 @@ def move_lengths(pool: Pool) -> MoveLengths:
 
     def copies(session: Session, moves: int) -> Callable[[int], list[Session]]:
         def prepare(n: int) -> list[Session]:
-            found = [Session(session.engine, session.state.copy()) for _ in range(n)]
+            found = [Session(session.engine, State.from_json(session.state.as_json(copy=False))) for _ in range(n)]
             for each in found:
                 each.answer(answers[(moves - 1) % 3])
                 assert each.view.kind == "say", each.view

@@ -110,37 +110,6 @@ class State:
     ] = field(default_factory=list)
     ended_at: Annotated[str | None, Valid(f"{AN_INSTANT}, or null", INSTANT)] = None
 
-    def copy(self) -> State:
-        """A copy that shares nothing a move changes: every container is copied one level
-        deep (the stack's frames too); the values inside are never changed in place (a
-        nested save builds new maps, a log entry is never edited)."""
-        clone = State.__new__(State)
-        _ASSIGN(clone, _VALUES(self))
-        clone.own()
-        return clone
-
-    def own(self) -> None:
-        """Take copies of the containers, so that changing them in place changes no one else's."""
-        for name, value in self._containers().items():
-            setattr(self, name, value)
-
-    def _containers(self) -> dict[str, Any]:
-        """Copies of the fields that are containers, one level deep (the stack's frames and
-        the counters' lists too)."""
-        return {
-            "vars": dict(self.vars),
-            "stack": [list(frame) for frame in self.stack],
-            "results": list(self.results),
-            "pending": list(self.pending),
-            "counters": {rule: list(times) for rule, times in self.counters.items()},
-            "path": list(self.path),
-            "events": list(self.events),
-            "effects": list(self.effects),
-            "trail": list(self.trail),
-            "wrapup": dict(self.wrapup),
-            "unsettled": list(self.unsettled),
-        }
-
     def checkpoint(self) -> Checkpoint:
         """What `restore` needs to undo a move made in place: every field as it is (the
         containers a move replaces, never changes, with them), a copy of the stack (a move
