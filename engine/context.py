@@ -170,9 +170,10 @@ class Contexts:
         when the call has none)."""
         if not state.counters:
             return self._no_counts
-        counts = {name: len(times) for name, times in state.counters.items()}
+        counters = state.counters
         return {
-            name: {"count": counts.get(name, 0), "warnings": info["warnings"]} for name, info in self._no_counts.items()
+            name: {"count": len(counters.get(name, ())), "warnings": info["warnings"]}
+            for name, info in self._no_counts.items()
         }
 
     def clock(self, now: datetime) -> dict[str, Any]:

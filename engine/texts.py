@@ -104,10 +104,19 @@ def render_value(value: Any, context: dict[str, Any], language: str | None) -> A
     if kind is LocalText:
         return value.render(context, language)
     if kind is MappingProxyType:
-        return {key: render_value(item, context, language) for key, item in value.items()}
+        # loops, not comprehensions (a frame each), and a constant kept without a call:
+        # most arguments are constants or one text
+        rendered: dict[str, Any] = {}
+        for key, item in value.items():
+            rendered[key] = item if type(item) in _CONSTANTS else render_value(item, context, language)
+        return rendered
     if kind is tuple:
-        return [render_value(item, context, language) for item in value]
+        return [item if type(item) in _CONSTANTS else render_value(item, context, language) for item in value]
     return value
+
+
+# what `Texts.value` keeps as it is, rendered as it is (immutable: shared by every call)
+_CONSTANTS = frozenset({str, int, float, bool, type(None)})
 
 
 # what `plain` keeps as it is, without a call per item of a record (exact types: a
