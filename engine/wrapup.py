@@ -44,6 +44,15 @@ def _closes(event: Any) -> bool:
     return bool(event.model.mover.state.wrapup.get("close"))
 
 
+def _close_as_locked(event: Any) -> None:
+    reason = reason_of(event.model.mover)
+    _fill(event.model.mover.state, "close", reason.close if reason else None)
+
+
+def _no_queue(event: Any) -> None:
+    _fill(event.model.mover.state, "queue", None)
+
+
 def _fill(state: State, question: str, value: Any) -> None:
     """An answer of the form: a new form, not a change in place (the move's checkpoint holds
     the form as it was, see `State.checkpoint`)."""
@@ -52,17 +61,20 @@ def _fill(state: State, question: str, value: Any) -> None:
 
 DONE = "done"
 NEXT = "next"
-# guards only: a transition with callbacks is fired by `transitions` itself, at several times
-# the cost (`machines.SharedTransition`); what a skipped question is answered with is filled
-# in by `next_question`
 WRAPUP = shared_machine(
     [*WRAPUP_STEPS, DONE],
     [
         {"trigger": NEXT, "source": "reason", "dest": "close", "unless": [_locked]},
-        {"trigger": NEXT, "source": "reason", "dest": "queue", "unless": [_reason_closes]},
-        {"trigger": NEXT, "source": "reason", "dest": "description"},
+        {
+            "trigger": NEXT,
+            "source": "reason",
+            "dest": "queue",
+            "unless": [_reason_closes],
+            "before": [_close_as_locked],
+        },
+        {"trigger": NEXT, "source": "reason", "dest": "description", "before": [_close_as_locked, _no_queue]},
         {"trigger": NEXT, "source": "close", "dest": "queue", "unless": [_closes]},
-        {"trigger": NEXT, "source": "close", "dest": "description"},
+        {"trigger": NEXT, "source": "close", "dest": "description", "before": [_no_queue]},
         {"trigger": NEXT, "source": "queue", "dest": "description"},
         {"trigger": NEXT, "source": "description", "dest": DONE},
     ],
@@ -72,18 +84,10 @@ _QUESTION: dict[str, WrapupStep] = {step: step for step in WRAPUP_STEPS}  # a ma
 
 
 def next_question(current: WrapupStep, move: Any) -> WrapupStep | None:
-    """The form's next question after `current`, or None when the form is complete. A question
-    the form skips is answered for the agent: "close the request" as the locked reason sets
-    it, and no queue for a request that is closed."""
+    """The form's next question after `current`, or None when the form is complete."""
     cursor = Cursor(current, move)
     fire(WRAPUP, NEXT, cursor)
-    following = _QUESTION.get(cursor.state)
-    if current == "reason" and following != "close":
-        reason = reason_of(move)
-        _fill(move.state, "close", reason.close if reason else None)
-    if following == "description" and current != "queue":
-        _fill(move.state, "queue", None)
-    return following
+    return _QUESTION.get(cursor.state)
 
 
 # --- the questions ------------------------------------------------------------------------------
