@@ -166,15 +166,17 @@ class Contexts:
         return context
 
     def rules(self, state: State) -> dict[str, dict[str, Any]]:
-        """`rules.<name>.count` and `.warnings` as the call stands (the pack's map of no counts
-        when the call has none)."""
+        """`rules.<name>.count` and `.warnings` as the call stands: the pack's map of no counts
+        when the call has none, else a copy of it with the counted rules' entries replaced
+        (the others shared: texts read them, the sandbox changes no map)."""
         if not state.counters:
             return self._no_counts
-        counters = state.counters
-        return {
-            name: {"count": len(counters.get(name, ())), "warnings": info["warnings"]}
-            for name, info in self._no_counts.items()
-        }
+        rules = self._no_counts.copy()
+        for name, times in state.counters.items():
+            info = rules.get(name)
+            if times and info is not None:
+                rules[name] = {"count": len(times), "warnings": info["warnings"]}
+        return rules
 
     def clock(self, now: datetime) -> dict[str, Any]:
         """`now` and `today` in the pack's time zone: what changes in a context from move to move."""
