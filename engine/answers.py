@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
+from math import isfinite, nan
 from typing import Any
 
 import re2
@@ -211,12 +212,16 @@ def pattern_problem(pattern: str) -> str | None:
 
 def _number(answer: Answer, text: str) -> int | float:
     cleaned = text.replace(" ", "").replace("\u00a0", "")
-    try:
-        value: int | float = int(cleaned) if _WHOLE_NUMBER.fullmatch(cleaned) else float(cleaned.replace(",", "."))
-    except ValueError:
-        raise InputError(_("`{text}` is not a number").format(text=text)) from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise InputError(_("`{text}` is not a number").format(text=text))
+    value: int | float
+    if _WHOLE_NUMBER.fullmatch(cleaned):
+        value = int(cleaned)
+    else:
+        try:
+            value = float(cleaned.replace(",", "."))
+        except ValueError:
+            value = nan
+        if not isfinite(value):  # `nan`, `inf`: float() reads them, an agent does not mean them
+            raise InputError(_("`{text}` is not a number").format(text=text))
     if answer.integer and value != int(value):
         raise InputError(_("must be a whole number, not {text}").format(text=text))
     if isinstance(answer.minimum, (int, float)) and value < answer.minimum:

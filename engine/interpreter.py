@@ -26,6 +26,7 @@ from callguide.texts import LocalText, plain, render_value
 
 MAX_AUTOMATIC_MOVES = 500
 _ABSENT = object()  # a name the context did not hold before the move
+_PICKS = frozenset({"choice", "multi"})  # the answer kinds picked from the step's options
 
 
 def capped_attempts(compiled: CompiledPack, state: State) -> Attempts | None:
@@ -330,7 +331,8 @@ class Turn:
                 if model.optional:
                     return [] if answer.kind == "multi" else None
                 raise InputError(_("an answer is needed"), step.id)
-        options = choices(step, self.context(), self.state.language)
+        # only a pick reads the options: the other kinds need not make them (nor their labels)
+        options = choices(step, self.context(), self.state.language) if answer.kind in _PICKS else ()
         pack, message = self.compiled.pack, step.message
         return answers.parse(
             answer,
