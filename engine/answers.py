@@ -140,11 +140,14 @@ def yes_no(raw: Any) -> bool:
 
 
 def _text(raw: Any) -> str:
-    if raw is None:
+    if type(raw) is str:  # as most answers come: no checks of other types, no conversion (half the time)
+        text = raw.strip()
+    elif raw is None:
         return ""
-    if isinstance(raw, (dict, list)):
+    elif isinstance(raw, (dict, list)):
         raise InputError(_("give a single value"))
-    text = str(raw).strip()
+    else:
+        text = str(raw).strip()
     if len(text) > MAX_TEXT:
         raise InputError(
             _("the answer is {length} characters long; at most {limit} are accepted").format(
