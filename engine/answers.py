@@ -236,24 +236,35 @@ def _number(answer: Answer, text: str) -> int | float:
 
 def _phone(text: str, digits: int | None, region: str | None, mobile: bool) -> str:
     compact = _PHONE_PUNCTUATION.sub("", text)
-    if not _PHONE_DIGITS.fullmatch(compact):
+    problem = _phone_problem(compact, digits, region, mobile)
+    if problem is None:
+        return compact
+    if problem == "form":
         raise InputError(_("`{text}` is not a phone number: use digits only").format(text=text))
-    count = len(compact.lstrip("+"))
-    if digits is not None and not compact.startswith("+") and count != digits:
+    if problem == "digits":
+        assert digits is not None  # what the number is held to
         raise InputError(
             ngettext(
                 "must be {digits} digit long (it has {count})", "must be {digits} digits long (it has {count})", digits
-            ).format(digits=digits, count=count)
+            ).format(digits=digits, count=len(compact))
         )
-    if region:
-        problem = _region_problem(compact, region, mobile)
-        if problem == "parse":
-            raise InputError(_("`{text}` is not a phone number of {region}").format(text=text, region=region))
-        if problem == "invalid":
-            raise InputError(_("`{text}` is not a valid phone number of {region}").format(text=text, region=region))
-        if problem == "mobile":
-            raise InputError(_("`{text}` is not a mobile number").format(text=text))
-    return compact
+    if problem == "parse":
+        raise InputError(_("`{text}` is not a phone number of {region}").format(text=text, region=region))
+    if problem == "invalid":
+        raise InputError(_("`{text}` is not a valid phone number of {region}").format(text=text, region=region))
+    raise InputError(_("`{text}` is not a mobile number").format(text=text))
+
+
+def _phone_problem(compact: str, digits: int | None, region: str | None, mobile: bool) -> str | None:
+    """What is wrong with a number, punctuation taken out: None (nothing), `form` (not digits),
+    `digits` (not as many as the pack's rule says; a number with its `+` is not counted), or
+    what the region's plan says (`_region_problem`). A condition that tests a number (`is
+    phone`, in an option's `if`: at every move) asks this, not `_phone`: no refusal is made."""
+    if not _PHONE_DIGITS.fullmatch(compact):
+        return "form"
+    if digits is not None and not compact.startswith("+") and len(compact) != digits:
+        return "digits"
+    return _region_problem(compact, region, mobile) if region else None
 
 
 def known_region(region: str) -> bool:
@@ -304,11 +315,7 @@ def valid_phone(value: Any, digits: int | None, region: str | None, mobile: bool
     """For the `is phone` / `is mobile` tests: stored numbers checked by the pack's rule."""
     if value is None or isinstance(value, (dict, list, bool)):
         return False
-    try:
-        _phone(str(value), digits, region, mobile)
-    except InputError:
-        return False
-    return True
+    return _phone_problem(_PHONE_PUNCTUATION.sub("", str(value)), digits, region, mobile) is None
 
 
 def valid_email(value: Any) -> bool:

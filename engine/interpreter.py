@@ -9,6 +9,7 @@ state from the checkpoint the turn took first, the render context from the chang
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,6 @@ from callguide.texts import LocalText, plain, render_value
 
 MAX_AUTOMATIC_MOVES = 500
 _ABSENT = object()  # a name the context did not hold before the move
-_PICKS = frozenset({"choice", "multi"})  # the answer kinds picked from the step's options
 
 
 def capped_attempts(compiled: CompiledPack, state: State) -> Attempts | None:
@@ -332,7 +332,12 @@ class Turn:
                     return [] if answer.kind == "multi" else None
                 raise InputError(_("an answer is needed"), step.id)
         # only a pick reads the options: the other kinds need not make them (nor their labels)
-        options = choices(step, self.context(), self.state.language) if answer.kind in _PICKS else ()
+        kind = answer.kind
+        options: Sequence[answers.Choice] = ()
+        if kind in ("choice", "multi"):
+            # a choice typed as a key needs that option alone (`choices`)
+            named = raw.strip().casefold() if kind == "choice" and type(raw) is str else None
+            options = choices(step, self.context(), self.state.language, named)
         pack, message = self.compiled.pack, step.message
         return answers.parse(
             answer,
