@@ -22,6 +22,7 @@ from callguide.problems import InputError
 
 YES = frozenset({"yes", "y", "true", "1", "да", "д", "oui", "si", "ja"})
 NO = frozenset({"no", "n", "false", "0", "нет", "н", "non"})
+MOMENTS = frozenset({"date", "time", "datetime"})  # the answer kinds read against the call's time
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _RELATIVE = re.compile(r"^(today|now|tomorrow)?\s*(?:([+-])\s*(\d+)\s*([smhd]))?$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -66,12 +67,13 @@ def parse(
     raw: Any,
     *,
     options: Sequence[Choice] = (),
-    now: datetime,
+    now: datetime | None = None,
     phone_digits: int | None = None,
     phone_region: str | None = None,
     mismatch: Callable[[], str] | None = None,
 ) -> Any:
-    """The value to store for `raw`, or `InputError`. `mismatch` words the refusal of a
+    """The value to store for `raw`, or `InputError`. `now`, the call's local time, is read by
+    the kinds in `MOMENTS` (and must be given for them). `mismatch` words the refusal of a
     text that does not fit its pattern (the step's `message`, rendered in the call's language)."""
     kind = answer.kind
     if kind == "choice":
@@ -104,7 +106,8 @@ def parse(
         if not _EMAIL.match(text):
             raise InputError(_("`{text}` is not an e-mail address (name@example.com)").format(text=text))
         return text
-    if kind in ("date", "time", "datetime"):
+    if kind in MOMENTS:
+        assert now is not None, "a date or a time is read against the call's local time"
         return _moment(answer, text, now)
     raise InputError(_("answers of type {kind} are given through their own steps").format(kind=kind))
 

@@ -338,14 +338,15 @@ class Turn:
             # a choice typed as a key needs that option alone (`choices`)
             named = raw.strip().casefold() if kind == "choice" and type(raw) is str else None
             options = choices(step, self.context(), self.state.language, named)
-        pack, message = self.compiled.pack, step.message
+        phone, message = self.compiled.pack.phone, step.message
         return answers.parse(
             answer,
             raw,
             options=options,
-            now=self.local_now(),
-            phone_digits=pack.phone_digits,
-            phone_region=pack.phone_region,
+            # only for the kinds that read it: a refused text or number makes no context
+            now=self.local_now() if kind in answers.MOMENTS else None,
+            phone_digits=phone.digits,
+            phone_region=phone.region,
             mismatch=(lambda: message.render(self.context(), self.state.language)) if message else None,
         )
 
