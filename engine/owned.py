@@ -32,29 +32,31 @@ def owned(value: _Data) -> _Data:
 
 
 def _plain_copy(value: Any, depth: int) -> Any:
-    # loops, not comprehensions (a call each), and a text or number kept without a call:
-    # a call record's copy (a hundred values) costs half as much as with a call per value
+    # a map or list is copied whole first (in C: its texts and numbers shared at once), and
+    # only the maps and lists it holds are replaced by their copies; loops, not comprehensions
+    # (a call each): a call record's copy (a hundred values) costs half as much as with a
+    # call per value, and a fifth less than with a loop that puts back every value
     if depth >= _DEEPEST:
         return _NOT_PLAIN
     kind = type(value)
     if kind is dict:
-        copied: dict[Any, Any] = {}
+        copied: dict[Any, Any] = value.copy()
         for key, item in value.items():
             if type(item) not in _SCALARS:
                 item = _plain_copy(item, depth + 1)
                 if item is _NOT_PLAIN:
                     return _NOT_PLAIN
+                copied[key] = item
             if type(key) not in _SCALARS:
                 return _NOT_PLAIN
-            copied[key] = item
         return copied
     if kind is list:
-        listed: list[Any] = []
-        for item in value:
+        listed: list[Any] = value.copy()
+        for index, item in enumerate(value):
             if type(item) not in _SCALARS:
                 item = _plain_copy(item, depth + 1)
                 if item is _NOT_PLAIN:
                     return _NOT_PLAIN
-            listed.append(item)
+                listed[index] = item
         return listed
     return _NOT_PLAIN

@@ -20,7 +20,9 @@ from callguide.state import State
 def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
     """The call record of an ended call, worked out from its state: who, when, which flow
     and version, what was said and done. The record is its reader's: it shares no map or
-    list with the state (a host that fills in its own fields changes nothing of the call)."""
+    list with the state (a host that fills in its own fields changes nothing of the call).
+    Each part taken from the state is copied once, as it is put in (`owned`): the record's
+    own maps and lists are new already, and a copy of the whole made them again."""
     compiled = contexts.compiled
     pack = compiled.pack
     catalog = pack.call_end_catalog
@@ -32,7 +34,7 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
     top = state.first_flow
     started = datetime.fromisoformat(state.started)
     ended = datetime.fromisoformat(state.ended_at)
-    given = dict(state.inputs)
+    given = owned(state.inputs)
     agent = given.pop("agent", {})
     record: dict[str, Any] = {
         "call_id": state.call_id,
@@ -48,9 +50,9 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
         "duration_seconds": round((ended - started).total_seconds(), 3),
         "outcome": state.outcome,
         "path": [entry for entry in state.path if "~" not in entry],  # without desugared branch steps
-        "answers": dict(state.vars),
-        "events": list(state.events),
-        "effects": [*state.effects, *map(_performed_in_failed_move, state.unsettled)],
+        "answers": owned(state.vars),
+        "events": owned(state.events),
+        "effects": owned([*state.effects, *map(_performed_in_failed_move, state.unsettled)]),
         "reason": reason,
         "reason_label": _label(contexts, state, f"reason:{reason}", ended) if reason else None,
         "close": bool(wrapup.get("close")),
@@ -66,12 +68,12 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
         )
         # `applied`: the flow already moved the task on itself; the host must not do it again
         record["task"] = {
-            "id": task.get("id"),
+            "id": owned(task.get("id")),
             "worklist": worklist.name,
             "action": "applied" if acted else worklist.outcomes.get(state.outcome or "", "keep"),
-            "state": task,
+            "state": owned(task),
         }
-    return owned(record)
+    return record
 
 
 def _label(contexts: Contexts, state: State, key: str, ended: datetime) -> str:

@@ -158,6 +158,26 @@ def test_a_shared_machine_runs_every_callback_of_a_transition_as_a_machine_of_tr
     assert run(shared_machine(["a", "b", "c"], spec, "a")) == run(_reference(spec)) == expected
 
 
+def test_a_transition_s_own_callbacks_run_around_its_state_change_as_in_transitions() -> None:
+    # the wrap-up form's machine has such transitions: they take the shared machine's own path
+    def run(machine: Machine) -> list[tuple[str, str]]:
+        seen: list[tuple[str, str]] = []
+        skipped, taken = machine.events["go"].transitions["a"]
+        for transition in (skipped, taken):
+            transition.before.append(lambda event: seen.append(("before", event.model.state)))
+            transition.after.append(lambda event: seen.append(("after", event.model.state)))
+        cursor = Cursor("a")
+        assert fire(machine, "go", cursor)
+        assert cursor.state == "c"
+        return seen
+
+    spec: list[dict[str, Any]] = [
+        {"trigger": "go", "source": "a", "dest": "b", "conditions": [lambda event: False]},
+        {"trigger": "go", "source": "a", "dest": "c"},
+    ]
+    assert run(shared_machine(["a", "b", "c"], spec, "a")) == run(_reference(spec)) == [("before", "a"), ("after", "c")]
+
+
 def test_a_shared_machine_logs_its_transitions_at_debug_level_as_a_machine_of_transitions_does(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
