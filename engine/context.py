@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from callguide import answers
-from callguide.compile import CompiledPack, CompiledStep
+from callguide.compile import CompiledOption, CompiledPack, CompiledStep
 from callguide.model import EMPTY
 from callguide.problems import FlowRuntimeError
 from callguide.state import State, set_path
@@ -249,12 +249,20 @@ class Contexts:
         return found
 
 
-def choices(step: CompiledStep, context: dict[str, Any], language: str) -> Sequence[answers.Choice]:
+def choices(
+    step: CompiledStep, context: dict[str, Any], language: str, named: str | None = None
+) -> Sequence[answers.Choice]:
     """A step's options as the agent sees them now (as `Options`, which `pick` finds
-    spellings in at once)."""
+    spellings in at once). `named`: an answer as `pick` folds it; where the options read the
+    call and one has that key, the first such alone, which `pick` takes before any other
+    (one option rendered, not every one: its `if`, its label, why it is greyed out)."""
     fixed = step.fixed_options
     if fixed is not None and language in fixed:
         return fixed[language]
+    if fixed is None and named is not None:
+        for option in step.options:
+            if option.key.casefold() == named:
+                return answers.Options((answers.Choice(*_labelled(option, context, language)),))
     options = answers.Options(answers.Choice(*option) for option in labelled(step, context, language))
     if fixed is not None:
         fixed[language] = options
@@ -265,7 +273,11 @@ def labelled(step: CompiledStep, context: dict[str, Any], language: str) -> Iter
     """A step's options as they stand now: key, label, and why it is greyed out where its
     `if` fails (else None)."""
     for option in step.options:
-        disabled = None
-        if option.condition is not None and not option.condition.test(context):
-            disabled = option.disabled.render(context, language) if option.disabled else "not available now"
-        yield option.key, option.label.render(context, language), disabled
+        yield _labelled(option, context, language)
+
+
+def _labelled(option: CompiledOption, context: dict[str, Any], language: str) -> tuple[str, str, str | None]:
+    disabled = None
+    if option.condition is not None and not option.condition.test(context):
+        disabled = option.disabled.render(context, language) if option.disabled else "not available now"
+    return option.key, option.label.render(context, language), disabled

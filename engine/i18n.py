@@ -50,8 +50,19 @@ def speaking(language: str) -> Iterator[None]:
 
 
 def _(message: str) -> str:
-    """`message` in the current language."""
-    return catalog(LANGUAGE.get()).gettext(message)
+    """`message` in the current language. Kept once looked up, by language: the messages
+    are the code's own literals (a bounded set), and a catalog's lookup costs twice as much."""
+    language = LANGUAGE.get()
+    translated = _TRANSLATED.get(language)
+    if translated is None:
+        translated = _TRANSLATED[language] = {}
+    found = translated.get(message)
+    if found is None:
+        found = translated[message] = catalog(language).gettext(message)
+    return found
+
+
+_TRANSLATED: dict[str, dict[str, str]] = {}  # by language: each message as `_` translated it
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:

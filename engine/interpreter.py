@@ -9,6 +9,7 @@ state from the checkpoint the turn took first, the render context from the chang
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -330,15 +331,22 @@ class Turn:
                 if model.optional:
                     return [] if answer.kind == "multi" else None
                 raise InputError(_("an answer is needed"), step.id)
-        options = choices(step, self.context(), self.state.language)
-        pack, message = self.compiled.pack, step.message
+        # only a pick reads the options: the other kinds need not make them (nor their labels)
+        kind = answer.kind
+        options: Sequence[answers.Choice] = ()
+        if kind in ("choice", "multi"):
+            # a choice typed as a key needs that option alone (`choices`)
+            named = raw.strip().casefold() if kind == "choice" and type(raw) is str else None
+            options = choices(step, self.context(), self.state.language, named)
+        phone, message = self.compiled.pack.phone, step.message
         return answers.parse(
             answer,
             raw,
             options=options,
-            now=self.local_now(),
-            phone_digits=pack.phone_digits,
-            phone_region=pack.phone_region,
+            # only for the kinds that read it: a refused text or number makes no context
+            now=self.local_now() if kind in answers.MOMENTS else None,
+            phone_digits=phone.digits,
+            phone_region=phone.region,
             mismatch=(lambda: message.render(self.context(), self.state.language)) if message else None,
         )
 

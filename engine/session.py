@@ -234,7 +234,9 @@ class Session:
 
 
 def _at_step(error: InputError, step: str) -> InputError:
-    """The error, naming the step the agent answered at (answer types do not know it)."""
-    if error.step is not None or type(error) is not InputError:
-        return error
-    return InputError(error.message, step)
+    """The error, naming the step the agent answered at (answer types do not know it): named
+    in place, as a new error would say it, without making one (0.4 µs of a refusal)."""
+    if error.step is None and type(error) is InputError:
+        error.step = step
+        error.args = (f"{step}: {error.message}",)
+    return error

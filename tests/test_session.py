@@ -89,6 +89,26 @@ def test_a_greyed_out_option_is_refused_with_its_reason(engine: Engine) -> None:
         session.answer("sms")
 
 
+@pytest.mark.parametrize("typed", ["sms", " SMS ", "3", 3, "send an sms"])
+def test_a_greyed_out_option_is_refused_however_it_is_named(engine: Engine, typed: Any) -> None:
+    # the options read the call: a key is looked up before any option is rendered
+    session = start(engine, {"id": "C2", "name": "Bob", "phone": "12"})
+    session.answer()
+    before = session.snapshot()
+    with pytest.raises(InputError) as refused:
+        session.answer(typed)
+    assert str(refused.value) == "topic: `Send an SMS` is not available: no valid phone number"
+    assert session.snapshot() == before
+
+
+@pytest.mark.parametrize(("typed", "saved"), [("Tech", "tech"), ("2", "tech"), ("technical", "tech"), ("case", "case")])
+def test_options_that_read_the_call_are_picked_by_key_number_or_label(engine: Engine, typed: str, saved: str) -> None:
+    session = start(engine, {"id": "C2", "name": "Bob", "phone": "12"})
+    session.answer()
+    session.answer(typed)
+    assert session.variables["topic"] == saved
+
+
 def test_number_and_date_answers_are_checked_converted_and_saved_nested(engine: Engine) -> None:
     session = start(engine)
     session.answer()
