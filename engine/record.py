@@ -52,7 +52,7 @@ def call_record(contexts: Contexts, state: State) -> dict[str, Any]:
         "path": [entry for entry in state.path if "~" not in entry],  # without desugared branch steps
         "answers": owned(state.vars),
         "events": owned(state.events),
-        "effects": owned([*state.effects, *map(_performed_in_failed_move, state.unsettled)]),
+        "effects": _effects(state),
         "reason": reason,
         "reason_label": _label(contexts, state, f"reason:{reason}", ended) if reason else None,
         "close": bool(wrapup.get("close")),
@@ -81,6 +81,14 @@ def _label(contexts: Contexts, state: State, key: str, ended: datetime) -> str:
     a label that reads it (most are literal, and the record is made at the call's last move)."""
     literal = contexts.literal_label(key, state.language)
     return literal if literal is not None else contexts.label(key, contexts.build(state, ended), state.language)
+
+
+def _effects(state: State) -> list[dict[str, Any]]:
+    """Every effect the call performed, each once: most calls have none left unsettled (the
+    effects log is copied as it is, not put in a new list first)."""
+    if not state.unsettled:
+        return owned(state.effects)
+    return owned([*state.effects, *map(_performed_in_failed_move, state.unsettled)])
 
 
 def _performed_in_failed_move(entry: dict[str, Any]) -> dict[str, Any]:
