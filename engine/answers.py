@@ -115,7 +115,7 @@ def parse(
 def pick(options: Sequence[Choice], raw: Any) -> str:
     """An option by its key, its number in the list (from 1) or its label."""
     text = _text(raw)
-    folded = text.casefold()
+    folded = spelling(text)
     keys, labels = (options if isinstance(options, Options) else Options(options)).spellings
     found = keys.get(folded)
     if found is None and text.isdecimal() and 1 <= int(text) <= len(options):
@@ -134,12 +134,18 @@ def pick(options: Sequence[Choice], raw: Any) -> str:
 def yes_no(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
-    text = _text(raw).casefold()
+    text = spelling(raw)
     if text in YES:
         return True
     if text in NO:
         return False
     raise InputError(_("answer yes or no, not `{text}`").format(text=text))
+
+
+def spelling(raw: Any) -> str:
+    """An answer as it is compared with the options' keys and labels, yes and no: trimmed,
+    case folded (`Options.spellings` folds the options the same way)."""
+    return _text(raw).casefold()
 
 
 def _text(raw: Any) -> str:

@@ -336,7 +336,7 @@ class Turn:
         options: Sequence[answers.Choice] = ()
         if kind in ("choice", "multi"):
             # a choice typed as a key needs that option alone (`choices`)
-            named = raw.strip().casefold() if kind == "choice" and type(raw) is str else None
+            named = answers.spelling(raw) if kind == "choice" else None
             options = choices(step, self.context(), self.state.language, named)
         phone, message = self.compiled.pack.phone, step.message
         return answers.parse(

@@ -98,9 +98,20 @@ class InputError(CallguideError):
     """
 
     def __init__(self, message: str, step: str | None = None) -> None:
-        super().__init__(message if step is None else f"{step}: {message}")
+        super().__init__(_worded(message, step))
         self.message = message
         self.step = step
+
+    def at_step(self, step: str) -> InputError:
+        """This error, naming the step it was refused at (answer types do not know it): named
+        in place, as `InputError(message, step)` says it, without making another error."""
+        self.step = step
+        self.args = (_worded(self.message, step),)
+        return self
+
+
+def _worded(message: str, step: str | None) -> str:
+    return message if step is None else f"{step}: {message}"
 
 
 class SessionBusy(InputError):

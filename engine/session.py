@@ -234,9 +234,6 @@ class Session:
 
 
 def _at_step(error: InputError, step: str) -> InputError:
-    """The error, naming the step the agent answered at (answer types do not know it): named
-    in place, as a new error would say it, without making one (0.4 µs of a refusal)."""
-    if error.step is None and type(error) is InputError:
-        error.step = step
-        error.args = (f"{step}: {error.message}",)
-    return error
+    """The error, naming the step the agent answered at when it names none (a kind of
+    `InputError` of its own keeps its wording)."""
+    return error.at_step(step) if error.step is None and type(error) is InputError else error

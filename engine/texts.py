@@ -120,7 +120,8 @@ _CONSTANTS = frozenset({str, int, float, bool, type(None)})
 
 
 # what `plain` keeps as it is, without a call per item of a record (exact types: a
-# subclass goes through `plain`)
+# subclass goes through `plain`); not a float, which `plain` checks (nan and infinity are
+# not JSON), whereas a float of `_CONSTANTS` comes from a flow file, whose loader refuses them
 _LEAVES = frozenset({str, int, bool, type(None)})
 
 
