@@ -291,7 +291,9 @@ def prepare_region(region: str) -> None:
     `phonenumbers` itself is imported here, by the packs that check numbers by region, not
     by every process that imports callguide (it takes about 20 ms)."""
     import phonenumbers
+    from callguide import phone_plans
 
+    phone_plans.prepare(region)
     example = phonenumbers.example_number(region)
     if example is not None:
         _region_problem(phonenumbers.national_significant_number(example), region, True)
@@ -303,19 +305,20 @@ def prepare_region(region: str) -> None:
 @lru_cache(maxsize=8192)
 def _region_problem(compact: str, region: str, mobile: bool) -> str | None:
     """What the region's numbering plan says of a number: None (valid), `parse`, `invalid`
-    or `mobile` (not a mobile number). `phonenumbers` matches the number against every
-    pattern of the region's plan (31 µs); conditions such as `caller.phone is phone` ask it
-    of the same stored number at every move, so each answer is kept (pure, and bounded)."""
+    or `mobile` (not a mobile number): `phonenumbers.parse`, then the number's type in its
+    plan (`phone_plans`). Conditions such as `caller.phone is phone` ask it of the same
+    stored number at every move, so each answer is kept (pure, and bounded)."""
     import phonenumbers
+    from callguide import phone_plans
 
     try:
         number = phonenumbers.parse(compact, region)
     except phonenumbers.NumberParseException:
         return "parse"
-    if not phonenumbers.is_valid_number(number):
+    kind = phone_plans.kind(number)
+    if kind == phone_plans.UNKNOWN:
         return "invalid"
-    mobile_kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-    if mobile and phonenumbers.number_type(number) not in mobile_kinds:
+    if mobile and kind not in phone_plans.MOBILE_KINDS:
         return "mobile"
     return None
 
