@@ -115,7 +115,7 @@ def parse(
 def pick(options: Sequence[Choice], raw: Any) -> str:
     """An option by its key, its number in the list (from 1) or its label."""
     text = _text(raw)
-    folded = spelling(text)
+    folded = text.casefold()  # its `spelling`, from the text already trimmed
     keys, labels = (options if isinstance(options, Options) else Options(options)).spellings
     found = keys.get(folded)
     if found is None and text.isdecimal() and 1 <= int(text) <= len(options):
