@@ -21,7 +21,8 @@ _GSM7 = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-_GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+_GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")  # each sent as two units
+_GSM7_ANY = _GSM7 | _GSM7_EXTENDED
 
 
 def as_date(value: Any) -> date:
@@ -46,16 +47,20 @@ def as_datetime(value: Any) -> datetime:
 
 def sms_encoding(text: str) -> str:
     """`GSM-7` when every character fits the GSM alphabet, else `UCS-2` (e.g. Cyrillic)."""
-    return "GSM-7" if all(ch in _GSM7 or ch in _GSM7_EXTENDED for ch in text) else "UCS-2"
+    # the text's characters looked up by the set itself, not one by one in Python (an SMS
+    # step shows its length at every view of it)
+    return "GSM-7" if _GSM7_ANY.issuperset(text) else "UCS-2"
 
 
 def sms_segments(text: str) -> int:
     """How many messages an SMS costs: 160 / 153 GSM-7 units, or 70 / 67 UCS-2 characters."""
     text = str(text)
     if sms_encoding(text) == "GSM-7":
-        units = sum(2 if ch in _GSM7_EXTENDED else 1 for ch in text)
+        units = len(text) + sum(map(text.count, _GSM7_EXTENDED))
         return 1 if units <= 160 else math.ceil(units / 153)
-    units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+    # UCS-2 is sent as UTF-16: two units for a character past U+FFFF, one for any other
+    # (a lone surrogate included, as `surrogatepass` writes it)
+    units = len(text.encode("utf-16-le", "surrogatepass")) // 2
     return 1 if units <= 70 else math.ceil(units / 67)
 
 
