@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,7 +67,9 @@ class Kinds:
 
 def apply(session: Session, move: tuple[str, Any]) -> None:
     kind, value = move
-    with suppress(InputError):  # the refusals the scenarios expect
+    # the refusals the scenarios expect, caught as a host catches them: `contextlib.suppress`
+    # (three calls of its own) cost the timed moves about 0.8 µs each, a ninth of a trigger
+    try:
         if kind == "answer":
             session.answer(value)
         elif kind == "event":
@@ -81,6 +82,8 @@ def apply(session: Session, move: tuple[str, Any]) -> None:
             session.resolve(value)
         else:
             session.fail(str(value))
+    except InputError:
+        pass
 
 
 def kind_of(session: Session, move: tuple[str, Any]) -> str:
