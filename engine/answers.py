@@ -275,7 +275,7 @@ def _phone_problem(
         return "form"
     if digits is not None and not compact.startswith("+") and len(compact) != digits:
         return "digits"
-    return _region_problem(compact, region, mobile, typed) if region else None
+    return _region_problem(compact, region, mobile, typed=typed) if region else None
 
 
 def known_region(region: str) -> bool:
@@ -298,13 +298,13 @@ def prepare_region(region: str) -> None:
     phone_plans.prepare(region)
     example = phonenumbers.example_number(region)
     if example is not None:
-        _region_problem(phonenumbers.national_significant_number(example), region, True)
+        _region_problem(phonenumbers.national_significant_number(example), region, mobile=True)
         # as agents type it, with the national prefix (`0712...`): the prefix's patterns too
         national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
-        _region_problem(_PHONE_PUNCTUATION.sub("", national), region, True)
+        _region_problem(_PHONE_PUNCTUATION.sub("", national), region, mobile=True)
 
 
-def _region_problem(compact: str, region: str, mobile: bool, typed: bool = False) -> str | None:
+def _region_problem(compact: str, region: str, mobile: bool, *, typed: bool = False) -> str | None:
     """What the region's numbering plan says of a number: None (valid), `parse`, `invalid`
     or `mobile` (not a mobile number). Conditions such as `caller.phone is phone` ask it of
     the same stored number at every move: what it says of each number is kept (`_CHECKED`).

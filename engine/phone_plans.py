@@ -4,11 +4,11 @@
 `phonenumbers` works a number's type out again for each question (`is_valid_number`, then
 `number_type`, each finding the number's region first), and each time looks every pattern of
 the plan up in `re`'s cache and matches it twice: 12 to 38 µs a number for the bundled
-packs' regions, as much as its `parse` (12 to 22 µs) or more. A `Plan` holds a plan's patterns compiled, each with
-the lengths it allows, in the order `phonenumbers` tries them, so that the type is one pass
-over them. The rules are `phonenumbers`' own, read from its metadata, and what `kind` says is
-what `phonenumbers` says (tests/test_phone_plans.py compares them over every region's
-example numbers and numbers made from them).
+packs' regions, as much as its `parse` (12 to 22 µs) or more. A `Plan` holds a plan's
+patterns compiled, each with the lengths it allows, in the order `phonenumbers` tries them,
+so that the type is one pass over them. The rules are `phonenumbers`' own, read from its
+metadata, and what `kind` says is what `phonenumbers` says (tests/test_phone_plans.py
+compares them over every region's example numbers and numbers made from them).
 """
 
 from __future__ import annotations
