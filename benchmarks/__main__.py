@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             builders.append(engine_bench.session_plan(settings, engine, call, pool))
             found = kinds.collect(engine_bench.bundled_packs())
             kinds.kinds_plan(found, pool)
+            kinds.trigger_between_plan(found, pool, engine_bench.shared_trigger())
         if "peers" in chosen:
             builders.append(peers.peer_plan(settings, pool))
         engine_bench.warm_up(engine, call)

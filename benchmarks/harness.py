@@ -120,6 +120,23 @@ def timed_over(call: Callable[[Any], object], items: Sequence[Any]) -> float:
     return (time.perf_counter() - start) / len(items)
 
 
+def timed_between(call: Callable[[], object], items: Sequence[Any], before: Callable[[Any], object]) -> float:
+    """Seconds per call of `call()`, each made right after `before(item)` and timed alone:
+    what a call costs in the state the work before it leaves the machine in (its caches
+    holding that work's code and data), not in a loop of its own. Each call is timed between
+    two clock readings, less the cost of reading the clock, read twice more just before."""
+    gc.collect()
+    clock = time.perf_counter
+    spent = 0.0
+    for item in items:
+        before(item)
+        start = clock()
+        ready = clock()
+        call()
+        spent += (clock() - ready) - (ready - start)
+    return spent / len(items)
+
+
 def calibrate(trial: Callable[[int], float], min_seconds: float, limit: int = 1_000_000) -> int:
     """The smallest power-of-ten-ish batch size whose batch lasts `min_seconds`."""
     number = 1
@@ -219,7 +236,7 @@ class Pool:
         self._trials: dict[str, tuple[Callable[[int], float], int]] = {}
 
     def add(self, key: str, call: Callable[[], object]) -> None:
-        self._trials[key] = (lambda n: timed_batch(call, n), 1_000_000)
+        self.add_trial(key, lambda n: timed_batch(call, n), 1_000_000)
 
     def add_each(
         self,
@@ -228,7 +245,11 @@ class Pool:
         call: Callable[[Any], object],
         limit: int = 20_000,
     ) -> None:
-        self._trials[key] = (lambda n: timed_over(call, prepare(n)), limit)
+        self.add_trial(key, lambda n: timed_over(call, prepare(n)), limit)
+
+    def add_trial(self, key: str, trial: Callable[[int], float], limit: int) -> None:
+        """`trial(n)`: seconds per operation over a batch of `n`, at most `limit`."""
+        self._trials[key] = (trial, limit)
 
     def run(self, settings: Settings) -> dict[str, Stats]:
         numbers: dict[str, int] = {}
