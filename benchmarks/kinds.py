@@ -16,6 +16,7 @@ import copy
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -209,14 +210,15 @@ def kinds_plan(kinds: Kinds, pool: Pool, limit: int = 2_000) -> list[str]:
     """One timed operation per kind in `pool`; returns their keys."""
     keys = []
     for kind, moves in sorted(kinds.moves.items()):
-
-        def prepare(n: int, moves: list[Move] = moves) -> list[tuple[Session, tuple[str, Any]]]:
-            return [(moves[i % len(moves)].live(), moves[i % len(moves)].move) for i in range(n)]
-
         key = f"kinds.{_slug(kind)}"
-        pool.add_each(key, prepare, _timed, limit=limit)
+        pool.add_each(key, partial(_live, moves), _timed, limit=limit)
         keys.append(key)
     return keys
+
+
+def _live(moves: Sequence[Move], n: int) -> list[tuple[Session, tuple[str, Any]]]:
+    """`n` live sessions, each standing before its move, cycling through `moves`."""
+    return [(moves[i % len(moves)].live(), moves[i % len(moves)].move) for i in range(n)]
 
 
 def _timed(item: tuple[Session, tuple[str, Any]]) -> None:
@@ -228,18 +230,14 @@ TRIGGER_BETWEEN = "kinds.trigger_between"
 
 def trigger_between_plan(kinds: Kinds, pool: Pool, trigger: Callable[[], object], limit: int = 2_000) -> None:
     """The raw trigger, fired right after each move of every kind (in one mixed order, as a
-    call mixes them) and timed alone: the unit the kinds are counted in, measured with the
-    machine in the state the moves leave it in. Not the targets' unit (a trigger timed in a
-    loop of its own); reported beside it, for the owner of the targets to compare."""
+    call mixes them) and timed alone: a unit to count the kinds in, measured with the machine
+    in the state the moves leave it in. Not the targets' unit (a trigger timed in a loop of
+    its own); reported beside it, for the owner of the targets to compare."""
     every = [move for _, moves in sorted(kinds.moves.items()) for move in moves]
-    random.Random(0).shuffle(every)
     if not every:
         return
-
-    def prepare(n: int) -> list[tuple[Session, tuple[str, Any]]]:
-        return [(every[i % len(every)].live(), every[i % len(every)].move) for i in range(n)]
-
-    pool.add_trial(TRIGGER_BETWEEN, lambda n: timed_between(trigger, prepare(n), _timed), limit)
+    random.Random(0).shuffle(every)
+    pool.add_trial(TRIGGER_BETWEEN, lambda n: timed_between(trigger, _live(every, n), _timed), limit)
 
 
 def _slug(kind: str) -> str:
