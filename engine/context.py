@@ -28,11 +28,11 @@ CALL_CONSTANTS = frozenset({"env", "lang"})
 
 class RenderContext(dict[str, Any]):
     """What a move's texts and conditions read, in layers: the move's own names (the dict
-    itself: the clock, the flow, the call...) over the call's answers and inputs, read
+    itself: the flow, the call...) over the call's answers and inputs, read
     through where the state holds them (a move changes the answers in place, and a failed
     move puts them back: the context always shows the state's), over the names the pack
     gives every call (the sandbox's globals, the pack, every answer name as None until
-    saved). Nothing is copied: building a context costs the move's own names, not the
+    saved) and, in a call's context, its clock (`MoveClock`). Nothing is copied: building a context costs the move's own names, not the
     call's answers nor the pack's, and a live session holds no second copy of them.
 
     Reading (`[]`, `get`, `in`) sees every layer; so do iterating and `{**context}` (the
@@ -88,6 +88,58 @@ class RenderContext(dict[str, Any]):
 
 
 _ABSENT = object()
+
+
+class MoveClock(Mapping[str, Any]):
+    """`now` and `today` in the pack's time zone, worked out when a text first reads them: the
+    instant changes at every move, and most moves read neither (a time zone's conversion and a
+    date made at every move cost a tenth of a trigger). The last layer of a call's context:
+    the names it shows are reserved, nothing beneath can hide them."""
+
+    __slots__ = ("_local", "_now", "_timezone")
+
+    def __init__(self, timezone: ZoneInfo, now: datetime) -> None:
+        self._timezone = timezone
+        self.set(now)
+
+    def set(self, now: datetime) -> None:
+        self._now = now
+        self._local: datetime | None = None
+
+    def _local_now(self) -> datetime:
+        local = self._local
+        if local is None:
+            local = self._local = self._now.astimezone(self._timezone)
+        return local
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name == "now":
+            return self._local_now()
+        if name == "today":
+            return self._local_now().date()
+        return default
+
+    def __getitem__(self, name: str) -> Any:
+        found = self.get(name, _ABSENT)
+        if found is _ABSENT:
+            raise KeyError(name)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("now", "today"))
+
+    def __len__(self) -> int:
+        return 2
+
+
+class CallContext(RenderContext):
+    """A call's context, kept by its session from move to move: the clock is set at each."""
+
+    __slots__ = ("clock",)
+
+    def __init__(self, own: Mapping[str, Any], clock: MoveClock, *layers: Mapping[str, Any]) -> None:
+        super().__init__(own, *layers, clock)
+        self.clock = clock
 
 
 class PhraseBook(Mapping[str, str]):
@@ -153,9 +205,10 @@ class Contexts:
         self.questions: dict[tuple[str, str], str] = {}
         self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
 
-    def build(self, state: State, now: datetime) -> dict[str, Any]:
-        """What texts and conditions read. Built once per move: this is the hot path."""
-        context = RenderContext(self.clock(now), state.vars, state.inputs, self._static)
+    def build(self, state: State, now: datetime) -> CallContext:
+        """What texts and conditions read: built when a call starts or resumes, then kept by
+        its session (a move sets its clock and changes what it saves)."""
+        context = CallContext({}, MoveClock(self.timezone, now), state.vars, state.inputs, self._static)
         context["env"] = self.compiled.pack.environments.get(state.environment, EMPTY)
         context["flow"] = self._flow_info[state.flow]
         context["call"] = {"id": state.call_id, "started": state.started, "language": state.language}
@@ -177,11 +230,6 @@ class Contexts:
             if times and info is not None:
                 rules[name] = {"count": len(times), "warnings": info["warnings"]}
         return rules
-
-    def clock(self, now: datetime) -> dict[str, Any]:
-        """`now` and `today` in the pack's time zone: what changes in a context from move to move."""
-        local = now.astimezone(self.timezone)
-        return {"now": local, "today": local.date()}
 
     def blank_record(self, head: str) -> dict[str, Any]:
         """`caller` before its first part is saved: every part the flows save, as None."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from callguide import answers, perform, phases, wrapup
 from callguide.compile import CompiledFlow, CompiledPack, CompiledStep
-from callguide.context import choices
+from callguide.context import CallContext, choices
 from callguide.graph import ADVANCE, GIVE_UP
 from callguide.i18n import _
 from callguide.model import INHERIT, AskStep, Attempts, CallStep, EndStep, Saving
@@ -60,7 +60,7 @@ class Turn:
     )
 
     def __init__(
-        self, host: Host, state: State, context: dict[str, Any] | None = None, now: datetime | None = None
+        self, host: Host, state: State, context: CallContext | None = None, now: datetime | None = None
     ) -> None:
         self.host = host
         self.compiled: CompiledPack = host.compiled
@@ -68,7 +68,7 @@ class Turn:
         self._saved = state.checkpoint()  # what `rollback` puts back
         self._answers: dict[str, Any] | None = None  # what the answers the move saves were (most save none)
         self.now = host.clock.now() if now is None else now  # a call's start: the time it started at
-        self._context: dict[str, Any] | None = None
+        self._context: CallContext | None = None
         # the session's context as of `state`: taken up and changed in place, each change
         # noted so that `undo` puts it back when the move fails (no copy of the whole context)
         self._base = context
@@ -82,11 +82,11 @@ class Turn:
 
     # --- context ------------------------------------------------------------------------
 
-    def cached_context(self) -> dict[str, Any] | None:
+    def cached_context(self) -> CallContext | None:
         """The context as it stands after the move, if one was built (the view reuses it)."""
         return self._context
 
-    def context(self) -> dict[str, Any]:
+    def context(self) -> CallContext:
         if self._context is None:
             if self._base is None:
                 self._context = self.host.contexts.build(self.state, self.now)
@@ -94,7 +94,7 @@ class Turn:
                 # the clock is the move's own: whoever reads a session's context next sets it
                 # first (the next move, `Session.view`), so a failed move has none to undo
                 self._context = self._base
-                self._base.update(self.host.contexts.clock(self.now))
+                self._base.clock.set(self.now)
         return self._context
 
     def _put(self, name: str, value: Any) -> None:

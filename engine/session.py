@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from callguide import i18n, perform, rules, wrapup
+from callguide.context import CallContext
 from callguide.effects import EffectRequest
 from callguide.interpreter import Turn, capped_attempts
 from callguide.move import Host
@@ -30,7 +31,7 @@ class Session:
     # no per-session __dict__: a host keeps 100,000 of these alive
     __slots__ = ("_context", "_lock", "_state", "_view", "engine")
 
-    def __init__(self, engine: Host, state: State, context: dict[str, Any] | None = None) -> None:
+    def __init__(self, engine: Host, state: State, context: CallContext | None = None) -> None:
         self.engine = engine
         self._state = state
         self._context = context  # the render context of `_state`, taken up by the next move
@@ -53,7 +54,7 @@ class Session:
                 contexts, now = self.engine.contexts, self.engine.clock.now()
                 context = self._context  # kept from `start` or built by `resume`'s access check
                 if context is not None:
-                    context.update(contexts.clock(now))  # as the next move does
+                    context.clock.set(now)  # as the next move does
                 view = self._view = build_view(contexts, self._state, now, context)
             finally:
                 self._lock.release()

@@ -663,3 +663,43 @@ def test_rule_labels_show_each_calls_environment_and_answers(tmp_path: Path) -> 
     ann.answer("Ann")
     bob.answer("Bob")
     assert (labels(ann), labels(bob)) == (["Call Tess", "About Ann"], ["Call Tess", "About Bob"])
+
+
+CLOCK_READER = """\
+flow: main
+title: Clock
+start: hello
+steps:
+  hello:
+    say: "Good {{ 'evening' if now.hour >= 17 else 'day' }}, it is {{ now.strftime('%H:%M') }} on {{ today }}"
+    next: name
+  name:
+    ask: "Name? ({{ now.strftime('%H:%M') }})"
+    text: true
+    save: name
+    next: recap
+  recap:
+    say: "{{ name }}: {{ now.strftime('%d %H:%M') }}, {{ today.day }}"
+    next: bye
+  bye:
+    end: resolved
+"""
+
+
+def test_texts_read_the_clock_in_the_packs_time_zone_as_it_stands_at_each_move(tmp_path: Path) -> None:
+    pack = write_pack(
+        tmp_path / "pack", {"main.yaml": CLOCK_READER}, manifest=MANIFEST.replace("UTC", "Africa/Nairobi")
+    )
+    clock = FrozenClock("2026-11-23 14:50")  # 17:50 in Nairobi (UTC+3)
+    engine = Engine.load(pack, clock=clock)
+    session = engine.start("main")
+    assert session.view.say == "Good evening, it is 17:50 on 2026-11-23"
+    clock.advance(60)
+    assert session.answer().text == "Name? (17:51)"
+    clock.advance(7 * 3600)  # 00:51 the next day in Nairobi
+    with pytest.raises(InputError):
+        session.answer("")  # refused: nothing of the move is kept
+    assert session.view.text == "Name? (17:51)"  # the screen as it was shown
+    assert session.answer("Ann").say == "Ann: 24 00:51, 24"
+    clock.advance(60)
+    assert engine.resume(session.snapshot()).view.say == "Ann: 24 00:52, 24"  # made anew: the clock now
