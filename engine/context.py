@@ -28,12 +28,13 @@ CALL_CONSTANTS = frozenset({"env", "lang"})
 
 class RenderContext(dict[str, Any]):
     """What a move's texts and conditions read, in layers: the move's own names (the dict
-    itself: the flow, the call...) over the call's answers and inputs, read
-    through where the state holds them (a move changes the answers in place, and a failed
-    move puts them back: the context always shows the state's), over the names the pack
-    gives every call (the sandbox's globals, the pack, every answer name as None until
-    saved) and, in a call's context, its clock (`MoveClock`). Nothing is copied: building a context costs the move's own names, not the
-    call's answers nor the pack's, and a live session holds no second copy of them.
+    itself: the flow, the call...) over the call's answers and inputs, read through where
+    the state holds them (a move changes the answers in place, and a failed move puts them
+    back: the context always shows the state's), over the names the pack gives every call
+    (the sandbox's globals, the pack, every answer name as None until saved) and, in a
+    call's context, over its clock (`MoveClock`). Nothing is copied: building a context
+    costs the move's own names, not the call's answers nor the pack's, and a live session
+    holds no second copy of them.
 
     Reading (`[]`, `get`, `in`) sees every layer; so do iterating and `{**context}` (the
     merged view is made then: rare). Writing and deleting touch the own layer only."""
@@ -137,8 +138,8 @@ class CallContext(RenderContext):
 
     __slots__ = ("clock",)
 
-    def __init__(self, own: Mapping[str, Any], clock: MoveClock, *layers: Mapping[str, Any]) -> None:
-        super().__init__(own, *layers, clock)
+    def __init__(self, clock: MoveClock, *layers: Mapping[str, Any]) -> None:
+        super().__init__({}, *layers, clock)
         self.clock = clock
 
 
@@ -206,9 +207,9 @@ class Contexts:
         self._flow_info = {name: {"name": name, "title": flow.flow.title} for name, flow in compiled.flows.items()}
 
     def build(self, state: State, now: datetime) -> CallContext:
-        """What texts and conditions read: built when a call starts or resumes, then kept by
-        its session (a move sets its clock and changes what it saves)."""
-        context = CallContext({}, MoveClock(self.timezone, now), state.vars, state.inputs, self._static)
+        """What texts and conditions read as the call stands at `now`. A session keeps the
+        one its moves build: each move sets its clock and changes what it saves."""
+        context = CallContext(MoveClock(self.timezone, now), state.vars, state.inputs, self._static)
         context["env"] = self.compiled.pack.environments.get(state.environment, EMPTY)
         context["flow"] = self._flow_info[state.flow]
         context["call"] = {"id": state.call_id, "started": state.started, "language": state.language}
