@@ -94,8 +94,9 @@ _ABSENT = object()
 class MoveClock(Mapping[str, Any]):
     """`now` and `today` in the pack's time zone, worked out when a text first reads them: the
     instant changes at every move, and most moves read neither (a time zone's conversion and a
-    date made at every move cost a tenth of a trigger). The last layer of a call's context:
-    the names it shows are reserved, nothing beneath can hide them."""
+    date made at every move cost a tenth of a trigger). The last layer of a call's context,
+    beneath every other: no layer above hides it, since its names are reserved (no input
+    nor saved answer may take them)."""
 
     __slots__ = ("_local", "_now", "_timezone")
 
