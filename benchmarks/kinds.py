@@ -274,7 +274,7 @@ def kinds_rows(kinds: Kinds, stats: Mapping[str, Stats], trigger: Stats | None) 
             Row(
                 f"kinds.{_slug(kind)}",
                 "kinds",
-                f"{kind} ({len(moves)} moves in the scenarios of {packs} packs)",
+                f"{kind} ({len(moves)} moves in the scenarios of {packs} pack{'s' if packs != 1 else ''})",
                 ratio,
                 "x",
                 f"<= {TRIGGER_LIMIT:g}x a trigger",
