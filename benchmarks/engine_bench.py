@@ -73,6 +73,17 @@ def show(session: Session) -> View:
     return session.view
 
 
+def answered(value: Any) -> Callable[[Session], View]:
+    """An answer and the screen it leads to: what a host that shows every screen pays (a
+    move builds no view; the view is built when read)."""
+
+    def answer(session: Session) -> View:
+        session.answer(value)
+        return session.view
+
+    return answer
+
+
 def warm_up(engine: Engine, call: Call, seconds: float = 1.0) -> None:
     """Play the call for a while: templates compiled, caches and the CPU warm."""
     until = time.perf_counter() + seconds
@@ -134,6 +145,7 @@ class Call:
                     session.answer(value)
             else:
                 session.signal(value)
+            show(session)  # every screen, as the agent sees it
         return session
 
     def whole(self, engine: Engine) -> dict[str, Any]:
@@ -262,8 +274,8 @@ def session_plan(
 
     pool.add("session.start", lambda: engine.start(call.flow, context=context))
     pool.add("session.start_view", lambda: show(engine.start(call.flow, context=context)))
-    pool.add_each("session.answer", at(first_answer), lambda s: s.answer("technical"))
-    pool.add_each("session.answer_branch", at(first_answer + 1), lambda s: s.answer(False))
+    pool.add_each("session.answer", at(first_answer), answered("technical"))
+    pool.add_each("session.answer_branch", at(first_answer + 1), answered(False))
     pool.add_each("session.answer_invalid", at(first_answer + 2), refused)
     trigger = engine_trigger(engine)
     if trigger is not None:
@@ -313,7 +325,7 @@ def session_plan(
         ),
         (
             "session.whole_call",
-            f"a whole Bboxx incoming call: start, {moves} moves (2 refused), a sub-flow, an effect, wrap-up",
+            f"a whole Bboxx incoming call: start, {moves} moves (2 refused), a sub-flow, an effect, wrap-up, every screen read",
             "",
             None,
             f"scenario {SCENARIO.name}; the call the peers play",
@@ -481,9 +493,15 @@ def move_lengths(pool: Pool) -> MoveLengths:
         ("session.move_5000_901st", 5_000, 900),
     )
     for key, size, moves in cases:
-        pool.add_each(key, copies(played(size, moves - 1), moves), lambda s: s.answer(None), limit=5_000)
+        pool.add_each(key, copies(played(size, moves - 1), moves), answered(None), limit=5_000)
     timed: list[tuple[str, str, str, float | None, str]] = [
-        (key, f"the {moves + 1}th move of a {size:,}-step flow (a `say`)".replace("1th", "1st"), "", None, "")
+        (
+            key,
+            f"the {moves + 1}th move of a {size:,}-step flow (a `say`), its screen read".replace("1th", "1st"),
+            "",
+            None,
+            "",
+        )
         for key, size, moves in cases
     ]
 
@@ -527,7 +545,7 @@ def scale_rows(settings: Settings, engine: Engine, call: Call) -> list[Row]:
         def prepare(n: int) -> list[Session]:
             return [call.play(call.start(engine), first_answer) for _ in range(n)]
 
-        answer = measure_each(prepare, lambda s: s.answer("technical"), settings)
+        answer = measure_each(prepare, answered("technical"), settings)
         return start, answer
 
     def held() -> list[Session]:
@@ -622,7 +640,7 @@ def scale_rows(settings: Settings, engine: Engine, call: Call) -> list[Row]:
 
     for key, title, one, many, target in (
         ("scale.start", "start a session", start_1, start_n, 20 * US),
-        ("scale.answer", "one answer (`reason` -> `existing`)", answer_1, answer_n, 40 * US),
+        ("scale.answer", "one answer (`reason` -> `existing`) and its screen", answer_1, answer_n, 40 * US),
     ):
         limit = f"<= {target / US:.0f} µs"
         rows.append(

@@ -3,11 +3,15 @@
 Each scenario (`flows/*/tests/*.yaml`) is played once as `callguide test` plays it (its
 pack, clock, sample data and canned effect results); before each move the session is
 snapshotted. A move is then timed on a live session standing just before it: resumed from
-the snapshot taken one move earlier and moved once (untimed), so that it holds its render
-context as a session that has been answering does. The moves are grouped by kind (what
-the agent saw and what the move did) and each kind is one timed operation of the pool,
-cycling through every move of that kind in every scenario: its figure is the average over
-the bundled calls, not the cheapest example.
+the snapshot taken one move earlier and moved once, its screen shown (untimed), so that it
+holds its render context as a session that has been answering does. The moves are grouped
+by kind (what the agent saw and what the move did) and each kind is one timed operation of
+the pool, cycling through every move of that kind in every scenario: its figure is the
+average over the bundled calls, not the cheapest example.
+
+A move builds no view (views are built when read): each kind's screen, read after its
+move, is a timed operation of its own, reported beside the move, so that what a host that
+shows every screen pays is in the report too.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from benchmarks.harness import Pool, Row, Stats, at_most, timed_between
 TIMED_MOVES = ("answer", "event", "back", "hangup", "resolve", "fail")
 CALL_ID = "kinds"  # every replay of a scenario is the same call: its effects have the same keys
 TRIGGER_LIMIT = 2.0
+SCREEN = ".screen"  # a kind's key, and this: the screen read after its move
 # rare kinds timed together: they parse the same way
 _MERGED = {
     "answer: date": "answer: date / time",
@@ -57,6 +62,13 @@ class Move:
             return self.engine.start(flow, given, language=language, call_id=CALL_ID)
         session = self.engine.resume(self.before_previous)
         apply(session, self.previous)
+        session.view  # noqa: B018 (shown, as a host shows each screen before the agent answers)
+        return session
+
+    def made(self) -> Session:
+        """A live session that has just made the move, its screen not read yet."""
+        session = self.live()
+        apply(session, self.move)
         return session
 
 
@@ -212,6 +224,7 @@ def kinds_plan(kinds: Kinds, pool: Pool, limit: int = 2_000) -> list[str]:
     for kind, moves in sorted(kinds.moves.items()):
         key = f"kinds.{_slug(kind)}"
         pool.add_each(key, partial(_live, moves), _timed, limit=limit)
+        pool.add_each(f"{key}{SCREEN}", partial(_made, moves), _read_view, limit=limit)
         keys.append(key)
     return keys
 
@@ -223,6 +236,15 @@ def _live(moves: Sequence[Move], n: int) -> list[tuple[Session, tuple[str, Any]]
 
 def _timed(item: tuple[Session, tuple[str, Any]]) -> None:
     apply(*item)
+
+
+def _made(moves: Sequence[Move], n: int) -> list[Session]:
+    """`n` live sessions that have each just made their move, cycling through `moves`."""
+    return [moves[i % len(moves)].made() for i in range(n)]
+
+
+def _read_view(session: Session) -> None:
+    session.view  # noqa: B018 (the timed operation: the screen built as it is read)
 
 
 TRIGGER_BETWEEN = "kinds.trigger_between"
@@ -270,6 +292,13 @@ def kinds_rows(kinds: Kinds, stats: Mapping[str, Stats], trigger: Stats | None) 
         ratio = found.median / trigger.median if trigger is not None else None
         # the target counts a move as one step change; most moves of a real call enter several
         entered = sum(move.entered for move in moves) / len(moves)
+        screen = stats.get(f"kinds.{_slug(kind)}{SCREEN}")
+        shown = (
+            f"; its screen, read after it: {screen.median * 1e6:.1f} µs"
+            + (f" ({screen.median / trigger.median:.2f}x a trigger)" if trigger is not None else "")
+            if screen is not None
+            else ""
+        )
         rows.append(
             Row(
                 f"kinds.{_slug(kind)}",
@@ -281,8 +310,14 @@ def kinds_rows(kinds: Kinds, stats: Mapping[str, Stats], trigger: Stats | None) 
                 at_most(ratio, TRIGGER_LIMIT),
                 found,
                 note=f"{found.median * 1e6:.1f} µs per move; {entered:.1f} steps entered per move"
-                + (f"; {found.median / between.median:.2f}x a trigger fired between the moves" if between else ""),
-                details={"moves": len(moves), "median_s": found.median, "steps_entered": entered},
+                + (f"; {found.median / between.median:.2f}x a trigger fired between the moves" if between else "")
+                + shown,
+                details={
+                    "moves": len(moves),
+                    "median_s": found.median,
+                    "steps_entered": entered,
+                    "screen_median_s": screen.median if screen is not None else None,
+                },
             )
         )
     return rows

@@ -22,7 +22,7 @@ from typing import Any
 
 from callguide import Engine
 
-from benchmarks.engine_bench import Call, bench_engine, bundled_packs, show
+from benchmarks.engine_bench import Call, answered, bench_engine, bundled_packs, show
 from benchmarks.generated import write_pack
 
 TARGETS = (
@@ -62,7 +62,8 @@ def workload(what: str, scratch: Path) -> tuple[Callable[[], Any], int]:
     if what == "answer":
         ready = [call.play(call.start(engine), 1) for _ in range(20_001)]  # one for the warm-up
         sessions = iter(ready)
-        return (lambda: next(sessions).answer("technical")), len(ready) - 1
+        answer = answered("technical")
+        return (lambda: answer(next(sessions))), len(ready) - 1
     middle = call.play(call.start(engine), 10)
     if what == "snapshot":
         return middle.snapshot, 20_000

@@ -26,7 +26,15 @@ from callguide.host.given import resolve_ids
 from callguide.i18n import _
 from callguide.load.files import display
 from callguide.load.yaml_source import YamlProblem, read_yaml
-from callguide.problems import CallguideError, FlowError, InputError, ScenarioError, UnknownSample, did_you_mean
+from callguide.problems import (
+    CallguideError,
+    FlowError,
+    FlowRuntimeError,
+    InputError,
+    ScenarioError,
+    UnknownSample,
+    did_you_mean,
+)
 from callguide.schedules import Scheduler
 from callguide.session import Session
 from callguide.testing import simulate
@@ -374,10 +382,14 @@ def _command(console: Console, session: Session, store: Store, clock: Clock, lin
         else:
             move = {"answer": text if text else None}
             session.answer(text if text else None)
+        session.view  # noqa: B018 (shown here: a screen that cannot be shown undoes the move)
     except InputError as refused:
         console.print(Text(f"✗ {refused.message}", style="bold red"))
         if move is not None and "answer" in move:
             return {**move, "expect": {"error": refused.message}}
+        return None
+    except FlowRuntimeError as broken:  # the flow's own fault: the move is undone, the call goes on
+        console.print(Text(f"✗ {broken}", style="bold red"))
         return None
     except (ValueError, json.JSONDecodeError) as bad:
         console.print(Text(f"✗ {bad}", style="bold red"))

@@ -82,6 +82,11 @@ class Turn:
 
     # --- context ------------------------------------------------------------------------
 
+    @property
+    def base(self) -> CallContext | None:
+        """The session's context before the move (what `undo` puts back), if it had one."""
+        return self._base
+
     def cached_context(self) -> CallContext | None:
         """The context as it stands after the move, if one was built (the view reuses it)."""
         return self._context

@@ -3,15 +3,22 @@
 `Session` shows the view and takes the agent's answers, rule events and the host's effect
 results; each is one move of the interpreter (`Turn`), made on the state in place. A move
 either completes, or raises and is rolled back: the session is as it was (what the host
-performed in it is kept, so that it is never asked for again). A session
-is safe to use from several threads: moves are serialised by a lock, and `step=` lets a
-front end refuse an answer meant for a screen the session has already left.
+performed in it is kept, so that it is never asked for again).
+
+The view is built when it is read, not by the move: a move pays for what it changes, and a
+host that reads no screen (a load test, a batch replay) pays for none. The last move stays
+undoable until its screen is shown: a screen that cannot be shown undoes the move that led
+to it, so an agent is never left at a screen nobody can see. A session is safe to use from
+several threads: moves and views are serialised by a lock, and `step=` lets a front end
+refuse an answer meant for a screen the session has already left.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextvars import Token
+from datetime import datetime
 from typing import Any
 
 from callguide import i18n, perform, rules, wrapup
@@ -29,7 +36,7 @@ class Session:
     """One call in progress. Create with `Engine.start` or `Engine.resume`."""
 
     # no per-session __dict__: a host keeps 100,000 of these alive
-    __slots__ = ("_context", "_lock", "_state", "_view", "engine")
+    __slots__ = ("_at", "_context", "_lock", "_state", "_unshown", "_view", "engine")
 
     def __init__(self, engine: Host, state: State, context: CallContext | None = None) -> None:
         self.engine = engine
@@ -37,6 +44,10 @@ class Session:
         self._context = context  # the render context of `_state`, taken up by the next move
         self._lock = threading.Lock()
         self._view: View | None = None
+        self._at: datetime | None = None  # the instant of the move that made the state (its view is of then)
+        # the last move while its screen has not been shown, and the view before it and its
+        # instant: undone (the view put back) if the screen cannot be shown
+        self._unshown: tuple[Turn, View | None, datetime | None] | None = None
 
     # --- reading -------------------------------------------------------------------------
 
@@ -46,16 +57,14 @@ class Session:
 
     @property
     def view(self) -> View:
-        """What the agent sees now (rendered once per state)."""
+        """What the agent sees now (rendered once per state, when it is first read). When the
+        screen the last move led to cannot be shown, that move is undone and
+        `FlowRuntimeError` says why: the session is back at the screen before it."""
         view = self._view
         if view is None:
             self._acquire()  # a move changes the state in place: not while one is made
             try:
-                contexts, now = self.engine.contexts, self.engine.clock.now()
-                context = self._context  # kept from `start` or built by `resume`'s access check
-                if context is not None:
-                    context.clock.set(now)  # as the next move does
-                view = self._view = build_view(contexts, self._state, now, context)
+                view = self._view or self._show()  # another thread may have shown it meanwhile
             finally:
                 self._lock.release()
         return view
@@ -97,29 +106,29 @@ class Session:
 
     # --- moves ---------------------------------------------------------------------------
 
-    def answer(self, value: Any = None, *, step: str | None = None) -> View:
+    def answer(self, value: Any = None, *, step: str | None = None) -> None:
         """Give the answer to the current question (`None` continues a `say`, or takes the
         default). An invalid answer raises `InputError` and changes nothing (unless the step
         caps invalid answers: then the attempt is counted, and past the cap the call moves on)."""
-        return self._move(lambda turn: turn.answer(value), step, count_invalid=True)
+        self._move(lambda turn: turn.answer(value), step, count_invalid=True)
 
-    def signal(self, event: str, *, step: str | None = None) -> View:
+    def signal(self, event: str, *, step: str | None = None) -> None:
         """A rule event (`insult`, `inaudible`...): a warning, or the rule's consequences."""
-        return self._move(lambda turn: rules.signal(turn, event), step)
+        self._move(lambda turn: rules.signal(turn, event), step)
 
-    def back(self, *, step: str | None = None) -> View:
+    def back(self, *, step: str | None = None) -> None:
         """Go back to the previous question, where the flow allows it."""
-        return self._move(lambda turn: turn.back(), step)
+        self._move(lambda turn: turn.back(), step)
 
-    def resolve(self, result: Any = None, *, effect: int | None = None) -> View:
+    def resolve(self, result: Any = None, *, effect: int | None = None) -> None:
         """The host's result for a pending effect."""
-        return self._move(lambda turn: perform.settle(turn, effect, result, None), None)
+        self._move(lambda turn: perform.settle(turn, effect, result, None), None)
 
-    def fail(self, message: str, *, effect: int | None = None) -> View:
+    def fail(self, message: str, *, effect: int | None = None) -> None:
         """The host could not perform a pending effect."""
-        return self._move(lambda turn: perform.settle(turn, effect, None, message), None)
+        self._move(lambda turn: perform.settle(turn, effect, None, message), None)
 
-    def hang_up(self, outcome: str = "dropped", reason: str | None = None) -> View:
+    def hang_up(self, outcome: str = "dropped", reason: str | None = None) -> None:
         """The line dropped or the agent ends the call now: straight to the wrap-up."""
 
         def end(turn: Turn) -> None:
@@ -130,7 +139,7 @@ class Session:
             del turn.state.stack[1:]
             turn.end_call(outcome, reason)
 
-        return self._move(end, None)
+        self._move(end, None)
 
     def wrap_up(
         self, reason: str | None = None, close: bool | None = None, queue: str | None = None, description: str = ""
@@ -150,14 +159,18 @@ class Session:
                     "@close",
                 )
 
-        record = self._move(fill, None).record
+        self._move(fill, None)
+        record = self.view.record
         assert record is not None
         return record
 
     def snapshot(self) -> dict[str, Any]:
-        """The session as plain JSON-able data, signed and pinned to its flows' versions."""
+        """The session as plain JSON-able data, signed and pinned to its flows' versions.
+        A move whose screen has not been shown yet is shown first: a snapshot never holds a
+        move whose screen cannot be shown (`FlowRuntimeError`, the move undone)."""
         self._acquire()  # a move changes the state in place: not while one is made
         try:
+            self._settle()
             return self.engine.snapshots.make(self._state)
         finally:
             self._lock.release()
@@ -168,6 +181,7 @@ class Session:
         leaves the signature out, for an engine that trusts unsigned snapshots."""
         self._acquire()
         try:
+            self._settle()
             return self.engine.snapshots.make_text(self._state, signed=signed)
         finally:
             self._lock.release()
@@ -179,59 +193,93 @@ class Session:
         if not self._lock.acquire(False) and not self._lock.acquire(timeout=5):
             raise SessionBusy("another answer is being applied to this call; try again", self.step)
 
-    def _move(self, apply: Callable[[Turn], None], step: str | None, *, count_invalid: bool = False) -> View:
+    def _move(self, apply: Callable[[Turn], None], step: str | None, *, count_invalid: bool = False) -> None:
         self._acquire()
-        # the engine's messages in the call's language: set (and reset) only when it is another
-        language = self._state.language
-        speaking = i18n.use(language) if i18n.LANGUAGE.get() != language else None
+        speaking = _speaking(self._state.language)
         try:
             if step is not None and step != self.step:
                 raise InputError(f"this answer was meant for `{step}`, but the call is now at `{self.step}`", self.step)
             try:
-                turn, view = self._try(apply)
+                turn = self._try(apply)
             except InputError as error:
                 if not count_invalid or capped_attempts(self.engine.compiled, self._state) is None:
                     raise _at_step(error, self.step) from None  # nothing counts it: no move to make
                 refused, gave_up, attempts = error, [], self._state.attempts
-                turn, view = self._try(lambda counting: gave_up.append(counting.invalid(refused)))
+                turn = self._try(lambda counting: gave_up.append(counting.invalid(refused)))
                 if not gave_up[0]:
                     if turn.state.attempts != attempts:
-                        self._commit(turn, view)
+                        self._commit(turn)
                     else:
                         turn.rollback()
                     raise _at_step(error, self.step) from None
-            self._commit(turn, view)
+            self._commit(turn)
         except RenderError as error:
             raise FlowRuntimeError(str(error)) from None
         finally:
             if speaking is not None:
                 i18n.LANGUAGE.reset(speaking)
             self._lock.release()
-        return view
 
-    def _try(self, apply: Callable[[Turn], None]) -> tuple[Turn, View]:
-        """A move on the state, and its view (a screen that cannot be shown moves nothing).
-        When it fails, what the host performed in it is kept all the same."""
-        state = self._state
-        turn = Turn(self.engine, state, self._context)
+    def _try(self, apply: Callable[[Turn], None]) -> Turn:
+        """A move on the state; when it fails, what the host performed in it is kept all the same."""
+        turn = Turn(self.engine, self._state, self._context)
         try:
             apply(turn)
-            return turn, self._render(turn)
         except BaseException:
-            moved, next_effect = state.move, state.next_effect
-            turn.rollback()
-            if turn.performed:
-                state.unsettled = [*state.unsettled, *turn.performed]
-                state.move, state.next_effect = moved, next_effect
+            self._undo(turn)
             raise
+        return turn
 
-    def _render(self, turn: Turn) -> View:
-        """The move's view, in the move's context (kept: the next move takes it up)."""
-        return build_view(self.engine.contexts, turn.state, turn.now, turn.context())
+    def _undo(self, turn: Turn) -> None:
+        """Roll `turn` back, keeping what the host performed in it (never asked for again)."""
+        state = self._state
+        moved, next_effect = state.move, state.next_effect
+        turn.rollback()
+        if turn.performed:
+            state.unsettled = [*state.unsettled, *turn.performed]
+            state.move, state.next_effect = moved, next_effect
+            # the state is no longer as the last move left it: that move can no longer be undone
+            self._unshown = None
 
-    def _commit(self, turn: Turn, view: View) -> None:
-        self._state, self._context = turn.state, turn.cached_context()
-        self._view = view
+    def _commit(self, turn: Turn) -> None:
+        # the move's context, taken up now (the view and the next move read it)
+        self._context = turn.context()
+        self._unshown = (turn, self._view, self._at)
+        self._view, self._at = None, turn.now
+
+    def _settle(self) -> None:
+        """Show the last move's screen if it has not been shown (under the lock)."""
+        if self._unshown is not None and self._view is None:
+            self._show()
+
+    def _show(self) -> View:
+        """Build the view (under the lock); a screen that cannot be shown undoes the move that
+        led to it, and the view before it is put back."""
+        unshown, self._unshown = self._unshown, None
+        now = self._at or self.engine.clock.now()  # a state no move made (start, resume): now
+        context = self._context  # the last move's, or kept from `start`, or built by `resume`
+        if context is not None:
+            context.clock.set(now)  # the move's own instant, as when it was made
+        speaking = _speaking(self._state.language)
+        try:
+            view = self._view = build_view(self.engine.contexts, self._state, now, context)
+        except BaseException as error:
+            if unshown is not None:
+                turn, self._view, self._at = unshown
+                self._undo(turn)
+                self._context = turn.base
+            if isinstance(error, RenderError):
+                raise FlowRuntimeError(str(error)) from None
+            raise
+        finally:
+            if speaking is not None:
+                i18n.LANGUAGE.reset(speaking)
+        return view
+
+
+def _speaking(language: str) -> Token[str] | None:
+    """The engine's messages in the call's language: set (to be reset) only when it is another."""
+    return i18n.use(language) if i18n.LANGUAGE.get() != language else None
 
 
 def _at_step(error: InputError, step: str) -> InputError:

@@ -219,6 +219,7 @@ class _Runner:
                     return
             else:
                 self.session = self.engine.start(spec["flow"], given, language=spec.get("language"))
+            self.session.view  # noqa: B018 (the first screen: one that cannot be shown stops the call here)
         except InputError as error:
             if refusal is None:
                 self.fail(("flow",), f"the call could not start: {error.message}")
@@ -287,6 +288,7 @@ class _Runner:
                 session.resolve(move["resolve"])
             elif "fail" in move:
                 session.fail(str(move["fail"]))
+            session.view  # noqa: B018 (shown here: a screen that cannot be shown undoes the move)
         except InputError as refused:
             error = refused
         except CallguideError as broken:

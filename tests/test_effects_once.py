@@ -62,6 +62,9 @@ FAILS_AFTER_THE_EFFECTS = {
     "a branch condition": "    next:\n      - if: 1 // now.minute > 0\n        go: bye\n      - go: bye",
     "the end's description": '    end: resolved\n    reason: done\n    description: "{{ 1 // now.minute }}"',
 }
+# the screen is built when it is read: a move whose next screen cannot be shown is made, and
+# undone when its screen is read; the others fail in the move itself
+FAILS_AT_THE_SCREEN = {"the next screen"}
 
 
 def flow(after: str) -> str:
@@ -92,6 +95,20 @@ def engine_for(tmp_path: Path, flow: str, clock: FrozenClock, host: CountingHost
     return Engine.load(pack, clock=clock, handlers=handlers)
 
 
+def answer_that_fails(session: Session, answer: str, *, at_the_screen: bool) -> None:
+    """`answer` fails and is undone: in the move itself, or (`at_the_screen`) when the screen
+    it leads to is read, the move made first."""
+    if at_the_screen:
+        moves = session.moves
+        session.answer(answer)  # made: its screen is built when it is read
+        assert session.moves == moves + 1
+        with pytest.raises(FlowRuntimeError):
+            session.view  # noqa: B018 (the screen cannot be shown: the move is undone)
+    else:
+        with pytest.raises(FlowRuntimeError):
+            session.answer(answer)
+
+
 def recorded(session: Session, reason: str = "done") -> list[str]:
     """The effects in the call's record (the call hung up and wrapped up if it is still on)."""
     if not session.ended:
@@ -108,10 +125,12 @@ def test_a_move_that_fails_after_its_effects_never_performs_them_again(tmp_path:
     clock, host = FrozenClock("2026-11-23 10:00"), CountingHost()
     engine = engine_for(tmp_path, flow(FAILS_AFTER_THE_EFFECTS[where]), clock, host)
     session = engine.start("main")
-    for _ in range(2):
-        with pytest.raises(FlowRuntimeError):
-            session.answer("yes")
+    for attempt in range(2):
+        moves = session.moves
+        answer_that_fails(session, "yes", at_the_screen=where in FAILS_AT_THE_SCREEN)
         assert session.view.step == "ready"  # the move was rolled back
+        # counted only while the host performed effects in it (the first time: kept, never asked again)
+        assert session.moves == (moves + 1 if attempt == 0 else moves)
         if then != "the same answer":
             session.signal("inaudible")
     assert host.calls == {"sms.send": 1, "case.create": 1}
@@ -131,8 +150,8 @@ def test_an_effect_of_a_failed_move_the_call_never_reaches_again_is_in_the_recor
     clock, host = FrozenClock("2026-11-23 10:00"), CountingHost()
     engine = engine_for(tmp_path, flow(FAILS_AFTER_THE_EFFECTS["the next screen"]), clock, host)
     session = engine.start("main")
-    with pytest.raises(FlowRuntimeError):
-        session.answer("yes")
+    answer_that_fails(session, "yes", at_the_screen=True)
+    assert session.view.step == "ready"
     assert recorded(session) == ["sms.send", "case.create"]
     assert all(effect["move_failed"] for effect in session.record["effects"])  # type: ignore[index]
     assert host.calls == {"sms.send": 1, "case.create": 1}
@@ -164,11 +183,15 @@ def test_a_lookup_whose_results_cannot_be_shown_is_not_asked_again(tmp_path: Pat
     engine = Engine.load(pack, clock=clock, handlers={"lookup": host})
     session = engine.start("main")
     for _ in range(2):
-        with pytest.raises(FlowRuntimeError):
-            session.answer("Ann")
+        answer_that_fails(session, "Ann", at_the_screen=True)  # the results are shown as options
+        assert session.view.step == "search"
     clock.advance(60)
-    assert [option["label"] for option in session.answer("Ann").answer["options"]] == ["Ann Smith 1", "Ann Jones 1"]
-    assert session.answer("2").say == "Goodbye Ann Jones"
+    session.answer("Ann")
+    view = session.view
+    assert view.answer is not None
+    assert [option["label"] for option in view.answer["options"]] == ["Ann Smith 1", "Ann Jones 1"]
+    session.answer("2")
+    assert session.view.say == "Goodbye Ann Jones"
     assert host.calls == {"lookup.customers": 1}
     assert recorded(session) == ["lookup.customers"]
     with pytest.raises(InputError):  # a new search is a new lookup
@@ -188,7 +211,8 @@ def test_acm_two_confirms_of_a_new_decline_reason_add_it_once(tmp_path: Path) ->
     customer = {"id": "C006", "name": "Mr David Evans"}
     session = engine.start("customer_declined", {"agent": {"name": "Karen"}, "task": task, "customer": customer})
     session.answer("new")
-    assert session.answer("Van going for export").step == "add_reason"
+    session.answer("Van going for export")
+    assert session.view.step == "add_reason"
     for _ in range(2):  # the report after it needs the reason's id: the move fails
         with pytest.raises(FlowRuntimeError, match=re.escape("customer_declined.yaml:70:15: a text has no field `id`")):
             session.answer("yes")

@@ -136,6 +136,7 @@ def test_the_labels_every_call_shows_the_same_are_made_when_the_pack_loads(
     assert view.answer is not None
     assert [option["label"] for option in view.answer["options"]] == ["Stay on the line", "Leave"]
     session.answer("leave")  # by its label
+    assert session.view.text == "Your name?"  # the screen is made when it is read
     session.answer("Ann")
     assert [event["label"] for event in session.view.events] == ["Noise on the line"]
     session.answer(None)

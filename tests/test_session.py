@@ -46,7 +46,8 @@ def start(engine: Engine, customer: dict[str, Any] | None = None, **options: Any
 def test_say_then_choice_shows_rendered_texts_and_numbered_options(engine: Engine) -> None:
     session = start(engine)
     assert (session.view.kind, session.view.step, session.view.say) == ("say", "hello", "Hello Ann Smith")
-    view = session.answer()
+    session.answer()
+    view = session.view
     assert (view.kind, view.step, view.text) == ("ask", "topic", "What is it about?")
     assert [option["key"] for option in view.answer["options"]] == ["billing", "tech", "sms", "case", "skip"]
     assert [event["name"] for event in view.events] == ["insult", "obscene", "inaudible", "not_covered", "complaint"]
@@ -78,12 +79,14 @@ def test_an_option_can_be_picked_by_number_key_or_label(engine: Engine) -> None:
     for answer in ("1", "billing", "Billing"):
         session = start(engine)
         session.answer()
-        assert session.answer(answer).step == "amount"
+        session.answer(answer)
+        assert session.view.step == "amount"
 
 
 def test_a_greyed_out_option_is_refused_with_its_reason(engine: Engine) -> None:
     session = start(engine, {"id": "C2", "name": "Bob", "phone": "12"})
-    view = session.answer()
+    session.answer()
+    view = session.view
     assert view.answer["options"][2] == {"key": "sms", "label": "Send an SMS", "disabled": "no valid phone number"}
     with pytest.raises(InputError, match="`Send an SMS` is not available: no valid phone number"):
         session.answer("sms")
@@ -132,7 +135,8 @@ def test_invalid_attempts_are_capped_and_the_call_moves_on(engine: Engine) -> No
         with pytest.raises(InputError):
             session.answer("lots")
     assert session.state.attempts == 2
-    view = session.answer("lots")  # the third invalid answer passes the cap
+    session.answer("lots")  # the third invalid answer passes the cap
+    view = session.view
     assert view.kind == "wrapup"
     assert session.outcome == "unresolved"
     assert view.notice == {"kind": "attempts", "text": "3 invalid answers: `lots` is not a number"}
@@ -178,7 +182,8 @@ def test_effect_failure_takes_the_declared_fallback(clock: FrozenClock) -> None:
     engine = Engine.load(DEMO, clock=clock, handlers={"sms.send": sms})
     session = start(engine)
     session.answer()
-    view = session.answer("sms")
+    session.answer("sms")
+    view = session.view
     assert (view.step, view.say, view.notice) == (
         "send_fallback",
         "The first provider is down.",
@@ -195,7 +200,8 @@ def test_an_effect_without_handler_waits_for_the_host(clock: FrozenClock) -> Non
     engine = Engine.load(DEMO, clock=clock)
     session = start(engine)
     session.answer()
-    view = session.answer("case")
+    session.answer("case")
+    view = session.view
     assert view.kind == "wait"
     assert [(p["name"], p["args"]) for p in view.pending] == [
         ("case.create", {"subject": "Case for Ann Smith", "tags": ["a", "b"]})
@@ -204,7 +210,8 @@ def test_an_effect_without_handler_waits_for_the_host(clock: FrozenClock) -> Non
         session.answer("x")
     (waiting,) = session.pending  # what the host performs, once per key
     assert (waiting.id, waiting.name, waiting.key) == (1, "case.create", f"{session.state.call_id}:3:1")
-    view = session.resolve({"id": "C-7", "status": "OPEN"}, effect=waiting.id)
+    session.resolve({"id": "C-7", "status": "OPEN"}, effect=waiting.id)
+    view = session.view
     assert view.step == "dispatch_or_save"
     assert [(e["key"], e["result"]) for e in session.state.effects] == [(waiting.key, {"id": "C-7", "status": "OPEN"})]
 
@@ -213,7 +220,8 @@ def test_lifecycle_warning_is_confirmed_and_state_is_checked(engine: Engine) -> 
     session = start(engine)
     session.answer()
     session.answer("case")
-    view = session.answer("save")
+    session.answer("save")
+    view = session.view
     assert (view.kind, view.text) == ("confirm", "Saving keeps the case in your folder; it is not dispatched")
     session.answer("yes")
     assert session.view.step == "dispatch_or_save"
@@ -229,7 +237,8 @@ def test_lifecycle_warning_is_confirmed_and_state_is_checked(engine: Engine) -> 
 
 def test_insult_warns_once_then_ends_the_call(engine: Engine) -> None:
     session = start(engine)
-    view = session.signal("insult")
+    session.signal("insult")
+    view = session.view
     assert view.notice == {
         "kind": "warning",
         "rule": "insult",
@@ -238,7 +247,8 @@ def test_insult_warns_once_then_ends_the_call(engine: Engine) -> None:
         "text": "Please do not insult me, Ann Smith.",
     }
     assert view.step == "hello"
-    view = session.signal("insult")
+    session.signal("insult")
+    view = session.view
     assert (view.kind, session.outcome) == ("wrapup", "interrupted")
     record = session.wrap_up()
     assert (record["reason"], record["close"]) == ("abusive", True)
@@ -250,8 +260,10 @@ def test_insult_warns_once_then_ends_the_call(engine: Engine) -> None:
 
 def test_obscene_language_warns_twice_and_ends_on_the_third(engine: Engine) -> None:
     session = start(engine)
-    assert session.signal("obscene").notice["text"] == "First obscene warning"
-    assert session.signal("obscene").notice["text"] == "Second obscene warning"
+    session.signal("obscene")
+    assert session.view.notice["text"] == "First obscene warning"
+    session.signal("obscene")
+    assert session.view.notice["text"] == "Second obscene warning"
     session.signal("obscene")
     assert session.outcome == "interrupted"
 
@@ -263,7 +275,8 @@ def test_timed_rule_counts_only_events_within_the_window(engine: Engine, clock: 
     session.signal("inaudible")  # the first one is out of the 15 s window
     assert session.state.phase == "step"
     clock.advance(5)
-    assert session.signal("inaudible").notice["text"] == "Please move to a better signal"
+    session.signal("inaudible")
+    assert session.view.notice["text"] == "Please move to a better signal"
     assert session.outcome is None
     clock.advance(5)
     session.signal("inaudible")
@@ -278,7 +291,8 @@ def test_golden_rule_transfers_and_complaint_switches_flow(engine: Engine) -> No
     assert session.outcome == "transferred"
     assert session.state.effects[-1]["args"]["to"] == "100"
     session = start(engine)
-    view = session.signal("complaint")
+    session.signal("complaint")
+    view = session.view
     assert (view.flow, view.step) == ("outage", "check")
 
 
@@ -344,7 +358,8 @@ def test_a_flow_may_limit_the_rules_that_apply_in_it(clock: FrozenClock, tmp_pat
     assert [event["name"] for event in session.view.events] == ["insult"]
     with pytest.raises(InputError, match="the rule `inaudible` does not apply in `outage`"):
         session.signal("inaudible")
-    assert session.signal("insult").notice["rule"] == "insult"
+    session.signal("insult")
+    assert session.view.notice["rule"] == "insult"
 
 
 def test_back_returns_to_the_previous_question(engine: Engine) -> None:
@@ -352,7 +367,8 @@ def test_back_returns_to_the_previous_question(engine: Engine) -> None:
     session.answer()
     session.answer("billing")
     assert session.view.can_back
-    assert session.back().step == "topic"
+    session.back()
+    assert session.view.step == "topic"
 
 
 def test_worklist_postpone_needs_an_offered_delay_and_a_comment(engine: Engine) -> None:
@@ -361,7 +377,8 @@ def test_worklist_postpone_needs_an_offered_delay_and_a_comment(engine: Engine) 
     assert session.view.text == "Did Ann Smith answer? (attempt 1)"
     session.answer("no")
     session.answer("4h")
-    view = session.answer("")
+    session.answer("")
+    view = session.view
     assert view.step == "comment"
     assert view.notice == {"kind": "effect", "text": "say why the call is postponed: a comment is required"}
     session.answer("Customer at work")
@@ -525,7 +542,8 @@ def test_a_pattern_message_is_rendered_in_the_call_language(tmp_path: Path, lang
     with pytest.raises(InputError) as refused:
         session.answer("lower")
     assert refused.value.message == message
-    assert session.answer("UPPER").step == "@reason"
+    session.answer("UPPER")
+    assert session.view.step == "@reason"
 
 
 UNDONE = """\
@@ -559,9 +577,14 @@ def test_a_failed_move_leaves_nothing_the_next_move_reads(tmp_path: Path) -> Non
     engine = Engine.load(write_pack(tmp_path / "pack", {"main.yaml": UNDONE}), clock=FrozenClock("2026-11-23 10:00"))
     session = engine.start("main")
     session.answer("Ann")
+    moves = session.moves
+    session.answer("Annie")  # saved: the move is made
+    assert (session.step, session.moves) == ("greet", moves + 1)
     with pytest.raises(FlowRuntimeError):
-        session.answer("Annie")  # saved, then the next screen fails: undone
-    view = session.answer("A")  # too many invalid answers: on to `recap`
+        session.view  # noqa: B018 (the next screen fails: the move is undone)
+    assert (session.step, session.moves) == ("nickname", moves)
+    session.answer("A")  # too many invalid answers: on to `recap`
+    view = session.view
     assert (view.say, view.notice) == ("No nickname for Ann (None)", {"kind": "attempts", "text": ANY})
     assert session.variables == {"person": {"name": "Ann", "nick": None}}
 
@@ -593,13 +616,19 @@ PUT_BACK_FILES = {
     "rules.yaml": "rules:\n  noise: {label: Noise, warnings: 2, warning: 'Quiet {{ 1 // now.minute }}', then: {end: dropped}}\n",
     "phrases.yaml": "phrases:\n  wrapup_queue: 'Which queue? {{ 1 // now.minute }}'\n",
 }
-# each case: the moves that get there (at 10:01), then the move that fails at 11:00
-PUT_BACK_CASES: dict[str, tuple[Any, Any]] = {
-    "going back (the stack's frame)": (lambda s: s.answer("Ann"), lambda s: s.back()),
-    "a rule event (the counters)": (lambda s: s.signal("noise"), lambda s: s.signal("noise")),
-    "an effect left pending": (lambda s: s.answer("Ann"), lambda s: s.answer()),
-    "a pending effect resolved": (lambda s: (s.answer("Ann"), s.answer()), lambda s: s.resolve({"id": "S-1"})),
-    "a wrap-up answer (the form)": (lambda s: (s.hang_up(), s.answer("later")), lambda s: s.answer("no")),
+# each case: the moves that get there (at 10:01), then the move that fails at 11:00, and where
+# it fails: in the move itself (a rule's warning is worked out by the move), or at the screen
+# it leads to, when that screen is shown (the move is made, then undone)
+PUT_BACK_CASES: dict[str, tuple[Any, Any, str]] = {
+    "going back (the stack's frame)": (lambda s: s.answer("Ann"), lambda s: s.back(), "screen"),
+    "a rule event (the counters)": (lambda s: s.signal("noise"), lambda s: s.signal("noise"), "move"),
+    "an effect left pending": (lambda s: s.answer("Ann"), lambda s: s.answer(), "screen"),
+    "a pending effect resolved": (
+        lambda s: (s.answer("Ann"), s.answer()),
+        lambda s: s.resolve({"id": "S-1"}),
+        "screen",
+    ),
+    "a wrap-up answer (the form)": (lambda s: (s.hang_up(), s.answer("later")), lambda s: s.answer("no"), "screen"),
 }
 
 
@@ -608,13 +637,67 @@ def test_a_move_that_fails_puts_back_every_part_of_the_state_it_changed(tmp_path
     clock = FrozenClock("2026-11-23 10:01")
     engine = Engine.load(write_pack(tmp_path / "pack", PUT_BACK_FILES), clock=clock)
     session = engine.start("main")
-    ready, failing = PUT_BACK_CASES[case]
+    ready, failing, where = PUT_BACK_CASES[case]
     ready(session)
+    shown = session.view  # the screen the agent sees before the move that fails
+    step, moves = session.step, session.moves
     before = json.dumps(session.state.as_json())  # as text: a map changed in place shows too
     clock.advance(59 * 60)
-    with pytest.raises(FlowRuntimeError):
-        failing(session)
+    if where == "move":
+        with pytest.raises(FlowRuntimeError):
+            failing(session)
+    else:
+        failing(session)  # made: its screen is built when it is read
+        assert session.moves == moves + 1
+        with pytest.raises(FlowRuntimeError):
+            session.view  # noqa: B018 (the screen cannot be shown: the move is undone)
     assert json.dumps(session.state.as_json()) == before
+    assert (session.step, session.moves) == (step, moves)
+    assert session.view == shown  # the screen before it, put back
+
+
+def test_a_screen_that_cannot_be_shown_undoes_the_move_that_led_to_it(tmp_path: Path) -> None:
+    clock = FrozenClock("2026-11-23 10:01")
+    engine = Engine.load(write_pack(tmp_path / "pack", PUT_BACK_FILES), clock=clock)
+    session = engine.start("main")
+    shown = session.view
+    assert (shown.step, shown.text) == ("first", "First 1?")
+    before, moves = json.dumps(session.state.as_json()), session.moves
+    clock.advance(59 * 60)  # 11:00: the next screen's `1 // now.minute` cannot be worked out
+    session.answer("Ann")  # the move is made: nothing is shown yet
+    assert (session.step, session.moves, session.variables) == ("send", moves + 1, {})
+    assert session.state.path[-1] == "main:send"
+    with pytest.raises(FlowRuntimeError, match=r"main\.yaml:\d+:\d+: ZeroDivisionError"):
+        session.view  # noqa: B018 (the view renders the screen)
+    assert (session.step, session.view.step, session.moves) == ("first", "first", moves)
+    assert session.view == shown
+    assert json.dumps(session.state.as_json()) == before
+    # a snapshot shows an unshown screen first: it never holds a move whose screen cannot be shown
+    for snapshot in (session.snapshot, session.snapshot_text):
+        session.answer("Ann")
+        assert session.step == "send"
+        with pytest.raises(FlowRuntimeError, match=r"main\.yaml:\d+:\d+: ZeroDivisionError"):
+            snapshot()
+        assert (session.step, session.view.step, session.moves) == ("first", "first", moves)
+        assert session.view == shown
+        assert json.dumps(session.state.as_json()) == before
+    # once the screen can be shown, the same answer goes on, and a snapshot holds it
+    clock.advance(60)
+    session.answer("Ann")
+    assert (session.view.step, session.view.say) == ("send", "Sending 1")
+    assert engine.resume(session.snapshot()).view.step == "send"
+
+
+def test_a_screen_put_back_unread_shows_the_time_of_its_own_move(tmp_path: Path) -> None:
+    clock = FrozenClock("2026-11-23 10:01")
+    engine = Engine.load(write_pack(tmp_path / "pack", PUT_BACK_FILES), clock=clock)
+    session = engine.start("main")
+    session.answer("Ann")  # at `send` (at 10:01), its screen never read
+    clock.advance(59 * 60)  # 11:00: `first`'s screen cannot be worked out, nor `send`'s made now
+    session.back()
+    with pytest.raises(FlowRuntimeError, match=r"main\.yaml:6:\d+: ZeroDivisionError"):
+        session.view  # noqa: B018 (`first` again: the move back is undone)
+    assert (session.step, session.view.say) == ("send", "Sending 1")  # made as at 10:01, its move's time
 
 
 LABELS = """\
@@ -695,11 +778,13 @@ def test_texts_read_the_clock_in_the_packs_time_zone_as_it_stands_at_each_move(t
     session = engine.start("main")
     assert session.view.say == "Good evening, it is 17:50 on 2026-11-23"
     clock.advance(60)
-    assert session.answer().text == "Name? (17:51)"
+    session.answer()
+    assert session.view.text == "Name? (17:51)"
     clock.advance(7 * 3600)  # 00:51 the next day in Nairobi
     with pytest.raises(InputError):
         session.answer("")  # refused: nothing of the move is kept
     assert session.view.text == "Name? (17:51)"  # the screen as it was shown
-    assert session.answer("Ann").say == "Ann: 24 00:51, 24"
+    session.answer("Ann")
+    assert session.view.say == "Ann: 24 00:51, 24"
     clock.advance(60)
     assert engine.resume(session.snapshot()).view.say == "Ann: 24 00:52, 24"  # made anew: the clock now

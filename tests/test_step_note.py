@@ -90,7 +90,8 @@ def test_the_agent_sees_the_note_and_never_reads_it_aloud(pack: Path) -> None:
         "What is your account number?",
     )
     assert session.view.say is None
-    view = session.answer("12345")
+    session.answer("12345")
+    view = session.view
     assert (view.note, view.say) == ("Do not promise a call-back.", "Thank you for calling.")
 
 

@@ -136,6 +136,7 @@ class Calls:
                 inputs["customer"] = _entity(loaded, "customers", customer_id)
             try:
                 session = loaded.engine.start(flow, inputs, language=language)
+                view = view_text(session)  # a first screen that cannot be shown is the flow's fault
             except InputError as refused:
                 raise ApiProblem(422, "invalid-answer", refused.message) from None
             except CallguideError as error:
@@ -151,7 +152,7 @@ class Calls:
                 now,
                 now,
                 loaded.version,
-                view_text(session),
+                view,
                 session.state.language,
             )
             tx.run(
@@ -268,6 +269,7 @@ class Calls:
         with bound(tx):
             try:
                 apply(session)
+                view = view_text(session)  # shown now: a screen that cannot be shown undoes the move, and raises
             except SessionBusy as busy:
                 problem = ApiProblem(409, "busy", busy.message)
             except InputError as refused:
@@ -277,7 +279,8 @@ class Calls:
             moved = session.moves != before_moves  # a refused answer may still count an attempt
             new_version = current + 1 if moved else current
             if moved:
-                view = view_text(session)
+                if problem is not None:  # an attempt counted, or effects the host performed kept
+                    view = view_text(session)
                 updated = now_iso()
                 tx.run(
                     "update sessions set version = ?, ended = ?, outcome = ?, updated = ?, snapshot = ?,"

@@ -137,29 +137,32 @@ def fitting(session: Session, n: int, pool: tuple[str, ...]) -> Any:
 
 
 def apply(session: Session, engine: Engine, clock: FrozenClock, start: Start, move: Move) -> Any:
+    """Make the move, then read the screen it led to (built when it is read: a screen that
+    cannot be shown raises there, and undoes the move)."""
     kind, n, text = move
     if kind == "fit":
-        return session.answer(fitting(session, n, start.pool))
-    if kind == "odd":
-        return session.answer(ODD_ANSWERS[n % len(ODD_ANSWERS)])
-    if kind == "text":
-        return session.answer(text)
-    if kind == "none":
-        return session.answer(None)
-    if kind == "event":
+        session.answer(fitting(session, n, start.pool))
+    elif kind == "odd":
+        session.answer(ODD_ANSWERS[n % len(ODD_ANSWERS)])
+    elif kind == "text":
+        session.answer(text)
+    elif kind == "none":
+        session.answer(None)
+    elif kind == "event":
         rules = [*sorted(engine.compiled.rules), "no_such_event"]
-        return session.signal(rules[n % len(rules)])
-    if kind == "wait":
+        session.signal(rules[n % len(rules)])
+    elif kind == "wait":
         clock.advance(n % 7200)
-        return session.view
-    if kind == "back":
-        return session.back()
-    if kind == "hangup":
+    elif kind == "back":
+        session.back()
+    elif kind == "hangup":
         outcomes = [*sorted(engine.pack.outcome_names), "no_such_outcome"]
-        return session.hang_up(outcomes[n % len(outcomes)])
-    if kind == "resolve":
-        return session.resolve([{"id": "X1", "name": text}] if n % 2 else {"ok": True, "text": text})
-    return session.fail(text or "the host is down")
+        session.hang_up(outcomes[n % len(outcomes)])
+    elif kind == "resolve":
+        session.resolve([{"id": "X1", "name": text}] if n % 2 else {"ok": True, "text": text})
+    else:
+        session.fail(text or "the host is down")
+    return session.view
 
 
 @dataclass(slots=True)

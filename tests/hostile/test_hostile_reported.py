@@ -39,7 +39,8 @@ def test_the_acm_summary_works_with_the_sample_host() -> None:
     engine, _ = local_engine(FLOWS / "acm", clock=FrozenClock("2026-11-23 09:00"))
     scenario = FLOWS / "acm" / "tests" / "call_list_summary.yaml"  # the same call, with canned effects
     session = engine.start("process_calls", read_yaml(scenario.read_bytes(), str(scenario)).data["given"])
-    view = session.answer("summary")
+    session.answer("summary")
+    view = session.view
     assert view.step == "show_summary" and view.say
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from callguide import Engine, FrozenClock, RenderError
+from callguide import Engine, FlowRuntimeError, FrozenClock, RenderError
 from callguide.context import PhraseBook
 from callguide.expr import CompiledCondition, CompiledText
 from callguide.filters import make_environment
@@ -93,7 +93,8 @@ def test_a_text_cannot_change_the_hosts_agent_map_nor_the_pack() -> None:
     engine = Engine.load(root, clock=FrozenClock())
     agent = {"name": "Sam", "permissions": ["calls"]}
     given = {"agent": agent, "x": "a", "n": 1, "items": [], "customer": {"name": "Ann"}}
-    with pytest.raises(RenderError, match=r"main\.yaml:\d+:\d+: "):
+    # a screen that cannot be shown is the flow's fault, its place said
+    with pytest.raises(FlowRuntimeError, match=r"main\.yaml:\d+:\d+: "):
         engine.start("main", given).view  # noqa: B018 (the view renders the text)
     assert agent == {"name": "Sam", "permissions": ["calls"]}
     assert engine.start("main", {**given, "x": "b"}).state.inputs["agent"]["permissions"] == ["calls"]

@@ -100,21 +100,31 @@ def hammer(move):
         thread.join()
     return errors, refused, time.perf_counter() - started
 
-# 1. one session, every thread answering it
+# 1. one session, every thread answering it (and reading the screen, built when it is read)
+def answer(worker, i):
+    session.answer(f"w{{worker}}-{{i}}")
+    session.view
+
 session = engine.start("main")
-errors, refused, seconds = hammer(lambda worker, i: session.answer(f"w{{worker}}-{{i}}"))
+errors, refused, seconds = hammer(answer)
 total = THREADS * EACH
 state = session.state
 ok = (not errors and not refused and state.vars["count"] == total + 1 and state.path.count("main:tick") == total + 1
       and state.vars["last"].startswith("w"))
 resumed = engine.resume(json.loads(json.dumps(session.snapshot())))
-ok = ok and resumed.state.vars == state.vars and resumed.answer("stop").kind == "wrapup"
+ok = ok and resumed.state.vars == state.vars
+resumed.answer("stop")
+ok = ok and resumed.view.kind == "wrapup"
 report(f"{{total}} answers to one session from {{THREADS}} threads", verdict="accepted" if ok else "crash",
        errors=errors[:5], counter=state.vars.get("count"), wall_seconds=seconds)
 
 # 2. one session, every thread signalling a rule event: 20 warnings, the 21st ends the call
+def signal(worker, i):
+    session.signal("inaudible")
+    session.view
+
 session = engine.start("main")
-errors, refused, seconds = hammer(lambda worker, i: session.signal("inaudible"))
+errors, refused, seconds = hammer(signal)
 state = session.state
 ok = not errors and [event["count"] for event in state.events] == list(range(1, 22))
 ok = ok and state.events[-1].get("limit") is True and state.phase == "wrapup" and state.outcome == "dropped"
