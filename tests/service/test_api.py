@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
 from callguide.service.db import connect
 from fastapi.testclient import TestClient
+from hostile.packs import write_pack
 
 from .helpers import AMINA, BO, SAM, make_client, move, start
 
@@ -172,3 +174,37 @@ def test_what_the_console_needs_language_detail_and_the_end_of_call_form(api: Te
     reasons = {reason["key"]: reason for reason in pack["call_end"]["reasons"]}
     assert "wrong_number" in reasons and reasons["wrong_number"]["close"] is True
     assert all(isinstance(rule["warnings"], int) and rule["label"] for rule in pack["rules"])
+
+
+SHARES = """\
+flow: main
+title: Shares
+start: count
+steps:
+  count:
+    ask: How many people share the bill?
+    number: {min: 0}
+    save: people
+    next: share
+  share:
+    say: "Each pays {{ 100 // people }}"
+    next: bye
+  bye:
+    end: resolved
+"""
+
+
+def test_an_answer_whose_screen_cannot_be_shown_is_a_422_and_changes_nothing(db_url: str, tmp_path: Path) -> None:
+    packs = tmp_path / "packs"
+    write_pack(packs / "hostile", {"main.yaml": SHARES})
+    with make_client(db_url, packs) as api:
+        session = start(api, AMINA, pack="hostile", flow="main")
+        url = f"/v1/sessions/{session['id']}/answer"
+        refused = api.post(url, json={"version": 1, "value": "0"}, headers=AMINA)
+        assert refused.status_code == 422, refused.text
+        problem = refused.json()
+        assert problem["code"] == "flow-error" and "main.yaml:11:10: ZeroDivisionError" in problem["detail"]
+        assert problem["session"] == session  # the move was undone: same version, same screen
+        assert api.get(f"/v1/sessions/{session['id']}", headers=AMINA).json() == session
+        moved = move(api, AMINA, session, value="4")
+        assert (moved["version"], moved["view"]["say"]) == (2, "Each pays 25")
