@@ -40,8 +40,11 @@ def table(report: dict[str, Any]) -> str:
     for group in GROUPS:
         for row in (row for row in rows if row["group"] == group):
             value = human(row["value"], row["unit"])
-            if row["unit"] == "x" and row.get("details", {}).get("median_s") is not None:
-                value += f" ({human(row['details']['median_s'], 's')})"
+            details = row.get("details", {})
+            if row["unit"] == "x" and details.get("median_s") is not None:
+                screen = details.get("screen_median_s")  # a kind: the screen read after the move
+                shown = f"; its screen {human(screen, 's')}" if screen is not None else ""
+                value += f" ({human(details['median_s'], 's')}{shown})"
             met = "n/a" if row["met"] is None else ("met" if row["met"] else "**missed**")
             lines.append(
                 f"| {row['title']} | {value} | {row['target'].replace('<=', '≤').replace('>=', '≥')} | {met} |"
