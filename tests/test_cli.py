@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from callguide.cli.main import main
 from click.testing import CliRunner
-from hostile.packs import write_pack
+from hostile.packs import SHARES, write_pack
 
 ROOT = Path(__file__).parent.parent
 DEMO = Path(__file__).parent / "packs" / "demo"
@@ -224,24 +224,6 @@ def test_run_in_a_real_terminal(tmp_path: Path, given: Path) -> None:
     child.expect("must be at most 500")
     child.sendline(":quit")
     child.expect(pexpect.EOF)
-
-
-SHARES = """\
-flow: main
-title: Shares
-start: count
-steps:
-  count:
-    ask: How many people share the bill?
-    number: {min: 0}
-    save: people
-    next: share
-  share:
-    say: "Each pays {{ 100 // people }}"
-    next: bye
-  bye:
-    end: resolved
-"""
 
 
 def test_run_says_why_a_screen_cannot_be_shown_and_stays_at_the_question(tmp_path: Path) -> None:

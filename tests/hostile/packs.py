@@ -29,6 +29,24 @@ queues:
 INPUTS = ("x", "n", "items", "customer")
 CONTEXT = {"x": "abc", "n": 5, "items": [1, 2, 3], "customer": {"name": "Ann", "phone": "0712345678"}}
 
+# A flow whose second screen cannot be shown when nobody shares the bill (`100 // 0`, line 11).
+SHARES = """\
+flow: main
+title: Shares
+start: count
+steps:
+  count:
+    ask: How many people share the bill?
+    number: {min: 0}
+    save: people
+    next: share
+  share:
+    say: "Each pays {{ 100 // people }}"
+    next: bye
+  bye:
+    end: resolved
+"""
+
 
 def write_pack(root: Path, files: Mapping[str, str], *, manifest: str = MANIFEST) -> Path:
     """A pack folder at `root` (emptied first) with a manifest, a call-end catalog and `files`."""

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from callguide.service.db import connect
 from fastapi.testclient import TestClient
-from hostile.packs import write_pack
+from hostile.packs import SHARES, write_pack
 
 from .helpers import AMINA, BO, SAM, make_client, move, start
 
@@ -174,24 +174,6 @@ def test_what_the_console_needs_language_detail_and_the_end_of_call_form(api: Te
     reasons = {reason["key"]: reason for reason in pack["call_end"]["reasons"]}
     assert "wrong_number" in reasons and reasons["wrong_number"]["close"] is True
     assert all(isinstance(rule["warnings"], int) and rule["label"] for rule in pack["rules"])
-
-
-SHARES = """\
-flow: main
-title: Shares
-start: count
-steps:
-  count:
-    ask: How many people share the bill?
-    number: {min: 0}
-    save: people
-    next: share
-  share:
-    say: "Each pays {{ 100 // people }}"
-    next: bye
-  bye:
-    end: resolved
-"""
 
 
 def test_an_answer_whose_screen_cannot_be_shown_is_a_422_and_changes_nothing(db_url: str, tmp_path: Path) -> None:
