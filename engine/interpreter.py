@@ -78,7 +78,10 @@ class Turn:
         self._next: str | None = None
         state.move += 1
         self.asked = 0  # effects asked for in this move: the last part of their keys
-        self.performed: list[dict[str, Any]] = []  # what the host did in this move
+        # what the host did in this move: a tuple, made anew by the rare move that performs an
+        # effect (a list per move would be one more object for the garbage collector to walk
+        # while the move's screen is not shown)
+        self.performed: tuple[dict[str, Any], ...] = ()
 
     # --- context ------------------------------------------------------------------------
 

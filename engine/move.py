@@ -40,7 +40,7 @@ class Move(Protocol):
     state: State
     now: datetime
     asked: int  # effects asked for in this move: the last part of their keys
-    performed: list[dict[str, Any]]  # what the host did in this move
+    performed: tuple[dict[str, Any], ...]  # what the host did in this move
 
     def context(self) -> dict[str, Any]: ...
 

@@ -93,7 +93,7 @@ def request(move: Move, name: str, args: dict[str, Any], step_id: str, step: Com
         return None
     performed = asked  # the request, and what the host did of it (after its fields)
     performed["flow"], performed["at"], performed["result"] = state.flow, move.now.isoformat(), result
-    move.performed.append(performed)
+    move.performed = (*move.performed, performed)
     done(move, performed, result, None, step)  # `done` reads the request's fields and `at` of it
     return result
 

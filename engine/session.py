@@ -44,10 +44,12 @@ class Session:
         self._context = context  # the render context of `_state`, taken up by the next move
         self._lock = threading.Lock()
         self._view: View | None = None
-        self._at: datetime | None = None  # the instant of the move that made the state (its view is of then)
-        # the last move while its screen has not been shown, and the view before it and its
-        # instant: undone (the view put back) if the screen cannot be shown
-        self._unshown: tuple[Turn, View | None, datetime | None] | None = None
+        # the last move while its screen has not been shown: undone if it cannot be shown (its
+        # journal kept meanwhile, the Turn itself: no tuple around it for the collector to walk)
+        self._unshown: Turn | None = None
+        # the instant of the move that made the state, or the state before `_unshown`: a view
+        # is of its move's instant (None: of a start or resume, shown at the time it is read)
+        self._at: datetime | None = None
 
     # --- reading -------------------------------------------------------------------------
 
@@ -244,8 +246,9 @@ class Session:
     def _commit(self, turn: Turn) -> None:
         # the move's context, taken up now (the view and the next move read it)
         self._context = turn.context()
-        self._unshown = (turn, self._view, self._at)
-        self._view, self._at = None, turn.now
+        if self._unshown is not None:  # its state is the one before this move now
+            self._at = self._unshown.now
+        self._unshown, self._view = turn, None
 
     def _settle(self) -> None:
         """Show the last move's screen if it has not been shown (under the lock)."""
@@ -254,9 +257,9 @@ class Session:
 
     def _show(self) -> View:
         """Build the view (under the lock); a screen that cannot be shown undoes the move that
-        led to it, and the view before it is put back."""
-        unshown, self._unshown = self._unshown, None
-        now = self._at or self.engine.clock.now()  # a state no move made (start, resume): now
+        led to it (the view before it is built again when read, of its own move's instant)."""
+        turn, self._unshown = self._unshown, None
+        now = turn.now if turn is not None else self._at or self.engine.clock.now()
         context = self._context  # the last move's, or kept from `start`, or built by `resume`
         if context is not None:
             context.clock.set(now)  # the move's own instant, as when it was made
@@ -264,8 +267,7 @@ class Session:
         try:
             view = self._view = build_view(self.engine.contexts, self._state, now, context)
         except BaseException as error:
-            if unshown is not None:
-                turn, self._view, self._at = unshown
+            if turn is not None:
                 self._undo(turn)
                 self._context = turn.base
             if isinstance(error, RenderError):
@@ -274,6 +276,7 @@ class Session:
         finally:
             if speaking is not None:
                 i18n.LANGUAGE.reset(speaking)
+        self._at = now
         return view
 
 
