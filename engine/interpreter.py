@@ -57,6 +57,8 @@ class Turn:
         "now",
         "performed",
         "state",
+        "view_before",
+        "view_before_at",
     )
 
     def __init__(
@@ -82,6 +84,11 @@ class Turn:
         # effect (a list per move would be one more object for the garbage collector to walk
         # while the move's screen is not shown)
         self.performed: tuple[dict[str, Any], ...] = ()
+        # kept for the session while the move's screen is not shown: the view before the move
+        # (a `View`, or None if it was never read) and the instant it is of (None: a start's
+        # or a resume's, shown at the time it is read), put back if the move is undone
+        self.view_before: Any = None
+        self.view_before_at: datetime | None = None
 
     # --- context ------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ refuse an answer meant for a screen the session has already left.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from contextvars import Token
@@ -36,7 +37,7 @@ class Session:
     """One call in progress. Create with `Engine.start` or `Engine.resume`."""
 
     # no per-session __dict__: a host keeps 100,000 of these alive
-    __slots__ = ("_at", "_context", "_lock", "_state", "_unshown", "_view", "engine")
+    __slots__ = ("_context", "_lock", "_state", "_unshown", "_view", "engine")
 
     def __init__(self, engine: Host, state: State, context: CallContext | None = None) -> None:
         self.engine = engine
@@ -45,11 +46,8 @@ class Session:
         self._lock = threading.Lock()
         self._view: View | None = None
         # the last move while its screen has not been shown: undone if it cannot be shown (its
-        # journal kept meanwhile, the Turn itself: no tuple around it for the collector to walk)
+        # journal kept meanwhile, the Turn itself: nothing around it for the collector to walk)
         self._unshown: Turn | None = None
-        # the instant of the move that made the state, or the state before `_unshown`: a view
-        # is of its move's instant (None: of a start or resume, shown at the time it is read)
-        self._at: datetime | None = None
 
     # --- reading -------------------------------------------------------------------------
 
@@ -246,8 +244,8 @@ class Session:
     def _commit(self, turn: Turn) -> None:
         # the move's context, taken up now (the view and the next move read it)
         self._context = turn.context()
-        if self._unshown is not None:  # its state is the one before this move now
-            self._at = self._unshown.now
+        before = self._unshown  # a move whose screen was never shown: its state is the one before
+        turn.view_before, turn.view_before_at = self._view, before.now if before is not None else None
         self._unshown, self._view = turn, None
 
     def _settle(self) -> None:
@@ -257,26 +255,34 @@ class Session:
 
     def _show(self) -> View:
         """Build the view (under the lock); a screen that cannot be shown undoes the move that
-        led to it (the view before it is built again when read, of its own move's instant)."""
+        led to it, and the view before it is put back (made now, of its own move's instant,
+        if it was never read)."""
         turn, self._unshown = self._unshown, None
-        now = turn.now if turn is not None else self._at or self.engine.clock.now()
+        try:
+            return self._build(turn.now if turn is not None else None)
+        except BaseException as error:
+            if turn is not None:
+                self._undo(turn)
+                self._context, self._view = turn.base, turn.view_before
+                if self._view is None and turn.view_before_at is not None:
+                    with contextlib.suppress(RenderError):  # read again, it says why
+                        self._build(turn.view_before_at)
+            if isinstance(error, RenderError):
+                raise FlowRuntimeError(str(error)) from None
+            raise
+
+    def _build(self, now: datetime | None) -> View:
+        """The view of the state, of instant `now` (None: of a start or a resume, the time now)."""
+        now = now or self.engine.clock.now()
         context = self._context  # the last move's, or kept from `start`, or built by `resume`
         if context is not None:
             context.clock.set(now)  # the move's own instant, as when it was made
         speaking = _speaking(self._state.language)
         try:
             view = self._view = build_view(self.engine.contexts, self._state, now, context)
-        except BaseException as error:
-            if turn is not None:
-                self._undo(turn)
-                self._context = turn.base
-            if isinstance(error, RenderError):
-                raise FlowRuntimeError(str(error)) from None
-            raise
         finally:
             if speaking is not None:
                 i18n.LANGUAGE.reset(speaking)
-        self._at = now
         return view
 
 
