@@ -24,6 +24,7 @@ from callguide.phases import next_phase
 from callguide.problems import FlowRuntimeError, InputError
 from callguide.state import MAX_CALL_DEPTH, State, note_answer, set_path
 from callguide.texts import LocalText, plain, render_value
+from callguide.view import View
 
 MAX_AUTOMATIC_MOVES = 500
 _ABSENT = object()  # a name the context did not hold before the move
@@ -85,9 +86,9 @@ class Turn:
         # while the move's screen is not shown)
         self.performed: tuple[dict[str, Any], ...] = ()
         # kept for the session while the move's screen is not shown: the view before the move
-        # (a `View`, or None if it was never read) and the instant it is of (None: a start's
-        # or a resume's, shown at the time it is read), put back if the move is undone
-        self.view_before: Any = None
+        # (None if it was never read) and the instant it is of (None: a start's or a resume's,
+        # shown at the time it is read), put back if the move is undone
+        self.view_before: View | None = None
         self.view_before_at: datetime | None = None
 
     # --- context ------------------------------------------------------------------------
