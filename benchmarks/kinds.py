@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from callguide import EffectFailed, EffectRequest, Engine, InputError, Session
+from callguide import EffectFailed, EffectRequest, Engine, InputError, Session, machines
 from callguide.effects import Handler
 from callguide.problems import CallguideError
 from callguide.testing import _Runner, find_scenarios, load_scenario, pack_of
+from transitions.core import EventData
 
 from benchmarks.harness import Pool, Row, Stats, at_most, timed_between
 
@@ -54,6 +56,7 @@ class Move:
     start: tuple[str, dict[str, Any], str | None]  # flow, given, language: for the first move
     move: tuple[str, Any]
     entered: int  # the steps the move entered (each one a fire of the flow's machine, or more)
+    fired: int  # the `transitions` triggers the move fired: its flows', the phases', the rules'...
 
     def live(self) -> Session:
         """A session standing just before the move, as one that has been answering."""
@@ -152,7 +155,8 @@ def collect(packs: Sequence[Path]) -> Kinds:
             walked = len(session.state.path)
             refused = False
             try:
-                apply_strict(session, move)
+                with _counted_fires() as fired:
+                    apply_strict(session, move)
             except InputError:
                 refused = True
             except CallguideError:
@@ -171,6 +175,7 @@ def collect(packs: Sequence[Path]) -> Kinds:
                 start,
                 move,
                 len(session.state.path) - walked,
+                fired[0],
             )
             try:
                 apply(made.live(), move)
@@ -179,6 +184,25 @@ def collect(packs: Sequence[Path]) -> Kinds:
                 continue
             found.moves.setdefault(kind, []).append(made)
     return found
+
+
+@contextmanager
+def _counted_fires() -> Iterator[list[int]]:
+    """Count the triggers fired meanwhile (the one-item list holds the count). Every machine
+    of the engine is fired by `machines.fire`, which makes one `EventData` a fire: a counting
+    one stands in for it while the scenarios are played (never while a move is timed)."""
+    count = [0]
+
+    class Counted(EventData):
+        def __init__(self, *args: Any) -> None:
+            count[0] += 1
+            super().__init__(*args)
+
+    machines.EventData = Counted
+    try:
+        yield count
+    finally:
+        machines.EventData = EventData
 
 
 def _taped(handler: Handler, tape: dict[tuple[str, str], Any]) -> Handler:
@@ -290,8 +314,16 @@ def kinds_rows(kinds: Kinds, stats: Mapping[str, Stats], trigger: Stats | None) 
             continue
         packs = len({move.engine.pack.name for move in moves})
         ratio = found.median / trigger.median if trigger is not None else None
-        # the target counts a move as one step change; most moves of a real call enter several
+        # the target counts a move as one trigger fired; most moves of a real call fire several
         entered = sum(move.entered for move in moves) / len(moves)
+        fired = sum(move.fired for move in moves) / len(moves)
+        per_fire = (
+            f" ({found.median / fired * 1e6:.1f} µs a trigger it fires"
+            + (f", {found.median / fired / trigger.median:.2f}x a raw trigger" if trigger is not None else "")
+            + ")"
+            if fired
+            else ""
+        )
         screen = stats.get(f"kinds.{_slug(kind)}{SCREEN}")
         shown = (
             f"; its screen, read after it: {screen.median * 1e6:.1f} µs"
@@ -309,13 +341,15 @@ def kinds_rows(kinds: Kinds, stats: Mapping[str, Stats], trigger: Stats | None) 
                 f"<= {TRIGGER_LIMIT:g}x a trigger",
                 at_most(ratio, TRIGGER_LIMIT),
                 found,
-                note=f"{found.median * 1e6:.1f} µs per move; {entered:.1f} steps entered per move"
+                note=f"{found.median * 1e6:.1f} µs per move; {entered:.1f} steps entered and "
+                f"{fired:.1f} `transitions` triggers fired per move{per_fire}"
                 + (f"; {found.median / between.median:.2f}x a trigger fired between the moves" if between else "")
                 + shown,
                 details={
                     "moves": len(moves),
                     "median_s": found.median,
                     "steps_entered": entered,
+                    "triggers_fired": fired,
                     "screen_median_s": screen.median if screen is not None else None,
                 },
             )

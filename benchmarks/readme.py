@@ -44,7 +44,9 @@ def table(report: dict[str, Any]) -> str:
             if row["unit"] == "x" and details.get("median_s") is not None:
                 screen = details.get("screen_median_s")  # a kind: the screen read after the move
                 shown = f"; its screen {human(screen, 's')}" if screen is not None else ""
-                value += f" ({human(details['median_s'], 's')}{shown})"
+                fired = details.get("triggers_fired")  # and the triggers the move fires
+                fires = f", {fired:.1f} triggers fired" if fired is not None else ""
+                value += f" ({human(details['median_s'], 's')}{fires}{shown})"
             met = "n/a" if row["met"] is None else ("met" if row["met"] else "**missed**")
             lines.append(
                 f"| {row['title']} | {value} | {row['target'].replace('<=', '≤').replace('>=', '≥')} | {met} |"
