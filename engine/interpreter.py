@@ -253,7 +253,7 @@ class Turn:
         if len(self.state.stack) >= MAX_CALL_DEPTH:
             raise FlowRuntimeError(f"sub-flows nested more than {MAX_CALL_DEPTH} deep (calling `{callee}`)")
         self.state.stack.append([callee, self.compiled.flows[callee].flow.start])
-        self.state.trail = []
+        self.state.clear_trail()
         self.enter(self.compiled.flows[callee].flow.start)
 
     def finish(self, step: CompiledStep) -> None:
@@ -266,7 +266,7 @@ class Turn:
         self.preset(model.reason, model.close, step.description)
         if len(state.stack) > 1:
             state.stack.pop()
-            state.trail = []
+            state.clear_trail()
             state.last_outcome = outcome
             caller = self.step()
             if isinstance(caller.model, Saving) and caller.model.save:
@@ -292,7 +292,9 @@ class Turn:
         state = self.state
         state.outcome, state.end_reason = outcome, reason or state.end_reason
         self.to(phases.WRAP_UP)
-        state.trail, state.results = [], []
+        state.clear_trail()
+        if state.results:
+            state.results = []
         state.wrapup = {"reason": None, "close": None, "queue": None, "description": None}
         state.wrapup_step = "reason"
 

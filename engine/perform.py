@@ -134,7 +134,7 @@ def done(move: Move, asked: dict[str, Any], result: Any, failure: str | None, st
 
 
 def _succeeded(move: Move, step: CompiledStep, asked: dict[str, Any], result: Any) -> None:
-    move.state.trail = []
+    move.state.clear_trail()
     name, args = asked["name"], asked["args"]
     head, _, action = name.partition(".")
     found = move.compiled.pack.transition_of(name)

@@ -77,7 +77,7 @@ def _consequences(move: Move, event: str, actions: Any) -> None:
         elif kind == "switch" and action.flow:
             start = move.compiled.flows[action.flow].flow.start
             state.stack = [[action.flow, start]]
-            state.trail = []
+            state.clear_trail()
             move.enter(start)
         elif kind == "end":
             move.preset(action.reason, action.close, description)  # rendered where the event happened

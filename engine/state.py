@@ -157,6 +157,13 @@ class State:
             state = cls(**{name: data[name] for name in _FIELDS if name in data})
         return state
 
+    def clear_trail(self) -> None:
+        """Forget the way back (a flow entered or left, an effect done): a new list, as the
+        move's checkpoint holds the old one to cut back to its length, unless it is empty
+        already (one list fewer for a move to keep while its screen is not shown)."""
+        if self.trail:
+            self.trail = []
+
     @property
     def first_flow(self) -> str:
         """The flow the call began in (a rule's `switch` replaces the stack, not the path)."""
