@@ -314,6 +314,7 @@ def kinds_rows(kinds: Kinds, stats: Mapping[str, Stats], trigger: Stats | None) 
             continue
         packs = len({move.engine.pack.name for move in moves})
         ratio = found.median / trigger.median if trigger is not None else None
+        rounds = _round_ratios(found, trigger)
         # the target counts a move as one trigger fired; most moves of a real call fire several
         entered = sum(move.entered for move in moves) / len(moves)
         fired = sum(move.fired for move in moves) / len(moves)
@@ -343,6 +344,7 @@ def kinds_rows(kinds: Kinds, stats: Mapping[str, Stats], trigger: Stats | None) 
                 found,
                 note=f"{found.median * 1e6:.1f} µs per move; {entered:.1f} steps entered and "
                 f"{fired:.1f} `transitions` triggers fired per move{per_fire}"
+                + (f"; round by round, {rounds.q1:.2f}x to {rounds.q3:.2f}x a trigger (quartiles)" if rounds else "")
                 + (f"; {found.median / between.median:.2f}x a trigger fired between the moves" if between else "")
                 + shown,
                 details={
@@ -350,11 +352,21 @@ def kinds_rows(kinds: Kinds, stats: Mapping[str, Stats], trigger: Stats | None) 
                     "median_s": found.median,
                     "steps_entered": entered,
                     "triggers_fired": fired,
+                    "ratio_q1": rounds.q1 if rounds else None,
+                    "ratio_q3": rounds.q3 if rounds else None,
                     "screen_median_s": screen.median if screen is not None else None,
                 },
             )
         )
     return rows
+
+
+def _round_ratios(found: Stats, trigger: Stats | None) -> Stats | None:
+    """The kind against the trigger in each round of the pool (both are timed once a round,
+    under the same drift): how far from its target the ratio of the medians stands."""
+    if trigger is None or not found.samples or len(found.samples) != len(trigger.samples):
+        return None
+    return Stats.of([move / fire for move, fire in zip(found.samples, trigger.samples, strict=True)], 1)
 
 
 def describe(kinds: Kinds) -> str:

@@ -41,6 +41,8 @@ def table(report: dict[str, Any]) -> str:
         for row in (row for row in rows if row["group"] == group):
             value = human(row["value"], row["unit"])
             details = row.get("details", {})
+            if details.get("ratio_q1") is not None:  # a kind: its ratio round by round
+                value += f" [{details['ratio_q1']:.2f}–{details['ratio_q3']:.2f}]"
             if row["unit"] == "x" and details.get("median_s") is not None:
                 screen = details.get("screen_median_s")  # a kind: the screen read after the move
                 shown = f"; its screen {human(screen, 's')}" if screen is not None else ""
