@@ -168,6 +168,47 @@ def test_what_a_pause_made_goes_to_the_oldest_generation_and_stays_collectable()
     assert gone() is None  # a dropped engine's cycles are freed
 
 
+# A process that does nothing but check a small pack, as an editor checking at every change
+# or the loader's fuzzer does: the largest number of objects the collector tracks, after each
+# check, before and after the checks
+CHECKING_AGAIN_AND_AGAIN = """
+import gc, json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from hostile.packs import say_flow, write_pack
+from callguide.check import check_pack
+pack = write_pack(Path(sys.argv[2]) / "pack", {"main.yaml": say_flow("Hello {{ x }}")})
+check_pack(pack)
+gc.collect()
+before = len(gc.get_objects())
+most = 0
+for _ in range(300):
+    check_pack(pack)
+    most = max(most, len(gc.get_objects()))
+print(json.dumps({"before": before, "most": most}))
+"""
+
+
+def test_a_process_that_only_checks_packs_does_not_keep_their_garbage(tmp_path: Path) -> None:
+    """Each check of the pack leaves 321 objects of garbage in reference cycles (its sandbox
+    and filters), which the pauses move to the oldest generation. A pause collects it once the
+    pauses have moved as many objects as that generation held: the objects tracked never grow
+    past twice what they were, and a check (a few hundred objects). Without it they grew by
+    the garbage of every check (to 127,000 after these 300, from 31,000)."""
+    import subprocess
+    import sys
+
+    tests = Path(__file__).resolve().parent
+    done = subprocess.run(
+        [sys.executable, "-c", CHECKING_AGAIN_AND_AGAIN, str(tests), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    counted = json.loads(done.stdout)
+    assert counted["most"] <= 2 * counted["before"] + 2_000
+
+
 def test_a_pause_leaves_what_a_host_froze_frozen() -> None:
     kept = _Node()
     gc.freeze()
